@@ -1,0 +1,361 @@
+"""Calls, incidents, assignments to agencies, and the append-only timeline.
+
+State changes happen only in incidents.services; these classes hold data, choices and guards.
+"""
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex, GistIndex
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Priority(models.IntegerChoices):
+    # MPDS-style determinants map onto four tiers: Echo/Delta → 1, Charlie → 2, Bravo/Alpha → 3, Omega → 4.
+    CRITICAL = 1, _("P1 Kritis (mengancam nyawa)")
+    URGENT = 2, _("P2 Mendesak")
+    STANDARD = 3, _("P3 Biasa")
+    LOW = 4, _("P4 Rendah / non-darurat")
+
+
+class IncidentCategory(models.Model):
+    code = models.SlugField(_("kode"), max_length=40, unique=True)  # "kebakaran"
+    name_id = models.CharField(_("nama (Indonesia)"), max_length=120)
+    name_en = models.CharField(_("nama (Inggris)"), max_length=120)
+    default_priority = models.PositiveSmallIntegerField(_("prioritas bawaan"), choices=Priority.choices, default=Priority.STANDARD)
+    responsible_agency_types = ArrayField(
+        models.CharField(max_length=20), verbose_name=_("jenis instansi penanggung jawab"), default=list, blank=True
+    )
+    required_capabilities = ArrayField(
+        models.CharField(max_length=40), verbose_name=_("kemampuan unit yang dibutuhkan"), default=list, blank=True
+    )
+    # Categories a duplicate search also looks at (a "kebakaran" caller may be reporting the same smoke as a "rumah roboh").
+    related = models.ManyToManyField("self", verbose_name=_("kategori terkait"), blank=True, symmetrical=True)
+    # SOP checklist: [{"key", "question_id", "question_en", "type": "bool|text|choice", "choices": [...],
+    #                  "priority_if": {"answer": value, "priority": n}}]
+    question_script = models.JSONField(_("daftar pertanyaan"), default=list, blank=True)
+    # A service target such as Damkar's SPM "on scene within 15 min"; null = no target.
+    on_scene_target_min = models.PositiveIntegerField(_("target tiba (menit)"), null=True, blank=True)
+    is_active = models.BooleanField(_("aktif"), default=True)
+
+    class Meta:
+        verbose_name = _("kategori kejadian")
+        verbose_name_plural = _("kategori kejadian")
+        ordering = ["name_id"]
+
+    def __str__(self):
+        return self.name_id
+
+
+class EscalationRule(models.Model):
+    """How long an agency has to acknowledge an assignment; the most specific matching rule wins."""
+
+    command_centre = models.ForeignKey(
+        "agencies.CommandCentre", null=True, blank=True, on_delete=models.CASCADE, related_name="escalation_rules"
+    )
+    category = models.ForeignKey(IncidentCategory, null=True, blank=True, on_delete=models.CASCADE)
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, null=True, blank=True)
+    ack_seconds = models.PositiveIntegerField(_("batas konfirmasi (detik)"))
+    # After expiry and re-offer, a second stage notifies people (SMS/WhatsApp/email) this much later.
+    second_stage_seconds = models.PositiveIntegerField(_("tahap kedua (detik)"), default=120)
+
+    class Meta:
+        verbose_name = _("aturan eskalasi")
+        verbose_name_plural = _("aturan eskalasi")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["command_centre", "category", "priority"],
+                name="escalation_rule_unique",
+                nulls_distinct=False,
+            )
+        ]
+
+
+class Call(models.Model):
+    class Status(models.TextChoices):
+        RINGING = "ringing", _("Berdering")  # pushed by the PBX, not yet claimed by a call-taker
+        ACTIVE = "active", _("Dijawab")  # a call-taker is talking
+        ENDED = "ended", _("Selesai")
+
+    class Disposition(models.TextChoices):
+        GENUINE = "genuine", _("Darurat")
+        INFO = "info", _("Informasi / non-darurat")
+        GHOST = "ghost", _("Panggilan kosong")
+        PRANK = "prank", _("Iseng")
+        DUPLICATE = "duplicate", _("Duplikat")
+        MISDIAL = "misdial", _("Salah sambung")
+        TEST = "test", _("Uji coba")
+
+    # One keystroke closes these; they never become incidents.
+    NON_INCIDENT_DISPOSITIONS = frozenset({Disposition.INFO, Disposition.GHOST, Disposition.PRANK, Disposition.MISDIAL, Disposition.TEST})
+
+    command_centre = models.ForeignKey("agencies.CommandCentre", on_delete=models.PROTECT, related_name="calls")
+    external_id = models.CharField(_("ID PBX"), max_length=100, null=True, blank=True)
+    line = models.CharField(_("jalur"), max_length=40, blank=True)
+    caller_number = models.CharField(_("nomor penelepon"), max_length=32, blank=True, db_index=True)
+    caller_name = models.CharField(_("nama penelepon"), max_length=120, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    disposition = models.CharField(_("klasifikasi"), max_length=10, choices=Disposition.choices, blank=True)
+    ringing_at = models.DateTimeField(_("berdering"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("dijawab"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("selesai"), null=True, blank=True)
+    call_taker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="calls"
+    )
+    incident = models.ForeignKey(
+        "incidents.Incident", null=True, blank=True, on_delete=models.SET_NULL, related_name="calls"
+    )
+    # Device-based location (AML/ELS) attached by the AML receiver.
+    device_location = models.PointField(_("lokasi perangkat"), srid=4326, null=True, blank=True)
+    device_accuracy_m = models.FloatField(_("akurasi perangkat (m)"), null=True, blank=True)
+    device_location_at = models.DateTimeField(_("waktu lokasi perangkat"), null=True, blank=True)
+    note = models.TextField(_("catatan"), blank=True)
+
+    class Meta:
+        verbose_name = _("panggilan")
+        verbose_name_plural = _("panggilan")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["command_centre", "external_id"], name="call_external_id_unique"),
+        ]
+        indexes = [models.Index(fields=["caller_number", "-answered_at"], name="call_number_recent")]
+
+    def __str__(self):
+        return f"{self.caller_number or '?'} ({self.get_status_display()})"
+
+
+class Incident(models.Model):
+    class Status(models.TextChoices):
+        NEW = "new", _("Baru")  # logged, not yet routed
+        ROUTED = "routed", _("Diteruskan")  # offered to agencies, none accepted yet
+        ACCEPTED = "accepted", _("Diterima")  # at least one agency accepted
+        DISPATCHED = "dispatched", _("Unit ditugaskan")
+        EN_ROUTE = "en_route", _("Unit menuju lokasi")
+        ON_SCENE = "on_scene", _("Unit di lokasi")
+        RESOLVED = "resolved", _("Tertangani")  # every agency completed its work
+        CLOSED = "closed", _("Ditutup")  # the centre closed the ticket
+        CANCELLED = "cancelled", _("Dibatalkan")
+
+    OPEN_STATUSES = frozenset({Status.NEW, Status.ROUTED, Status.ACCEPTED, Status.DISPATCHED, Status.EN_ROUTE, Status.ON_SCENE, Status.RESOLVED})
+    TERMINAL_STATUSES = frozenset({Status.CLOSED, Status.CANCELLED})
+
+    command_centre = models.ForeignKey("agencies.CommandCentre", on_delete=models.PROTECT, related_name="incidents")
+    reference = models.CharField(_("nomor tiket"), max_length=24, unique=True)  # PKY-2026-000123
+    year = models.PositiveSmallIntegerField()
+    number = models.PositiveIntegerField()
+    category = models.ForeignKey(IncidentCategory, on_delete=models.PROTECT, related_name="incidents")
+    priority = models.PositiveSmallIntegerField(_("prioritas"), choices=Priority.choices)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.NEW, db_index=True)
+    location = models.PointField(_("lokasi"), srid=4326, spatial_index=False)
+    address = models.CharField(_("alamat"), max_length=255, blank=True)
+    location_accuracy_m = models.FloatField(_("akurasi lokasi (m)"), null=True, blank=True)
+    location_source = models.CharField(_("sumber lokasi"), max_length=20, blank=True)  # map, landmark, coordinates, aml
+    regency = models.ForeignKey("agencies.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    district = models.ForeignKey("agencies.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    village = models.ForeignKey("agencies.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    outside_service_area = models.BooleanField(_("di luar wilayah layanan"), default=False)
+    description = models.TextField(_("uraian"), blank=True)
+    caller_number = models.CharField(_("nomor penelepon"), max_length=32, blank=True, db_index=True)
+    caller_name = models.CharField(_("nama penelepon"), max_length=120, blank=True)
+    caller_count = models.PositiveIntegerField(_("jumlah pelapor"), default=1)
+    answers = models.JSONField(_("jawaban SOP"), default=dict, blank=True)
+    is_public_alert = models.BooleanField(_("peringatan publik"), default=False)
+    # An incident received from another CAD (NENA EIDO) keeps the sender's tracking id for dedup.
+    external_tracking_id = models.CharField(max_length=255, null=True, blank=True, unique=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    # The time each stage was first reached; report intervals are computed from these and the timeline.
+    call_answered_at = models.DateTimeField(_("panggilan dijawab"), null=True, blank=True)
+    created_at = models.DateTimeField(_("dibuat"))
+    routed_at = models.DateTimeField(_("diteruskan"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("diterima"), null=True, blank=True)
+    dispatched_at = models.DateTimeField(_("unit ditugaskan"), null=True, blank=True)
+    on_scene_at = models.DateTimeField(_("tiba di lokasi"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("tertangani"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("ditutup"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("kejadian")
+        verbose_name_plural = _("kejadian")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["command_centre", "year", "number"], name="incident_number_unique"),
+        ]
+        indexes = [
+            GistIndex(fields=["location"], name="incident_location_gist"),
+            models.Index(fields=["command_centre", "status", "-created_at"], name="incident_centre_status"),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+    @property
+    def is_open(self):
+        return self.status in self.OPEN_STATUSES
+
+
+class Assignment(models.Model):
+    """An incident offered to one agency. The agency must acknowledge before ack_deadline or it escalates."""
+
+    class Status(models.TextChoices):
+        OFFERED = "offered", _("Ditawarkan")  # waiting for the agency to accept
+        ACCEPTED = "accepted", _("Diterima")  # the agency owns its part of the response
+        DECLINED = "declined", _("Ditolak")  # the agency said no, with a reason
+        EXPIRED = "expired", _("Kedaluwarsa")  # nobody acknowledged before the deadline
+        HANDED_OFF = "handed_off", _("Dialihkan")  # passed to another agency (see handed_off_to)
+        COMPLETED = "completed", _("Selesai")  # the agency finished its work in the field
+        CANCELLED = "cancelled", _("Dibatalkan")  # withdrawn because the incident was closed or cancelled
+
+    LIVE_STATUSES = frozenset({Status.OFFERED, Status.ACCEPTED})
+    TERMINAL_STATUSES = frozenset({Status.DECLINED, Status.EXPIRED, Status.HANDED_OFF, Status.COMPLETED, Status.CANCELLED})
+    # Legal transitions: source status → allowed targets.
+    TRANSITIONS = {
+        Status.OFFERED: frozenset({Status.ACCEPTED, Status.DECLINED, Status.EXPIRED, Status.HANDED_OFF, Status.CANCELLED}),
+        Status.ACCEPTED: frozenset({Status.COMPLETED, Status.HANDED_OFF, Status.CANCELLED}),
+    }
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="assignments")
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="assignments")
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OFFERED)
+    offered_at = models.DateTimeField(_("ditawarkan"))
+    ack_deadline = models.DateTimeField(_("batas konfirmasi"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("diterima"), null=True, blank=True)
+    declined_at = models.DateTimeField(_("ditolak"), null=True, blank=True)
+    expired_at = models.DateTimeField(_("kedaluwarsa"), null=True, blank=True)
+    handed_off_at = models.DateTimeField(_("dialihkan"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("selesai"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("dibatalkan"), null=True, blank=True)
+    reason = models.TextField(_("alasan"), blank=True)  # decline or handoff reason
+    offered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    acted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # The chain of handoffs and escalations: this assignment was created from `previous`.
+    previous = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="next_assignments")
+    escalation_stage = models.PositiveSmallIntegerField(default=0)
+    # When the second-stage notification is due (set on expiry); null when nothing is pending.
+    second_stage_due_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("penugasan")
+        verbose_name_plural = _("penugasan")
+        ordering = ["offered_at", "id"]
+        constraints = [
+            # An agency holds at most one live assignment per incident.
+            models.UniqueConstraint(
+                fields=["incident", "agency"],
+                condition=Q(status__in=["offered", "accepted"]),
+                name="assignment_one_live_per_agency",
+            )
+        ]
+        indexes = [
+            # The sweeper's scan: offered rows whose deadline has passed.
+            models.Index(fields=["ack_deadline"], condition=Q(status="offered"), name="assignment_due_offered"),
+            models.Index(fields=["second_stage_due_at"], condition=Q(second_stage_due_at__isnull=False), name="assignment_second_stage_due"),
+        ]
+
+    def __str__(self):
+        return f"{self.incident_id} → {self.agency_id} ({self.status})"
+
+    def can_transition_to(self, target):
+        return target in self.TRANSITIONS.get(self.status, frozenset())
+
+
+class UnitDispatch(models.Model):
+    """A unit sent by an agency under its accepted assignment."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="unit_dispatches")
+    unit = models.ForeignKey("agencies.Unit", on_delete=models.PROTECT, related_name="dispatches")
+    dispatched_at = models.DateTimeField()
+    en_route_at = models.DateTimeField(null=True, blank=True)
+    on_scene_at = models.DateTimeField(null=True, blank=True)
+    released_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True)
+    dispatched_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["dispatched_at", "id"]
+        constraints = [
+            # A unit is on at most one incident at a time.
+            models.UniqueConstraint(fields=["unit"], condition=Q(released_at__isnull=True), name="unit_one_active_dispatch"),
+        ]
+
+
+class TimelineEvent(models.Model):
+    """Append-only: the audit log, the source of live updates and of report intervals.
+
+    `seq` is global and strictly increasing in commit order (incidents.timeline takes a transaction
+    advisory lock before drawing it), so a console that saw seq N can ask for everything after N.
+    A database trigger (migration 0002) refuses UPDATE and DELETE.
+    """
+
+    seq = models.BigAutoField(primary_key=True)
+    at = models.DateTimeField(db_index=True)
+    kind = models.CharField(max_length=60)  # "incident.created", "assignment.accepted", …
+    incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Who may see it: every centre, agency and community concerned at the time of the event.
+    centre_ids = ArrayField(models.BigIntegerField(), default=list)
+    agency_ids = ArrayField(models.BigIntegerField(), default=list)
+    community_ids = ArrayField(models.BigIntegerField(), default=list)
+    payload = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = _("peristiwa linimasa")
+        verbose_name_plural = _("linimasa")
+        ordering = ["seq"]
+        indexes = [
+            GinIndex(fields=["centre_ids"], name="event_centre_ids_gin"),
+            GinIndex(fields=["agency_ids"], name="event_agency_ids_gin"),
+            GinIndex(fields=["community_ids"], name="event_community_ids_gin"),
+        ]
+
+    def __str__(self):
+        return f"#{self.seq} {self.kind}"
+
+
+class IdempotencyRecord(models.Model):
+    """A client-generated key for a create request: a resubmit returns the first result, never a second incident."""
+
+    key = models.CharField(max_length=100)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_user_key_unique")]
+
+
+class SupervisorAlert(models.Model):
+    """Something late or wrong a supervisor must see: expired assignment, breached service target."""
+
+    class Kind(models.TextChoices):
+        ASSIGNMENT_EXPIRED = "assignment_expired", _("Penugasan tidak dikonfirmasi")
+        NO_BACKUP = "no_backup", _("Tidak ada instansi cadangan")
+        TARGET_BREACHED = "target_breached", _("Target waktu terlampaui")
+        SECOND_STAGE = "second_stage", _("Eskalasi tahap kedua")
+
+    command_centre = models.ForeignKey("agencies.CommandCentre", on_delete=models.CASCADE, related_name="alerts")
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="alerts")
+    assignment = models.ForeignKey(Assignment, null=True, blank=True, on_delete=models.CASCADE, related_name="alerts")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    message = models.TextField()
+    created_at = models.DateTimeField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # Exactly-once escalation: one alert of a kind per assignment.
+            models.UniqueConstraint(fields=["assignment", "kind"], name="alert_once_per_assignment_kind"),
+        ]
+
+
+class IncidentCounter(models.Model):
+    """Per centre and year: the last reference number drawn (PKY-2026-000123)."""
+
+    command_centre = models.ForeignKey("agencies.CommandCentre", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["command_centre", "year"], name="incident_counter_unique")]

@@ -1,0 +1,24 @@
+"""Every write to calls, incidents and assignments goes through these functions (house-style.md)."""
+from incidents.services.assignments import (  # noqa: F401
+    assignment_accept,
+    assignment_complete,
+    assignment_decline,
+    assignment_expire,
+    assignment_handoff,
+)
+from incidents.services.calls import (  # noqa: F401
+    call_claim,
+    call_close,
+    call_end,
+    call_link_duplicate,
+    call_register_ringing,
+    call_start,
+)
+from incidents.services.incidents import (  # noqa: F401
+    incident_cancel,
+    incident_close,
+    incident_create,
+    incident_refresh_status,
+    incident_route,
+    incident_update,
+)

@@ -1,0 +1,222 @@
+"""Assignment workflows: an agency accepts, declines, hands off or completes; a timer expires it."""
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agencies.models import Agency, User
+from agencies.scoping import scope_for
+from dispatch.errors import IllegalTransition, NotFound, PermissionDenied, field_error
+from incidents.models import Assignment, Incident, SupervisorAlert, UnitDispatch
+from incidents.services.common import (
+    ack_seconds_for,
+    assignment_summary,
+    clean_text,
+    incident_refresh_status,
+    lock_incident,
+    offer_assignment,
+)
+from incidents.timeline import record_event
+
+
+def _lock(assignment_id) -> tuple[Incident, Assignment]:
+    """Lock the incident, then the assignment (the same order as every incident workflow)."""
+    incident_id = Assignment.objects.filter(pk=assignment_id).values_list("incident_id", flat=True).first()
+    if incident_id is None:
+        raise NotFound(_("Penugasan tidak ditemukan."), code="assignment_not_found")
+    incident = lock_incident(incident_id)
+    assignment = Assignment.objects.select_for_update().select_related("agency").get(pk=assignment_id)
+    assignment.incident = incident
+    return incident, assignment
+
+
+def _ensure_agency_actor(actor, assignment):
+    """The assigned agency's dispatchers act on it; supervisors and admins of the incident's centre may too."""
+    scope = scope_for(actor)
+    if scope.is_global:
+        return
+    if actor.role == User.Role.DISPATCHER and assignment.agency_id in scope.agency_ids:
+        return
+    if actor.role == User.Role.SUPERVISOR and assignment.incident.command_centre_id in scope.centre_ids:
+        return
+    if assignment.agency_id in scope.agency_ids or assignment.incident.command_centre_id in scope.centre_ids:
+        raise PermissionDenied(_("Peran Anda tidak dapat mengubah penugasan ini."))
+    raise NotFound(_("Penugasan tidak ditemukan."), code="assignment_not_found")
+
+
+def _transition(assignment, target):
+    if not assignment.can_transition_to(target):
+        code = "assignment_not_offered" if assignment.status != Assignment.Status.OFFERED and target in (
+            Assignment.Status.ACCEPTED, Assignment.Status.DECLINED
+        ) else "illegal_transition"
+        raise IllegalTransition(
+            entity=_("penugasan"),
+            current=assignment.status,
+            target=target,
+            message=_("Penugasan ini sudah berstatus '%(status)s'; tidak dapat diubah menjadi '%(target)s'.")
+            % {"status": assignment.get_status_display(), "target": Assignment.Status(target).label},
+            extra={"assignment": assignment_summary(assignment)},
+        )
+    return assignment.status
+
+
+def _event(kind, incident, assignment, actor, old, **extra):
+    record_event(
+        kind=kind,
+        incident=incident,
+        actor=actor,
+        extra_agency_ids=[assignment.agency_id],
+        payload={"assignment": assignment_summary(assignment), "old": old, "new": assignment.status, **extra},
+    )
+
+
+def assignment_accept(*, assignment_id, actor) -> Assignment:
+    with transaction.atomic():
+        incident, assignment = _lock(assignment_id)
+        _ensure_agency_actor(actor, assignment)
+        old = _transition(assignment, Assignment.Status.ACCEPTED)
+        assignment.status = Assignment.Status.ACCEPTED
+        assignment.accepted_at = timezone.now()
+        assignment.acted_by = actor
+        assignment.save(update_fields=["status", "accepted_at", "acted_by"])
+        _event("assignment.accepted", incident, assignment, actor, old)
+        incident_refresh_status(incident=incident, actor=actor)
+    return assignment
+
+
+def assignment_decline(*, assignment_id, actor, reason) -> Assignment:
+    reason = clean_text("reason", reason, required=True, message=_("Alasan penolakan wajib diisi."))
+    with transaction.atomic():
+        incident, assignment = _lock(assignment_id)
+        _ensure_agency_actor(actor, assignment)
+        old = _transition(assignment, Assignment.Status.DECLINED)
+        assignment.status = Assignment.Status.DECLINED
+        assignment.declined_at = timezone.now()
+        assignment.reason = reason
+        assignment.acted_by = actor
+        assignment.save(update_fields=["status", "declined_at", "reason", "acted_by"])
+        _event("assignment.declined", incident, assignment, actor, old, reason=reason)
+        incident_refresh_status(incident=incident, actor=actor)
+    return assignment
+
+
+def assignment_handoff(*, assignment_id, actor, to_agency_id, reason) -> Assignment:
+    """Pass the incident to another agency (also across centres); it must accept under the same timers.
+    Returns the new offered assignment; the chain is kept in `previous` and in the timeline."""
+    reason = clean_text("reason", reason, required=True, message=_("Alasan pengalihan wajib diisi."))
+    with transaction.atomic():
+        incident, assignment = _lock(assignment_id)
+        _ensure_agency_actor(actor, assignment)
+        try:
+            target = Agency.objects.get(pk=int(to_agency_id), is_active=True)
+        except (Agency.DoesNotExist, TypeError, ValueError):
+            raise field_error("to_agency", _("Instansi tujuan tidak dikenal atau tidak aktif."), code="unknown_agency") from None
+        if target.pk == assignment.agency_id:
+            raise field_error("to_agency", _("Instansi tujuan sama dengan instansi saat ini."), code="same_agency")
+        if incident.assignments.filter(agency=target, status__in=Assignment.LIVE_STATUSES).exists():
+            raise field_error("to_agency", _("Instansi tujuan sudah menangani kejadian ini."), code="already_assigned")
+        old = _transition(assignment, Assignment.Status.HANDED_OFF)
+        assignment.status = Assignment.Status.HANDED_OFF
+        assignment.handed_off_at = timezone.now()
+        assignment.reason = reason
+        assignment.acted_by = actor
+        assignment.save(update_fields=["status", "handed_off_at", "reason", "acted_by"])
+        _release_units(assignment, actor)
+        _event("assignment.handed_off", incident, assignment, actor, old, reason=reason, to_agency=target.pk)
+        new = offer_assignment(incident=incident, agency=target, actor=actor, previous=assignment, reason=reason)
+        incident_refresh_status(incident=incident, actor=actor)
+    return new
+
+
+def assignment_complete(*, assignment_id, actor, note="") -> Assignment:
+    note = clean_text("note", note)
+    with transaction.atomic():
+        incident, assignment = _lock(assignment_id)
+        _ensure_agency_actor(actor, assignment)
+        old = _transition(assignment, Assignment.Status.COMPLETED)
+        assignment.status = Assignment.Status.COMPLETED
+        assignment.completed_at = timezone.now()
+        assignment.acted_by = actor
+        assignment.save(update_fields=["status", "completed_at", "acted_by"])
+        _release_units(assignment, actor)
+        _event("assignment.completed", incident, assignment, actor, old, note=note)
+        incident_refresh_status(incident=incident, actor=actor)
+    return assignment
+
+
+def _release_units(assignment, actor):
+    from agencies.models import Unit
+
+    now = timezone.now()
+    for dispatch in UnitDispatch.objects.select_for_update().filter(assignment=assignment, released_at__isnull=True).select_related("unit"):
+        dispatch.released_at = now
+        dispatch.save(update_fields=["released_at"])
+        unit = dispatch.unit
+        if unit.status != Unit.Status.OUT_OF_SERVICE:
+            old = unit.status
+            unit.status = Unit.Status.AVAILABLE
+            unit.status_changed_at = now
+            unit.save(update_fields=["status", "status_changed_at"])
+            record_event(
+                kind="unit.status_changed",
+                incident=assignment.incident,
+                actor=actor,
+                extra_agency_ids=[unit.agency_id],
+                payload={"unit": unit.pk, "call_sign": unit.call_sign, "old": old, "new": unit.status},
+            )
+
+
+def assignment_expire(*, assignment_id, now=None) -> Assignment | None:
+    """The acknowledgement deadline passed with nobody accepting. Idempotent: the countdown task and the
+    sweeper may both call it; only the first call that finds the assignment still offered and due acts."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        try:
+            incident, assignment = _lock(assignment_id)
+        except NotFound:
+            return None
+        if assignment.status != Assignment.Status.OFFERED or assignment.ack_deadline is None or assignment.ack_deadline > now:
+            return None
+        old = assignment.status
+        assignment.status = Assignment.Status.EXPIRED
+        assignment.expired_at = now
+        _ack, second = ack_seconds_for(incident)
+        assignment.second_stage_due_at = now + timedelta(seconds=second)
+        assignment.save(update_fields=["status", "expired_at", "second_stage_due_at"])
+        _event("assignment.expired", incident, assignment, None, old, late_by_ms=_late_ms(assignment.ack_deadline, now))
+        SupervisorAlert.objects.create(
+            command_centre=incident.command_centre,
+            incident=incident,
+            assignment=assignment,
+            kind=SupervisorAlert.Kind.ASSIGNMENT_EXPIRED,
+            message=_("%(agency)s tidak mengonfirmasi %(ref)s sebelum batas waktu.") % {"agency": assignment.agency, "ref": incident.reference},
+            created_at=now,
+        )
+        backup = assignment.agency.backup_agency
+        live = set(incident.assignments.filter(status__in=Assignment.LIVE_STATUSES).values_list("agency_id", flat=True))
+        if backup is not None and backup.is_active and backup.pk not in live and incident.status not in Incident.TERMINAL_STATUSES:
+            offer_assignment(
+                incident=incident, agency=backup, previous=assignment, reason=_("Eskalasi: instansi utama tidak merespons."),
+                stage=assignment.escalation_stage + 1,
+            )
+        elif backup is None or backup.pk not in live:
+            SupervisorAlert.objects.create(
+                command_centre=incident.command_centre,
+                incident=incident,
+                assignment=assignment,
+                kind=SupervisorAlert.Kind.NO_BACKUP,
+                message=_("Tidak ada instansi cadangan untuk %(ref)s; tindak lanjuti secara manual.") % {"ref": incident.reference},
+                created_at=now,
+            )
+        record_event(
+            kind="alert.raised",
+            incident=incident,
+            payload={"alert": "assignment_expired", "assignment": assignment.pk, "agency": assignment.agency_id},
+        )
+        incident_refresh_status(incident=incident)
+    return assignment
+
+
+def _late_ms(deadline, now):
+    return int((now - deadline).total_seconds() * 1000)

@@ -1,0 +1,170 @@
+"""Call workflows: answer, classify (one keystroke for ghost/prank/info/misdial/test), link duplicates, PBX ringing."""
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agencies.models import CommandCentre, User
+from agencies.scoping import require_role, scope_for
+from dispatch.errors import Conflict, IllegalTransition, NotFound, field_error
+from incidents.models import Call, Incident
+from incidents.services.common import clean_phone, clean_text, lock_incident
+from incidents.timeline import record_event
+
+
+def _call_summary(call: Call) -> dict:
+    return {
+        "id": call.pk,
+        "caller_number": call.caller_number,
+        "status": call.status,
+        "disposition": call.disposition,
+        "call_taker": call.call_taker_id,
+        "line": call.line,
+    }
+
+
+def _centre_event(kind, call, actor, **extra):
+    record_event(
+        kind=kind,
+        actor=actor,
+        centre_ids=[call.command_centre_id],
+        agency_ids=[],
+        community_ids=[],
+        payload={"call": _call_summary(call), **extra},
+    )
+
+
+def _lock_call(call_id, actor) -> Call:
+    scope = scope_for(actor)
+    call = Call.objects.select_for_update().filter(pk=call_id).first()
+    if call is None or (not scope.is_global and call.command_centre_id not in scope.centre_ids):
+        raise NotFound(_("Panggilan tidak ditemukan."), code="call_not_found")
+    return call
+
+
+def call_start(*, actor, caller_number="", caller_name="", line="") -> Call:
+    """The call-taker answers a call (typed in, or not pushed by a PBX)."""
+    require_role(actor, User.Role.CALL_TAKER, User.Role.SUPERVISOR)
+    if not actor.command_centre_id:
+        raise field_error("command_centre", _("Akun Anda tidak terhubung ke pusat panggilan."), code="no_centre")
+    caller_number = clean_phone(caller_number)
+    caller_name = clean_text("caller_name", caller_name)
+    with transaction.atomic():
+        now = timezone.now()
+        call = Call.objects.create(
+            command_centre_id=actor.command_centre_id,
+            caller_number=caller_number,
+            caller_name=caller_name,
+            line=(line or "")[:40],
+            status=Call.Status.ACTIVE,
+            answered_at=now,
+            call_taker=actor,
+        )
+        _centre_event("call.answered", call, actor)
+    return call
+
+
+def call_register_ringing(*, command_centre: CommandCentre, caller_number, external_id, line="", started_at=None) -> tuple[Call, bool]:
+    """A ringing call pushed by the PBX. Idempotent by the PBX's id: a repeat returns the first call."""
+    external_id = clean_text("external_id", external_id, required=True)[:100]
+    caller_number = clean_phone(caller_number)
+    existing = Call.objects.filter(command_centre=command_centre, external_id=external_id).first()
+    if existing:
+        return existing, False
+    try:
+        with transaction.atomic():
+            call = Call.objects.create(
+                command_centre=command_centre,
+                external_id=external_id,
+                caller_number=caller_number,
+                line=(line or "")[:40],
+                status=Call.Status.RINGING,
+                ringing_at=started_at or timezone.now(),
+            )
+            _centre_event("call.ringing", call, None)
+    except IntegrityError:
+        return Call.objects.get(command_centre=command_centre, external_id=external_id), False
+    return call, True
+
+
+def call_claim(*, call_id, actor) -> Call:
+    """The first call-taker to pick up a ringing call gets it; the others get a 409."""
+    require_role(actor, User.Role.CALL_TAKER, User.Role.SUPERVISOR)
+    with transaction.atomic():
+        call = _lock_call(call_id, actor)
+        if call.status != Call.Status.RINGING:
+            raise Conflict(_("Panggilan ini sudah dijawab petugas lain."), code="call_already_claimed", extra={"call_taker": call.call_taker_id})
+        call.status = Call.Status.ACTIVE
+        call.answered_at = timezone.now()
+        call.call_taker = actor
+        call.save(update_fields=["status", "answered_at", "call_taker"])
+        _centre_event("call.answered", call, actor)
+    return call
+
+
+def call_close(*, call_id, actor, disposition, note="") -> Call:
+    """Close a call that is not an emergency (ghost, prank, info, misdial, test): one keystroke on the console."""
+    if disposition not in Call.NON_INCIDENT_DISPOSITIONS:
+        raise field_error(
+            "disposition",
+            _("Klasifikasi '%(d)s' tidak dapat dipakai untuk menutup panggilan tanpa kejadian.") % {"d": str(disposition)[:20]},
+            code="invalid_disposition",
+        )
+    note = clean_text("note", note)
+    with transaction.atomic():
+        call = _lock_call(call_id, actor)
+        if call.status == Call.Status.ENDED:
+            raise IllegalTransition(entity=_("panggilan"), current=call.status, target=disposition)
+        call.status = Call.Status.ENDED
+        call.disposition = disposition
+        call.ended_at = timezone.now()
+        call.note = note
+        if call.call_taker_id is None:
+            call.call_taker = actor
+        if call.answered_at is None:
+            call.answered_at = call.ended_at
+        call.save(update_fields=["status", "disposition", "ended_at", "note", "call_taker", "answered_at"])
+        _centre_event("call.closed", call, actor)
+    return call
+
+
+def call_end(*, call_id, actor) -> Call:
+    """Hang up a call already classified (a genuine call whose incident is logged)."""
+    with transaction.atomic():
+        call = _lock_call(call_id, actor)
+        if call.status == Call.Status.ENDED:
+            return call
+        call.status = Call.Status.ENDED
+        call.ended_at = timezone.now()
+        call.save(update_fields=["status", "ended_at"])
+        _centre_event("call.closed", call, actor)
+    return call
+
+
+def call_link_duplicate(*, call_id, incident_id, actor) -> Incident:
+    """The caller reports an incident already open: count them as another caller instead of a new incident."""
+    require_role(actor, User.Role.CALL_TAKER, User.Role.SUPERVISOR)
+    with transaction.atomic():
+        incident = lock_incident(incident_id)
+        call = _lock_call(call_id, actor)
+        if incident.command_centre_id != call.command_centre_id:
+            raise NotFound(_("Kejadian tidak ditemukan."), code="incident_not_found")
+        if incident.status in Incident.TERMINAL_STATUSES:
+            raise Conflict(_("Kejadian %(ref)s sudah ditutup.") % {"ref": incident.reference}, code="incident_closed")
+        if call.status == Call.Status.ENDED:
+            raise IllegalTransition(entity=_("panggilan"), current=call.status, target=Call.Disposition.DUPLICATE)
+        now = timezone.now()
+        call.status = Call.Status.ENDED
+        call.disposition = Call.Disposition.DUPLICATE
+        call.incident = incident
+        call.ended_at = now
+        call.save(update_fields=["status", "disposition", "incident", "ended_at"])
+        old = incident.caller_count
+        incident.caller_count = old + 1
+        incident.save(update_fields=["caller_count", "updated_at"])
+        record_event(
+            kind="incident.duplicate_linked",
+            incident=incident,
+            actor=actor,
+            payload={"call": call.pk, "caller_number": call.caller_number, "caller_count": {"old": old, "new": incident.caller_count}},
+        )
+    return incident

@@ -1,0 +1,154 @@
+"""Pieces every incident workflow shares: locking, status refresh, deadlines, input checks."""
+import re
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dispatch.errors import NotFound, PermissionDenied, field_error
+from incidents.models import Assignment, EscalationRule, Incident, UnitDispatch
+from incidents.status import derive_incident_status
+from incidents.timeline import record_event
+
+PHONE_RE = re.compile(r"^\+?[0-9][0-9 \-]{2,30}$")
+
+MAX_LENGTHS = {
+    "description": 4000,
+    "address": 255,
+    "caller_name": 120,
+    "caller_number": 32,
+    "reason": 1000,
+    "note": 2000,
+}
+
+
+def clean_text(field: str, value, *, required=False, message=None) -> str:
+    value = (value or "").strip() if isinstance(value, str) or value is None else str(value).strip()
+    if required and not value:
+        raise field_error(field, message or _("Kolom ini wajib diisi."), code="required")
+    limit = MAX_LENGTHS.get(field)
+    if limit and len(value) > limit:
+        raise field_error(
+            field, _("Terlalu panjang: %(n)d karakter, paling banyak %(max)d.") % {"n": len(value), "max": limit}, code="too_long"
+        )
+    return value
+
+
+def clean_phone(value, *, required=False) -> str:
+    value = clean_text("caller_number", value, required=required, message=_("Nomor penelepon wajib diisi untuk panggilan darurat."))
+    if value and not PHONE_RE.match(value):
+        raise field_error("caller_number", _("Nomor telepon tidak valid: hanya angka, spasi, tanda - dan awalan +."), code="invalid_phone")
+    return value
+
+
+def lock_incident(incident_id) -> Incident:
+    """Lock the incident row first in every workflow that changes it or its assignments (one lock order, no deadlocks)."""
+    try:
+        return Incident.objects.select_for_update().select_related("category", "command_centre").get(pk=incident_id)
+    except Incident.DoesNotExist:
+        raise NotFound(_("Kejadian tidak ditemukan."), code="incident_not_found") from None
+
+
+def ensure_centre_staff(actor, incident: Incident):
+    """Call-takers, supervisors and admins of the incident's centre (or its province) may act on the ticket."""
+    from agencies.models import User
+    from agencies.scoping import scope_for
+
+    if actor.role not in (User.Role.CALL_TAKER, User.Role.SUPERVISOR, User.Role.ADMIN) and not actor.is_superuser:
+        raise PermissionDenied(_("Hanya petugas pusat panggilan yang dapat melakukan ini."))
+    scope = scope_for(actor)
+    if not scope.is_global and incident.command_centre_id not in scope.centre_ids:
+        raise NotFound(_("Kejadian tidak ditemukan."), code="incident_not_found")
+
+
+def incident_refresh_status(*, incident: Incident, actor=None) -> bool:
+    """Recompute the derived status of a locked incident; write an event only when it really changed."""
+    statuses = list(incident.assignments.values_list("status", flat=True))
+    unit_statuses = list(
+        UnitDispatch.objects.filter(assignment__incident=incident, released_at__isnull=True).values_list("unit__status", flat=True)
+    )
+    new = derive_incident_status(
+        assignment_statuses=statuses,
+        unit_statuses=unit_statuses,
+        closed=incident.status == Incident.Status.CLOSED,
+        cancelled=incident.status == Incident.Status.CANCELLED,
+    )
+    old = incident.status
+    if new == old:
+        return False
+    now = timezone.now()
+    incident.status = new
+    fields = ["status", "updated_at"]
+    stamp = {
+        Incident.Status.ROUTED: "routed_at",
+        Incident.Status.ACCEPTED: "accepted_at",
+        Incident.Status.DISPATCHED: "dispatched_at",
+        Incident.Status.ON_SCENE: "on_scene_at",
+        Incident.Status.RESOLVED: "resolved_at",
+    }.get(new)
+    if stamp and getattr(incident, stamp) is None:
+        setattr(incident, stamp, now)
+        fields.append(stamp)
+    incident.save(update_fields=fields)
+    record_event(kind="incident.status_changed", incident=incident, actor=actor, payload={"old": old, "new": new})
+    return True
+
+
+def ack_seconds_for(incident: Incident) -> tuple[int, int]:
+    """(ack window, second-stage delay) from the most specific EscalationRule, else the priority default."""
+    rules = EscalationRule.objects.filter(
+        command_centre_id__in=[incident.command_centre_id, None],
+        category_id__in=[incident.category_id, None],
+        priority__in=[incident.priority, None],
+    )
+    # A rule naming the centre beats one naming the category beats one naming the priority.
+    rules = sorted(rules, key=lambda r: (r.command_centre_id is not None, r.category_id is not None, r.priority is not None), reverse=True)
+    if rules:
+        return rules[0].ack_seconds, rules[0].second_stage_seconds
+    return settings.DEFAULT_ACK_SECONDS.get(incident.priority, 300), 120
+
+
+def offer_assignment(*, incident: Incident, agency, actor=None, previous=None, reason="", stage=0) -> Assignment:
+    """Create one offered assignment with its acknowledgement deadline; the timer starts after commit."""
+    now = timezone.now()
+    ack, _second = ack_seconds_for(incident)
+    assignment = Assignment.objects.create(
+        incident=incident,
+        agency=agency,
+        status=Assignment.Status.OFFERED,
+        offered_at=now,
+        ack_deadline=now + timedelta(seconds=ack),
+        offered_by=actor if actor is not None and actor.is_authenticated else None,
+        previous=previous,
+        reason=reason,
+        escalation_stage=stage,
+    )
+    record_event(
+        kind="assignment.offered",
+        incident=incident,
+        actor=actor,
+        extra_agency_ids=[agency.pk],
+        payload={"assignment": assignment_summary(assignment), "previous": previous.pk if previous else None},
+    )
+    transaction.on_commit(lambda: _start_timer(assignment.pk, assignment.ack_deadline))
+    return assignment
+
+
+def _start_timer(assignment_id, deadline):
+    from incidents.tasks import schedule_ack_timer
+
+    schedule_ack_timer(assignment_id, deadline)
+
+
+def assignment_summary(assignment: Assignment) -> dict:
+    return {
+        "id": assignment.pk,
+        "agency": assignment.agency_id,
+        "agency_name": str(assignment.agency),
+        "status": assignment.status,
+        "offered_at": assignment.offered_at.isoformat(),
+        "ack_deadline": assignment.ack_deadline.isoformat() if assignment.ack_deadline else None,
+        "escalation_stage": assignment.escalation_stage,
+    }

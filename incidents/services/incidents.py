@@ -1,0 +1,399 @@
+"""Incident workflows: create from a call, update, route to agencies, close, cancel."""
+from django.contrib.gis.geos import Point
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agencies.geo import in_indonesia, place_for_point
+from agencies.models import Agency, CommandCentre, Region, User
+from agencies.scoping import require_role, scope_for
+from dispatch.errors import Conflict, IllegalTransition, ValidationFailed, field_error
+from incidents.models import Assignment, Call, IdempotencyRecord, Incident, IncidentCategory, IncidentCounter, Priority
+from incidents.routing import propose_agencies
+from incidents.services.common import (
+    clean_phone,
+    clean_text,
+    ensure_centre_staff,
+    incident_refresh_status,
+    lock_incident,
+    offer_assignment,
+)
+from incidents.timeline import record_event
+
+
+def _centre_of(actor, command_centre_id=None) -> CommandCentre:
+    scope = scope_for(actor)
+    if command_centre_id is not None:
+        if not scope.is_global and command_centre_id not in scope.centre_ids:
+            raise field_error("command_centre", _("Anda tidak bertugas di pusat panggilan ini."), code="not_your_centre")
+        centre = CommandCentre.objects.filter(pk=command_centre_id).first()
+        if centre is None:
+            raise field_error("command_centre", _("Pusat panggilan tidak dikenal."), code="unknown_centre")
+        return centre
+    if actor.command_centre_id:
+        return actor.command_centre
+    raise field_error("command_centre", _("Pilih pusat panggilan."), code="required")
+
+
+def _category(code) -> IncidentCategory:
+    if not code:
+        raise field_error("category", _("Kategori wajib dipilih."), code="required")
+    category = IncidentCategory.objects.filter(code=str(code)[:40], is_active=True).first()
+    if category is None:
+        raise field_error("category", _("Kategori '%(code)s' tidak dikenal.") % {"code": str(code)[:40]}, code="unknown_category")
+    return category
+
+
+def _priority(value, category, answers) -> int:
+    if value in (None, ""):
+        return suggest_priority(category=category, answers=answers)
+    try:
+        value = int(value)
+    except (TypeError, ValueError):
+        raise field_error("priority", _("Prioritas harus 1 sampai 4."), code="invalid_priority") from None
+    if value not in Priority.values:
+        raise field_error("priority", _("Prioritas harus 1 sampai 4."), code="invalid_priority")
+    return value
+
+
+def suggest_priority(*, category, answers) -> int:
+    """The category's default, raised (never lowered) by answers its SOP script marks as critical."""
+    priority = category.default_priority
+    for question in category.question_script or []:
+        rule = question.get("priority_if")
+        if rule and question.get("key") in (answers or {}) and answers[question["key"]] == rule.get("answer"):
+            priority = min(priority, int(rule["priority"]))
+    return priority
+
+
+def _answers(category, answers) -> dict:
+    if answers in (None, ""):
+        return {}
+    if not isinstance(answers, dict):
+        raise field_error("answers", _("Jawaban SOP harus berupa objek."), code="invalid_answers")
+    keys = {q.get("key") for q in category.question_script or []}
+    unknown = sorted(set(answers) - keys)
+    if unknown:
+        raise field_error("answers", _("Pertanyaan tidak dikenal: %(keys)s") % {"keys": ", ".join(map(str, unknown))[:200]}, code="unknown_question")
+    clean = {}
+    for key, value in answers.items():
+        if isinstance(value, str):
+            value = value.strip()[:500]
+        elif not isinstance(value, (bool, int, float)) and value is not None:
+            raise field_error("answers", _("Jawaban untuk '%(key)s' tidak valid.") % {"key": key}, code="invalid_answers")
+        clean[key] = value
+    return clean
+
+
+def _location(location) -> Point:
+    if location is None:
+        raise field_error("location", _("Lokasi wajib diisi untuk panggilan darurat."), code="required")
+    if not isinstance(location, Point):
+        raise field_error("location", _("Lokasi harus berupa titik."), code="invalid_location")
+    if location.srid not in (None, 4326):
+        location = location.transform(4326, clone=True)
+    location.srid = 4326
+    if not (-90 <= location.y <= 90 and -180 <= location.x <= 180):
+        raise field_error("location", _("Koordinat tidak valid."), code="invalid_location")
+    if not in_indonesia(location):
+        raise field_error(
+            "location", _("Koordinat (%(lat).5f, %(lon).5f) berada di luar Indonesia.") % {"lat": location.y, "lon": location.x},
+            code="outside_indonesia",
+        )
+    return location
+
+
+def _served_check(centre, place, location, allow_outside):
+    """A point outside every region the centre serves is a warning the call-taker must override explicitly."""
+    served = set(centre.regions.values_list("code", flat=True))
+    if place.regency is not None:
+        outside = place.regency.code not in served
+    else:
+        # Without a boundary we only know it is outside when the served regencies have boundaries.
+        outside = Region.objects.filter(code__in=served, boundary__isnull=False).exists()
+    if outside and not allow_outside:
+        raise ValidationFailed(
+            _("Lokasi berada di luar wilayah layanan %(centre)s. Periksa lokasi, atau konfirmasi untuk tetap menyimpan.")
+            % {"centre": centre.name},
+            code="outside_service_area",
+            fields={"location": [_("Di luar wilayah layanan pusat panggilan ini.")]},
+        )
+    return outside
+
+
+def _next_number(centre, year) -> int:
+    # One statement: inserts the counter or bumps it, holding its row lock until commit.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {IncidentCounter._meta.db_table} (command_centre_id, year, last_number)
+            VALUES (%s, %s, 1)
+            ON CONFLICT (command_centre_id, year)
+            DO UPDATE SET last_number = {IncidentCounter._meta.db_table}.last_number + 1
+            RETURNING last_number
+            """,
+            [centre.pk, year],
+        )
+        return cursor.fetchone()[0]
+
+
+def incident_create(
+    *,
+    actor,
+    category,
+    location,
+    priority=None,
+    address="",
+    location_accuracy_m=None,
+    location_source="",
+    description="",
+    caller_number="",
+    caller_name="",
+    answers=None,
+    call_id=None,
+    command_centre_id=None,
+    idempotency_key=None,
+    allow_outside_service_area=False,
+    is_public_alert=False,
+    external_tracking_id=None,
+) -> tuple[Incident, bool]:
+    """Log a genuine emergency. Returns (incident, created); a repeated idempotency key returns the first incident."""
+    require_role(actor, User.Role.CALL_TAKER, User.Role.SUPERVISOR)
+    key = clean_text("idempotency_key", idempotency_key)[:100] if idempotency_key else None
+    if key:
+        existing = IdempotencyRecord.objects.filter(user=actor, key=key).select_related("incident").first()
+        if existing:
+            return existing.incident, False
+
+    centre = _centre_of(actor, command_centre_id)
+    category_obj = _category(category)
+    answers = _answers(category_obj, answers)
+    priority = _priority(priority, category_obj, answers)
+    point = _location(location)
+    address = clean_text("address", address)
+    description = clean_text("description", description)
+    caller_name = clean_text("caller_name", caller_name)
+    if location_accuracy_m not in (None, ""):
+        try:
+            location_accuracy_m = float(location_accuracy_m)
+        except (TypeError, ValueError):
+            raise field_error("location_accuracy_m", _("Akurasi harus berupa angka meter."), code="invalid") from None
+        if not (0 <= location_accuracy_m <= 100_000):
+            raise field_error("location_accuracy_m", _("Akurasi harus antara 0 dan 100.000 m."), code="invalid")
+    else:
+        location_accuracy_m = None
+
+    call = None
+    if call_id is not None:
+        call = Call.objects.filter(pk=call_id, command_centre=centre).first()
+        if call is None:
+            raise field_error("call", _("Panggilan tidak ditemukan."), code="call_not_found")
+    number_default = call.caller_number if call else ""
+    caller_number = clean_phone(caller_number or number_default, required=not external_tracking_id)
+
+    place = place_for_point(point)
+    outside = _served_check(centre, place, point, allow_outside_service_area)
+
+    try:
+        with transaction.atomic():
+            now = timezone.now()
+            if call is not None:
+                call = Call.objects.select_for_update().get(pk=call.pk)
+                if call.incident_id is not None or call.status == Call.Status.ENDED:
+                    raise Conflict(_("Panggilan ini sudah ditutup atau sudah tercatat sebagai kejadian."), code="call_already_closed")
+            year = now.year
+            number = _next_number(centre, year)
+            incident = Incident.objects.create(
+                command_centre=centre,
+                reference=f"{centre.reference_prefix}-{year}-{number:06d}",
+                year=year,
+                number=number,
+                category=category_obj,
+                priority=priority,
+                location=point,
+                address=address,
+                location_accuracy_m=location_accuracy_m,
+                location_source=(location_source or "")[:20],
+                regency=place.regency,
+                district=place.district,
+                village=place.village,
+                outside_service_area=outside,
+                description=description,
+                caller_number=caller_number,
+                caller_name=caller_name or (call.caller_name if call else ""),
+                answers=answers,
+                is_public_alert=bool(is_public_alert),
+                external_tracking_id=external_tracking_id,
+                created_by=actor,
+                call_answered_at=call.answered_at if call else None,
+                created_at=now,
+            )
+            if key:
+                IdempotencyRecord.objects.create(key=key, user=actor, incident=incident)
+            if call is not None:
+                call.incident = incident
+                call.disposition = Call.Disposition.GENUINE
+                call.status = Call.Status.ENDED
+                call.ended_at = now
+                call.save(update_fields=["incident", "disposition", "status", "ended_at"])
+            record_event(kind="incident.created", incident=incident, actor=actor, payload={"call": call.pk if call else None})
+    except IntegrityError:
+        # The same key raced in from a resubmit: the first request won, answer with its incident.
+        if key:
+            existing = IdempotencyRecord.objects.filter(user=actor, key=key).select_related("incident").first()
+            if existing:
+                return existing.incident, False
+        raise
+    return incident, True
+
+
+UPDATABLE_FIELDS = ("description", "address", "priority", "caller_name", "location", "location_accuracy_m", "answers", "is_public_alert")
+
+
+def incident_update(*, incident_id, actor, **changes) -> Incident:
+    """Correct what the call-taker learns later. Writes one event listing old and new values; a no-op writes nothing."""
+    unknown = set(changes) - set(UPDATABLE_FIELDS)
+    if unknown:
+        raise ValidationFailed(_("Kolom tidak dapat diubah: %(f)s") % {"f": ", ".join(sorted(unknown))}, code="not_updatable")
+    with transaction.atomic():
+        incident = lock_incident(incident_id)
+        ensure_centre_staff(actor, incident)
+        if incident.status in Incident.TERMINAL_STATUSES:
+            raise IllegalTransition(entity=_("kejadian"), current=incident.status, target="updated")
+        clean = {}
+        for name, value in changes.items():
+            if name in ("description", "address", "caller_name"):
+                clean[name] = clean_text(name, value)
+            elif name == "priority":
+                clean[name] = _priority(value, incident.category, incident.answers)
+            elif name == "answers":
+                clean[name] = _answers(incident.category, value)
+            elif name == "location":
+                clean[name] = _location(value)
+            elif name == "location_accuracy_m":
+                clean[name] = None if value in (None, "") else float(value)
+            elif name == "is_public_alert":
+                clean[name] = bool(value)
+        diff = {}
+        for name, value in clean.items():
+            old = getattr(incident, name)
+            if name == "location":
+                if old.equals_exact(value, tolerance=1e-9):
+                    continue
+                diff[name] = {"old": [old.x, old.y], "new": [value.x, value.y]}
+            elif old == value:
+                continue
+            else:
+                diff[name] = {"old": old, "new": value}
+            setattr(incident, name, value)
+        if not diff:
+            return incident
+        fields = list(diff) + ["updated_at"]
+        if "location" in diff:
+            place = place_for_point(incident.location)
+            incident.regency, incident.district, incident.village = place.regency, place.district, place.village
+            fields += ["regency", "district", "village"]
+        incident.save(update_fields=fields)
+        record_event(kind="incident.updated", incident=incident, actor=actor, payload={"changes": diff})
+    return incident
+
+
+def incident_route(*, incident_id, actor, agency_ids=None) -> list[Assignment]:
+    """Offer the incident to agencies: to the proposal when none are named. Agencies already holding a live
+    assignment are left as they are. Returns the live assignments after routing."""
+    with transaction.atomic():
+        incident = lock_incident(incident_id)
+        ensure_centre_staff(actor, incident)
+        if incident.status in Incident.TERMINAL_STATUSES:
+            raise IllegalTransition(entity=_("kejadian"), current=incident.status, target="routed")
+        if agency_ids is None:
+            regency_code = incident.regency_id
+            agencies = [p.agency for p in propose_agencies(
+                category=incident.category, point=incident.location, command_centre=incident.command_centre, regency_code=regency_code
+            )]
+            if not agencies:
+                raise ValidationFailed(
+                    _("Tidak ada instansi penanggung jawab untuk kategori ini di lokasi ini; pilih instansi secara manual."),
+                    code="no_agency_found",
+                    fields={"agencies": [_("Pilih minimal satu instansi.")]},
+                )
+        else:
+            try:
+                ids = sorted({int(a) for a in agency_ids})
+            except (TypeError, ValueError):
+                raise field_error("agencies", _("Daftar instansi tidak valid."), code="invalid") from None
+            if not ids:
+                raise field_error("agencies", _("Pilih minimal satu instansi."), code="required")
+            agencies = list(Agency.objects.filter(pk__in=ids, is_active=True).order_by("pk"))
+            missing = set(ids) - {a.pk for a in agencies}
+            if missing:
+                raise field_error(
+                    "agencies", _("Instansi tidak dikenal atau tidak aktif: %(ids)s") % {"ids": ", ".join(map(str, sorted(missing)))},
+                    code="unknown_agency",
+                )
+        live = set(incident.assignments.filter(status__in=Assignment.LIVE_STATUSES).values_list("agency_id", flat=True))
+        for agency in agencies:
+            if agency.pk not in live:
+                offer_assignment(incident=incident, agency=agency, actor=actor)
+        incident_refresh_status(incident=incident, actor=actor)
+        return list(incident.assignments.filter(status__in=Assignment.LIVE_STATUSES).select_related("agency"))
+
+
+def _withdraw_live_assignments(incident, actor, now):
+    for assignment in incident.assignments.select_for_update().filter(status__in=Assignment.LIVE_STATUSES).order_by("pk"):
+        old = assignment.status
+        assignment.status = Assignment.Status.CANCELLED
+        assignment.cancelled_at = now
+        assignment.acted_by = actor
+        assignment.save(update_fields=["status", "cancelled_at", "acted_by"])
+        record_event(
+            kind="assignment.cancelled",
+            incident=incident,
+            actor=actor,
+            extra_agency_ids=[assignment.agency_id],
+            payload={"assignment": assignment.pk, "agency": assignment.agency_id, "old": old, "new": assignment.status},
+        )
+
+
+def incident_close(*, incident_id, actor, note="", force=False) -> Incident:
+    """The centre closes the ticket. With agencies still working it needs `force` from a supervisor."""
+    note = clean_text("note", note)
+    with transaction.atomic():
+        incident = lock_incident(incident_id)
+        ensure_centre_staff(actor, incident)
+        if incident.status in Incident.TERMINAL_STATUSES:
+            raise IllegalTransition(entity=_("kejadian"), current=incident.status, target=Incident.Status.CLOSED)
+        has_live = incident.assignments.filter(status__in=Assignment.LIVE_STATUSES).exists()
+        if has_live and not force:
+            raise Conflict(
+                _("Masih ada instansi yang menangani kejadian ini; selesaikan penugasan atau tutup paksa (supervisor)."),
+                code="incident_has_live_assignments",
+            )
+        if has_live and actor.role not in (User.Role.SUPERVISOR, User.Role.ADMIN) and not actor.is_superuser:
+            raise Conflict(_("Hanya supervisor yang dapat menutup paksa."), code="force_close_needs_supervisor")
+        now = timezone.now()
+        _withdraw_live_assignments(incident, actor, now)
+        old = incident.status
+        incident.status = Incident.Status.CLOSED
+        incident.closed_at = now
+        incident.save(update_fields=["status", "closed_at", "updated_at"])
+        record_event(kind="incident.status_changed", incident=incident, actor=actor, payload={"old": old, "new": incident.status, "note": note})
+    return incident
+
+
+def incident_cancel(*, incident_id, actor, reason) -> Incident:
+    """Logged by mistake or no longer needed: withdraws every live assignment."""
+    reason = clean_text("reason", reason, required=True, message=_("Alasan pembatalan wajib diisi."))
+    with transaction.atomic():
+        incident = lock_incident(incident_id)
+        ensure_centre_staff(actor, incident)
+        if incident.status in Incident.TERMINAL_STATUSES:
+            raise IllegalTransition(entity=_("kejadian"), current=incident.status, target=Incident.Status.CANCELLED)
+        now = timezone.now()
+        _withdraw_live_assignments(incident, actor, now)
+        old = incident.status
+        incident.status = Incident.Status.CANCELLED
+        incident.closed_at = now
+        incident.save(update_fields=["status", "closed_at", "updated_at"])
+        record_event(kind="incident.status_changed", incident=incident, actor=actor, payload={"old": old, "new": incident.status, "reason": reason})
+    return incident

@@ -1,0 +1,2 @@
+"""Browser pages of the incidents app (consoles)."""
+urlpatterns = []
