@@ -191,6 +191,21 @@ class Unit(models.Model):
         return self.call_sign
 
 
+class UnitPosition(models.Model):
+    """AVL history: every position a unit's crew phone or tracker reports."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="positions")
+    position = models.PointField(srid=4326, spatial_index=False)
+    recorded_at = models.DateTimeField()
+    accuracy_m = models.FloatField(null=True, blank=True)
+    speed_kmh = models.FloatField(null=True, blank=True)
+    heading = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-recorded_at"]
+        indexes = [models.Index(fields=["unit", "-recorded_at"], name="unitposition_unit_recent")]
+
+
 class Landmark(models.Model):
     """Places call-takers type by name ("RSUD Doris Sylvanus", "Bundaran Besar") entered by the admin."""
 

@@ -1,2 +1,9 @@
-"""REST API v1 routes of the incidents app."""
-urlpatterns = []
+"""REST API v1 routes of the incidents app; each area keeps its own module."""
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("incidents.api.urls_core")),
+    path("", include("incidents.api.urls_events")),
+    path("", include("incidents.api.urls_interop")),
+    path("", include("incidents.api.urls_units")),
+]

@@ -172,6 +172,8 @@ class Incident(models.Model):
     on_scene_at = models.DateTimeField(_("tiba di lokasi"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("tertangani"), null=True, blank=True)
     closed_at = models.DateTimeField(_("ditutup"), null=True, blank=True)
+    # Service-target timer (e.g. Damkar SPM: on scene within 15 min); the sweeper alerts once when passed.
+    on_scene_due_at = models.DateTimeField(_("target tiba"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -184,6 +186,7 @@ class Incident(models.Model):
         indexes = [
             GistIndex(fields=["location"], name="incident_location_gist"),
             models.Index(fields=["command_centre", "status", "-created_at"], name="incident_centre_status"),
+            models.Index(fields=["on_scene_due_at"], condition=Q(on_scene_at__isnull=True, on_scene_due_at__isnull=False), name="incident_on_scene_due"),
         ]
 
     def __str__(self):
@@ -345,8 +348,9 @@ class SupervisorAlert(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            # Exactly-once escalation: one alert of a kind per assignment.
+            # Exactly-once escalation: one alert of a kind per assignment, or per incident for incident-level alerts.
             models.UniqueConstraint(fields=["assignment", "kind"], name="alert_once_per_assignment_kind"),
+            models.UniqueConstraint(fields=["incident", "kind"], condition=Q(assignment__isnull=True), name="alert_once_per_incident_kind"),
         ]
 
 
@@ -359,3 +363,59 @@ class IncidentCounter(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["command_centre", "year"], name="incident_counter_unique")]
+
+
+class Notification(models.Model):
+    """A message to a person outside the consoles (SMS, WhatsApp, email), sent by a pluggable backend with retries."""
+
+    class Channel(models.TextChoices):
+        SMS = "sms", _("SMS")
+        WHATSAPP = "whatsapp", _("WhatsApp")
+        EMAIL = "email", _("Email")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Antre")  # waiting for the worker
+        SENT = "sent", _("Terkirim")  # the backend accepted it
+        DELIVERED = "delivered", _("Diterima")  # the gateway confirmed delivery
+        FAILED = "failed", _("Gagal")  # retries exhausted
+
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    recipient = models.CharField(max_length=254)
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    backend = models.CharField(max_length=60, blank=True)
+    external_id = models.CharField(max_length=120, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications")
+    assignment = models.ForeignKey(Assignment, null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications")
+    # Why it was sent ("second_stage", "callout", …) so the same reason is never sent twice for one assignment.
+    reason = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notifikasi")
+        verbose_name_plural = _("notifikasi")
+        ordering = ["-created_at"]
+
+
+class AmlReport(models.Model):
+    """A handset location (AML / Android ELS) as received, kept raw for audit; attached to the caller's recent call."""
+
+    received_at = models.DateTimeField(db_index=True)
+    source = models.CharField(max_length=10)  # "https" or "sms"
+    raw = models.JSONField(default=dict)
+    device_number = models.CharField(max_length=32, blank=True, db_index=True)
+    location = models.PointField(srid=4326, null=True, blank=True, spatial_index=False)
+    accuracy_m = models.FloatField(null=True, blank=True)
+    location_time = models.DateTimeField(null=True, blank=True)
+    positioning_method = models.CharField(max_length=20, blank=True)
+    call = models.ForeignKey(Call, null=True, blank=True, on_delete=models.SET_NULL, related_name="aml_reports")
+    # Sender's own id where it gives one; a repeat is acknowledged and not stored twice.
+    dedup_key = models.CharField(max_length=200, unique=True)
+    problems = ArrayField(models.CharField(max_length=200), default=list, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]

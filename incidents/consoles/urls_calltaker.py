@@ -1,0 +1,2 @@
+"""Console pages: calltaker."""
+urlpatterns = []

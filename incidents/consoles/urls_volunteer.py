@@ -1,0 +1,2 @@
+"""Console pages: volunteer."""
+urlpatterns = []
