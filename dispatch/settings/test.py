@@ -1,14 +1,20 @@
 """pytest: same services as local (real PostGIS and Redis), fast hashing, eager nothing."""
 from .base import *  # noqa: F401,F403
-from .base import env
+from .base import DATABASES, env
 
 DEBUG = False
+# Parallel runs on one machine (several developers, or CI beside a dev) keep apart by a suffix.
+_SUFFIX = env("PYTEST_DB_SUFFIX", default="")
+DATABASES["default"]["TEST"] = {"NAME": f"test_dispatch112{('_' + _SUFFIX) if _SUFFIX else ''}"}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Keep test keys apart from a running `make run` on the same Redis.
 REDIS_URL = env("TEST_REDIS_URL", default="redis://127.0.0.1:6379/9")
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "d112test"}}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": f"d112test{_SUFFIX}"}}
 CHANNEL_LAYERS = {
-    "default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
+    "default": {
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "CONFIG": {"hosts": [REDIS_URL], "prefix": f"d112test{_SUFFIX}"},
+    }
 }
 CELERY_BROKER_URL = REDIS_URL
 STORAGES = {
