@@ -1,0 +1,149 @@
+"""Reads of calls, incidents, assignments and the timeline, always through the acting user's scope.
+
+Every function takes the acting user (or the centres they serve) and returns only what that user may
+see; an object outside the scope is "not found", never "forbidden", so its existence does not leak.
+Other areas append their selectors at the end of this module.
+"""
+from datetime import timedelta
+
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agencies.scoping import scope_for
+from dispatch.errors import NotFound
+from incidents.models import Assignment, Call, Incident, SupervisorAlert, TimelineEvent
+
+
+def _incident_scope_q(scope) -> Q:
+    """The incidents a scope covers, as one Q (subqueries, not joins, so no DISTINCT is needed)."""
+    q = Q(pk__in=[])
+    if scope.centre_ids:
+        q |= Q(command_centre_id__in=scope.centre_ids)
+    if scope.agency_ids:
+        q |= Q(pk__in=Assignment.objects.filter(agency_id__in=scope.agency_ids).values("incident_id"))
+    if scope.community_ids:
+        from volunteers.models import CallOut
+
+        q |= Q(pk__in=CallOut.objects.filter(community_id__in=scope.community_ids).values("incident_id"))
+    return q
+
+
+def incidents_visible_to(user):
+    """Centre staff: their centres' incidents; dispatchers: incidents with any assignment of their agency;
+    volunteers: incidents their community was called out to; admins: all."""
+    scope = scope_for(user)
+    if scope.is_global:
+        return Incident.objects.all()
+    if scope.is_empty:
+        return Incident.objects.none()
+    return Incident.objects.filter(_incident_scope_q(scope))
+
+
+def incident_get_for(user, incident_id) -> Incident:
+    try:
+        incident_id = int(incident_id)
+    except (TypeError, ValueError):
+        incident_id = None
+    incident = (
+        incidents_visible_to(user).select_related("category", "command_centre", "regency", "district", "village").filter(pk=incident_id).first()
+        if incident_id is not None
+        else None
+    )
+    if incident is None:
+        raise NotFound(_("Kejadian tidak ditemukan."), code="incident_not_found")
+    return incident
+
+
+def assignments_visible_to(user):
+    """A dispatcher sees their agency's assignments; centre staff their centres' incidents' assignments
+    (and those handed to an agency of their centre); admins all."""
+    scope = scope_for(user)
+    qs = Assignment.objects.all()
+    if scope.is_global:
+        return qs
+    q = Q(pk__in=[])
+    if scope.agency_ids:
+        q |= Q(agency_id__in=scope.agency_ids)
+    if scope.centre_ids:
+        q |= Q(incident__command_centre_id__in=scope.centre_ids) | Q(agency__command_centre_id__in=scope.centre_ids)
+    return qs.filter(q)
+
+
+def calls_visible_to(user):
+    scope = scope_for(user)
+    if scope.is_global:
+        return Call.objects.all()
+    return Call.objects.filter(command_centre_id__in=scope.centre_ids)
+
+
+def call_get_for(user, call_id) -> Call:
+    call = calls_visible_to(user).filter(pk=call_id).first()
+    if call is None:
+        raise NotFound(_("Panggilan tidak ditemukan."), code="call_not_found")
+    return call
+
+
+def alerts_visible_to(user):
+    scope = scope_for(user)
+    if scope.is_global:
+        return SupervisorAlert.objects.all()
+    return SupervisorAlert.objects.filter(command_centre_id__in=scope.centre_ids)
+
+
+def caller_history(*, centres, number: str, days: int = 30, last: int = 10) -> dict:
+    """What the centre knows about a number: calls by disposition in the last `days` (e.g. "7 prank calls
+    in 30 days"), the latest calls, and the open and past incidents it reported.
+
+    `centres` is an iterable of centre ids, or None for every centre (admins)."""
+    number = (number or "").strip()
+    since = timezone.now() - timedelta(days=days)
+    calls = Call.objects.filter(caller_number=number)
+    incidents = Incident.objects.filter(Q(caller_number=number) | Q(calls__caller_number=number))
+    if centres is not None:
+        centres = list(centres)
+        calls = calls.filter(command_centre_id__in=centres)
+        incidents = incidents.filter(command_centre_id__in=centres)
+    recent = calls.filter(Q(answered_at__gte=since) | Q(answered_at__isnull=True, ringing_at__gte=since))
+    by_disposition = {row["disposition"] or "unclassified": row["n"] for row in recent.values("disposition").annotate(n=Count("pk")).order_by()}
+    last_calls = [
+        {
+            "id": c.pk,
+            "at": c.answered_at or c.ringing_at or c.ended_at,
+            "status": c.status,
+            "disposition": c.disposition,
+            "incident": c.incident_id,
+            "note": c.note,
+        }
+        for c in calls.order_by("-id")[:last]
+    ]
+    incident_rows = list(
+        incidents.distinct().select_related("category").order_by("-created_at")[: last * 2]
+    )
+
+    def row(i):
+        return {
+            "id": i.pk,
+            "reference": i.reference,
+            "status": i.status,
+            "category": i.category.code,
+            "category_name": i.category.name_id,
+            "created_at": i.created_at,
+            "address": i.address,
+        }
+
+    return {
+        "number": number,
+        "days": days,
+        "total_calls": sum(by_disposition.values()),
+        "by_disposition": by_disposition,
+        "prank_count": by_disposition.get(Call.Disposition.PRANK, 0),
+        "last_calls": last_calls,
+        "open_incidents": [row(i) for i in incident_rows if i.status in Incident.OPEN_STATUSES],
+        "past_incidents": [row(i) for i in incident_rows if i.status not in Incident.OPEN_STATUSES][:last],
+    }
+
+
+def last_seq() -> int:
+    """The newest timeline sequence number; a console renders it so live updates resume without a gap."""
+    return TimelineEvent.objects.aggregate(m=Max("seq"))["m"] or 0
