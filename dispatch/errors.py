@@ -44,11 +44,12 @@ class Conflict(ApplicationError):
 class IllegalTransition(Conflict):
     default_code = "illegal_transition"
 
-    def __init__(self, *, entity, current, target, message=None, extra=None):
+    def __init__(self, *, entity, current, target, message=None, extra=None, code=None):
         super().__init__(
             message
             or _("Tidak dapat mengubah %(entity)s dari '%(current)s' ke '%(target)s'.")
             % {"entity": entity, "current": current, "target": target},
+            code=code,
             extra={"current_status": str(current), **(extra or {})},
         )
         self.current = current

@@ -47,15 +47,25 @@ def _ensure_agency_actor(actor, assignment):
 
 def _transition(assignment, target):
     if not assignment.can_transition_to(target):
-        code = "assignment_not_offered" if assignment.status != Assignment.Status.OFFERED and target in (
-            Assignment.Status.ACCEPTED, Assignment.Status.DECLINED
-        ) else "illegal_transition"
+        answering = target in (Assignment.Status.ACCEPTED, Assignment.Status.DECLINED)
+        if answering and assignment.status != Assignment.Status.OFFERED:
+            # The usual race: someone else answered first. Say so plainly.
+            code = "assignment_not_offered"
+            message = _("Penugasan ini tidak lagi menunggu konfirmasi: statusnya sekarang '%(status)s'.") % {
+                "status": assignment.get_status_display()
+            }
+        else:
+            code = "illegal_transition"
+            message = _("Penugasan berstatus '%(status)s' tidak dapat diubah menjadi '%(target)s'.") % {
+                "status": assignment.get_status_display(),
+                "target": Assignment.Status(target).label,
+            }
         raise IllegalTransition(
             entity=_("penugasan"),
             current=assignment.status,
             target=target,
-            message=_("Penugasan ini sudah berstatus '%(status)s'; tidak dapat diubah menjadi '%(target)s'.")
-            % {"status": assignment.get_status_display(), "target": Assignment.Status(target).label},
+            code=code,
+            message=message,
             extra={"assignment": assignment_summary(assignment)},
         )
     return assignment.status
@@ -108,6 +118,7 @@ def assignment_handoff(*, assignment_id, actor, to_agency_id, reason) -> Assignm
     with transaction.atomic():
         incident, assignment = _lock(assignment_id)
         _ensure_agency_actor(actor, assignment)
+        old = _transition(assignment, Assignment.Status.HANDED_OFF)
         try:
             target = Agency.objects.get(pk=int(to_agency_id), is_active=True)
         except (Agency.DoesNotExist, TypeError, ValueError):
@@ -116,7 +127,6 @@ def assignment_handoff(*, assignment_id, actor, to_agency_id, reason) -> Assignm
             raise field_error("to_agency", _("Instansi tujuan sama dengan instansi saat ini."), code="same_agency")
         if incident.assignments.filter(agency=target, status__in=Assignment.LIVE_STATUSES).exists():
             raise field_error("to_agency", _("Instansi tujuan sudah menangani kejadian ini."), code="already_assigned")
-        old = _transition(assignment, Assignment.Status.HANDED_OFF)
         assignment.status = Assignment.Status.HANDED_OFF
         assignment.handed_off_at = timezone.now()
         assignment.reason = reason
