@@ -2,6 +2,7 @@
 from django.urls import include, path
 
 urlpatterns = [
+    path("", include("incidents.api.urls_calltaker")),  # before core: "incidents/duplicates/" must win over a detail route
     path("", include("incidents.api.urls_core")),
     path("", include("incidents.api.urls_events")),
     path("", include("incidents.api.urls_interop")),

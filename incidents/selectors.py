@@ -147,3 +147,101 @@ def caller_history(*, centres, number: str, days: int = 30, last: int = 10) -> d
 def last_seq() -> int:
     """The newest timeline sequence number; a console renders it so live updates resume without a gap."""
     return TimelineEvent.objects.aggregate(m=Max("seq"))["m"] or 0
+
+
+def duplicate_candidates(*, centre_ids, category=None, point=None, caller_number="", radius_m=None, window_min=None, limit=10) -> list[dict]:
+    """Open incidents the caller may be reporting again (call-taker console, issue 3):
+    same or related category within `radius_m` of `point` and created in the last `window_min` minutes,
+    plus any open incident from the same caller number. Nearest first, same-caller matches on top.
+
+    `centre_ids` is the acting user's centres (None = every centre, for admins). `category` is an
+    IncidentCategory or None (no category yet: every category nearby)."""
+    from math import cos, radians
+
+    from django.conf import settings
+    from django.contrib.gis.db.models.functions import Distance
+
+    radius_m = settings.DUPLICATE_RADIUS_M if radius_m is None else radius_m
+    window_min = settings.DUPLICATE_WINDOW_MIN if window_min is None else window_min
+    base = Incident.objects.filter(status__in=Incident.OPEN_STATUSES)
+    if centre_ids is not None:
+        base = base.filter(command_centre_id__in=list(centre_ids))
+    match = Q(pk__in=[])
+    if point is not None:
+        # Degrees bound the search so the GiST index applies; the exact sphere distance is checked below.
+        deg = radius_m / (111_320 * max(cos(radians(point.y)), 0.01))
+        near = Q(location__dwithin=(point, deg), created_at__gte=timezone.now() - timedelta(minutes=window_min))
+        if category is not None:
+            near &= Q(category_id__in=[category.pk, *category.related.values_list("pk", flat=True)])
+        match |= near
+    number = (caller_number or "").strip()
+    if number:
+        match |= Q(caller_number=number)
+    if point is None and not number:
+        return []
+    qs = base.filter(match).select_related("category")
+    if point is not None:
+        qs = qs.annotate(distance=Distance("location", point))
+    rows = []
+    for incident in qs.order_by("-created_at")[: limit * 3]:
+        distance = round(incident.distance.m, 1) if point is not None else None
+        same_caller = bool(number) and incident.caller_number == number
+        if not same_caller and (distance is None or distance > radius_m):
+            continue
+        rows.append(
+            {
+                "id": incident.pk,
+                "reference": incident.reference,
+                "status": incident.status,
+                "priority": incident.priority,
+                "category": incident.category.code,
+                "category_name": incident.category.name_id,
+                "address": incident.address,
+                "location": [incident.location.x, incident.location.y],
+                "caller_count": incident.caller_count,
+                "created_at": incident.created_at,
+                "distance_m": distance,
+                "same_caller": same_caller,
+            }
+        )
+    rows.sort(key=lambda r: (not r["same_caller"], r["distance_m"] if r["distance_m"] is not None else 1e12))
+    return rows[:limit]
+
+
+def handoff_chain(assignment) -> list:
+    """The chain of handoffs and escalations an assignment belongs to, from the first offer to the latest
+    (following `previous` both ways), with agencies and their centres loaded. One query: every link of a
+    chain belongs to the same incident."""
+    rows = {
+        a.pk: a
+        for a in Assignment.objects.filter(incident_id=assignment.incident_id).select_related("agency__command_centre")
+    }
+    root = rows.get(assignment.pk, assignment)
+    seen = {root.pk}
+    while root.previous_id and root.previous_id in rows and root.previous_id not in seen:
+        root = rows[root.previous_id]
+        seen.add(root.pk)
+    children = {}
+    for a in sorted(rows.values(), key=lambda a: (a.offered_at, a.pk)):
+        if a.previous_id:
+            children.setdefault(a.previous_id, []).append(a)
+    chain, stack, visited = [], [root], set()
+    while stack:
+        node = stack.pop()
+        if node.pk in visited:
+            continue
+        visited.add(node.pk)
+        chain.append(node)
+        stack.extend(reversed(children.get(node.pk, [])))
+    return chain
+
+
+def units_visible_to(user):
+    """Dispatchers and crews: their agency's units; centre staff: units of their centres' agencies; admins: all."""
+    from agencies.models import Unit
+
+    scope = scope_for(user)
+    qs = Unit.objects.select_related("agency", "station")
+    if scope.is_global:
+        return qs
+    return qs.filter(Q(agency_id__in=scope.agency_ids) | Q(agency__command_centre_id__in=scope.centre_ids))
