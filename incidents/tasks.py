@@ -1,19 +1,40 @@
-"""Thin, idempotent timer tasks. The deadline lives in the database (Assignment.ack_deadline):
-the countdown task is for precision, the sweeper (beat, every second) catches any task that was lost."""
+"""Thin, idempotent timer tasks. Every deadline lives in the database:
+
+- Assignment.ack_deadline         → the assignment expires (escalation stage 1, backup agency or NO_BACKUP alert);
+- Assignment.second_stage_due_at  → people are notified by SMS/WhatsApp and a SECOND_STAGE alert is raised;
+- Incident.on_scene_due_at        → a TARGET_BREACHED alert when nobody is on scene in time.
+
+The countdown task (queue `timers`, ETA = the deadline) is there for precision; the sweeper, run by
+beat every second on the same queue, catches any deadline whose task was lost (worker killed, broker
+restarted, task never queued). Both end in the same service functions, which lock, re-check and act
+at most once, so a race between them is harmless (tests/dispatcher/test_timers.py).
+"""
 import logging
+import time
+from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
+from django.db import connection, transaction
 from django.utils import timezone
 
-from incidents.models import Assignment
+from incidents.models import Assignment, Incident, SupervisorAlert
 
 logger = logging.getLogger(__name__)
 
 SWEEP_BATCH = 200
+# A countdown longer than the Redis broker's visibility_timeout is redelivered over and over; beyond
+# this share of it we queue nothing and leave the deadline to the sweeper.
+_VISIBILITY_SHARE = 0.9
+# The worker's timer may wake a few ms early; below this we wait in the task instead of re-queueing.
+_EARLY_WAIT_S = 2.0
 
 
 def schedule_ack_timer(assignment_id, deadline):
     """Queue the countdown task; if the broker is unreachable the sweeper still expires the assignment."""
+    visibility = (getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", None) or {}).get("visibility_timeout", 3600)
+    if deadline is None or (deadline - timezone.now()).total_seconds() > visibility * _VISIBILITY_SHARE:
+        return
     try:
         escalate_if_unacknowledged.apply_async(args=[assignment_id], eta=deadline, queue="timers")
     except Exception:  # noqa: BLE001
@@ -24,22 +45,107 @@ def schedule_ack_timer(assignment_id, deadline):
 def escalate_if_unacknowledged(assignment_id):
     from incidents.services import assignment_expire
 
+    deadline = (
+        Assignment.objects.filter(pk=assignment_id, status=Assignment.Status.OFFERED).values_list("ack_deadline", flat=True).first()
+    )
+    if deadline is None:
+        return  # accepted, declined, handed off, expired by the sweeper, or gone
+    early = (deadline - timezone.now()).total_seconds()
+    if early > _EARLY_WAIT_S:
+        # The deadline moved later (or the task was run early by hand): leave it to the sweeper.
+        return
+    if early > 0:
+        time.sleep(early)
     assignment_expire(assignment_id=assignment_id)
+
+
+def _due_ids(queryset, order_field, limit):
+    """Pick due rows with FOR UPDATE SKIP LOCKED in a short transaction: rows another sweeper or a
+    countdown task is working on right now are skipped (they are being handled), so concurrent sweepers
+    never queue up behind each other. The lock is released at once; each row is then processed by its
+    service, which takes the incident → row locks in the usual order and re-checks the deadline."""
+    with transaction.atomic():
+        return list(queryset.select_for_update(skip_locked=True, of=("self",)).order_by(order_field).values_list("pk", flat=True)[:limit])
+
+
+def sweep_ack_deadlines(*, now=None, limit=SWEEP_BATCH) -> int:
+    from incidents.services import assignment_expire
+
+    # A caller-given `now` (tests, controlled time) is passed on; otherwise each expiry reads the clock.
+    given = now
+    now = now or timezone.now()
+    ids = _due_ids(Assignment.objects.filter(status=Assignment.Status.OFFERED, ack_deadline__lte=now), "ack_deadline", limit)
+    done = 0
+    for assignment_id in ids:
+        try:
+            if assignment_expire(assignment_id=assignment_id, now=given) is not None:
+                done += 1
+        except Exception:  # noqa: BLE001 — one bad row must not stop the sweep
+            logger.exception("sweeper could not expire assignment %s", assignment_id)
+    return done
+
+
+def sweep_second_stage(*, now=None, limit=SWEEP_BATCH) -> int:
+    from incidents.services.escalation import assignment_second_stage
+
+    now = now or timezone.now()
+    ids = _due_ids(Assignment.objects.filter(second_stage_due_at__lte=now), "second_stage_due_at", limit)
+    done = 0
+    for assignment_id in ids:
+        try:
+            if assignment_second_stage(assignment_id=assignment_id, now=now):
+                done += 1
+        except Exception:  # noqa: BLE001
+            logger.exception("sweeper could not run the second stage of assignment %s", assignment_id)
+    return done
+
+
+def sweep_service_targets(*, now=None, limit=SWEEP_BATCH) -> int:
+    from incidents.services.escalation import incident_check_service_target
+
+    now = now or timezone.now()
+    breached = SupervisorAlert.objects.filter(kind=SupervisorAlert.Kind.TARGET_BREACHED, assignment__isnull=True).values("incident_id")
+    qs = (
+        Incident.objects.filter(on_scene_due_at__lte=now, on_scene_at__isnull=True, status__in=Incident.OPEN_STATUSES)
+        .exclude(status=Incident.Status.RESOLVED)
+        .exclude(pk__in=breached)
+    )
+    ids = _due_ids(qs, "on_scene_due_at", limit)
+    done = 0
+    for incident_id in ids:
+        try:
+            if incident_check_service_target(incident_id=incident_id, now=now):
+                done += 1
+        except Exception:  # noqa: BLE001
+            logger.exception("sweeper could not check the service target of incident %s", incident_id)
+    return done
+
+
+def sweep_all(*, now=None) -> dict:
+    return {
+        "expired": sweep_ack_deadlines(now=now),
+        "second_stage": sweep_second_stage(now=now),
+        "target_breached": sweep_service_targets(now=now),
+    }
 
 
 @shared_task(ignore_result=True, time_limit=30, soft_time_limit=25)
 def sweep_due_deadlines():
-    """Expire every offered assignment whose deadline passed, whatever happened to its countdown task."""
-    from incidents.services import assignment_expire
+    """Run by beat every second: every kind of deadline that passed, whatever happened to its task."""
+    try:
+        return sweep_all()
+    finally:
+        # A long-lived worker must not keep a connection the database restarted under it.
+        connection.close_if_unusable_or_obsolete()
 
-    due = list(
-        Assignment.objects.filter(status=Assignment.Status.OFFERED, ack_deadline__lte=timezone.now())
+
+def next_deadline_in(now=None) -> timedelta | None:
+    """How long until the next ack deadline (for diagnostics and the bench)."""
+    now = now or timezone.now()
+    nxt = (
+        Assignment.objects.filter(status=Assignment.Status.OFFERED, ack_deadline__isnull=False)
         .order_by("ack_deadline")
-        .values_list("pk", flat=True)[:SWEEP_BATCH]
+        .values_list("ack_deadline", flat=True)
+        .first()
     )
-    for assignment_id in due:
-        try:
-            assignment_expire(assignment_id=assignment_id)
-        except Exception:  # noqa: BLE001 — one bad row must not stop the sweep
-            logger.exception("sweeper could not expire assignment %s", assignment_id)
-    return len(due)
+    return (nxt - now) if nxt else None

@@ -22,3 +22,10 @@ from incidents.services.incidents import (  # noqa: F401
     incident_route,
     incident_update,
 )
+from incidents.services.alerts import alert_acknowledge  # noqa: F401,E402
+from incidents.services.units import (  # noqa: F401
+    unit_change_status,
+    unit_dispatch,
+    unit_record_position,
+    unit_resolve,
+)

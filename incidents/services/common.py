@@ -91,9 +91,21 @@ def incident_refresh_status(*, incident: Incident, actor=None) -> bool:
     if stamp and getattr(incident, stamp) is None:
         setattr(incident, stamp, now)
         fields.append(stamp)
+    _start_service_target(incident, new, now, fields)
     incident.save(update_fields=fields)
     record_event(kind="incident.status_changed", incident=incident, actor=actor, payload={"old": old, "new": new})
     return True
+
+
+def _start_service_target(incident: Incident, new_status, now, fields):
+    """The service-target clock (e.g. Damkar SPM: on scene within 15 min) starts when an agency first
+    accepts; once the incident has an on_scene_at the sweeper ignores it."""
+    target = incident.category.on_scene_target_min
+    reached = new_status not in (Incident.Status.NEW, Incident.Status.ROUTED) and new_status not in Incident.TERMINAL_STATUSES
+    if target and reached and incident.on_scene_due_at is None and incident.on_scene_at is None:
+        start = incident.accepted_at or now
+        incident.on_scene_due_at = start + timedelta(minutes=target)
+        fields.append("on_scene_due_at")
 
 
 def ack_seconds_for(incident: Incident) -> tuple[int, int]:
