@@ -29,3 +29,4 @@ from incidents.services.units import (  # noqa: F401
     unit_record_position,
     unit_resolve,
 )
+from incidents.services.alerts import alert_acknowledge  # noqa: F401,E402

@@ -1,0 +1,52 @@
+"""OpenAPI generation: every operation documents the one error shape for the refusals it can give."""
+from drf_spectacular.openapi import AutoSchema
+from rest_framework import serializers
+
+
+class ErrorBodySerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Machine-readable reason, e.g. `outside_service_area`, `call_already_claimed`.")
+    message = serializers.CharField(help_text="Human-readable message in the request's language.")
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()), help_text="Per-field messages for input errors."
+    )
+    current_status = serializers.CharField(required=False, help_text="On 409 for a lost race: the state the object is in now.")
+
+
+class ErrorResponseSerializer(serializers.Serializer):
+    error = ErrorBodySerializer()
+
+
+ERROR_DESCRIPTIONS = {
+    "400": "Invalid input (see `error.fields`).",
+    "401": "Not authenticated.",
+    "403": "Authenticated, but the role may not do this.",
+    "404": "Not found, or outside the caller's scope.",
+    "409": "The state changed under the caller (someone else acted first).",
+}
+
+
+class DispatchAutoSchema(AutoSchema):
+    def get_serializer_name(self, serializer, direction):
+        """Views nest their own `InputSerializer`/`OutputSerializer`/`FilterSerializer` (house style); name
+        their components after the view ("CallCloseInput") so they do not collide."""
+        cls = serializer.__class__
+        outer, _dot, inner = cls.__qualname__.rpartition(".")
+        if outer and "<" not in outer:
+            outer = outer.split(".")[-1]
+            if outer.endswith("Api"):
+                outer = outer[:-3]
+            return outer + inner.replace("Serializer", "")
+        return super().get_serializer_name(serializer, direction)
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        codes = ["400", "401", "403", "404"]
+        if self.method in ("POST", "PUT", "PATCH", "DELETE"):
+            codes.append("409")
+        for code in codes:
+            if code not in responses:
+                response = self._get_response_for_code(ErrorResponseSerializer, code, direction=direction)
+                response["description"] = ERROR_DESCRIPTIONS[code]
+                responses[code] = response
+        return responses
+

@@ -1,0 +1,226 @@
+"""REST API v1: incidents — create (idempotent), list, detail, correct, route, close, cancel."""
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from agencies.models import CommandCentre
+from dispatch.errors import field_error
+from incidents import selectors
+from incidents.api.serializers import (
+    AssignmentSerializer,
+    GeoJSONPointField,
+    IncidentCreatedSerializer,
+    IncidentDetailSerializer,
+    IncidentListItemSerializer,
+    IncidentSerializer,
+    NearestUnitSerializer,
+    ProposedAgencySerializer,
+    TimelineEventSerializer,
+)
+from incidents.models import Incident, Priority
+from incidents.routing import nearest_available_units, propose_agencies
+from incidents.services import incident_cancel, incident_close, incident_create, incident_route, incident_update
+
+TIMELINE_TAIL = 30
+NEAREST_UNITS = 5
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="A client-generated key (e.g. a UUID) per intended incident: a resubmit with the same key returns the "
+    "first incident with 200 instead of creating a second one.",
+)
+
+
+def _detail(incident: Incident) -> dict:
+    assignments = incident.assignments.select_related("agency").order_by("offered_at", "id")
+    events = list(incident.events.order_by("-seq")[:TIMELINE_TAIL])
+    events.reverse()
+    return {
+        **IncidentSerializer(incident).data,
+        "assignments": AssignmentSerializer(assignments, many=True).data,
+        "events": TimelineEventSerializer(events, many=True).data,
+    }
+
+
+class IncidentListCreateApi(generics.ListAPIView):
+    """`GET`: the incidents in the caller's scope, newest first, paginated. `POST`: log a genuine emergency."""
+
+    serializer_class = IncidentListItemSerializer
+
+    class FilterSerializer(serializers.Serializer):
+        status = serializers.CharField(required=False, help_text="One status or several separated by commas.")
+        open = serializers.BooleanField(required=False, allow_null=True, default=None, help_text="1: only open incidents; 0: only closed/cancelled.")
+        category = serializers.CharField(required=False, max_length=40, help_text="Category code.")
+        priority = serializers.IntegerField(required=False, min_value=1, max_value=4)
+        since = serializers.DateTimeField(required=False, help_text="Created at or after this time (ISO 8601).")
+
+        def validate_status(self, value):
+            statuses = [s for s in value.split(",") if s]
+            unknown = sorted(set(statuses) - set(Incident.Status.values))
+            if unknown:
+                raise serializers.ValidationError(_("Status tidak dikenal: %(s)s") % {"s": ", ".join(unknown)[:100]})
+            return statuses
+
+    class InputSerializer(serializers.Serializer):
+        category = serializers.CharField(help_text="Category code, e.g. `kebakaran`.")
+        priority = serializers.IntegerField(
+            required=False, allow_null=True, min_value=1, max_value=4, help_text="1 critical … 4 low; defaults to the category's suggestion."
+        )
+        location = GeoJSONPointField(required=False, allow_null=True)
+        address = serializers.CharField(required=False, allow_blank=True, default="", trim_whitespace=False)
+        description = serializers.CharField(required=False, allow_blank=True, default="", trim_whitespace=False)
+        caller_number = serializers.CharField(required=False, allow_blank=True, default="")
+        caller_name = serializers.CharField(required=False, allow_blank=True, default="")
+        answers = serializers.DictField(required=False, allow_null=True, default=None, help_text="Answers to the category's question script, by key.")
+        call = serializers.IntegerField(required=False, allow_null=True, default=None, help_text="The call this incident comes from.")
+        location_accuracy_m = serializers.FloatField(required=False, allow_null=True, default=None, min_value=0)
+        location_source = serializers.ChoiceField(
+            choices=["map", "landmark", "region", "coordinates", "aml", "address", "other"], required=False, allow_blank=True, default=""
+        )
+        allow_outside_service_area = serializers.BooleanField(
+            required=False, default=False, help_text="Confirm a location outside the centre's service area (refused with `outside_service_area` otherwise)."
+        )
+        command_centre = serializers.CharField(
+            required=False, max_length=16, help_text="Centre code; only for staff serving several centres (province, admin)."
+        )
+
+    def get_queryset(self):
+        filters = self.FilterSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        f = filters.validated_data
+        qs = selectors.incidents_visible_to(self.request.user).select_related("category", "command_centre")
+        if f.get("status"):
+            qs = qs.filter(status__in=f["status"])
+        if f.get("open") is True:
+            qs = qs.filter(status__in=Incident.OPEN_STATUSES)
+        elif f.get("open") is False:
+            qs = qs.filter(status__in=Incident.TERMINAL_STATUSES)
+        if f.get("category"):
+            qs = qs.filter(category__code=f["category"])
+        if f.get("priority"):
+            qs = qs.filter(priority=f["priority"])
+        if f.get("since"):
+            qs = qs.filter(created_at__gte=f["since"])
+        return qs.order_by("-created_at", "-id")
+
+    @extend_schema(operation_id="incidents_list", parameters=[FilterSerializer])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="incidents_create",
+        parameters=[IDEMPOTENCY_HEADER],
+        request=InputSerializer,
+        responses={201: IncidentCreatedSerializer, 200: IncidentCreatedSerializer},
+        description="Log a genuine emergency. Answers with the incident, the agencies proposed for routing and the "
+        "nearest available units with the category's capabilities. Refusals: `unknown_category`, `outside_indonesia`, "
+        "`outside_service_area` (repeat with `allow_outside_service_area: true`), `required`, `too_long`.",
+    )
+    def post(self, request, *args, **kwargs):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = dict(data.validated_data)
+        centre_code = v.pop("command_centre", None)
+        centre_id = None
+        if centre_code:
+            centre_id = CommandCentre.objects.filter(code=centre_code).values_list("pk", flat=True).first()
+            if centre_id is None:
+                raise field_error("command_centre", _("Pusat panggilan '%(code)s' tidak dikenal.") % {"code": centre_code[:16]}, code="unknown_centre")
+        incident, created = incident_create(
+            actor=request.user,
+            call_id=v.pop("call"),
+            command_centre_id=centre_id,
+            idempotency_key=request.headers.get("Idempotency-Key") or None,
+            **v,
+        )
+        incident = Incident.objects.select_related("category", "command_centre").get(pk=incident.pk)
+        proposals = propose_agencies(
+            category=incident.category, point=incident.location, command_centre=incident.command_centre, regency_code=incident.regency_id
+        )
+        units = nearest_available_units(point=incident.location, capabilities=incident.category.required_capabilities, limit=NEAREST_UNITS)
+        body = {
+            **IncidentSerializer(incident).data,
+            "proposed_agencies": ProposedAgencySerializer(proposals, many=True).data,
+            "nearest_units": NearestUnitSerializer(units, many=True).data,
+        }
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class IncidentDetailApi(APIView):
+    """`GET`: one incident with its assignments and the latest timeline events. `PATCH`: correct what the
+    call-taker learns later (one timeline event with old and new values; a no-op writes nothing)."""
+
+    class UpdateSerializer(serializers.Serializer):
+        description = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+        address = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+        priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+        caller_name = serializers.CharField(required=False, allow_blank=True)
+        location = GeoJSONPointField(required=False)
+        location_accuracy_m = serializers.FloatField(required=False, allow_null=True, min_value=0, max_value=100_000)
+        answers = serializers.DictField(required=False)
+        is_public_alert = serializers.BooleanField(required=False)
+
+    @extend_schema(operation_id="incidents_retrieve", responses={200: IncidentDetailSerializer})
+    def get(self, request, incident_id):
+        incident = selectors.incident_get_for(request.user, incident_id)
+        return Response(_detail(incident))
+
+    @extend_schema(operation_id="incidents_partial_update", request=UpdateSerializer, responses={200: IncidentDetailSerializer})
+    def patch(self, request, incident_id):
+        incident = selectors.incident_get_for(request.user, incident_id)
+        data = self.UpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        incident_update(incident_id=incident.pk, actor=request.user, **data.validated_data)
+        return Response(_detail(selectors.incident_get_for(request.user, incident.pk)))
+
+
+class IncidentRouteApi(APIView):
+    """Offer the incident to agencies: with no body to the proposal, with `{"agencies": [ids]}` to those.
+    Agencies already holding a live assignment are left as they are. Answers with the live assignments."""
+
+    class InputSerializer(serializers.Serializer):
+        agencies = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, allow_empty=True, max_length=50)
+
+    @extend_schema(operation_id="incidents_route", request=InputSerializer, responses={200: AssignmentSerializer(many=True)})
+    def post(self, request, incident_id):
+        incident = selectors.incident_get_for(request.user, incident_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        assignments = incident_route(incident_id=incident.pk, actor=request.user, agency_ids=data.validated_data.get("agencies"))
+        return Response(AssignmentSerializer(assignments, many=True).data)
+
+
+class IncidentCloseApi(APIView):
+    """The centre closes the ticket; with agencies still working it needs `force` from a supervisor."""
+
+    class InputSerializer(serializers.Serializer):
+        note = serializers.CharField(required=False, allow_blank=True, default="")
+        force = serializers.BooleanField(required=False, default=False)
+
+    @extend_schema(operation_id="incidents_close", request=InputSerializer, responses={200: IncidentSerializer})
+    def post(self, request, incident_id):
+        incident = selectors.incident_get_for(request.user, incident_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        incident = incident_close(incident_id=incident.pk, actor=request.user, **data.validated_data)
+        return Response(IncidentSerializer(incident).data)
+
+
+class IncidentCancelApi(APIView):
+    """Logged by mistake or no longer needed: withdraws every live assignment."""
+
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(allow_blank=True)
+
+    @extend_schema(operation_id="incidents_cancel", request=InputSerializer, responses={200: IncidentSerializer})
+    def post(self, request, incident_id):
+        incident = selectors.incident_get_for(request.user, incident_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        incident = incident_cancel(incident_id=incident.pk, actor=request.user, **data.validated_data)
+        return Response(IncidentSerializer(incident).data)

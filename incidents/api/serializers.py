@@ -1,0 +1,242 @@
+"""Output shapes shared by the REST API v1 views (input serializers live next to their view).
+
+Kept as plain Serializers with explicit fields: list endpoints are hot paths and ModelSerializer
+introspection costs more than it saves here.
+"""
+import math
+
+from django.contrib.gis.geos import Point
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework_gis.fields import GeometryField
+
+POINT_SCHEMA = {
+    "type": "object",
+    "description": "GeoJSON Point, WGS84: coordinates are [longitude, latitude].",
+    "properties": {
+        "type": {"type": "string", "enum": ["Point"]},
+        "coordinates": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2, "example": [113.9213, -2.2096]},
+    },
+    "required": ["type", "coordinates"],
+}
+
+
+@extend_schema_field(POINT_SCHEMA)
+class GeoJSONPointField(GeometryField):
+    """A GeoJSON Point only (no WKT, no other geometry types), as a WGS84 Point."""
+
+    default_error_messages = {
+        "invalid_point": _('Lokasi harus berupa GeoJSON Point: {"type": "Point", "coordinates": [bujur, lintang]}.'),
+    }
+
+    def to_internal_value(self, value):
+        if not isinstance(value, dict) or value.get("type") != "Point":
+            self.fail("invalid_point")
+        coords = value.get("coordinates")
+        if (
+            not isinstance(coords, (list, tuple))
+            or len(coords) != 2
+            or not all(isinstance(c, (int, float)) and not isinstance(c, bool) and math.isfinite(c) for c in coords)
+        ):
+            self.fail("invalid_point")
+        return Point(float(coords[0]), float(coords[1]), srid=4326)
+
+    def to_representation(self, value):
+        if value is None:
+            return None
+        return {"type": "Point", "coordinates": [value.x, value.y]}
+
+
+def localised_category_name(category) -> str:
+    return category.name_en if (get_language() or "id").startswith("en") and category.name_en else category.name_id
+
+
+class IncidentListItemSerializer(serializers.Serializer):
+    """The lean row of incident lists (consoles show hundreds)."""
+
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    status = serializers.CharField()
+    priority = serializers.IntegerField()
+    category = serializers.CharField(source="category.code")
+    category_name = serializers.SerializerMethodField()
+    location = GeoJSONPointField()
+    address = serializers.CharField()
+    caller_count = serializers.IntegerField()
+    command_centre = serializers.CharField(source="command_centre.code")
+    outside_service_area = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    def get_category_name(self, obj) -> str:
+        return localised_category_name(obj.category)
+
+
+class AssignmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    incident = serializers.IntegerField(source="incident_id")
+    agency = serializers.IntegerField(source="agency_id")
+    agency_name = serializers.CharField(source="agency.__str__")
+    status = serializers.CharField()
+    offered_at = serializers.DateTimeField()
+    ack_deadline = serializers.DateTimeField(allow_null=True)
+    accepted_at = serializers.DateTimeField(allow_null=True)
+    reason = serializers.CharField()
+    previous = serializers.IntegerField(source="previous_id", allow_null=True)
+    escalation_stage = serializers.IntegerField()
+
+
+class AssignmentListItemSerializer(AssignmentSerializer):
+    """An assignment as an agency's dispatcher lists it: with enough of the incident to triage."""
+
+    incident_reference = serializers.CharField(source="incident.reference")
+    incident_status = serializers.CharField(source="incident.status")
+    incident_priority = serializers.IntegerField(source="incident.priority")
+    incident_category = serializers.CharField(source="incident.category.code")
+    incident_address = serializers.CharField(source="incident.address")
+    incident_location = GeoJSONPointField(source="incident.location")
+
+
+class TimelineEventSerializer(serializers.Serializer):
+    seq = serializers.IntegerField()
+    kind = serializers.CharField()
+    at = serializers.DateTimeField()
+    actor = serializers.IntegerField(source="actor_id", allow_null=True)
+    payload = serializers.DictField()
+
+
+class ProposedAgencySerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="agency.pk")
+    name = serializers.CharField(source="agency.name")
+    short_name = serializers.CharField(source="agency.short_name")
+    type = serializers.CharField(source="agency.type")
+    reason = serializers.ChoiceField(choices=["jurisdiction", "region", "centre"])
+
+
+class NearestUnitSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="unit.pk")
+    call_sign = serializers.CharField(source="unit.call_sign")
+    type = serializers.CharField(source="unit.type")
+    agency = serializers.IntegerField(source="unit.agency_id")
+    agency_name = serializers.CharField(source="unit.agency.__str__")
+    distance_m = serializers.FloatField()
+    eta_min = serializers.FloatField()
+
+
+class IncidentSerializer(IncidentListItemSerializer):
+    """One incident in full (create answer, detail, PATCH answer)."""
+
+    category_name = serializers.SerializerMethodField()
+    description = serializers.CharField()
+    caller_number = serializers.CharField()
+    caller_name = serializers.CharField()
+    answers = serializers.DictField()
+    location_accuracy_m = serializers.FloatField(allow_null=True)
+    location_source = serializers.CharField()
+    regency = serializers.CharField(source="regency_id", allow_null=True)
+    district = serializers.CharField(source="district_id", allow_null=True)
+    village = serializers.CharField(source="village_id", allow_null=True)
+    is_public_alert = serializers.BooleanField()
+    call_answered_at = serializers.DateTimeField(allow_null=True)
+    routed_at = serializers.DateTimeField(allow_null=True)
+    accepted_at = serializers.DateTimeField(allow_null=True)
+    dispatched_at = serializers.DateTimeField(allow_null=True)
+    on_scene_at = serializers.DateTimeField(allow_null=True)
+    resolved_at = serializers.DateTimeField(allow_null=True)
+    closed_at = serializers.DateTimeField(allow_null=True)
+
+    def get_category_name(self, obj) -> str:
+        return localised_category_name(obj.category)
+
+
+class IncidentCreatedSerializer(IncidentSerializer):
+    proposed_agencies = ProposedAgencySerializer(many=True)
+    nearest_units = NearestUnitSerializer(many=True)
+
+
+class IncidentDetailSerializer(IncidentSerializer):
+    assignments = AssignmentSerializer(many=True)
+    events = TimelineEventSerializer(many=True, help_text="The latest timeline events, newest last.")
+
+
+class CallSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    command_centre = serializers.CharField(source="command_centre.code")
+    external_id = serializers.CharField(allow_null=True)
+    line = serializers.CharField()
+    caller_number = serializers.CharField()
+    caller_name = serializers.CharField()
+    status = serializers.CharField()
+    disposition = serializers.CharField()
+    ringing_at = serializers.DateTimeField(allow_null=True)
+    answered_at = serializers.DateTimeField(allow_null=True)
+    ended_at = serializers.DateTimeField(allow_null=True)
+    call_taker = serializers.IntegerField(source="call_taker_id", allow_null=True)
+    incident = serializers.IntegerField(source="incident_id", allow_null=True)
+    device_location = GeoJSONPointField(allow_null=True)
+    device_accuracy_m = serializers.FloatField(allow_null=True)
+    note = serializers.CharField()
+
+
+class HistoryCallSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    at = serializers.DateTimeField(allow_null=True)
+    status = serializers.CharField()
+    disposition = serializers.CharField()
+    incident = serializers.IntegerField(allow_null=True)
+    note = serializers.CharField()
+
+
+class HistoryIncidentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    status = serializers.CharField()
+    category = serializers.CharField()
+    category_name = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    address = serializers.CharField()
+
+
+class CallerHistorySerializer(serializers.Serializer):
+    number = serializers.CharField()
+    days = serializers.IntegerField()
+    total_calls = serializers.IntegerField(help_text="Calls from this number in the last `days` days.")
+    by_disposition = serializers.DictField(child=serializers.IntegerField(), help_text='e.g. {"prank": 7, "genuine": 1}')
+    prank_count = serializers.IntegerField()
+    last_calls = HistoryCallSerializer(many=True)
+    open_incidents = HistoryIncidentSerializer(many=True)
+    past_incidents = HistoryIncidentSerializer(many=True)
+
+
+class CategorySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.SerializerMethodField(help_text="In the request's language.")
+    name_id = serializers.CharField()
+    name_en = serializers.CharField()
+    default_priority = serializers.IntegerField()
+    responsible_agency_types = serializers.ListField(child=serializers.CharField())
+    required_capabilities = serializers.ListField(child=serializers.CharField())
+    question_script = serializers.ListField(child=serializers.DictField())
+    related = serializers.SerializerMethodField()
+    on_scene_target_min = serializers.IntegerField(allow_null=True)
+
+    def get_name(self, obj) -> str:
+        return localised_category_name(obj)
+
+    def get_related(self, obj) -> list[str]:
+        return sorted(c.code for c in obj.related.all())
+
+
+class AlertSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    message = serializers.CharField()
+    command_centre = serializers.CharField(source="command_centre.code")
+    incident = serializers.IntegerField(source="incident_id")
+    incident_reference = serializers.CharField(source="incident.reference")
+    assignment = serializers.IntegerField(source="assignment_id", allow_null=True)
+    created_at = serializers.DateTimeField()
+    acknowledged_at = serializers.DateTimeField(allow_null=True)
+    acknowledged_by = serializers.IntegerField(source="acknowledged_by_id", allow_null=True)
