@@ -79,8 +79,8 @@ class IncidentListCreateApi(generics.ListAPIView):
         answers = serializers.DictField(required=False, allow_null=True, default=None, help_text="Answers to the category's question script, by key.")
         call = serializers.IntegerField(required=False, allow_null=True, default=None, help_text="The call this incident comes from.")
         location_accuracy_m = serializers.FloatField(required=False, allow_null=True, default=None, min_value=0)
-        location_source = serializers.ChoiceField(
-            choices=["map", "landmark", "region", "coordinates", "aml", "address", "other"], required=False, allow_blank=True, default=""
+        location_source = serializers.CharField(
+            required=False, allow_blank=True, default="", max_length=20, help_text="How the location was found: map, landmark, coordinates, aml, …"
         )
         allow_outside_service_area = serializers.BooleanField(
             required=False, default=False, help_text="Confirm a location outside the centre's service area (refused with `outside_service_area` otherwise)."

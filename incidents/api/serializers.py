@@ -28,7 +28,7 @@ class GeoJSONPointField(GeometryField):
     """A GeoJSON Point only (no WKT, no other geometry types), as a WGS84 Point."""
 
     default_error_messages = {
-        "invalid_point": _('Lokasi harus berupa GeoJSON Point: {"type": "Point", "coordinates": [bujur, lintang]}.'),
+        "invalid_point": _('Lokasi harus berupa GeoJSON Point: {{"type": "Point", "coordinates": [bujur, lintang]}}.'),
     }
 
     def to_internal_value(self, value):

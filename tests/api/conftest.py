@@ -41,3 +41,29 @@ def incident_body(fire_category):
         "caller_number": "081234567890",
         "caller_name": "Budi",
     }
+
+
+@pytest.fixture
+def smd_centre(db):
+    return f.samarinda_centre()
+
+
+@pytest.fixture
+def smd_api(smd_centre):
+    """A Samarinda call-taker: must never see Palangka Raya's work."""
+    return client_for(f.call_taker(smd_centre, username="ct_smd"))
+
+
+def assert_error(response, status, code=None, field=None):
+    """Every refusal has the one shape {"error": {"code", "message", "fields"}}."""
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert set(body) == {"error"}, body
+    error = body["error"]
+    assert {"code", "message", "fields"} <= set(error), error
+    assert isinstance(error["message"], str) and error["message"]
+    if code is not None:
+        assert error["code"] == code, error
+    if field is not None:
+        assert field in error["fields"], error
+    return error

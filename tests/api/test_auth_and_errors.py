@@ -1,0 +1,52 @@
+"""Token auth, session auth, and the one error shape for every kind of refusal."""
+import pytest
+from rest_framework.test import APIClient
+
+from tests.api.conftest import assert_error
+
+pytestmark = pytest.mark.django_db
+
+
+def test_token_for_valid_credentials_authenticates_later_requests(call_taker):
+    client = APIClient()
+    r = client.post("/api/v1/auth/token/", {"username": "ct", "password": "pw"}, format="json")
+    assert r.status_code == 200, r.content
+    token = r.json()["token"]
+    # the same token on a repeat
+    assert client.post("/api/v1/auth/token/", {"username": "ct", "password": "pw"}, format="json").json()["token"] == token
+
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert client.get("/api/v1/categories/").status_code == 200
+
+
+def test_wrong_password_is_a_400_in_the_error_shape(call_taker):
+    r = APIClient().post("/api/v1/auth/token/", {"username": "ct", "password": "nope"}, format="json")
+    assert_error(r, 400, "invalid_credentials", "non_field_errors")
+
+
+def test_missing_fields_is_a_400_naming_them(db):
+    r = APIClient().post("/api/v1/auth/token/", {"username": "ct"}, format="json")
+    assert_error(r, 400, "invalid", "password")
+
+
+def test_anonymous_gets_401_in_the_error_shape(db):
+    assert_error(APIClient().get("/api/v1/incidents/"), 401, "not_authenticated")
+    assert_error(APIClient().get("/api/v1/incidents/", HTTP_AUTHORIZATION="Token bogus"), 401, "authentication_failed")
+
+
+def test_session_login_works_and_needs_csrf_for_writes(call_taker):
+    client = APIClient(enforce_csrf_checks=True)
+    client.login(username="ct", password="pw")
+    assert client.get("/api/v1/categories/").status_code == 200
+    # a console page sends the CSRF token; a forged cross-site POST without it is refused
+    assert_error(client.post("/api/v1/calls/start/", {}, format="json"), 403)
+
+
+def test_unknown_object_is_404_in_the_error_shape(api):
+    assert_error(api.get("/api/v1/incidents/999999/"), 404, "incident_not_found")
+    assert_error(api.post("/api/v1/assignments/999999/accept/"), 404, "assignment_not_found")
+
+
+def test_malformed_json_is_400_in_the_error_shape(api):
+    r = api.generic("POST", "/api/v1/incidents/", "{not json", content_type="application/json")
+    assert_error(r, 400)
