@@ -1,0 +1,74 @@
+"""Demo volunteer communities, volunteers and user accounts.
+
+Every demo account's password is settings.DEMO_PASSWORD (default "demo112"), set only when the account
+is created, so a password changed later survives `load_demo`. Names and phone numbers are invented.
+"""
+
+COMMUNITIES = [
+    {
+        "key": "sar_pky", "centre": "pky", "kind": "sar",
+        "name": "Relawan SAR Palangka Raya",
+        "category_codes": ["orang_tenggelam", "banjir", "bencana_alam", "pohon_tumbang", "kebakaran_hutan_lahan"],
+        "base_location": (113.9260, -2.2040), "coordinator_phone": "081250001001",
+        "volunteers": [
+            {"name": "Rudi Hartono", "phone": "081250001001", "skills": ["water_rescue", "search", "first_aid"], "location": (113.9260, -2.2040), "user": "volunteer_pky"},
+            {"name": "Yohanes Ampung", "phone": "081250001002", "skills": ["water_rescue", "boat"], "location": (113.9330, -2.2010)},
+            {"name": "Siti Rahmawati", "phone": "081250001003", "skills": ["first_aid", "radio"], "location": (113.8850, -2.2120)},
+            {"name": "Dedi Saputra", "phone": "081250001004", "skills": ["search", "chainsaw"], "location": (113.9500, -2.2600), "availability": "off"},
+        ],
+    },
+    {
+        "key": "ular_pky", "centre": "pky", "kind": "animal_rescue",
+        "name": "Komunitas Penyelamat Ular Palangka Raya",
+        "category_codes": ["evakuasi_hewan"],
+        "base_location": (113.8950, -2.2000), "coordinator_phone": "081250002001",
+        "volunteers": [
+            {"name": "Andreas Dehen", "phone": "081250002001", "skills": ["snake_handling", "animal_rescue"], "location": (113.8950, -2.2000)},
+            {"name": "Fajar Nugroho", "phone": "081250002002", "skills": ["snake_handling", "wasp_nest"], "location": (113.9180, -2.2170)},
+            {"name": "Maria Ludia", "phone": "081250002003", "skills": ["animal_rescue"], "location": (113.8800, -2.1950)},
+        ],
+    },
+    {
+        "key": "offroad_smd", "centre": "smd", "kind": "offroad",
+        "name": "Komunitas 4x4 Samarinda Rescue",
+        "category_codes": ["banjir", "bencana_alam", "orang_tenggelam", "pohon_tumbang"],
+        "base_location": (117.1550, -0.4550), "coordinator_phone": "081350003001",
+        "volunteers": [
+            {"name": "Hendra Wijaya", "phone": "081350003001", "skills": ["4x4", "winch", "evacuation"], "location": (117.1550, -0.4550)},
+            {"name": "Agus Salim", "phone": "081350003002", "skills": ["4x4", "first_aid"], "location": (117.1300, -0.4950)},
+            {"name": "Nur Aini", "phone": "081350003003", "skills": ["radio", "logistics"], "location": (117.1700, -0.5050)},
+        ],
+    },
+]
+
+# Scope keys: centre (call-takers, centre supervisors/officials), agency "<key>@<centre>" (dispatchers),
+# community (volunteers), province (provincial supervisors/officials).
+USERS = [
+    {"username": "call_taker_pky", "role": "call_taker", "centre": "pky", "first_name": "Operator", "last_name": "112 Palangka Raya"},
+    {"username": "call_taker2_pky", "role": "call_taker", "centre": "pky", "first_name": "Operator 2", "last_name": "112 Palangka Raya"},
+    {"username": "dispatcher_damkar_pky", "role": "dispatcher", "agency": "damkar@pky", "first_name": "Dispatcher", "last_name": "Damkar PKY"},
+    {"username": "dispatcher_psc_pky", "role": "dispatcher", "agency": "psc@pky", "first_name": "Dispatcher", "last_name": "PSC 119 PKY"},
+    {"username": "dispatcher_polisi_pky", "role": "dispatcher", "agency": "polisi@pky", "first_name": "Dispatcher", "last_name": "Polresta PKY"},
+    {"username": "dispatcher_bpbd_pky", "role": "dispatcher", "agency": "bpbd@pky", "first_name": "Dispatcher", "last_name": "BPBD PKY"},
+    {"username": "dispatcher_basarnas_pky", "role": "dispatcher", "agency": "basarnas@pky", "first_name": "Dispatcher", "last_name": "Basarnas PKY"},
+    {"username": "dispatcher_satpolpp_pky", "role": "dispatcher", "agency": "satpolpp@pky", "first_name": "Dispatcher", "last_name": "Satpol PP PKY"},
+    {"username": "dispatcher_dishub_pky", "role": "dispatcher", "agency": "dishub@pky", "first_name": "Dispatcher", "last_name": "Dishub PKY"},
+    {"username": "dispatcher_pln_pky", "role": "dispatcher", "agency": "pln@pky", "first_name": "Dispatcher", "last_name": "PLN PKY"},
+    {"username": "dispatcher_pdam_pky", "role": "dispatcher", "agency": "pdam@pky", "first_name": "Dispatcher", "last_name": "PDAM PKY"},
+    {"username": "dispatcher_pmi_pky", "role": "dispatcher", "agency": "pmi@pky", "first_name": "Dispatcher", "last_name": "PMI PKY"},
+    {"username": "dispatcher_dinsos_pky", "role": "dispatcher", "agency": "dinsos@pky", "first_name": "Dispatcher", "last_name": "Dinsos PKY"},
+    {"username": "supervisor_pky", "role": "supervisor", "centre": "pky", "first_name": "Supervisor", "last_name": "112 Palangka Raya"},
+    {"username": "official_pky", "role": "official", "centre": "pky", "first_name": "Pimpinan", "last_name": "Diskominfo Palangka Raya"},
+    {"username": "volunteer_pky", "role": "volunteer", "community": "sar_pky", "first_name": "Rudi", "last_name": "Hartono"},
+    {"username": "call_taker_smd", "role": "call_taker", "centre": "smd", "first_name": "Operator", "last_name": "112 Samarinda"},
+    {"username": "dispatcher_damkar_smd", "role": "dispatcher", "agency": "damkar@smd", "first_name": "Dispatcher", "last_name": "Damkar SMD"},
+    {"username": "dispatcher_psc_smd", "role": "dispatcher", "agency": "psc@smd", "first_name": "Dispatcher", "last_name": "PSC 119 SMD"},
+    {"username": "dispatcher_basarnas_smd", "role": "dispatcher", "agency": "basarnas@smd", "first_name": "Dispatcher", "last_name": "Basarnas Balikpapan"},
+    {"username": "supervisor_smd", "role": "supervisor", "centre": "smd", "first_name": "Supervisor", "last_name": "112 Samarinda"},
+    {"username": "call_taker_psr", "role": "call_taker", "centre": "psr", "first_name": "Operator", "last_name": "112 Paser"},
+    {"username": "dispatcher_damkar_psr", "role": "dispatcher", "agency": "damkar@psr", "first_name": "Dispatcher", "last_name": "Damkar Paser"},
+    {"username": "dispatcher_psc_psr", "role": "dispatcher", "agency": "psc@psr", "first_name": "Dispatcher", "last_name": "PSC 119 Paser"},
+    {"username": "supervisor_kaltim", "role": "supervisor", "province": "64", "first_name": "Supervisor", "last_name": "112 Provinsi Kalimantan Timur"},
+    {"username": "official_kaltim", "role": "official", "province": "64", "first_name": "Pimpinan", "last_name": "Diskominfo Kalimantan Timur"},
+    {"username": "admin", "role": "admin", "superuser": True, "first_name": "Admin", "last_name": "Platform 112"},
+]
