@@ -197,3 +197,26 @@ LOGGING = {
 # Debian 12 ships GDAL 3.6, which cannot block network access from spatial references. We only
 # read boundary files an admin supplies (import_boundaries) and never user-supplied SRS strings.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+# --- Interoperability (issue 6, docs/integrations.md) ---
+# EIDO identifiers and CAP senders are `<centre code>.<INTEROP_DOMAIN>`; set it to a domain you control.
+INTEROP_DOMAIN = env("INTEROP_DOMAIN", default="dispatch112.local")
+# The public CAP feed (/api/v1/cap/feed/) needs no login unless this is False.
+CAP_FEED_PUBLIC = env.bool("CAP_FEED_PUBLIC", default=True)
+# A CAP circle is at least this wide (km); a wider location uncertainty widens it.
+CAP_MIN_RADIUS_KM = env.float("CAP_MIN_RADIUS_KM", default=0.5)
+# Closed public alerts stay in the feed (as AllClear updates) this long.
+CAP_FEED_KEEP_CLOSED_HOURS = env.int("CAP_FEED_KEEP_CLOSED_HOURS", default=24)
+# The AML/ELS gateway authenticates with the header `X-AML-Secret: <secret>`, or with the API token of an
+# admin/supervisor integration account; with no secret configured only token-authenticated posts pass.
+AML_SHARED_SECRET = env("AML_SHARED_SECRET", default="")
+AML_MATCH_WINDOW_MIN = env.int("AML_MATCH_WINDOW_MIN", default=60)
+# Notifier: "database" (log + mark sent), "http" (POST JSON to a gateway), "email" (Django's email).
+NOTIFIER_BACKEND = env("NOTIFIER_BACKEND", default="database")
+NOTIFIER_HTTP_URL = env("NOTIFIER_HTTP_URL", default="")
+NOTIFIER_HTTP_TOKEN = env("NOTIFIER_HTTP_TOKEN", default="")
+NOTIFIER_HTTP_TIMEOUT = env.float("NOTIFIER_HTTP_TIMEOUT", default=10.0)
+NOTIFIER_MAX_RETRIES = env.int("NOTIFIER_MAX_RETRIES", default=5)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="112@dispatch112.local")
+# Celery autodiscovers `<app>.tasks` only; the notifier's task lives beside its backends.
+CELERY_IMPORTS = ["incidents.notifier"]

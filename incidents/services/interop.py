@@ -1,0 +1,370 @@
+"""Interoperability workflows: EIDO import from another CAD, public CAP alerts, AML handset locations.
+
+House style: keyword-only services, lock before changing state, one timeline event per real change,
+side effects after commit. Inbound callbacks (EIDO posts, AML reports) are idempotent by the sender's id.
+"""
+import hashlib
+import json
+import logging
+import re
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.gis.geos import Point
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from agencies.models import User
+from agencies.scoping import require_role, scope_for
+from dispatch.errors import Conflict, ValidationFailed
+from incidents.interop import eido as eido_format
+from incidents.interop.validate import validate_eido
+from incidents.models import AmlReport, Call, Incident, IncidentCategory
+from incidents.timeline import record_event
+
+logger = logging.getLogger(__name__)
+
+MAX_VIOLATIONS_SHOWN = 50
+
+
+# --- EIDO import ----------------------------------------------------------------------------------
+
+def _category_for(data) -> IncidentCategory:
+    """Our code when the sender is a CAD of the same family, else its name, else the IANA sos service."""
+    active = IncidentCategory.objects.filter(is_active=True)
+    if data["category_code"]:
+        found = active.filter(code=data["category_code"][:40]).first()
+        if found:
+            return found
+    if data["category_text"]:
+        found = active.filter(Q(name_id__iexact=data["category_text"]) | Q(name_en__iexact=data["category_text"])).first()
+        if found:
+            return found
+    sos = data["sos_type"].lower()
+    for category in active.order_by("code"):
+        if sos and eido_format.sos_type_for(category) == sos:
+            return category
+    fallback = active.filter(code__in=["lainnya", "other", "lain-lain"]).order_by("code").first()
+    if fallback:
+        return fallback
+    raise ValidationFailed(
+        _("Jenis kejadian '%(type)s' tidak dapat dipetakan ke kategori mana pun.") % {"type": (data["category_code"] or data["sos_type"])[:60]},
+        code="eido_unknown_category",
+        fields={"incidentComponent": [_("Kategori tidak dikenal.")]},
+    )
+
+
+def _existing_import(tracking_id, actor) -> Incident | None:
+    """The incident this tracking id already names here: one we imported before, or our own coming back."""
+    scope = scope_for(actor)
+    found = Incident.objects.filter(external_tracking_id=tracking_id).first()
+    if found is None:
+        parsed = eido_format.parse_tracking_id(tracking_id)
+        if parsed:
+            reference, domain = parsed
+            found = (
+                Incident.objects.filter(reference=reference, external_tracking_id__isnull=True)
+                .select_related("command_centre")
+                .first()
+            )
+            if found is not None and eido_format.centre_domain(found.command_centre) != domain:
+                found = None
+            # Our own incident sent back to us by a neighbour is only "the same" for its own centre.
+            if found is not None and not (scope.is_global or found.command_centre_id in scope.centre_ids):
+                found = None
+    if found is not None and not (scope.is_global or found.command_centre_id in scope.centre_ids):
+        raise Conflict(
+            _("Kejadian dengan ID pelacakan ini sudah diterima oleh pusat panggilan lain."),
+            code="eido_held_by_other_centre",
+        )
+    return found
+
+
+def incident_import_eido(*, document, actor, command_centre_id=None) -> tuple[Incident, bool]:
+    """Create an incident of the actor's centre from an EIDO sent by another CAD.
+
+    Returns (incident, created). A document whose tracking identifier we already hold answers the
+    existing incident, never a second one. An invalid document raises ValidationFailed listing every
+    schema violation, and nothing is stored."""
+    require_role(actor, User.Role.CALL_TAKER, User.Role.SUPERVISOR)
+    violations = validate_eido(document)
+    if violations:
+        shown = violations[:MAX_VIOLATIONS_SHOWN]
+        if len(violations) > len(shown):
+            shown.append(_("… dan %(n)d pelanggaran lain") % {"n": len(violations) - len(shown)})
+        raise ValidationFailed(
+            _("Dokumen EIDO tidak sesuai skema NENA-STA-021 (%(n)d pelanggaran).") % {"n": len(violations)},
+            code="eido_invalid",
+            fields={"document": shown},
+        )
+    try:
+        data = eido_format.eido_to_incident_data(document)
+    except eido_format.EidoProblem as problem:
+        raise ValidationFailed(problem.message, code="eido_incomplete", fields={problem.field: [problem.message]}) from None
+    tracking = data["tracking_id"][:255]
+    if not tracking:
+        raise ValidationFailed(_("EIDO tanpa ID pelacakan ($id)."), code="eido_incomplete", fields={"$id": [_("Wajib diisi.")]})
+
+    existing = _existing_import(tracking, actor)
+    if existing is not None:
+        return existing, False
+
+    category = _category_for(data)
+    digest = hashlib.sha256(json.dumps(document, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+    links = _resolve_links(data["links"]) if data["links"] else []
+    merges = _resolve_links(data["merges"]) if data["merges"] else []
+    from incidents.services.incidents import incident_create
+
+    try:
+        with transaction.atomic():
+            incident, _created = incident_create(
+                actor=actor,
+                category=category.code,
+                location=Point(data["lon"], data["lat"], srid=4326),
+                priority=data["priority"],
+                address=data["address"],
+                location_accuracy_m=data["accuracy_m"] if data["accuracy_m"] is not None and 0 <= data["accuracy_m"] <= 100_000 else None,
+                location_source="eido",
+                description=data["description"],
+                caller_number=_phone_or_blank(data["caller_number"]),
+                caller_name=data["caller_name"],
+                command_centre_id=command_centre_id,
+                # A neighbour hands over what happens on our side of the border, or what its caller reported:
+                # the outside-area flag is still stored, but an import is never refused for it.
+                allow_outside_service_area=True,
+                external_tracking_id=tracking,
+            )
+            record_event(
+                kind="incident.imported",
+                incident=incident,
+                actor=actor,
+                payload={
+                    "format": "eido",
+                    "tracking_id": tracking,
+                    "sender": data["sender_agency"][:200],
+                    "sender_reference": str(data["sender_internal_id"])[:100],
+                    "sender_updated": str(data["updated"])[:40],
+                    "incident_type": data["sos_type"][:60],
+                    "links": links,
+                    "merges": merges,
+                    "sha256": digest,
+                },
+            )
+    except IntegrityError:
+        # The same tracking id raced in from a concurrent post: the first one won.
+        existing = _existing_import(tracking, actor)
+        if existing is not None:
+            return existing, False
+        raise
+    return incident, True
+
+
+def _phone_or_blank(number):
+    from incidents.services.common import PHONE_RE
+
+    return number if number and PHONE_RE.match(number) else ""
+
+
+def _resolve_links(items) -> list[dict]:
+    """Keep the sender's link/merge codes and say which of our incidents each one names, when we hold it."""
+    out = []
+    for item in items[:50]:
+        tracking = str(item.get("tracking_id") or "")[:255]
+        local = Incident.objects.filter(external_tracking_id=tracking).values_list("pk", flat=True).first()
+        if local is None and eido_format.parse_tracking_id(tracking):
+            reference, _domain = eido_format.parse_tracking_id(tracking)
+            local = Incident.objects.filter(reference=reference).values_list("pk", flat=True).first()
+        out.append({**{k: (str(v)[:255] if v is not None else None) for k, v in item.items()}, "local_incident": local})
+    return out
+
+
+# --- CAP public alerts ----------------------------------------------------------------------------
+
+def incident_set_public_alert(*, incident_id, actor, public: bool) -> Incident:
+    """Publish (or withdraw) the incident in the public CAP feed. The feed never carries the caller."""
+    from incidents.services.incidents import incident_update
+
+    return incident_update(incident_id=incident_id, actor=actor, is_public_alert=bool(public))
+
+
+# --- AML / Android ELS ----------------------------------------------------------------------------
+
+def normalise_number(number: str) -> str:
+    """'0812-3456 7890', '+62812…', '62812…', '0062812…' → '812…' (the national significant number)."""
+    digits = re.sub(r"\D", "", number or "")
+    if digits.startswith("0062"):
+        digits = digits[4:]
+    elif digits.startswith("62"):
+        digits = digits[2:]
+    elif digits.startswith("0"):
+        digits = digits[1:]
+    return digits
+
+
+def _number_variants(number: str) -> list[str]:
+    nsn = normalise_number(number)
+    if len(nsn) < 5:
+        return []
+    return [f"0{nsn}", f"+62{nsn}", f"62{nsn}", nsn, f"0062{nsn}"]
+
+
+def matching_recent_call(number: str, *, at=None, window_min=None) -> Call | None:
+    """The most recent ringing/answered call of this number within the window (any centre: the handset
+    does not know which centre took its call)."""
+    variants = _number_variants(number)
+    if not variants:
+        return None
+    window_min = settings.AML_MATCH_WINDOW_MIN if window_min is None else window_min
+    now = at or timezone.now()
+    since = now - timedelta(minutes=window_min)
+    candidates = Call.objects.filter(caller_number__in=variants).filter(
+        Q(answered_at__gte=since) | Q(answered_at__isnull=True, ringing_at__gte=since)
+    )
+    if not candidates.exists():
+        # Numbers typed with spaces or dashes: compare digits only, over the recent calls.
+        recent = Call.objects.filter(Q(answered_at__gte=since) | Q(answered_at__isnull=True, ringing_at__gte=since)).exclude(caller_number="")
+        nsn = normalise_number(number)
+        ids = [c.pk for c in recent.only("pk", "caller_number")[:500] if normalise_number(c.caller_number) == nsn]
+        candidates = Call.objects.filter(pk__in=ids)
+    return candidates.order_by("-answered_at", "-ringing_at", "-pk").first()
+
+
+def call_attach_device_location(*, call_id, point: Point, accuracy_m=None, located_at=None, source="aml") -> bool:
+    """Write the handset's own location onto the call; returns False (and writes nothing) when the call
+    already holds this or a newer fix. The centre's consoles get `call.location`."""
+    with transaction.atomic():
+        call = Call.objects.select_for_update().filter(pk=call_id).first()
+        if call is None:
+            return False
+        located_at = located_at or timezone.now()
+        if call.device_location_at is not None and call.device_location_at > located_at:
+            return False
+        if (
+            call.device_location is not None
+            and call.device_location.equals_exact(point, tolerance=1e-9)
+            and call.device_accuracy_m == accuracy_m
+            and call.device_location_at == located_at
+        ):
+            return False
+        old = [call.device_location.x, call.device_location.y] if call.device_location is not None else None
+        call.device_location = point
+        call.device_accuracy_m = accuracy_m
+        call.device_location_at = located_at
+        call.save(update_fields=["device_location", "device_accuracy_m", "device_location_at"])
+        record_event(
+            kind="call.location",
+            incident=None,
+            actor=None,
+            centre_ids=[call.command_centre_id],
+            agency_ids=[],
+            community_ids=[],
+            payload={
+                "call": {"id": call.pk, "caller_number": call.caller_number, "status": call.status, "incident": call.incident_id},
+                "location": [point.x, point.y],
+                "accuracy_m": accuracy_m,
+                "located_at": located_at.isoformat(),
+                "source": source,
+                "old": old,
+            },
+        )
+    return True
+
+
+def aml_report_receive(*, fields: dict, source: str, raw=None) -> tuple[AmlReport, bool]:
+    """Store one AML report (from HTTPS or SMS) and attach its location to the caller's recent call.
+
+    Never raises for bad content: every problem is written into `problems`. Returns (report, created);
+    a report whose dedup key we already hold is acknowledged and not stored twice."""
+    from incidents.interop.aml import normalise_fields
+
+    parsed = normalise_fields(fields)
+    key = parsed["dedup_key"]
+    existing = AmlReport.objects.filter(dedup_key=key).first()
+    if existing is not None:
+        return existing, False
+    point = None
+    if parsed["lat"] is not None and parsed["lon"] is not None:
+        point = Point(parsed["lon"], parsed["lat"], srid=4326)
+    problems = list(parsed["problems"])
+    try:
+        with transaction.atomic():
+            report = AmlReport.objects.create(
+                received_at=timezone.now(),
+                source=source[:10],
+                raw=_jsonable(raw if raw is not None else fields),
+                device_number=parsed["number"][:32],
+                location=point,
+                accuracy_m=parsed["accuracy_m"],
+                location_time=parsed["location_time"],
+                positioning_method=parsed["method"][:20],
+                dedup_key=key,
+                problems=[p[:200] for p in problems[:50]],
+            )
+    except IntegrityError:
+        return AmlReport.objects.get(dedup_key=key), False
+
+    if point is None or not parsed["number"]:
+        return report, True
+    call = matching_recent_call(parsed["number"], at=report.received_at)
+    if call is None:
+        _add_problem(report, "no recent call from this number")
+        return report, True
+    try:
+        call_attach_device_location(
+            call_id=call.pk, point=point, accuracy_m=parsed["accuracy_m"], located_at=parsed["location_time"] or report.received_at,
+            source=f"aml-{source}",
+        )
+    except Exception:  # noqa: BLE001 — the report is kept; the gateway must still get its 2xx
+        logger.exception("could not attach AML report %s to call %s", report.pk, call.pk)
+        _add_problem(report, "could not attach to the call")
+        return report, True
+    report.call = call
+    report.save(update_fields=["call"])
+    return report, True
+
+
+def _add_problem(report, problem):
+    report.problems = [*report.problems, problem][:50]
+    report.save(update_fields=["problems"])
+
+
+def _jsonable(value):
+    try:
+        json.dumps(value)
+        return value
+    except (TypeError, ValueError):
+        return {"repr": repr(value)[:4000]}
+
+
+def parse_time(value) -> datetime | None:
+    """Epoch seconds or milliseconds, ISO 8601, or AML's compact YYYYMMDDhhmmss (UTC)."""
+    from datetime import timezone as dt_timezone
+
+    if value in (None, ""):
+        return None
+    text = str(value).strip()
+    if re.fullmatch(r"\d{14}", text):
+        try:
+            return datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=dt_timezone.utc)
+        except ValueError:
+            return None
+    if re.fullmatch(r"\d{9,13}(\.\d+)?", text):
+        number = float(text)
+        if number > 1e11:
+            number /= 1000.0
+        try:
+            return datetime.fromtimestamp(number, tz=dt_timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            return None
+    try:
+        parsed = parse_datetime(text)
+    except ValueError:
+        return None
+    if parsed is None:
+        return None
+    if timezone.is_naive(parsed):
+        parsed = parsed.replace(tzinfo=dt_timezone.utc)
+    return parsed
