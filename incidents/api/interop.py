@@ -17,7 +17,8 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import exceptions, generics, serializers, status
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.parsers import BaseParser
-from rest_framework.permissions import AllowAny, BasePermission
+from rest_framework.permissions import BasePermission
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -98,15 +99,51 @@ CAP_RESPONSES = {
 }
 
 
+class _XmlRenderer(BaseRenderer):
+    """Lets content negotiation accept XML clients; successful views hand over finished XML bytes, and
+    errors (the usual {"error": {...}} dict) are written as a small XML document."""
+
+    charset = "utf-8"
+    format = "xml"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, bytes):
+            return data
+        from lxml import etree
+
+        root = etree.Element("error")
+        body = data.get("error", data) if isinstance(data, dict) else {"message": str(data)}
+        for key in ("code", "message"):
+            etree.SubElement(root, key).text = str(body.get(key, ""))
+        return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+class CapXmlRenderer(_XmlRenderer):
+    media_type = CAP_CONTENT_TYPE
+
+
+class PlainXmlRenderer(_XmlRenderer):
+    media_type = "application/xml"
+
+
+class AtomRenderer(_XmlRenderer):
+    media_type = "application/atom+xml"
+
+
+CAP_RENDERERS = [CapXmlRenderer, PlainXmlRenderer, JSONRenderer]
+
+
 def _cap_response(xml: bytes, request) -> HttpResponse:
-    accept = request.META.get("HTTP_ACCEPT", "")
-    content_type = "application/xml" if "application/xml" in accept and CAP_CONTENT_TYPE not in accept else CAP_CONTENT_TYPE
+    renderer = getattr(request, "accepted_renderer", None)
+    content_type = "application/xml" if isinstance(renderer, PlainXmlRenderer) else CAP_CONTENT_TYPE
     return HttpResponse(xml, content_type=f"{content_type}; charset=utf-8")
 
 
 class IncidentCapApi(APIView):
     """The incident as an OASIS CAP 1.2 alert (scope Public when marked public, else Restricted).
     Never carries the caller's name or number."""
+
+    renderer_classes = CAP_RENDERERS
 
     @extend_schema(
         operation_id="incident_cap",
@@ -150,6 +187,7 @@ class CapFeedApi(APIView):
 
     permission_classes = [CapFeedPermission]
     authentication_classes = [TokenAuthentication]
+    renderer_classes = [AtomRenderer, PlainXmlRenderer, JSONRenderer]
 
     @extend_schema(
         operation_id="cap_feed",
@@ -172,6 +210,7 @@ class CapPublicAlertApi(APIView):
 
     permission_classes = [CapFeedPermission]
     authentication_classes = [TokenAuthentication]
+    renderer_classes = CAP_RENDERERS
 
     @extend_schema(
         operation_id="cap_public_alert",

@@ -137,7 +137,8 @@ def incident_to_cap(incident, *, status="Actual", msg_type=None, include_descrip
     tz = ZoneInfo(centre.timezone)
     sender = cap_sender(centre)
     closed = incident.status in ("resolved", "closed", "cancelled")
-    changed = incident.updated_at and incident.updated_at - incident.created_at > timedelta(seconds=1)
+    # updated_at trails created_at by the INSERT itself; a second apart means a real correction.
+    changed = incident.status != "new" or (incident.updated_at and incident.updated_at - incident.created_at > timedelta(seconds=1))
     if msg_type is None:
         msg_type = "Update" if (closed or changed) else "Alert"
     if msg_type == "Alert":
