@@ -1,24 +1,26 @@
 """Escalation beyond the acknowledgement deadline: the second stage (notify people outside the consoles)
 and the service-target watch (nobody on scene in time). Run by the sweeper in incidents.tasks; each
 function locks, re-checks and acts at most once, so running it twice or concurrently is harmless."""
+import logging
+
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies.models import User
+from dispatch.errors import ApplicationError
 from incidents.models import Assignment, Incident, Notification, SupervisorAlert
 from incidents.services.common import lock_incident
 from incidents.timeline import record_event
 
+logger = logging.getLogger(__name__)
+
 
 def _notification_queue():
-    """The notifier belongs to the interop area; it is imported where it is used so this module loads
-    without it (the sweeper retries the second stage every second until it can notify)."""
-    try:
-        from incidents.notifier import notification_queue
-    except ImportError:
-        from incidents.notify import notification_queue
+    # The notifier belongs to the interop area (pluggable SMS/WhatsApp/email backends); imported late.
+    from incidents.notifier import notification_queue
+
     return notification_queue
 
 
@@ -75,16 +77,23 @@ def assignment_second_stage(*, assignment_id, now=None) -> bool:
         for phone in supervisor_phones(incident.command_centre):
             recipients.append((Notification.Channel.SMS, phone))
             recipients.append((Notification.Channel.WHATSAPP, phone))
+        notified = []
         for channel, recipient in recipients:
-            queue(
-                channel=channel,
-                recipient=recipient,
-                body=message,
-                subject=_("Eskalasi 112 %(ref)s") % {"ref": incident.reference},
-                incident=incident,
-                assignment=assignment,
-                reason="second_stage",
-            )
+            try:
+                queue(
+                    channel=channel,
+                    recipient=recipient,
+                    body=message,
+                    subject=_("Eskalasi 112 %(ref)s") % {"ref": incident.reference},
+                    incident=incident,
+                    assignment=assignment,
+                    reason="second_stage",
+                )
+            except ApplicationError:
+                # A malformed number on file must not stop the alert or the other messages.
+                logger.warning("second stage: cannot notify %s by %s for assignment %s", recipient, channel, assignment.pk)
+                continue
+            notified.append(recipient)
         record_event(
             kind="alert.raised",
             incident=incident,
@@ -93,7 +102,7 @@ def assignment_second_stage(*, assignment_id, now=None) -> bool:
                 "alert": "second_stage",
                 "assignment": assignment.pk,
                 "agency": assignment.agency_id,
-                "notified": [r for _c, r in recipients],
+                "notified": sorted(set(notified)),
                 "late_by_ms": int((now - due).total_seconds() * 1000),
             },
         )

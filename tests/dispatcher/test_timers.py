@@ -145,6 +145,7 @@ def test_second_stage_notifies_once(offered, backup, centre):
     # given supervisors with phones, and an expiry whose backup offer also expires unanswered
     f.supervisor(centre, username="sup1", phone="081100000001")
     f.supervisor(centre, username="sup2", phone="")  # no phone: not texted
+    f.supervisor(centre, username="sup3", phone="rusak")  # malformed number: skipped, the rest still sent
     t1 = offered.ack_deadline + timedelta(seconds=1)
     sweep_ack_deadlines(now=t1)
     offered.refresh_from_db()
