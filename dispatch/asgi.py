@@ -1,4 +1,8 @@
-"""ASGI entry point: HTTP through Django, WebSockets through Channels (authorised in each consumer's connect())."""
+"""ASGI entry point: HTTP through Django, WebSockets through Channels (authorised in each consumer's connect()).
+
+Run several processes behind one address (e.g. `uvicorn dispatch.asgi:application --workers 2`): live events
+reach every process through one Redis subscription each (incidents.live_hub).
+"""
 import os
 
 from django.core.asgi import get_asgi_application
@@ -8,14 +12,15 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from incidents.ws_auth import BrowserOriginValidator, TokenAuthMiddleware  # noqa: E402
 from incidents.ws_routing import websocket_urlpatterns  # noqa: E402
-from incidents.ws_auth import TokenAuthMiddleware  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(TokenAuthMiddleware(URLRouter(websocket_urlpatterns)))),
+        # Foreign browser origins are refused (AllowedHostsOriginValidator inside BrowserOriginValidator);
+        # the session authenticates browsers, `Authorization: Token` integrators.
+        "websocket": BrowserOriginValidator(AuthMiddlewareStack(TokenAuthMiddleware(URLRouter(websocket_urlpatterns)))),
     }
 )

@@ -1,30 +1,249 @@
-"""The live-events socket: authorise in connect(), join only the user's scoped groups, forward events."""
+"""The live-events socket (`/ws/events/`): authorise in connect(), then replay and stream the user's events.
+
+Contract (issue 4, issue 6): every message is a timeline event `{"seq", "kind", "at", "incident", "actor",
+"payload"}` (incidents.live.event_message), sent in seq order and exactly once per socket. Control messages
+carry a "type" instead of a "seq": `pong`, `resync_required` (the client is too far behind: reload), `error`.
+
+Resume without gap or duplicate at the seam:
+1. join the local groups of the process hub FIRST (incidents.live_hub), so live events start queuing;
+2. replay from the database every event of the user's scope with seq > after, page by page;
+3. then send the queued live events, dropping every seq <= the last one sent (which also drops an event
+   that reaches this socket through two of its groups).
+All sends happen in one writer task per socket, so a slow socket never delays the others and order holds.
+
+`after` comes from `?after=<seq>` or from a first client message `{"type": "resume", "after": <seq>}`;
+without it the socket streams from "now" (the newest seq at connect). There is deliberately no `?token=`:
+query strings end up in access logs; integrators send `Authorization: Token <key>` (incidents.ws_auth).
+"""
+import asyncio
 import json
+import logging
+from collections import deque
+from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from agencies.scoping import scope_for
 
+logger = logging.getLogger(__name__)
+
+# Close codes the console module understands (incidents/static/js/live.js).
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_BAD_REQUEST = 4400
+CLOSE_UNAVAILABLE = 1011
+
+REPLAY_PAGE = 500
+# Further behind than this, a console reloads its lists instead of applying thousands of events one by one.
+RESYNC_THRESHOLD = 5000
+# A socket whose queue grows past this is not reading: drop the queue and replay from the database later.
+MAX_PENDING = 5000
+
+_RESUME = object()
+
+
+def _replay_page(scope, after, limit):
+    from incidents.live import encode_event
+    from incidents.selectors import events_after_scope
+
+    return [(e.seq, encode_event(e)) for e in events_after_scope(scope, after, limit)]
+
+
+def _count_after(scope, after, cap):
+    from incidents.selectors import events_in_scope
+
+    return events_in_scope(scope).filter(seq__gt=after)[:cap].count()
+
+
+def _last_seq():
+    from incidents.selectors import last_seq
+
+    return last_seq()
+
+
+# Not thread-sensitive: replays must not queue behind the sync HTTP views sharing the main sync thread.
+replay_page = database_sync_to_async(_replay_page, thread_sensitive=False)
+count_after = database_sync_to_async(_count_after, thread_sensitive=False)
+db_last_seq = database_sync_to_async(_last_seq, thread_sensitive=False)
+db_scope_for = database_sync_to_async(scope_for, thread_sensitive=False)
+
+
+def _parse_after(value):
+    if value is None:
+        return None
+    try:
+        after = int(value)
+    except (TypeError, ValueError):
+        raise ValueError("after") from None
+    if after < 0:
+        raise ValueError("after")
+    return after
+
 
 class EventsConsumer(AsyncWebsocketConsumer):
+    # Events come from the process hub, not from a per-socket channel: an alias that names no configured
+    # layer makes Channels skip creating (and subscribing) one Redis channel per socket.
+    channel_layer_alias = "__live_hub__"
+
     async def connect(self):
+        self.hub = None
+        self._writer = None
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
-            await self.close(code=4401)
+            # Accept, then close with a code: a refused handshake reaches the browser as a bare 1006.
+            await self.accept()
+            await self.close(code=CLOSE_UNAUTHENTICATED)
             return
-        scope = await database_sync_to_async(scope_for)(user)
-        if scope.is_empty:
-            await self.close(code=4403)
+        self.live_scope = await db_scope_for(user)
+        if self.live_scope.is_empty:
+            await self.accept()
+            await self.close(code=CLOSE_FORBIDDEN)
             return
-        self.groups_joined = scope.group_names()
-        for group in self.groups_joined:
-            await self.channel_layer.group_add(group, self.channel_name)
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        try:
+            after = _parse_after((query.get("after") or [None])[0])
+        except ValueError:
+            await self.accept()
+            await self.close(code=CLOSE_BAD_REQUEST)
+            return
+
+        self.last_sent = None  # seq of the last event this socket sent (or the point it resumed from)
+        self.sent_any = False
+        self._last_queued = -1
+        self._pending = deque()
+        self._wake = asyncio.Event()
+
+        from incidents.live_hub import get_hub
+
+        try:
+            # Join first: from here on every live event of the scope queues up for this socket.
+            hub = get_hub()
+            await hub.join(self, self.live_scope.group_names())
+            self.hub = hub
+            if after is None:
+                # "From now": fixed before the handshake completes, so nothing committed after the client
+                # sees the socket open can be missed.
+                after = await db_last_seq()
+        except Exception:  # noqa: BLE001 — no Redis, no live guarantee: let the client retry with backoff
+            logger.warning("live socket refused: hub not ready", exc_info=True)
+            await self.disconnect(CLOSE_UNAVAILABLE)
+            await self.accept()
+            await self.close(code=CLOSE_UNAVAILABLE)
+            return
+        self._pending.appendleft((_RESUME, "initial", after))
+        self._wake.set()
         await self.accept()
+        self._writer = asyncio.get_running_loop().create_task(self._write_loop())
 
     async def disconnect(self, code):
-        for group in getattr(self, "groups_joined", []):
-            await self.channel_layer.group_discard(group, self.channel_name)
+        if self.hub is not None:
+            self.hub.leave(self)
+            self.hub = None
+        if self._writer is not None:
+            self._writer.cancel()
+            self._writer = None
 
-    async def timeline_event(self, message):
-        await self.send(text_data=json.dumps(message["event"]))
+    # -- called by the hub (synchronously, on the event loop) --------------------------------------------
+    def push(self, seq: int, text: str):
+        if seq <= self._last_queued:
+            return
+        self._last_queued = seq
+        if len(self._pending) >= MAX_PENDING:
+            logger.warning("live socket fell behind by %s events; it will replay from the database", MAX_PENDING)
+            self._pending.clear()
+            self._pending.append((_RESUME, "last", None))
+        else:
+            self._pending.append((seq, text))
+        self._wake.set()
+
+    def resume_from_last(self):
+        """The hub may have missed events: replay from the last seq sent, before anything still queued."""
+        self._pending.appendleft((_RESUME, "last", None))
+        self._wake.set()
+
+    # -- the writer: the only task that sends events on this socket --------------------------------------
+    async def _write_loop(self):
+        try:
+            while True:
+                if not self._pending:
+                    self._wake.clear()
+                    await self._wake.wait()
+                    continue
+                item = self._pending.popleft()
+                if item[0] is _RESUME:
+                    await self._replay(item[1], item[2])
+                    continue
+                seq, text = item
+                if self.last_sent is not None and seq <= self.last_sent:
+                    continue
+                await self.send(text_data=text)
+                self.last_sent = seq
+                self.sent_any = True
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 — a broken socket or database: the client reconnects and resumes
+            logger.warning("live socket writer stopped", exc_info=True)
+            await self.close(code=CLOSE_UNAVAILABLE)
+
+    async def _replay(self, mode, after):
+        current = await db_last_seq()
+        if mode == "initial":
+            start = current if after is None else after
+            if self.last_sent is not None:  # a resume message was served first
+                start = max(start, self.last_sent)
+        elif mode == "last":
+            if self.last_sent is None:
+                return  # the initial replay has not run yet and will cover it
+            start = self.last_sent
+        else:  # "client": a resume message, only before any event went out (else order would break)
+            if self.sent_any and after < self.last_sent:
+                await self._send_control(
+                    {"type": "error", "code": "resume_too_late", "message": "resume must come before any event; reconnect with ?after=<seq>"}
+                )
+                return
+            start = after if not self.sent_any else max(after, self.last_sent)
+        if start > current or await count_after(self.live_scope, start, RESYNC_THRESHOLD + 1) > RESYNC_THRESHOLD:
+            # Too far behind (or ahead: a seq from another database): the console reloads its lists.
+            await self._send_control({"type": "resync_required", "last_seq": current})
+            self.last_sent = current
+            return
+        cursor = start
+        while True:
+            rows = await replay_page(self.live_scope, cursor, REPLAY_PAGE)
+            for seq, text in rows:
+                await self.send(text_data=text)
+            if rows:
+                cursor = rows[-1][0]
+                self.sent_any = True
+            if len(rows) < REPLAY_PAGE:
+                break
+        self.last_sent = cursor
+
+    async def _send_control(self, message: dict):
+        await self.send(text_data=json.dumps(message))
+
+    # -- from the client ---------------------------------------------------------------------------------
+    async def receive(self, text_data=None, bytes_data=None):
+        if not text_data or len(text_data) > 1000:
+            return
+        try:
+            message = json.loads(text_data)
+            kind = message.get("type")
+        except (ValueError, AttributeError):
+            await self._send_control({"type": "error", "code": "bad_message", "message": "expected a JSON object"})
+            return
+        if kind == "ping":
+            await self._send_control({"type": "pong", "t": message.get("t")})
+        elif kind == "resume":
+            try:
+                after = _parse_after(message.get("after"))
+            except ValueError:
+                after = None
+            if after is None:
+                await self._send_control({"type": "error", "code": "bad_after", "message": "after must be a non-negative integer"})
+                return
+            self._pending.appendleft((_RESUME, "client", after))
+            self._wake.set()
+        else:
+            await self._send_control({"type": "error", "code": "unknown_type", "message": "expected ping or resume"})

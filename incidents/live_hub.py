@@ -1,0 +1,198 @@
+"""One Redis subscription per ASGI process (per event loop), fanning each event out to the local sockets.
+
+The hub keeps local groups (`all`, `centre.<id>`, `agency.<id>`, `community.<id>`) → sockets, and hands every
+event to each socket of its audience groups *in global seq order*:
+
+- Publishers run in different processes, so two events committed a millisecond apart can arrive swapped.
+  Because `seq` is drawn under a lock held until commit (incidents.timeline), once seq N has arrived every
+  lower seq is final in the database (committed or rolled back). So when N arrives before N-1, the hub holds
+  N for a few milliseconds; if N-1 does not arrive, it reads the missing range from the database (one query
+  for the whole process, not one per socket) and delivers everything in order. This also repairs a publish
+  lost to a Redis hiccup or a worker that died between commit and publish.
+- When the subscription itself was lost (Redis restarted) the hub cannot know what it missed, so every
+  local socket replays from its own last seq from the database.
+
+The socket side (buffering during replay, dedupe, send) lives in incidents.consumers.
+"""
+import asyncio
+import logging
+import weakref
+from collections import defaultdict
+
+from channels.db import database_sync_to_async
+
+from incidents.live import encode_event, event_groups, live_channel, live_redis_url, parse_wire
+
+logger = logging.getLogger(__name__)
+
+# How long an out-of-order event waits for the lower seqs still in flight before the database fills the gap.
+GAP_WAIT_S = 0.02
+# A larger gap is not filled hub-wide; each socket replays (and is told to resync if it is too far behind).
+GAP_FILL_MAX = 2000
+
+
+def _fetch_range(after: int, upto: int, limit: int):
+    from incidents.models import TimelineEvent
+
+    rows = list(TimelineEvent.objects.filter(seq__gt=after, seq__lt=upto).order_by("seq")[:limit])
+    return [(e.seq, event_groups(e), encode_event(e)) for e in rows]
+
+
+def _last_seq():
+    from incidents.selectors import last_seq
+
+    return last_seq()
+
+
+fetch_range = database_sync_to_async(_fetch_range, thread_sensitive=False)
+db_last_seq = database_sync_to_async(_last_seq, thread_sensitive=False)
+
+
+class LiveHub:
+    def __init__(self):
+        self.groups: dict[str, set] = defaultdict(set)
+        self.members: dict = {}
+        self.delivered: int | None = None  # highest global seq handed to the sockets
+        self._held: dict[int, tuple] = {}
+        self._gap_handle = None
+        self._filling = False
+        self._ready = asyncio.Event()
+        self._task = None
+        self.subscriptions = 0  # how many times (re)subscribed; >1 means a reconnect happened
+
+    # -- membership -------------------------------------------------------------------------------
+    async def join(self, consumer, groups):
+        """Subscribe (once per process) and register the socket. Returns once events are flowing, so a
+        replay started afterwards cannot miss anything committed later."""
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="live-hub")
+        await asyncio.wait_for(asyncio.shield(self._ready.wait()), timeout=5)
+        self.members[consumer] = list(groups)
+        for g in groups:
+            self.groups[g].add(consumer)
+
+    def leave(self, consumer):
+        for g in self.members.pop(consumer, ()):
+            members = self.groups.get(g)
+            if members is not None:
+                members.discard(consumer)
+                if not members:
+                    del self.groups[g]
+
+    # -- subscription -----------------------------------------------------------------------------
+    async def _run(self):
+        import redis.asyncio as aioredis
+
+        backoff = 0.1
+        while True:
+            client = aioredis.Redis.from_url(live_redis_url(), health_check_interval=15)
+            pubsub = client.pubsub()
+            try:
+                await pubsub.subscribe(live_channel())
+                while True:
+                    msg = await pubsub.get_message(ignore_subscribe_messages=False, timeout=30)
+                    if msg is None:
+                        continue
+                    if msg["type"] == "subscribe":
+                        await self._on_subscribed()
+                        backoff = 0.1
+                    elif msg["type"] == "message":
+                        self.offer(*parse_wire(msg["data"]))
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 — Redis went away: retry, then every socket resyncs from the DB
+                logger.warning("live hub lost its Redis subscription; retrying in %.1fs", backoff, exc_info=True)
+                self._ready.clear()
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5)
+            finally:
+                try:
+                    await pubsub.aclose()
+                    await client.aclose()
+                except Exception:  # noqa: BLE001
+                    pass
+
+    async def _on_subscribed(self):
+        self.subscriptions += 1
+        self._held.clear()
+        self.delivered = await db_last_seq()
+        if self.subscriptions > 1:
+            # A redis-py reconnect resubscribes silently; what was published meanwhile is gone.
+            for consumer in list(self.members):
+                consumer.resume_from_last()
+        self._ready.set()
+
+    # -- ordering and fan-out ---------------------------------------------------------------------
+    def offer(self, seq: int, groups: list[str], text: str):
+        if self.delivered is None or seq <= self.delivered or seq in self._held:
+            return
+        if seq == self.delivered + 1 and not self._filling:
+            self._deliver(seq, groups, text)
+            self.delivered = seq
+            self._drain_held()
+        else:
+            self._held[seq] = (groups, text)
+            if self._gap_handle is None and not self._filling:
+                self._gap_handle = asyncio.get_running_loop().call_later(GAP_WAIT_S, self._gap_timeout)
+
+    def _drain_held(self):
+        while self.delivered + 1 in self._held:
+            seq = self.delivered + 1
+            self._deliver(seq, *self._held.pop(seq))
+            self.delivered = seq
+        for seq in [s for s in self._held if s <= self.delivered]:
+            del self._held[seq]
+        if not self._held and self._gap_handle is not None:
+            self._gap_handle.cancel()
+            self._gap_handle = None
+        elif self._held and self._gap_handle is None and not self._filling:
+            self._gap_handle = asyncio.get_running_loop().call_later(GAP_WAIT_S, self._gap_timeout)
+
+    def _gap_timeout(self):
+        self._gap_handle = None
+        if self._held and not self._filling:
+            self._filling = True
+            asyncio.get_running_loop().create_task(self._fill_gap())
+
+    async def _fill_gap(self):
+        try:
+            upto = max(self._held)
+            try:
+                rows = await fetch_range(self.delivered, upto, GAP_FILL_MAX + 1)
+            except Exception:  # noqa: BLE001
+                logger.exception("live hub could not read the gap below seq %s", upto)
+                rows = None
+            if rows is None or len(rows) > GAP_FILL_MAX:
+                for consumer in list(self.members):
+                    consumer.resume_from_last()
+                rows = []
+            merged = {seq: (groups, text) for seq, groups, text in rows}
+            merged.update({s: v for s, v in self._held.items() if s <= upto})
+            for seq in sorted(merged):
+                if seq > self.delivered:
+                    self._deliver(seq, *merged[seq])
+                    self.delivered = seq
+            if self.delivered < upto:
+                self.delivered = upto
+        finally:
+            self._filling = False
+            self._drain_held()
+
+    def _deliver(self, seq: int, groups: list[str], text: str):
+        # A socket in two of the groups receives the event once: push() drops a seq it already queued.
+        for g in groups:
+            members = self.groups.get(g)
+            if members:
+                for consumer in members:
+                    consumer.push(seq, text)
+
+
+_hubs: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LiveHub]" = weakref.WeakKeyDictionary()
+
+
+def get_hub() -> LiveHub:
+    loop = asyncio.get_running_loop()
+    hub = _hubs.get(loop)
+    if hub is None:
+        hub = _hubs[loop] = LiveHub()
+    return hub
