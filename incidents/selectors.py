@@ -245,3 +245,31 @@ def units_visible_to(user):
     if scope.is_global:
         return qs
     return qs.filter(Q(agency_id__in=scope.agency_ids) | Q(agency__command_centre_id__in=scope.centre_ids))
+
+
+def events_in_scope(scope):
+    """Timeline events a scope may see: those whose audience (centres, agencies, communities recorded at the
+    time of the event) meets the scope. The GIN indexes on the three arrays serve the overlaps."""
+    qs = TimelineEvent.objects.all()
+    if scope.is_global:
+        return qs
+    if scope.is_empty:
+        return qs.none()
+    q = Q(pk__in=[])
+    if scope.centre_ids:
+        q |= Q(centre_ids__overlap=sorted(scope.centre_ids))
+    if scope.agency_ids:
+        q |= Q(agency_ids__overlap=sorted(scope.agency_ids))
+    if scope.community_ids:
+        q |= Q(community_ids__overlap=sorted(scope.community_ids))
+    return qs.filter(q)
+
+
+def events_after_scope(scope, seq: int, limit: int) -> list:
+    """Up to `limit` events of the scope with seq > `seq`, oldest first (the live socket's replay page)."""
+    return list(events_in_scope(scope).filter(seq__gt=seq).order_by("seq")[:limit])
+
+
+def events_after(user, seq: int, limit: int) -> list:
+    """Up to `limit` events the user may see with seq > `seq`, oldest first (REST feed and replays)."""
+    return events_after_scope(scope_for(user), seq, limit)
