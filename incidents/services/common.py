@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -110,10 +111,11 @@ def _start_service_target(incident: Incident, new_status, now, fields):
 
 def ack_seconds_for(incident: Incident) -> tuple[int, int]:
     """(ack window, second-stage delay) from the most specific EscalationRule, else the priority default."""
+    # `__in=[x, None]` would silently drop the None (SQL IN never matches NULL): spell out "or unset".
     rules = EscalationRule.objects.filter(
-        command_centre_id__in=[incident.command_centre_id, None],
-        category_id__in=[incident.category_id, None],
-        priority__in=[incident.priority, None],
+        Q(command_centre_id=incident.command_centre_id) | Q(command_centre__isnull=True),
+        Q(category_id=incident.category_id) | Q(category__isnull=True),
+        Q(priority=incident.priority) | Q(priority__isnull=True),
     )
     # A rule naming the centre beats one naming the category beats one naming the priority.
     rules = sorted(rules, key=lambda r: (r.command_centre_id is not None, r.category_id is not None, r.priority is not None), reverse=True)

@@ -197,3 +197,20 @@ def test_service_target_met_raises_nothing(accepted, engine, damkar_dispatcher):
     assert incident.on_scene_at is not None
     assert sweep_all(now=incident.on_scene_due_at + timedelta(minutes=1)) == {"expired": 0, "second_stage": 0, "target_breached": 0}
     assert not SupervisorAlert.objects.exists()
+
+
+@pytest.mark.django_db
+def test_escalation_rules_with_wildcards_and_specificity(make_incident, call_taker, fire_category, centre):
+    from incidents.models import EscalationRule
+
+    # a category-only rule (centre and priority unset) applies...
+    EscalationRule.objects.create(category=fire_category, ack_seconds=45, second_stage_seconds=90)
+    [a] = incident_route(incident_id=make_incident().pk, actor=call_taker)
+    assert (a.ack_deadline - a.offered_at) == timedelta(seconds=45)
+    # ...and a rule naming the centre beats it
+    EscalationRule.objects.create(command_centre=centre, ack_seconds=30, second_stage_seconds=60)
+    [b] = incident_route(incident_id=make_incident(caller_number="0811").pk, actor=call_taker)
+    assert (b.ack_deadline - b.offered_at) == timedelta(seconds=30)
+    sweep_ack_deadlines(now=b.ack_deadline + timedelta(seconds=1))
+    b.refresh_from_db()
+    assert b.second_stage_due_at - b.expired_at == timedelta(seconds=60)
