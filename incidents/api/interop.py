@@ -295,6 +295,13 @@ def _read_body(request) -> tuple[dict, list[str], object]:
             if not isinstance(fields, dict):
                 problems.append(f"JSON body is a {type(fields).__name__}, not an object")
                 fields = None
+    if fields is None and content_type == "multipart/form-data":
+        try:
+            form = raw_request.POST
+            fields = {k: form.getlist(k)[0] for k in form.keys() if form.getlist(k)}
+        except Exception:  # noqa: BLE001 — MultiPartParserError and friends
+            problems.append("malformed multipart body")
+            fields = None
     if fields is None and text.strip():
         try:
             query = QueryDict(text, encoding="utf-8")
