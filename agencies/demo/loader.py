@@ -75,12 +75,17 @@ class Loader:
                 if district.parent_id != regency_code:
                     raise ValueError(f"{code} is not a district of {regency_code}")
                 self._approximate_boundary(district, cell)
-                # Villages have no demo polygons; their district's centre places them on the map.
-                updated = Region.objects.filter(parent_id=code, level=Region.Level.VILLAGE, centroid__isnull=True).update(
+            # Villages have no demo polygons; their district's centre places them on the map.
+            without = set(
+                Region.objects.filter(level=Region.Level.VILLAGE, parent_id__in=list(cells), centroid__isnull=True)
+                .values_list("parent_id", flat=True)
+                .distinct()
+            )
+            for district in Region.objects.filter(code__in=without):
+                updated = Region.objects.filter(parent=district, level=Region.Level.VILLAGE, centroid__isnull=True).update(
                     centroid=district.centroid
                 )
-                if updated:
-                    self.stats["Region village centroids set"] += updated
+                self.stats["Region village centroids set"] += updated
 
     def _approximate_boundary(self, region, boundary):
         if region.boundary is not None and not region.boundary_is_approximate:

@@ -1,0 +1,130 @@
+"""Admin for places, centres, agencies and users, with Leaflet map widgets for every geometry.
+
+Region holds ~91,600 rows (83,762 villages): its changelist never counts the whole table, never loads
+boundaries, and picks parents through a raw id field.
+"""
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.utils.translation import gettext_lazy as _
+from leaflet.admin import LeafletGeoAdmin, LeafletGeoAdminMixin
+
+from agencies.models import Agency, CommandCentre, Landmark, Region, Station, Unit, User
+
+
+@admin.register(Region)
+class RegionAdmin(LeafletGeoAdmin):
+    list_display = ("code", "name", "level", "parent", "timezone", "has_boundary", "boundary_is_approximate")
+    list_filter = ("level", "timezone", "boundary_is_approximate")
+    search_fields = ("^code", "name")
+    list_select_related = ("parent",)
+    raw_id_fields = ("parent",)
+    show_full_result_count = False
+    list_per_page = 50
+    readonly_fields = ("boundary_source_note",)
+    fields = ("code", "level", "name", "parent", "timezone", "boundary", "boundary_is_approximate", "boundary_source",
+              "boundary_source_note", "centroid")
+
+    def get_queryset(self, request):
+        # Boundaries can be megabytes per region: the list only needs to know whether one exists.
+        return (
+            super().get_queryset(request)
+            .defer("boundary", "centroid", "parent__boundary", "parent__centroid")
+            .annotate(_has_boundary=ExpressionWrapper(Q(boundary__isnull=False), output_field=BooleanField()))
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        # The Kemendagri code is the primary key: fixed once the region exists.
+        return self.readonly_fields + (("code",) if obj else ())
+
+    @admin.display(boolean=True, description=_("ada batas"), ordering="_has_boundary")
+    def has_boundary(self, obj):
+        return obj._has_boundary
+
+    @admin.display(description=_("catatan batas"))
+    def boundary_source_note(self, obj):
+        if obj is None or obj.boundary_is_approximate is False:
+            return "—"
+        return _("Batas ini perkiraan untuk demo, bukan batas resmi. Muat batas resmi dengan import_boundaries.")
+
+
+@admin.register(CommandCentre)
+class CommandCentreAdmin(LeafletGeoAdmin):
+    list_display = ("code", "name", "reference_prefix", "province", "timezone", "phone")
+    list_select_related = ("province",)
+    search_fields = ("code", "name")
+    autocomplete_fields = ("province", "regions")
+
+
+class StationInline(LeafletGeoAdminMixin, admin.StackedInline):
+    model = Station
+    extra = 0
+    fields = ("name", "address", "location")
+
+
+@admin.register(Agency)
+class AgencyAdmin(LeafletGeoAdmin):
+    list_display = ("short_name", "name", "type", "command_centre", "backup_agency", "is_active")
+    list_filter = ("type", "command_centre", "is_active")
+    list_select_related = ("command_centre", "backup_agency")
+    search_fields = ("short_name", "name")
+    autocomplete_fields = ("command_centre", "regions", "backup_agency")
+    inlines = (StationInline,)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("jurisdiction")
+
+
+@admin.register(Station)
+class StationAdmin(LeafletGeoAdmin):
+    list_display = ("name", "agency", "address")
+    list_filter = ("agency__command_centre", "agency__type")
+    list_select_related = ("agency",)
+    search_fields = ("name", "address", "agency__short_name")
+    autocomplete_fields = ("agency",)
+
+
+@admin.register(Unit)
+class UnitAdmin(LeafletGeoAdmin):
+    list_display = ("call_sign", "agency", "type", "status", "capabilities_list", "station", "position_at")
+    list_filter = ("status", "type", "agency__command_centre", "agency__type")
+    list_select_related = ("agency", "station")
+    search_fields = ("call_sign", "agency__short_name")
+    autocomplete_fields = ("agency", "station")
+    show_full_result_count = False
+
+    def get_readonly_fields(self, request, obj=None):
+        # Status and AVL position change through the dispatch services (which write the timeline);
+        # the admin sets them only when a unit is first registered.
+        if obj is not None:
+            return ("status", "status_changed_at", "position", "position_at")
+        return ()
+
+    @admin.display(description=_("kemampuan"))
+    def capabilities_list(self, obj):
+        return ", ".join(obj.capabilities)
+
+
+@admin.register(Landmark)
+class LandmarkAdmin(LeafletGeoAdmin):
+    list_display = ("name", "command_centre")
+    list_filter = ("command_centre",)
+    list_select_related = ("command_centre",)
+    search_fields = ("name",)
+
+
+SCOPE_FIELDS = ("role", "command_centre", "agency", "community", "province", "phone", "language")
+
+
+@admin.register(User)
+class DispatchUserAdmin(UserAdmin):
+    list_display = ("username", "first_name", "last_name", "role", "command_centre", "agency", "community", "province", "is_active")
+    list_filter = ("role", "command_centre", "is_active", "is_staff")
+    list_select_related = ("command_centre", "agency", "community", "province")
+    autocomplete_fields = ("command_centre", "agency", "community", "province")
+    fieldsets = UserAdmin.fieldsets + ((_("Peran dan cakupan"), {
+        "fields": SCOPE_FIELDS,
+        "description": _("Operator, supervisor dan pejabat: pusat panggilan (atau provinsi untuk supervisor/pejabat "
+                         "provinsi). Dispatcher: instansi. Relawan: komunitas."),
+    }),)
+    add_fieldsets = UserAdmin.add_fieldsets + ((_("Peran dan cakupan"), {"fields": SCOPE_FIELDS}),)
