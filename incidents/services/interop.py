@@ -299,9 +299,9 @@ def aml_report_receive(*, fields: dict, source: str, raw=None) -> tuple[AmlRepor
                 location=point,
                 accuracy_m=parsed["accuracy_m"],
                 location_time=parsed["location_time"],
-                positioning_method=parsed["method"][:20],
+                positioning_method=_no_nul(parsed["method"])[:20],
                 dedup_key=key,
-                problems=[p[:200] for p in problems[:50]],
+                problems=[_no_nul(p)[:200] for p in problems[:50]],
             )
     except IntegrityError:
         return AmlReport.objects.get(dedup_key=key), False
@@ -332,11 +332,22 @@ def _add_problem(report, problem):
 
 
 def _jsonable(value):
-    try:
-        json.dumps(value)
+    """PostgreSQL refuses NUL characters in text and jsonb: keep everything else as received."""
+    if isinstance(value, str):
+        return _no_nul(value)
+    if isinstance(value, dict):
+        return {_no_nul(str(k)): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, (bool, int)):
         return value
-    except (TypeError, ValueError):
-        return {"repr": repr(value)[:4000]}
+    if isinstance(value, float):
+        return value if value == value and value not in (float("inf"), float("-inf")) else str(value)
+    return _no_nul(repr(value)[:4000])
+
+
+def _no_nul(text: str) -> str:
+    return str(text).replace("\x00", "\ufffd")
 
 
 def parse_time(value) -> datetime | None:
