@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from incidents.models import (
+    AmlReport,
     Assignment,
     EscalationRule,
     Incident,
@@ -120,3 +121,19 @@ class NotificationAdmin(ReadOnlyMixin, admin.ModelAdmin):
     search_fields = ("recipient", "^incident__reference")
     date_hierarchy = "created_at"
     show_full_result_count = False
+
+
+@admin.register(AmlReport)
+class AmlReportAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Handset locations (AML/ELS) as received, with the problems found in them; kept for audit."""
+
+    list_display = ("id", "received_at", "source", "device_number", "accuracy_m", "positioning_method", "call", "problem_count")
+    list_filter = ("source", "positioning_method")
+    list_select_related = ("call",)
+    search_fields = ("device_number",)
+    date_hierarchy = "received_at"
+    show_full_result_count = False
+
+    @admin.display(description=_("masalah"))
+    def problem_count(self, obj):
+        return len(obj.problems)

@@ -30,3 +30,10 @@ from incidents.services.units import (  # noqa: F401
     unit_resolve,
 )
 from incidents.services.alerts import alert_acknowledge  # noqa: F401,E402
+from incidents.services.interop import (  # noqa: F401,E402
+    aml_report_receive,
+    call_attach_device_location,
+    incident_import_eido,
+    incident_set_public_alert,
+)
+from incidents.notifier import notification_queue  # noqa: F401,E402
