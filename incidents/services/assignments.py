@@ -26,7 +26,7 @@ def _lock(assignment_id) -> tuple[Incident, Assignment]:
     if incident_id is None:
         raise NotFound(_("Penugasan tidak ditemukan."), code="assignment_not_found")
     incident = lock_incident(incident_id)
-    assignment = Assignment.objects.select_for_update().select_related("agency").get(pk=assignment_id)
+    assignment = Assignment.objects.select_for_update(of=("self",), no_key=True).select_related("agency").get(pk=assignment_id)
     assignment.incident = incident
     return incident, assignment
 

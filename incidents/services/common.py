@@ -45,9 +45,14 @@ def clean_phone(value, *, required=False) -> str:
 
 
 def lock_incident(incident_id) -> Incident:
-    """Lock the incident row first in every workflow that changes it or its assignments (one lock order, no deadlocks)."""
+    """Lock the incident row first in every workflow that changes it or its assignments (one lock order, no deadlocks).
+
+    Only the incident row (`of=self`: select_related would otherwise lock the category and centre rows too),
+    and FOR NO KEY UPDATE, which still excludes every other writer but not the FK checks of concurrent
+    inserts: a FOR UPDATE here deadlocked incident_create (holding the timeline lock, FK-checking the
+    category at commit) against an expiry (holding the category row, waiting for the timeline lock)."""
     try:
-        return Incident.objects.select_for_update().select_related("category", "command_centre").get(pk=incident_id)
+        return Incident.objects.select_for_update(of=("self",), no_key=True).select_related("category", "command_centre").get(pk=incident_id)
     except Incident.DoesNotExist:
         raise NotFound(_("Kejadian tidak ditemukan."), code="incident_not_found") from None
 

@@ -46,7 +46,7 @@ def assignment_second_stage(*, assignment_id, now=None) -> bool:
         if incident_id is None:
             return False
         incident = lock_incident(incident_id)
-        assignment = Assignment.objects.select_for_update().select_related("agency").get(pk=assignment_id)
+        assignment = Assignment.objects.select_for_update(of=("self",), no_key=True).select_related("agency").get(pk=assignment_id)
         due = assignment.second_stage_due_at
         if due is None or due > now:
             return False

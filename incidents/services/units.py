@@ -113,7 +113,7 @@ def unit_dispatch(*, assignment_id, unit_ids, actor) -> list[UnitDispatch]:
                 message=_("Unit hanya dapat ditugaskan untuk penugasan yang sudah diterima (status saat ini: %(s)s).")
                 % {"s": assignment.get_status_display()},
             )
-        units = list(Unit.objects.select_for_update().select_related("agency").filter(pk__in=ids).order_by("pk"))
+        units = list(Unit.objects.select_for_update(of=("self",), no_key=True).select_related("agency").filter(pk__in=ids).order_by("pk"))
         found = {u.pk for u in units}
         foreign = [u.call_sign for u in units if u.agency_id != assignment.agency_id]
         if set(ids) - found or foreign:
@@ -151,11 +151,11 @@ def _lock_unit_with_incident(unit_id) -> tuple[Incident | None, Unit, UnitDispat
             .first()
         )
         incident = lock_incident(incident_id) if incident_id is not None else None
-        unit = Unit.objects.select_for_update().select_related("agency").filter(pk=unit_id).first()
+        unit = Unit.objects.select_for_update(of=("self",), no_key=True).select_related("agency").filter(pk=unit_id).first()
         if unit is None:
             raise NotFound(_("Unit tidak ditemukan."), code="unit_not_found")
         dispatch = (
-            UnitDispatch.objects.select_for_update()
+            UnitDispatch.objects.select_for_update(of=("self",), no_key=True)
             .filter(unit=unit, released_at__isnull=True)
             .select_related("assignment")
             .first()
