@@ -38,6 +38,15 @@ class DispatchAutoSchema(AutoSchema):
             return outer + inner.replace("Serializer", "")
         return super().get_serializer_name(serializer, direction)
 
+    def _resolve_path_parameters(self, variables):
+        """`<int:...>` only matches digits: say so, so clients (and fuzzers) do not expect a JSON 404 for "-1"."""
+        parameters = super()._resolve_path_parameters(variables)
+        for parameter in parameters:
+            schema = parameter.get("schema", {})
+            if schema.get("type") == "integer" and "minimum" not in schema:
+                schema["minimum"] = 0
+        return parameters
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         codes = ["400", "401", "403", "404"]

@@ -23,3 +23,6 @@ urlpatterns = [
 
 if settings.DEBUG:
     urlpatterns += []
+
+handler404 = "dispatch.handlers.not_found"
+handler500 = "dispatch.handlers.server_error"

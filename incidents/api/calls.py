@@ -22,11 +22,16 @@ def _centre_scope(user):
     return None if scope.is_global else scope.centre_ids
 
 
-def _render_call(call, history=None):
+def _render_call(call):
     call = Call.objects.select_related("command_centre").get(pk=call.pk)
-    body = CallSerializer(call).data
-    if history is not None:
-        body["caller_history"] = CallerHistorySerializer(history).data
+    return CallSerializer(call).data
+
+
+def _render_call_with_history(call, user):
+    """The call plus what the centre knows about its number (null when the number is unknown)."""
+    body = _render_call(call)
+    history = selectors.caller_history(centres=_centre_scope(user), number=call.caller_number) if call.caller_number else None
+    body["caller_history"] = CallerHistorySerializer(history).data if history is not None else None
     return body
 
 
@@ -114,8 +119,7 @@ class CallStartApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         call = call_start(actor=request.user, **data.validated_data)
-        history = selectors.caller_history(centres=_centre_scope(request.user), number=call.caller_number) if call.caller_number else None
-        return Response(_render_call(call, history), status=status.HTTP_201_CREATED)
+        return Response(_render_call_with_history(call, request.user), status=status.HTTP_201_CREATED)
 
 
 class CallClaimApi(APIView):
@@ -124,8 +128,7 @@ class CallClaimApi(APIView):
     @extend_schema(operation_id="calls_claim", request=None, responses={200: CallWithHistorySerializer})
     def post(self, request, call_id):
         call = call_claim(call_id=call_id, actor=request.user)
-        history = selectors.caller_history(centres=_centre_scope(request.user), number=call.caller_number) if call.caller_number else None
-        return Response(_render_call(call, history))
+        return Response(_render_call_with_history(call, request.user))
 
 
 class CallCloseApi(APIView):

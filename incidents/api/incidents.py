@@ -71,7 +71,7 @@ class IncidentListCreateApi(generics.ListAPIView):
         priority = serializers.IntegerField(
             required=False, allow_null=True, min_value=1, max_value=4, help_text="1 critical … 4 low; defaults to the category's suggestion."
         )
-        location = GeoJSONPointField(required=False, allow_null=True)
+        location = GeoJSONPointField(required=False, allow_null=True, default=None)
         address = serializers.CharField(required=False, allow_blank=True, default="", trim_whitespace=False)
         description = serializers.CharField(required=False, allow_blank=True, default="", trim_whitespace=False)
         caller_number = serializers.CharField(required=False, allow_blank=True, default="")

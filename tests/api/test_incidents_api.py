@@ -56,6 +56,7 @@ class TestCreate:
             ({"category": "tidak-ada"}, 400, "unknown_category", "category"),
             ({"location": {"type": "Point", "coordinates": [151.21, -33.87]}}, 400, "outside_indonesia", "location"),
             ({"location": None}, 400, "required", "location"),
+            ({"location": "__absent__"}, 400, "required", "location"),
             ({"location": {"type": "LineString", "coordinates": [[1, 2], [3, 4]]}}, 400, "invalid", "location"),
             ({"location": "POINT(113.9 -2.2)"}, 400, "invalid", "location"),
             ({"caller_number": ""}, 400, "required", "caller_number"),
@@ -67,7 +68,8 @@ class TestCreate:
         ],
     )
     def test_bad_input_is_refused_with_a_field_message_and_nothing_saved(self, api, incident_body, change, status, code, field):
-        r = api.post("/api/v1/incidents/", {**incident_body, **change}, format="json", HTTP_IDEMPOTENCY_KEY="k")
+        body = {k: v for k, v in {**incident_body, **change}.items() if v != "__absent__"}
+        r = api.post("/api/v1/incidents/", body, format="json", HTTP_IDEMPOTENCY_KEY="k")
         assert_error(r, status, code, field)
         assert Incident.objects.count() == 0 and IdempotencyRecord.objects.count() == 0
         assert not TimelineEvent.objects.filter(kind="incident.created").exists()
