@@ -61,6 +61,11 @@ def test_the_whole_national_list_is_loaded_with_parents(demo, db):
     pahandut = Region.objects.select_related("parent__parent").get(code="62.71.01")
     assert pahandut.name == "Pahandut"
     assert pahandut.parent.code == "62.71" and pahandut.parent.parent.name == "Kalimantan Tengah"
+    # Statistics refreshed right after the load: otherwise the planner thinks the table is empty and the
+    # admin's "villages by code" page sorts all 83k joined rows (measured 1.3 s instead of 0.15 s).
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [Region._meta.db_table])
+        assert cursor.fetchone()[0] > 90000
 
 
 def test_time_zones_follow_the_province(demo, db):
