@@ -1,2 +1,8 @@
 """Console pages: calltaker."""
-urlpatterns = []
+from django.urls import path
+
+from incidents.consoles.calltaker import call_taker_console
+
+urlpatterns = [
+    path("console/call-taker/", call_taker_console, name="console-call-taker"),
+]
