@@ -342,7 +342,7 @@ def incident_to_eido(incident) -> dict:
 
     # The caller: a person, how to call them back, and their name as a vCard.
     person_refs = []
-    calls_qs = list(incident.calls.order_by("pk"))
+    calls_qs = list(incident.calls.select_related("call_taker").order_by("pk"))
     if incident.caller_number or incident.caller_name:
         person_id = cid("personid", f"{ref}-caller")
         callback_id = cid("callbackid", f"{ref}-caller")
