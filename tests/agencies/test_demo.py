@@ -372,4 +372,24 @@ def test_user_admin_refuses_a_role_without_its_scope(admin_client_demo):
         "usable_password": "true", "role": "dispatcher", "language": "id",
     })
     assert response.status_code == 200  # the form again, with an error
+    assert "user_scope_matches_role" in response.content.decode()
     assert not User.objects.filter(username="dispatcher_tanpa_instansi").exists()
+    damkar = Agency.objects.get(short_name="Damkar PKY")
+    response = admin_client_demo.post("/admin/agencies/user/add/", {
+        "username": "dispatcher_damkar2_pky", "password1": "Rahasia-112-xyz", "password2": "Rahasia-112-xyz",
+        "usable_password": "true", "role": "dispatcher", "agency": damkar.pk, "language": "id",
+    })
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert User.objects.get(username="dispatcher_damkar2_pky").agency == damkar
+
+
+def test_change_pages_with_maps_render(admin_client_demo):
+    damkar = Agency.objects.get(short_name="Damkar PKY")
+    unit = Unit.objects.get(call_sign="PKY-DMK-01")
+    user = User.objects.get(username="supervisor_kaltim")
+    for url in (f"/admin/agencies/agency/{damkar.pk}/change/", f"/admin/agencies/unit/{unit.pk}/change/",
+                f"/admin/agencies/user/{user.pk}/change/", f"/admin/agencies/commandcentre/{damkar.command_centre_id}/change/"):
+        response = admin_client_demo.get(url)
+        assert response.status_code == 200, url
+    page = admin_client_demo.get(f"/admin/agencies/agency/{damkar.pk}/change/").content.decode()
+    assert "Markas Damkar Palangka Raya" in page and "leaflet" in page.lower()
