@@ -116,10 +116,7 @@
     var p = ev.payload || {};
     if ((ev.kind === "unit.status_changed" && p.unit === cfg.unit) || ev.kind === "assignment.completed" || ev.kind === "assignment.handed_off") load();
   }
-  function onState(s) {
-    var n = document.getElementById("live-state");
-    if (n) { n.className = "live-state " + s; n.textContent = s === "live" ? gt("langsung") : s === "stale" ? gt("terputus") : gt("menghubungkan…"); }
-  }
+  function onState(s) { if (s === "live") load(); }  // live.js shows the state itself
   load().then(function () {
     if (window.LiveEvents && window.LiveEvents.start) {
       window.LiveEvents.start({ url: "/ws/events/", lastSeq: Number(root.dataset.lastSeq) || 0, onEvent: onEvent, onState: onState });

@@ -381,10 +381,7 @@
     if (k.indexOf("assignment.") === 0 || k.indexOf("incident.") === 0 || k === "unit.status_changed") scheduleReload();
   }
   function onState(s) {
-    var n = document.getElementById("live-state");
-    if (!n) return;
-    n.className = "live-state " + s;
-    n.textContent = s === "live" ? gt("langsung") : s === "stale" ? gt("terputus — memuat ulang") : gt("menghubungkan…");
+    // live.js shows the state in #live-state; after a reconnect we reload the lists to be sure.
     if (s === "live") scheduleReload();
   }
   initMap();
@@ -393,7 +390,8 @@
       window.LiveEvents.start({ url: "/ws/events/", lastSeq: Number(root.dataset.lastSeq) || 0, onEvent: onEvent, onState: onState });
     } else {
       // Without the live module, keep the screen fresh by polling.
-      onState("stale");
+      var n = document.getElementById("live-state");
+      if (n) { n.className = "live-state stale"; n.textContent = gt("tanpa pembaruan langsung"); }
       setInterval(loadAll, 5000);
     }
   });
