@@ -24,6 +24,11 @@ from incidents.routing import nearest_available_units, propose_agencies
 from incidents.services import incident_cancel, incident_close, incident_create, incident_route, incident_update
 
 TIMELINE_TAIL = 30
+# The lean list reads only what its row shows (skips description, answers JSON, the category's script).
+LIST_COLUMNS = (
+    "id", "reference", "status", "priority", "location", "address", "caller_count", "outside_service_area", "created_at",
+    "updated_at", "category__code", "category__name_id", "category__name_en", "command_centre__code",
+)
 NEAREST_UNITS = 5
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
@@ -93,7 +98,11 @@ class IncidentListCreateApi(generics.ListAPIView):
         filters = self.FilterSerializer(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
         f = filters.validated_data
-        qs = selectors.incidents_visible_to(self.request.user).select_related("category", "command_centre")
+        qs = (
+            selectors.incidents_visible_to(self.request.user)
+            .select_related("category", "command_centre")
+            .only(*LIST_COLUMNS)
+        )
         if f.get("status"):
             qs = qs.filter(status__in=f["status"])
         if f.get("open") is True:
@@ -138,7 +147,9 @@ class IncidentListCreateApi(generics.ListAPIView):
             idempotency_key=request.headers.get("Idempotency-Key") or None,
             **v,
         )
-        incident = Incident.objects.select_related("category", "command_centre").get(pk=incident.pk)
+        if not created:
+            # A repeat: the first incident as it is now, with what its answer needs.
+            incident = Incident.objects.select_related("category", "command_centre").get(pk=incident.pk)
         proposals = propose_agencies(
             category=incident.category, point=incident.location, command_centre=incident.command_centre, regency_code=incident.regency_id
         )
