@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 from agencies.models import CommandCentre
 from dispatch.errors import field_error
 from incidents import selectors
+from incidents.api.pagination import CappedLimitOffsetPagination
 from incidents.api.serializers import (
     AssignmentSerializer,
     GeoJSONPointField,
@@ -56,6 +57,7 @@ class IncidentListCreateApi(generics.ListAPIView):
     """`GET`: the incidents in the caller's scope, newest first, paginated. `POST`: log a genuine emergency."""
 
     serializer_class = IncidentListItemSerializer
+    pagination_class = CappedLimitOffsetPagination
 
     class FilterSerializer(serializers.Serializer):
         status = serializers.CharField(required=False, help_text="One status or several separated by commas.")

@@ -243,3 +243,14 @@ class TestRouteCloseCancel:
         r = api.post(f"/api/v1/incidents/{incident.pk}/cancel/", {"reason": "laporan palsu"}, format="json")
         assert r.status_code == 200 and r.json()["status"] == "cancelled"
         assert Assignment.objects.get(pk=a.pk).status == "cancelled"
+
+
+
+def test_list_limit_is_capped(api, make_incident, monkeypatch):
+    from incidents.api.pagination import CappedLimitOffsetPagination
+
+    for _i in range(3):
+        make_incident()
+    monkeypatch.setattr(CappedLimitOffsetPagination, "max_limit", 2)
+    body = api.get("/api/v1/incidents/?limit=100000").json()
+    assert body["count"] == 3 and len(body["results"]) == 2
