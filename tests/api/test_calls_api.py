@@ -187,3 +187,16 @@ class TestCallerHistory:
         with CaptureQueriesContext(connection) as ctx:
             api.get("/api/v1/callers/0811/history/")
         assert len(ctx.captured_queries) <= 4, [q["sql"] for q in ctx.captured_queries]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_pbx_retrying_the_same_ring_at_once_makes_one_call(centre):
+    pbx = f.call_taker(centre, username="pbx_pky")
+    results = race(
+        lambda: client_for(pbx).post("/api/v1/calls/", RING, format="json"),
+        lambda: client_for(pbx).post("/api/v1/calls/", RING, format="json"),
+    )
+    assert sorted(r.status_code for r in results) == [200, 201], [r.content for r in results]
+    assert results[0].json()["id"] == results[1].json()["id"]
+    assert Call.objects.count() == 1
+    assert TimelineEvent.objects.filter(kind="call.ringing").count() == 1

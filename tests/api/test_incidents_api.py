@@ -254,3 +254,19 @@ def test_list_limit_is_capped(api, make_incident, monkeypatch):
     monkeypatch.setattr(CappedLimitOffsetPagination, "max_limit", 2)
     body = api.get("/api/v1/incidents/?limit=100000").json()
     assert body["count"] == 3 and len(body["results"]) == 2
+
+
+def test_a_volunteer_sees_only_incidents_their_community_was_called_out_to(make_incident, centre):
+    from django.utils import timezone
+
+    from agencies.models import User
+    from volunteers.models import CallOut
+
+    called, other = make_incident(), make_incident()
+    community = f.CommunityFactory(command_centre=centre)
+    # No call-out service exists yet in this area: the row stands for one sent by the dispatcher.
+    CallOut.objects.create(incident=called, community=community, sent_at=timezone.now())
+    volunteer = client_for(f.UserFactory(username="relawan", role=User.Role.VOLUNTEER, command_centre=None, community=community))
+    assert [i["id"] for i in volunteer.get("/api/v1/incidents/").json()["results"]] == [called.pk]
+    assert volunteer.get(f"/api/v1/incidents/{called.pk}/").status_code == 200
+    assert_error(volunteer.get(f"/api/v1/incidents/{other.pk}/"), 404)
