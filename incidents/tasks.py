@@ -23,6 +23,10 @@ from incidents.models import Assignment, Incident, SupervisorAlert
 logger = logging.getLogger(__name__)
 
 SWEEP_BATCH = 200
+# Ack deadlines are swept first and in full; the second stage and service targets then get at most this
+# much time per run, so a backlog of them (e.g. hundreds falling due together) never holds up an expiry
+# for more than a beat period. The rest is picked up by the next run, a second later.
+SWEEP_SECONDARY_BUDGET_S = 0.4
 # A countdown longer than the Redis broker's visibility_timeout is redelivered over and over; beyond
 # this share of it we queue nothing and leave the deadline to the sweeper.
 _VISIBILITY_SHARE = 0.9
@@ -85,13 +89,19 @@ def sweep_ack_deadlines(*, now=None, limit=SWEEP_BATCH) -> int:
     return done
 
 
-def sweep_second_stage(*, now=None, limit=SWEEP_BATCH) -> int:
+def _over(stop_at):
+    return stop_at is not None and time.monotonic() >= stop_at
+
+
+def sweep_second_stage(*, now=None, limit=SWEEP_BATCH, stop_at=None) -> int:
     from incidents.services.escalation import assignment_second_stage
 
     now = now or timezone.now()
     ids = _due_ids(Assignment.objects.filter(second_stage_due_at__lte=now), "second_stage_due_at", limit)
     done = 0
     for assignment_id in ids:
+        if _over(stop_at):
+            break
         try:
             if assignment_second_stage(assignment_id=assignment_id, now=now):
                 done += 1
@@ -100,7 +110,7 @@ def sweep_second_stage(*, now=None, limit=SWEEP_BATCH) -> int:
     return done
 
 
-def sweep_service_targets(*, now=None, limit=SWEEP_BATCH) -> int:
+def sweep_service_targets(*, now=None, limit=SWEEP_BATCH, stop_at=None) -> int:
     from incidents.services.escalation import incident_check_service_target
 
     now = now or timezone.now()
@@ -113,6 +123,8 @@ def sweep_service_targets(*, now=None, limit=SWEEP_BATCH) -> int:
     ids = _due_ids(qs, "on_scene_due_at", limit)
     done = 0
     for incident_id in ids:
+        if _over(stop_at):
+            break
         try:
             if incident_check_service_target(incident_id=incident_id, now=now):
                 done += 1
@@ -121,11 +133,13 @@ def sweep_service_targets(*, now=None, limit=SWEEP_BATCH) -> int:
     return done
 
 
-def sweep_all(*, now=None) -> dict:
+def sweep_all(*, now=None, secondary_budget_s=None) -> dict:
+    expired = sweep_ack_deadlines(now=now)
+    stop_at = None if secondary_budget_s is None else time.monotonic() + secondary_budget_s
     return {
-        "expired": sweep_ack_deadlines(now=now),
-        "second_stage": sweep_second_stage(now=now),
-        "target_breached": sweep_service_targets(now=now),
+        "expired": expired,
+        "second_stage": sweep_second_stage(now=now, stop_at=stop_at),
+        "target_breached": sweep_service_targets(now=now, stop_at=stop_at),
     }
 
 
@@ -133,7 +147,7 @@ def sweep_all(*, now=None) -> dict:
 def sweep_due_deadlines():
     """Run by beat every second: every kind of deadline that passed, whatever happened to its task."""
     try:
-        return sweep_all()
+        return sweep_all(secondary_budget_s=SWEEP_SECONDARY_BUDGET_S)
     finally:
         # A long-lived worker must not keep a connection the database restarted under it.
         connection.close_if_unusable_or_obsolete()

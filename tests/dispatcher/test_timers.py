@@ -214,3 +214,21 @@ def test_escalation_rules_with_wildcards_and_specificity(make_incident, call_tak
     sweep_ack_deadlines(now=b.ack_deadline + timedelta(seconds=1))
     b.refresh_from_db()
     assert b.second_stage_due_at - b.expired_at == timedelta(seconds=60)
+
+
+@pytest.mark.django_db
+def test_secondary_backlog_is_time_boxed_but_expiries_are_not(make_incident, call_taker):
+    from incidents.tasks import sweep_second_stage
+
+    # given three expired assignments whose second stage is due, and one fresh offer that is due
+    offers = [incident_route(incident_id=make_incident(caller_number=f"08{i}1").pk, actor=call_taker)[0] for i in range(4)]
+    t1 = max(a.ack_deadline for a in offers) + timedelta(seconds=1)
+    for a in offers[:3]:
+        assignment_expire(assignment_id=a.pk, now=t1)
+    # when a sweep has no time budget left for the second stage
+    import time as _time
+
+    assert sweep_second_stage(now=t1 + timedelta(hours=1), stop_at=_time.monotonic()) == 0
+    # then the expiry still runs in full, and the second stage follows in a later run
+    assert sweep_all(now=t1)["expired"] == 1
+    assert sweep_all(now=t1 + timedelta(hours=1), secondary_budget_s=5)["second_stage"] == 4
