@@ -34,11 +34,12 @@ def test_perf(call_taker, damkar, incident_body):
     for i in range(20):
         f.UnitFactory(agency=damkar, call_sign=f"U{i}")
     api = client_for(call_taker)
-    # Query counts first: CaptureQueriesContext cannot count once Django's 9000-entry query log is full.
+    # Count queries first and keep the numbers: captured_queries is re-read from Django's 9000-entry log.
     with CaptureQueriesContext(connection) as q_create:
         r = api.post("/api/v1/incidents/", incident_body, format="json", HTTP_IDEMPOTENCY_KEY="q")
     with CaptureQueriesContext(connection) as q_route:
         api.post(f"/api/v1/incidents/{r.json()['id']}/route/")
+    n_create, n_route = len(q_create.captured_queries), len(q_route.captured_queries)
     wall_c, cpu_c, wall_r, cpu_r, wall_b = [], [], [], [], []
     for i in range(N):
         w0, c0 = time.perf_counter(), time.process_time()
@@ -63,4 +64,4 @@ def test_perf(call_taker, damkar, incident_body):
     print(_row("POST /incidents/{id}/route/", wall_r, cpu_r))
     print(f"| create + route | {statistics.median(wall_b):.1f} | {_pct(wall_b, 95):.1f} | |")
     print(_row("GET /incidents/?open=1&limit=500", wall_l, cpu_l))
-    print(f"queries: create {len(q_create.captured_queries)}, route {len(q_route.captured_queries)}")
+    print(f"queries: create {n_create}, route {n_route}")
