@@ -2,7 +2,6 @@
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.test import APIClient
 
 from agencies.models import User
 from incidents.models import Call, TimelineEvent
