@@ -26,7 +26,7 @@
 
   function t(s) { return typeof window.gettext === "function" ? window.gettext(s) : s; }
 
-  var LABELS = { connecting: "menghubungkan…", live: "langsung", stale: "terputus" };
+  var LABELS = { connecting: t("menghubungkan…"), live: t("langsung"), stale: t("terputus") };
 
   function banner() {
     var el = document.getElementById("live-stale-banner");

@@ -1,0 +1,23 @@
+"""makemessages that also extracts the consoles' gettext aliases.
+
+The browser consoles (static/js/*.js) call Django's JavaScriptCatalog through short
+aliases: ``t("...")`` (calltaker.js, live.js) and ``gt("...")`` (crew.js, dispatcher.js),
+each falling back to the untranslated string when the catalog is missing. xgettext only
+knows ``gettext``/``ngettext``/... by default, so without these keywords every console
+string would silently stay out of djangojs.po. Python and templates are unaffected.
+
+Usage is unchanged: ``manage.py makemessages -d djangojs -l en ...``.
+"""
+
+from django.core.management.commands import makemessages
+
+JS_ALIAS_KEYWORDS = ["--keyword=t", "--keyword=gt"]
+
+
+class Command(makemessages.Command):
+    @property
+    def xgettext_options(self):
+        options = list(makemessages.Command.xgettext_options)
+        if getattr(self, "domain", None) == "djangojs":
+            options += JS_ALIAS_KEYWORDS
+        return options
