@@ -149,7 +149,7 @@
   }
 
   // ───────────────────────── map ─────────────────────────
-  const map = L.map("map", { zoomControl: true, keyboard: true }).setView(cfg.mapCenter, 13);
+  const map = L.map("map", { zoomControl: true, keyboard: true, preferCanvas: true }).setView(cfg.mapCenter, 13);
   if (cfg.tiles) L.tileLayer(cfg.tiles.url, cfg.tiles.options || {}).addTo(map);
   const incidentLayer = L.layerGroup().addTo(map);
   let pin = null;
@@ -374,7 +374,7 @@
       const hay = [c.code, c.name_id, c.name_en].map((s) => (s || "").toLowerCase());
       let score = null;
       if (hay.some((h) => h.startsWith(q))) score = 0;
-      else if (hay.some((h) => h.split(/[\s/\-]+/).some((w) => w.startsWith(q)))) score = 1;
+      else if (hay.some((h) => h.split(/[\s\/\-]+/).some((w) => w.startsWith(q)))) score = 1;
       else if (hay.some((h) => h.includes(q))) score = 2;
       if (score !== null) scored.push([score, c.name_id.length, c]);
     }
@@ -839,6 +839,8 @@
       if (s.status !== "new" && !row.dataset.routed) row.dataset.routed = s.routed_at || new Date().toISOString();
     }
     if (s.routed_at && !row.dataset.routed) row.dataset.routed = s.routed_at;
+    // A live event may have drawn the row first; the create answer knows when the call was answered.
+    if (s.call_answered_at && !row.dataset.answered) row.dataset.answered = s.call_answered_at;
     if (s.category_name) row.querySelector(".cat").textContent = s.category_name;
     if (s.address !== undefined) row.querySelector(".addr").textContent = s.address;
     if (s.caller_count !== undefined) row.querySelector(".callers b").textContent = s.caller_count;
@@ -1038,12 +1040,14 @@
   startLive();
   if (call && draft.caller_number) loadHistory();
 
+  // Reference data comes embedded in the page (same shapes as the API); fetched only when missing.
+  const fromPage = (data, url) => (data ? Promise.resolve(data) : api("GET", url));
   Promise.all([
-    api("GET", cfg.api.categories).then((data) => {
+    fromPage(cfg.categories, cfg.api.categories).then((data) => {
       categories = Array.isArray(data) ? data : data.results || [];
       categoryByCode = new Map(categories.map((c) => [c.code, c]));
     }),
-    api("GET", `${cfg.api.agencies}?command_centre=${encodeURIComponent(cfg.centre || "")}`).then((data) => {
+    fromPage(cfg.agencies, `${cfg.api.agencies}?command_centre=${encodeURIComponent(cfg.centre || "")}`).then((data) => {
       centreAgencies = Array.isArray(data) ? data : data.results || [];
     }).catch(() => { centreAgencies = []; }),
   ]).then(() => {
@@ -1054,6 +1058,7 @@
     if (pending) {
       try { openRouting(JSON.parse(pending)); } catch (e) { localStorage.removeItem(ROUTE_KEY); }
     }
+    document.documentElement.dataset.ctReadyAt = String(Math.round(performance.now()));
     document.documentElement.dataset.ctReady = "1";
     document.dispatchEvent(new CustomEvent("calltaker:ready"));
   }).catch((err) => {
