@@ -37,6 +37,8 @@ def propose_agencies(*, category, point: Point, command_centre, regency_code=Non
         )
         .distinct()
         .select_related("command_centre")
+        # The jurisdiction polygons are only tested in SQL; fetching them cost milliseconds per intake.
+        .defer("jurisdiction", "command_centre__location")
     )
     in_jurisdiction = set(
         Agency.objects.filter(is_active=True, type__in=types, jurisdiction__contains=point).values_list("pk", flat=True)
@@ -75,7 +77,7 @@ def nearest_available_units(*, point: Point, agency_ids=None, capabilities=(), l
     if capabilities:
         qs = qs.filter(capabilities__contains=list(capabilities))
     qs = (
-        qs.select_related("agency", "station")
+        qs.select_related("agency", "station").defer("agency__jurisdiction")
         .annotate(distance=Distance("position", point))
         .order_by(GeometryDistance("position", point))[:limit]
     )

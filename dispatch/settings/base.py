@@ -77,6 +77,15 @@ DATABASES = {
 }
 DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
 DATABASES["default"].setdefault("CONN_MAX_AGE", 0)
+# Under ASGI every request runs its sync code in a fresh thread, so persistent connections never get
+# reused and each request paid a new PostgreSQL connection (~15 ms here). A per-process psycopg pool
+# keeps them (docs/perf-calltaker.md). DATABASE_POOL=false turns it off; test.py turns it off.
+if env.bool("DATABASE_POOL", default=True):
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.int("DATABASE_POOL_MIN", default=2),
+        "max_size": env.int("DATABASE_POOL_MAX", default=10),
+        "timeout": 10,
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "agencies.User"

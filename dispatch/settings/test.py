@@ -24,3 +24,5 @@ STORAGES = {
 # Browser tests run the ASGI app without collectstatic: serve static files straight from the finders.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# No connection pool in tests: pytest-django creates and drops test databases under open connections.
+DATABASES["default"].get("OPTIONS", {}).pop("pool", None)
