@@ -3,7 +3,7 @@ from dataclasses import dataclass
 
 from django.contrib.gis.db.models.functions import Distance, GeometryDistance
 from django.contrib.gis.geos import Point
-from django.db.models import Q
+from django.db.models import BooleanField, Case, Exists, OuterRef, Q, Value, When
 
 from agencies.models import Agency, Unit
 
@@ -28,31 +28,28 @@ def propose_agencies(*, category, point: Point, command_centre, regency_code=Non
     types = list(category.responsible_agency_types)
     if not types:
         return []
+    # One query: each candidate carries why it qualifies (rank 0 jurisdiction, 1 serves the regency, 2 the centre's own).
+    serves_regency = (
+        Exists(Agency.regions.through.objects.filter(agency_id=OuterRef("pk"), region_id=regency_code))
+        if regency_code
+        else Value(False, output_field=BooleanField())
+    )
     candidates = (
         Agency.objects.filter(is_active=True, type__in=types)
-        .filter(
-            Q(jurisdiction__contains=point)
-            | Q(regions__code=regency_code if regency_code else "-")
-            | Q(command_centre=command_centre)
+        .annotate(
+            in_jurisdiction=Case(When(jurisdiction__contains=point, then=Value(True)), default=Value(False), output_field=BooleanField()),
+            serves_regency=serves_regency,
         )
-        .distinct()
+        .filter(Q(in_jurisdiction=True) | Q(serves_regency=True) | Q(command_centre=command_centre))
         .select_related("command_centre")
         # The jurisdiction polygons are only tested in SQL; fetching them cost milliseconds per intake.
         .defer("jurisdiction", "command_centre__location")
     )
-    in_jurisdiction = set(
-        Agency.objects.filter(is_active=True, type__in=types, jurisdiction__contains=point).values_list("pk", flat=True)
-    )
-    serves_regency = (
-        set(Agency.objects.filter(is_active=True, type__in=types, regions__code=regency_code).values_list("pk", flat=True))
-        if regency_code
-        else set()
-    )
     best = {}
     for agency in candidates:
-        if agency.pk in in_jurisdiction:
+        if agency.in_jurisdiction:
             rank, reason = 0, "jurisdiction"
-        elif agency.pk in serves_regency:
+        elif agency.serves_regency:
             rank, reason = 1, "region"
         else:
             rank, reason = 2, "centre"

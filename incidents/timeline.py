@@ -7,7 +7,7 @@ rolls back.
 from django.db import connection, transaction
 from django.utils import timezone
 
-from incidents.models import Assignment, Incident, TimelineEvent
+from incidents.models import Incident, TimelineEvent
 
 # Any constant shared by every writer: the lock serialises drawing `seq` with commit, so sequence
 # order equals commit order and "give me everything after N" never skips a late committer.
@@ -31,24 +31,30 @@ def incident_summary(incident: Incident) -> dict:
     }
 
 
+_AUDIENCE_SQL = """
+SELECT
+    ARRAY(SELECT a.agency_id FROM incidents_assignment a
+          WHERE a.incident_id = %(incident)s AND a.status IN ('offered', 'accepted')),
+    ARRAY(SELECT DISTINCT g.command_centre_id FROM agencies_agency g
+          WHERE g.id IN (SELECT a.agency_id FROM incidents_assignment a
+                         WHERE a.incident_id = %(incident)s AND a.status IN ('offered', 'accepted'))
+             OR g.id = ANY(%(extra)s)),
+    ARRAY(SELECT DISTINCT c.community_id FROM volunteers_callout c
+          WHERE c.incident_id = %(incident)s AND c.status NOT IN ('declined', 'expired', 'cancelled'))
+"""
+
+
 def audience_for_incident(incident: Incident, *, extra_agency_ids=()):
     """Centres and agencies that may see events of this incident: its centre, every agency holding a live
-    assignment (and their centres, for cross-centre handoffs), plus any agency the event concerns directly."""
-    live = list(
-        Assignment.objects.filter(incident=incident, status__in=Assignment.LIVE_STATUSES).values_list(
-            "agency_id", "agency__command_centre_id"
-        )
-    )
-    agency_ids = {a for a, _ in live} | set(extra_agency_ids)
-    centre_ids = {incident.command_centre_id} | {c for _, c in live}
-    if extra_agency_ids:
-        from agencies.models import Agency
-
-        centre_ids |= set(Agency.objects.filter(pk__in=extra_agency_ids).values_list("command_centre_id", flat=True))
-    community_ids = set(
-        incident.callouts.exclude(status__in=["declined", "expired", "cancelled"]).values_list("community_id", flat=True)
-    )
-    return centre_ids, agency_ids, community_ids
+    assignment (and their centres, for cross-centre handoffs), plus any agency the event concerns directly;
+    communities with an open call-out. One round trip: it runs for every event on the hot path."""
+    extra = [int(a) for a in extra_agency_ids]
+    with connection.cursor() as cursor:
+        cursor.execute(_AUDIENCE_SQL, {"incident": incident.pk, "extra": extra})
+        live_agencies, centres, communities = cursor.fetchone()
+    agency_ids = set(live_agencies) | set(extra)
+    centre_ids = {incident.command_centre_id} | set(centres)
+    return centre_ids, agency_ids, set(communities)
 
 
 def record_event(
