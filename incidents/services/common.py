@@ -3,13 +3,13 @@ import re
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dispatch.errors import NotFound, PermissionDenied, field_error
-from incidents.models import Assignment, EscalationRule, Incident, UnitDispatch
+from incidents.models import Assignment, EscalationRule, Incident
 from incidents.status import derive_incident_status
 from incidents.timeline import record_event
 
@@ -69,12 +69,27 @@ def ensure_centre_staff(actor, incident: Incident):
         raise NotFound(_("Kejadian tidak ditemukan."), code="incident_not_found")
 
 
+_RESPONSE_STATUSES_SQL = """
+SELECT
+    ARRAY(SELECT a.status FROM incidents_assignment a WHERE a.incident_id = %(incident)s),
+    ARRAY(SELECT u.status FROM incidents_unitdispatch d
+          JOIN incidents_assignment a ON a.id = d.assignment_id
+          JOIN agencies_unit u ON u.id = d.unit_id
+          WHERE a.incident_id = %(incident)s AND d.released_at IS NULL)
+"""
+
+
+def _response_statuses(incident_id):
+    """Assignment statuses and the statuses of units still dispatched, in one round trip (every workflow calls this)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_RESPONSE_STATUSES_SQL, {"incident": incident_id})
+        assignment_statuses, unit_statuses = cursor.fetchone()
+    return assignment_statuses, unit_statuses
+
+
 def incident_refresh_status(*, incident: Incident, actor=None) -> bool:
     """Recompute the derived status of a locked incident; write an event only when it really changed."""
-    statuses = list(incident.assignments.values_list("status", flat=True))
-    unit_statuses = list(
-        UnitDispatch.objects.filter(assignment__incident=incident, released_at__isnull=True).values_list("unit__status", flat=True)
-    )
+    statuses, unit_statuses = _response_statuses(incident.pk)
     new = derive_incident_status(
         assignment_statuses=statuses,
         unit_statuses=unit_statuses,
