@@ -49,6 +49,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "agencies.middleware.CentreTimezoneMiddleware",
+    # Last: returns a pooled DB connection when the sync view returns, not after the ASGI hops (dispatch/db_release.py).
+    "dispatch.db_release.ReleaseDbConnectionMiddleware",
 ]
 
 ROOT_URLCONF = "dispatch.urls"
