@@ -49,3 +49,50 @@ def make_incident(call_taker, fire_category, pky_point, damkar):
         return incident
 
     return make
+
+
+# ───────────── real servers and real browsers (tests/support.py) ─────────────
+@pytest.fixture(scope="module")
+def chromium():
+    """Headless Chromium for one test module. Playwright's sync API runs an asyncio loop on this thread while
+    it is open, so it is closed at the end of the module (asyncio.run() in later tests would refuse to run) and
+    the ORM's async-safety check is relaxed only meanwhile."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.support import launch_chromium
+
+    with pytest.MonkeyPatch.context() as mp, sync_playwright() as pw:
+        mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        browser = launch_chromium(pw)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def asgi_process_factory(transactional_db):
+    """Start uvicorn subprocesses on the test database: `start(**AsgiProcess kwargs)`; all stopped at teardown
+    (their logs are printed then, shown if the test failed). The data a test makes must be committed, hence
+    transactional_db."""
+    from django.db import connection
+
+    from tests.support import AsgiProcess
+
+    started = []
+
+    def start(port=None, **kw):
+        server = AsgiProcess(port, **kw)
+        started.append(server)
+        return server.start()
+
+    yield start
+    for server in started:
+        server.stop()
+    for server in started:
+        server.report()
+    connection.close()
+
+
+@pytest.fixture
+def asgi_process(asgi_process_factory):
+    """One uvicorn subprocess serving dispatch.asgi on the test database (`.url`, `.port`, `.kill()`, `.start()`)."""
+    return asgi_process_factory()

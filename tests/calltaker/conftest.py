@@ -43,81 +43,33 @@ def smd_places(db):
 
 
 # ───────────── browser tests: the real ASGI app under uvicorn, against the test database ─────────────
-import os  # noqa: E402
-import socket  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-
-BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from tests.support import AsgiProcess, echo_browser_errors, session_context  # noqa: E402
 
 
-class AsgiServer:
-    """Uvicorn in a thread serving dispatch.asgi (HTTP + the events WebSocket). pytest-django's live_server
-    is WSGI only and this project has no WSGI application."""
-
-    def __init__(self):
-        import uvicorn
-
-        from dispatch.asgi import application
-
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(application, log_level="warning", lifespan="off", access_log=False)
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
-
-    def start(self):
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.02)
-
-    def stop(self):
-        self.server.should_exit = True
-        self.thread.join(timeout=5)
-
-
-@pytest.fixture(scope="session")
-def asgi_server():
-    server = AsgiServer()
-    server.start()
+@pytest.fixture(scope="module")
+def asgi_server(django_db_setup, django_db_blocker):
+    """One uvicorn subprocess serving dispatch.asgi (HTTP + the events WebSocket) for a module's browser
+    tests (pytest-django's live_server is WSGI only and this project has no WSGI application)."""
+    with django_db_blocker.unblock():
+        server = AsgiProcess(name="calltaker", log_level="warning", access_log=False)
+        server.start()
     yield server
     server.stop()
 
 
-@pytest.fixture(scope="session")
-def ct_browser():
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an event loop on this thread; the ORM calls our tests make are still sync.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=BROWSER_ARGS, headless=True)
-        yield browser
-        browser.close()
+@pytest.fixture(scope="module")
+def ct_browser(chromium):
+    return chromium
 
 
 def console_page(browser, server, user, *, path="/console/call-taker/"):
     """A logged-in page on the call-taker console (session cookie from Django's test client), tiles blocked."""
-    from django.conf import settings
-    from django.test import Client
-
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    context = browser.new_context(viewport={"width": 1500, "height": 950}, locale="id-ID")
-    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": server.url}])
+    context = session_context(browser, server.url, user, viewport={"width": 1500, "height": 950})
     context.route("**/tile.openstreetmap.org/**", lambda route: route.abort())
     page = context.new_page()
     page.set_default_timeout(10_000)
     # Browser-side errors end up in the test's captured output when it fails.
-    page.on("console", lambda msg: print(f"[browser {msg.type}] {msg.text}") if msg.type in ("error", "warning") else None)
-    page.on("pageerror", lambda exc: print(f"[browser pageerror] {exc}"))
+    echo_browser_errors(page)
     page.on("requestfailed", lambda req: print(f"[browser requestfailed] {req.method} {req.url} {req.failure}"))
     page.goto(server.url + path)
     page.wait_for_selector("html[data-ct-ready='1']")
