@@ -19,11 +19,13 @@ Client, server, PostgreSQL and Redis share the machine's cores, as the issue's t
 """
 import argparse
 import asyncio
+import base64
 import json
 import multiprocessing as mp
 import os
 import platform
 import random
+import re
 import socket
 import subprocess
 import sys
@@ -108,13 +110,13 @@ def free_port() -> int:
 SERVER_LOG = Path(os.environ.get("BENCH_SERVER_LOG", "/tmp/push_latency_server.log"))
 
 
-def start_server(kind: str, workers: int):
+def start_server(kind: str, workers: int, ws: str | None = None):
     port = free_port()
     env = dict(os.environ)
     log = open(SERVER_LOG, "a")
     if kind == "uvicorn":
         cmd = [sys.executable, "-m", "uvicorn", "dispatch.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-               "--workers", str(workers), "--log-level", "warning", "--no-access-log", "--ws-max-queue", "1024"]
+               "--workers", str(workers), "--log-level", "warning", "--no-access-log", "--ws-max-queue", "1024"] + (["--ws", ws] if ws else [])
         procs = [subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)]
         listener = None
     else:
@@ -160,65 +162,156 @@ def stop_server(procs, listener):
 
 
 # -- consoles (client processes) ---------------------------------------------------------------------
+# The consoles share the 2 cores with the server, so the client must cost as little as possible: a bare asyncio
+# Protocol per socket speaking RFC 6455 directly (no permessage-deflate offered, no message queue, no task per
+# socket), the receipt time taken in data_received — the moment the bytes reach the client process — and only
+# the fixed-order prefix of each event (`{"seq":…,"kind":…,"at":…,"incident":…`, incidents.live.encode_event)
+# read, with a full json.loads only as a fallback.
+EVENT_PREFIX = re.compile(rb'\{"seq":(\d+),"kind":"([^"]*)","at":"([^"]*)","incident":(\d+|null)')
+
+
+def _masked(opcode: int, payload: bytes) -> bytes:
+    mask = os.urandom(4)
+    body = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+    return bytes([0x80 | opcode, 0x80 | len(payload)]) + mask + body
+
+
+class ConsoleSocket(asyncio.Protocol):
+    def __init__(self, port, key, received, stats):
+        self.port, self.key, self.mine, self.stats = port, key, received, stats
+        self.buf = b""
+        self.open = asyncio.get_running_loop().create_future()
+        self.fragments = None
+        self.transport = None
+
+    def connection_made(self, transport):
+        self.transport = transport
+        nonce = base64.b64encode(os.urandom(16)).decode()
+        transport.write(
+            (f"GET /ws/events/ HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+             f"Sec-WebSocket-Key: {nonce}\r\nSec-WebSocket-Version: 13\r\nAuthorization: Token {self.key}\r\n\r\n").encode()
+        )
+
+    def connection_lost(self, exc):
+        if not self.open.done():
+            self.open.set_exception(ConnectionError("closed during handshake"))
+
+    def data_received(self, data):
+        now = time.time()
+        buf = self.buf + data if self.buf else data
+        if not self.open.done():
+            end = buf.find(b"\r\n\r\n")
+            if end < 0:
+                self.buf = buf
+                return
+            if b" 101 " not in buf[: buf.find(b"\r\n")]:
+                self.open.set_exception(ConnectionError(buf[:100].decode("latin-1")))
+                self.transport.close()
+                return
+            self.open.set_result(True)
+            buf = buf[end + 4:]
+        pos, n = 0, len(buf)
+        while n - pos >= 2:
+            b0, b1 = buf[pos], buf[pos + 1]
+            length, head = b1 & 0x7F, 2
+            if length == 126:
+                if n - pos < 4:
+                    break
+                length, head = int.from_bytes(buf[pos + 2:pos + 4], "big"), 4
+            elif length == 127:
+                if n - pos < 10:
+                    break
+                length, head = int.from_bytes(buf[pos + 2:pos + 10], "big"), 10
+            if n - pos < head + length:
+                break
+            payload = buf[pos + head:pos + head + length]
+            pos += head + length
+            opcode, fin = b0 & 0x0F, b0 & 0x80
+            if opcode == 0 and self.fragments is not None:
+                self.fragments.append(payload)
+                if fin:
+                    self.on_text(b"".join(self.fragments), now)
+                    self.fragments = None
+            elif opcode == 1:
+                if fin:
+                    self.on_text(payload, now)
+                else:
+                    self.fragments = [payload]
+            elif opcode == 9:
+                self.transport.write(_masked(0xA, payload))
+            elif opcode == 8:
+                self.transport.close()
+        self.buf = buf[pos:] if pos < n else b""
+
+    def on_text(self, payload, now):
+        m = EVENT_PREFIX.match(payload)
+        if m:
+            kind, at, incident = m.group(2), m.group(3), m.group(4)
+        else:
+            ev = json.loads(payload)
+            if "seq" not in ev:
+                return  # a control message (pong, resync_required, error)
+            kind, at, incident = ev["kind"].encode(), ev["at"].encode(), str(ev["incident"]).encode()
+        if kind != b"incident.created":
+            return
+        incident = int(incident)
+        if incident in self.mine:
+            self.stats["dupes"] += 1
+            return
+        self.mine[incident] = (now - datetime.fromisoformat(at.decode()).timestamp()) * 1000
+
+    def close(self):
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(_masked(0x8, (1000).to_bytes(2, "big")))
+            self.transport.close()
+
+
 def console_proc(port, keys, n, ready, go_stop, out):
     import uvloop
 
     async def main():
-        from websockets.asyncio.client import connect
-
+        loop = asyncio.get_running_loop()
         received = [dict() for _ in range(n)]  # per console: incident id → latency ms
-        dupes, failed = [0], [0]
+        stats = {"dupes": 0, "failed": 0}
         socks = []
         sem = asyncio.Semaphore(50)
 
         async def open_one(i):
             async with sem:
                 for attempt in range(5):
+                    proto = None
                     try:
-                        ws = await connect(f"ws://127.0.0.1:{port}/ws/events/", additional_headers={"Authorization": f"Token {keys[i % len(keys)]}"},
-                                           max_queue=None, ping_interval=None, open_timeout=30)
+                        _, proto = await loop.create_connection(lambda: ConsoleSocket(port, keys[i % len(keys)], received[i], stats), "127.0.0.1", port)
+                        await asyncio.wait_for(proto.open, 30)
                         break
                     except Exception:  # noqa: BLE001
+                        if proto is not None and proto.transport is not None:
+                            proto.transport.close()
                         await asyncio.sleep(0.5 * (attempt + 1))
                 else:
-                    failed[0] += 1  # reported as connect_failures; the run goes on with the others
+                    stats["failed"] += 1  # reported as connect_failures; the run goes on with the others
                     return
-                socks.append((i, ws))
-
-        async def reader(i, ws):
-            mine = received[i]
-            try:
-                async for raw in ws:
-                    now = time.time()
-                    ev = json.loads(raw)
-                    if ev.get("kind") != "incident.created":
-                        continue
-                    if ev["incident"] in mine:
-                        dupes[0] += 1
-                        continue
-                    mine[ev["incident"]] = (now - datetime.fromisoformat(ev["at"]).timestamp()) * 1000
-            except Exception:  # noqa: BLE001 — closed at the end
-                pass
+                socks.append((i, proto))
 
         await asyncio.gather(*(open_one(i) for i in range(n)))
-        tasks = [asyncio.create_task(reader(i, ws)) for i, ws in socks]
         ready.set()
         while not go_stop.is_set():
             await asyncio.sleep(0.1)
-        for _, ws in socks:
-            await ws.close()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        for _, proto in socks:
+            proto.close()
+        await asyncio.sleep(0.2)
         connected = {i for i, _ in socks}
-        out.put({"received": [r for i, r in enumerate(received) if i in connected], "dupes": dupes[0], "failed": failed[0]})
+        out.put({"received": [r for i, r in enumerate(received) if i in connected], "dupes": stats["dupes"], "failed": stats["failed"]})
 
     uvloop.run(main())
 
 
-def create_incidents(port, key, rate, seconds) -> tuple[list[int], int]:
+def create_incidents(port, key, rate, seconds) -> tuple[list[int], dict]:
+    """Creates at a fixed rate; returns the created ids and the failed creates by cause (HTTP status or exception)."""
     import httpx
 
     async def main():
-        ids, errors = [], 0
+        ids, errors = [], {}
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Token {key}"}, timeout=30) as api:
             async def one(i):
                 nonlocal errors
@@ -229,15 +322,15 @@ def create_incidents(port, key, rate, seconds) -> tuple[list[int], int]:
                         "address": f"Jl. Bench {i}", "description": "bench", "caller_number": f"0812{i:08d}", "caller_name": "Bench",
                     })
                 except httpx.HTTPError as exc:
-                    errors += 1
+                    errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
                     print("  create failed:", repr(exc), file=sys.stderr)
                     return
                 if r.status_code == 201:
                     ids.append(r.json()["id"])
                 else:
-                    errors += 1
-                    if errors <= 3:
-                        print("  create failed:", r.status_code, r.text[:300], file=sys.stderr)
+                    errors[str(r.status_code)] = errors.get(str(r.status_code), 0) + 1
+                    if sum(errors.values()) <= 3:
+                        print("  create failed:", r.status_code, r.text[:300], f"(server log: {SERVER_LOG})", file=sys.stderr)
 
             start, pending = time.monotonic(), []
             for i in range(int(rate * seconds)):
@@ -260,8 +353,8 @@ def pct(values, p):
     return values[lo] + (values[hi] - values[lo]) * (k - lo)
 
 
-def run_one(kind, workers, consoles, rate, seconds, client_procs, keys):
-    port, procs, listener = start_server(kind, workers)
+def run_one(kind, workers, consoles, rate, seconds, client_procs, keys, ws=None):
+    port, procs, listener = start_server(kind, workers, ws)
     ctx = mp.get_context("spawn")
     try:
         per = [consoles // client_procs + (1 if i < consoles % client_procs else 0) for i in range(client_procs)]
@@ -279,7 +372,9 @@ def run_one(kind, workers, consoles, rate, seconds, client_procs, keys):
                 raise RuntimeError("consoles did not connect")
         connect_s = time.monotonic() - t0
         time.sleep(2)
+        load_before = os.getloadavg()[0]
         ids, errors = create_incidents(port, keys[0], rate, seconds)
+        load_after = os.getloadavg()[0]
         time.sleep(5)  # stragglers
         go_stop.set()
         results = [out.get(timeout=60) for _ in clients]
@@ -298,9 +393,11 @@ def run_one(kind, workers, consoles, rate, seconds, client_procs, keys):
             latencies.extend(hits.values())
     lost = (consoles - failed) * len(expected) - got_pairs
     row = {
-        "server": kind, "workers": workers, "consoles": consoles, "rate": rate, "incidents": len(expected), "create_errors": errors,
+        "server": kind, "workers": workers, "consoles": consoles, "rate": rate, "incidents": len(expected),
+        "failed_creates": sum(errors.values()), "failed_by": errors,
         "p50_ms": round(pct(latencies, 50), 1), "p99_ms": round(pct(latencies, 99), 1), "max_ms": round(max(latencies or [0]), 1),
         "lost": lost, "duplicates": dupes, "connect_failures": failed, "connect_s": round(connect_s, 1),
+        "load1_before": round(load_before, 2), "load1_after": round(load_after, 2), "ws": ws or "auto",
     }
     print(json.dumps(row), flush=True)
     return row
@@ -314,6 +411,7 @@ def main():
     ap.add_argument("--servers", default="uvicorn,daphne")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--client-procs", type=int, default=2)
+    ap.add_argument("--ws", default=None, help="uvicorn's WebSocket implementation: websockets, websockets-sansio, wsproto")
     ap.add_argument("--write", default=None, help="append a markdown table to this file")
     args = ap.parse_args()
 
@@ -322,12 +420,14 @@ def main():
     rows = []
     for kind in args.servers.split(","):
         for n in [int(x) for x in args.consoles.split(",")]:
-            rows.append(run_one(kind, args.workers, n, args.rate, args.seconds, args.client_procs, keys))
-    table = ["| server | processes | consoles | incidents/s | incidents (create errors) | p50 ms | p99 ms | max ms | lost | duplicates | sockets refused |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+            rows.append(run_one(kind, args.workers, n, args.rate, args.seconds, args.client_procs, keys, args.ws))
+    table = ["| server | processes | consoles | incidents/s | incidents created | failed creates | p50 ms | p99 ms | max ms | lost | duplicates | sockets refused | load (1 min) before → after |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        table.append(f"| {r['server']} | {r['workers']} | {r['consoles']} | {r['rate']:g} | {r['incidents']} ({r['create_errors']}) | {r['p50_ms']} | "
-                     f"{r['p99_ms']} | {r['max_ms']} | {r['lost']} | {r['duplicates']} | {r['connect_failures']} |")
+        server = r["server"] + (f" ({r['ws']})" if r["server"] == "uvicorn" and r["ws"] != "auto" else "")
+        failed = f"{r['failed_creates']}" + (f" ({', '.join(f'{k}: {v}' for k, v in r['failed_by'].items())})" if r["failed_creates"] else "")
+        table.append(f"| {server} | {r['workers']} | {r['consoles']} | {r['rate']:g} | {r['incidents']} | {failed} | {r['p50_ms']} | "
+                     f"{r['p99_ms']} | {r['max_ms']} | {r['lost']} | {r['duplicates']} | {r['connect_failures']} | {r['load1_before']} → {r['load1_after']} |")
     text = "\n".join(table)
     print(f"\nMachine: {machine()}\nCommand: {' '.join([Path(sys.executable).name, *sys.argv])}\n\n{text}")
     if args.write:
