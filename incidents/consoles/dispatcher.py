@@ -16,6 +16,7 @@ from agencies.models import Agency, Unit, User
 from agencies.scoping import require_role, scope_for
 from dispatch.errors import PermissionDenied
 from incidents import selectors
+from incidents.models import Incident
 from incidents.services.units import DISPATCH_ONLY, UNIT_TRANSITIONS
 
 CONSOLE_ROLES = (User.Role.DISPATCHER, User.Role.SUPERVISOR)
@@ -75,6 +76,7 @@ def dispatcher_console(request):
         "mapCenter": _map_center(user),
         "tiles": settings.LEAFLET_CONFIG["TILES"][0][1] if settings.LEAFLET_CONFIG.get("TILES") else None,
         "units": unit_status_config(),
+        "incidentLabels": {value: str(label) for value, label in Incident.Status.choices},
         "handoffTargets": handoff_targets(),
         "api": {
             "assignments": reverse("api-assignments"),

@@ -24,6 +24,10 @@
     en_route: t("Unit menuju lokasi"), on_scene: t("Unit di lokasi"), resolved: t("Tertangani"),
     closed: t("Ditutup"), cancelled: t("Dibatalkan"),
   };
+  const ASSIGNMENT_LABEL = {
+    offered: t("Ditawarkan"), accepted: t("Diterima"), declined: t("Ditolak"), expired: t("Kedaluwarsa"),
+    handed_off: t("Dialihkan"), completed: t("Selesai"), cancelled: t("Dibatalkan"),
+  };
   const DISPOSITION_LABEL = {
     ghost: t("Panggilan kosong"), prank: t("Iseng"), info: t("Informasi / non-darurat"), misdial: t("Salah sambung"),
     genuine: t("Darurat"), duplicate: t("Duplikat"), test: t("Uji coba"), unclassified: t("Belum diklasifikasi"),
@@ -802,7 +806,7 @@
 
   function renderAssignments(assignments) {
     $("assignments").replaceChildren(el("h3", {}, t("Penugasan")), el("ul", {}, assignments.map((a) => el("li", { class: "assignment", dataset: { id: a.id, deadline: a.ack_deadline || "" } },
-      el("b", {}, a.agency_name), " · ", a.status === "offered" ? t("Ditawarkan") : a.status === "accepted" ? t("Diterima") : a.status,
+      el("b", {}, a.agency_name), " · ", ASSIGNMENT_LABEL[a.status] || a.status,
       a.ack_deadline ? [" · ", t("batas konfirmasi"), " ", new Date(a.ack_deadline).toLocaleTimeString(), " (", el("span", { class: "countdown" }, mmss(Date.parse(a.ack_deadline) - Date.now())), ")"] : ""))));
   }
 

@@ -274,7 +274,7 @@
       var units = unitsOn(a);
       var kids = [
         el("div", { class: "row1" }, [prio(a.incident_priority), el("strong", { class: "ref", text: a.incident_reference }),
-          el("span", { class: "cat", text: a.incident_category }), el("span", { class: "status st-" + a.incident_status, text: a.incident_status })]),
+          el("span", { class: "cat", text: a.incident_category }), el("span", { class: "status st-" + a.incident_status, text: cfg.incidentLabels[a.incident_status] || a.incident_status })]),
         el("div", { class: "addr", text: a.incident_address || "—" }),
         el("ul", { class: "on-units" }, units.map(function (u) {
           return el("li", { class: "st-" + u.status, text: u.call_sign + " · " + cfg.units.labels[u.status] });
