@@ -44,4 +44,4 @@ USER app
 
 EXPOSE 8000
 # The web role; docker-compose.yml runs migrate first and also defines worker and beat.
-CMD ["uvicorn", "dispatch.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--workers", "2"]
+CMD ["uvicorn", "dispatch.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--workers", "2", "--ws-per-message-deflate", "false"]

@@ -91,8 +91,9 @@ Demo logins (password: $DEMO_PASSWORD):
 
 EOF
 
+# No per-message deflate: it would compress every live event once per socket (docs/performance.md).
 start web 36 "$VENV/bin/uvicorn" dispatch.asgi:application \
-    --host "$WEB_HOST" --port "$WEB_PORT" --workers "$WEB_WORKERS"
+    --host "$WEB_HOST" --port "$WEB_PORT" --workers "$WEB_WORKERS" --ws-per-message-deflate false
 start worker 33 "$VENV/bin/celery" -A dispatch worker -l info -Q celery,timers -c "$CELERY_CONCURRENCY"
 start beat 35 "$VENV/bin/celery" -A dispatch beat -l info --schedule "$CELERY_BEAT_SCHEDULE"
 
