@@ -161,6 +161,8 @@ def duplicate_candidates(*, centre_ids, category=None, point=None, caller_number
     from django.conf import settings
     from django.contrib.gis.db.models.functions import Distance
 
+    from incidents.timeline import incident_summary
+
     radius_m = settings.DUPLICATE_RADIUS_M if radius_m is None else radius_m
     window_min = settings.DUPLICATE_WINDOW_MIN if window_min is None else window_min
     base = Incident.objects.filter(status__in=Incident.OPEN_STATUSES)
@@ -188,22 +190,8 @@ def duplicate_candidates(*, centre_ids, category=None, point=None, caller_number
         same_caller = bool(number) and incident.caller_number == number
         if not same_caller and (distance is None or distance > radius_m):
             continue
-        rows.append(
-            {
-                "id": incident.pk,
-                "reference": incident.reference,
-                "status": incident.status,
-                "priority": incident.priority,
-                "category": incident.category.code,
-                "category_name": incident.category.name_id,
-                "address": incident.address,
-                "location": [incident.location.x, incident.location.y],
-                "caller_count": incident.caller_count,
-                "created_at": incident.created_at,
-                "distance_m": distance,
-                "same_caller": same_caller,
-            }
-        )
+        # The same summary every live event carries, so the console renders both with one function.
+        rows.append({**incident_summary(incident), "distance_m": distance, "same_caller": same_caller})
     rows.sort(key=lambda r: (not r["same_caller"], r["distance_m"] if r["distance_m"] is not None else 1e12))
     return rows[:limit]
 

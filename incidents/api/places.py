@@ -207,6 +207,4 @@ class DuplicateCandidatesApi(APIView):
             radius_m=settings.DUPLICATE_RADIUS_M,
             window_min=settings.DUPLICATE_WINDOW_MIN,
         )
-        for row in rows:
-            row["created_at"] = row["created_at"].isoformat()
         return Response({"radius_m": settings.DUPLICATE_RADIUS_M, "window_min": settings.DUPLICATE_WINDOW_MIN, "results": rows})

@@ -8,30 +8,14 @@ from dispatch.errors import IllegalTransition
 from incidents.models import Assignment, Incident, TimelineEvent
 from incidents.services import assignment_accept, incident_route
 from tests import factories as f
+from tests.api.race import race
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _race(*calls):
-    """Run the callables at the same moment in separate threads (separate DB connections)."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(i, fn):
-        try:
-            barrier.wait()
-            results[i] = ("ok", fn())
-        except Exception as exc:  # noqa: BLE001
-            results[i] = ("error", exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results
+    """Run the callables at the same moment in separate threads: ("ok", result) or ("error", exception)."""
+    return [("error", r) if isinstance(r, Exception) else ("ok", r) for r in race(*calls)]
 
 
 def test_two_dispatchers_accepting_at_once_exactly_one_wins(make_incident, call_taker, damkar, damkar_dispatcher):
