@@ -17,28 +17,23 @@
 import argparse
 import json
 import os
-import platform
 import random
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import httpx
+from common import PKY, ROOT, create_database, db_url, drop_database, free_port, machine, manage, md_table, migrate, percentile, spawn, stop_processes, wait_http_ok
+from common import bench_env as _bench_env
 
-ROOT = Path(__file__).resolve().parents[1]
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 DB_NAME = "bench_intake"
 REDIS_DB = 12
 USERNAME = "call_taker_pky"
-# Palangka Raya city centre; intakes scatter within ~3 km of it (inside the centre's service area).
-PKY = (113.9213, -2.2096)
+# Intakes scatter within ~3 km of Palangka Raya city centre (PKY, inside the centre's service area).
 OPEN_TARGET = 500
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -50,34 +45,24 @@ def log(msg):
 def bench_env():
     env = os.environ.copy()
     env.update(
-        DATABASE_URL=f"postgis://postgres@127.0.0.1:5432/{DB_NAME}" + os.environ.get("BENCH_DB_PARAMS", ""),
-        DJANGO_SETTINGS_MODULE="dispatch.settings.local",
-        DJANGO_DEBUG="false",
-        REDIS_URL=f"redis://127.0.0.1:6379/{REDIS_DB}",
-        CELERY_BROKER_URL=f"redis://127.0.0.1:6379/{REDIS_DB}",
-        DEMO_PASSWORD=env.get("DEMO_PASSWORD", "demo112"),
-        LOG_LEVEL="WARNING",
+        _bench_env(
+            settings="dispatch.settings.local",
+            database_url=db_url(DB_NAME) + os.environ.get("BENCH_DB_PARAMS", ""),
+            redis_url=f"redis://127.0.0.1:6379/{REDIS_DB}",
+            DJANGO_DEBUG="false",
+            DEMO_PASSWORD=env.get("DEMO_PASSWORD", "demo112"),
+        )
     )
     return env
 
 
 def prepare_database():
-    import psycopg
-
-    with psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+    create_database(DB_NAME, drop=True)
     env = bench_env()
     t0 = time.monotonic()
-    subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
-    subprocess.run([PYTHON, "manage.py", "load_demo", "-v", "0"], cwd=ROOT, env=env, check=True)
+    migrate(env, python=PYTHON)
+    manage("load_demo", "-v", "0", env=env, python=PYTHON)
     log(f"database {DB_NAME} migrated and loaded with demo data in {time.monotonic() - t0:.1f} s")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_server(workers):
@@ -86,28 +71,17 @@ def start_server(workers):
         str(ROOT / ".venv" / "bin" / "uvicorn"), "dispatch.asgi:application", "--host", "127.0.0.1", "--port", str(port),
         "--workers", str(workers), "--no-access-log", "--log-level", "warning",
     ]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=bench_env(), start_new_session=True)
+    proc = spawn(cmd, env=bench_env())
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url + "/login/", timeout=2).status_code == 200:
-                log(f"uvicorn ({workers} workers) up at {url}")
-                return proc, url, cmd
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
+    if wait_http_ok(url + "/login/", timeout=30):
+        log(f"uvicorn ({workers} workers) up at {url}")
+        return proc, url, cmd
     stop_server(proc)
     raise SystemExit("uvicorn did not start")
 
 
 def stop_server(proc):
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+    stop_processes([proc], timeout=10)
 
 
 def token(url):
@@ -145,15 +119,6 @@ def one_intake(client, rng, route=True):
     if resp.status_code != 200 or not resp.json():
         raise RuntimeError(f"route {resp.status_code}: {resp.text[:300]}")
     return t1 - t0, t2 - t1
-
-
-def percentile(values, p):
-    values = sorted(values)
-    if not values:
-        return float("nan")
-    k = (len(values) - 1) * p / 100
-    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
-    return values[lo] + (values[hi] - values[lo]) * (k - lo)
 
 
 def run_level(url, tok, concurrency, n, seconds, warmup=10):
@@ -245,31 +210,12 @@ def console_load(url, loads=5):
     return out
 
 
-def machine():
-    info = {"cpu": platform.processor() or "?", "cores": os.cpu_count(), "ram_gb": None}
-    try:
-        lscpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-        for line in lscpu.splitlines():
-            if line.startswith("Model name:"):
-                info["cpu"] = line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    try:
-        with open("/proc/meminfo") as fh:
-            kb = int(fh.readline().split()[1])
-            info["ram_gb"] = round(kb / 1024 / 1024, 1)
-    except OSError:
-        pass
-    info["python"] = platform.python_version()
-    return info
-
-
 def write_report(levels, loads, open_count, mach, command, keystrokes):
     def row(level):
-        return (
-            f"| {level['concurrency']} | {level['intakes']} | {level['p50_ms']} | {level['p95_ms']} | {level['max_ms']} | "
-            f"{level['per_s']} | {level['create_p50_ms']} / {level['create_p95_ms']} | {level['route_p50_ms']} / {level['route_p95_ms']} |"
-        )
+        return [
+            level["concurrency"], level["intakes"], level["p50_ms"], level["p95_ms"], level["max_ms"], level["per_s"],
+            f"{level['create_p50_ms']} / {level['create_p95_ms']}", f"{level['route_p50_ms']} / {level['route_p95_ms']}",
+        ]
 
     dcl = [m["dcl"] for m in loads]
     ready = [m["ready"] for m in loads]
@@ -277,7 +223,7 @@ def write_report(levels, loads, open_count, mach, command, keystrokes):
     lines = [
         "# Performance: call-taker intake (issue 3)",
         "",
-        f"Machine: {mach['cpu']}, {mach['cores']} cores, {mach['ram_gb']} GB RAM; Python {mach['python']}; "
+        f"Machine: {mach['cpu']}, {mach['cores']} cores, {round(mach['ram_gib'], 1)} GB RAM; Python {mach['python']}; "
         "PostgreSQL + PostGIS and Redis on the same machine; client, server and browser share the cores.",
         "",
         f"Command: `{command}` (uvicorn `dispatch.asgi:application --workers 2`, DB `{DB_NAME}` freshly migrated + `load_demo`).",
@@ -288,9 +234,10 @@ def write_report(levels, loads, open_count, mach, command, keystrokes):
         "`POST /api/v1/incidents/{id}/route/` `{}` (the service proposes Damkar and offers it, with its ack deadline). "
         "Latency is the sum of both requests as the client measures it; token auth, keep-alive.",
         "",
-        "| concurrency | intakes | p50 ms | p95 ms | max ms | intakes/s | create p50/p95 ms | route p50/p95 ms |",
-        "|---|---|---|---|---|---|---|---|",
-        *[row(level) for level in levels],
+        *md_table(
+            ["concurrency", "intakes", "p50 ms", "p95 ms", "max ms", "intakes/s", "create p50/p95 ms", "route p50/p95 ms"],
+            [row(level) for level in levels],
+        ),
         "",
         f"Target: create+route p95 < 100 ms → concurrency 1: **{'met' if levels[0]['p95_ms'] < 100 else 'MISSED'}**"
         + (f", concurrency 4: **{'met' if levels[1]['p95_ms'] < 100 else 'MISSED'}**" if len(levels) > 1 else "") + ".",
@@ -301,9 +248,10 @@ def write_report(levels, loads, open_count, mach, command, keystrokes):
         "\"Ready\" = the server-rendered list of every open incident painted with its elapsed times, the categories and "
         "agencies loaded (the page sets `html[data-ct-ready]`). Times from navigation start; first load cold.",
         "",
-        "| load | TTFB ms | DOMContentLoaded ms | ready ms | rows | HTML bytes |",
-        "|---|---|---|---|---|---|",
-        *[f"| {i + 1} | {m['ttfb']:.0f} | {m['dcl']:.0f} | {m['ready']:.0f} | {m['rows']} | {m['bytes']} |" for i, m in enumerate(loads)],
+        *md_table(
+            ["load", "TTFB ms", "DOMContentLoaded ms", "ready ms", "rows", "HTML bytes"],
+            [[i + 1, f"{m['ttfb']:.0f}", f"{m['dcl']:.0f}", f"{m['ready']:.0f}", m["rows"], m["bytes"]] for i, m in enumerate(loads)],
+        ),
         "",
         f"Median DOMContentLoaded {statistics.median(dcl):.0f} ms, median ready {statistics.median(ready):.0f} ms "
         f"(warm loads: max {max(warm_ready):.0f} ms). Target: console ready < 1 s → **{'met' if max(warm_ready) < 1000 else 'MISSED'}**.",
@@ -385,10 +333,7 @@ def main():
         except Exception:  # noqa: BLE001
             pass
         if not args.keep_db:
-            import psycopg
-
-            with psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres", autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+            drop_database(DB_NAME)
     keystrokes_file = ROOT / "test-artifacts" / "calltaker-keystrokes.json"
     keystrokes = json.loads(keystrokes_file.read_text()) if keystrokes_file.exists() else None
     if not args.no_report:

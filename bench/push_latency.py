@@ -23,42 +23,30 @@ import base64
 import json
 import multiprocessing as mp
 import os
-import platform
 import random
 import re
 import socket
-import subprocess
 import sys
 import time
 import uuid
 from datetime import datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from common import PKY, ROOT, bench_env, bench_centre, create_database, db_url, free_port, machine as machine_info, md_table, migrate, percentile, spawn, stop_processes, wait_http_ok
+
 DB_NAME = os.environ.get("BENCH_DB", "bench_dispatch112")
-DB_URL = f"postgis://postgres@127.0.0.1:5432/{DB_NAME}"
+DB_URL = db_url(DB_NAME)
 REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/14")
 USERS = 10  # console accounts (call-takers of the bench centre); sockets share them round-robin
 
-os.environ.update(
-    DJANGO_SETTINGS_MODULE="live_bench_settings",
-    PYTHONPATH=os.pathsep.join([str(ROOT / "bench"), str(ROOT)]),
-    DATABASE_URL=DB_URL,
-    REDIS_URL=REDIS,
-    CELERY_BROKER_URL=REDIS,
-    LOG_LEVEL="WARNING",
-)
+os.environ.update(bench_env(settings="live_bench_settings", database_url=DB_URL, redis_url=REDIS, PYTHONPATH=os.pathsep.join([str(ROOT / "bench"), str(ROOT)])))
 sys.path[:0] = [str(ROOT / "bench"), str(ROOT)]
 
 
 # -- setup -------------------------------------------------------------------------------------------
 def ensure_database():
-    import psycopg
-
-    with psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone():
-            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, check=True, env=os.environ)
+    create_database(DB_NAME)
+    migrate(os.environ)
 
 
 def fixtures() -> list[str]:
@@ -66,27 +54,11 @@ def fixtures() -> list[str]:
     import django
 
     django.setup()
-    from django.contrib.gis.geos import MultiPolygon, Polygon
     from rest_framework.authtoken.models import Token
 
-    from agencies.models import Agency, CommandCentre, Region, User
-    from incidents.models import IncidentCategory
+    from agencies.models import User
 
-    lon, lat, h = 113.9213, -2.2096, 0.2
-    square = MultiPolygon(Polygon(((lon - h, lat - h), (lon + h, lat - h), (lon + h, lat + h), (lon - h, lat + h), (lon - h, lat - h))), srid=4326)
-    province, _ = Region.objects.get_or_create(code="62", defaults={"level": "province", "name": "Kalimantan Tengah", "timezone": "Asia/Jakarta"})
-    regency, _ = Region.objects.get_or_create(
-        code="62.71", defaults={"level": "regency", "name": "Kota Palangka Raya", "parent": province, "timezone": "Asia/Jakarta", "boundary": square}
-    )
-    centre, _ = CommandCentre.objects.get_or_create(
-        code="bench", defaults={"reference_prefix": "BEN", "name": "112 Bench", "province": province, "timezone": "Asia/Jakarta"}
-    )
-    centre.regions.add(regency)
-    IncidentCategory.objects.get_or_create(
-        code="kebakaran", defaults={"name_id": "Kebakaran", "name_en": "Fire", "default_priority": 2, "responsible_agency_types": ["fire"]}
-    )
-    agency, _ = Agency.objects.get_or_create(short_name="Damkar Bench", defaults={"name": "Damkar Bench", "type": "fire", "command_centre": centre})
-    agency.regions.add(regency)
+    centre = bench_centre()
     keys = []
     for i in range(USERS):
         user, _ = User.objects.get_or_create(username=f"bench_ct{i}", defaults={"role": "call_taker", "command_centre": centre})
@@ -95,18 +67,11 @@ def fixtures() -> list[str]:
 
 
 def machine() -> str:
-    model = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), platform.processor())
-    mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{model}, {os.cpu_count()} cores, {mem_gb:.0f} GB RAM, Python {platform.python_version()}"
+    m = machine_info()
+    return f"{m['cpu']}, {m['cores']} cores, {m['ram_gib']:.0f} GB RAM, Python {m['python']}"
 
 
 # -- server ------------------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 SERVER_LOG = Path(os.environ.get("BENCH_SERVER_LOG", "/tmp/push_latency_server.log"))
 
 
@@ -117,7 +82,7 @@ def start_server(kind: str, workers: int, ws: str | None = None):
     if kind == "uvicorn":
         cmd = [sys.executable, "-m", "uvicorn", "dispatch.asgi:application", "--host", "127.0.0.1", "--port", str(port),
                "--workers", str(workers), "--log-level", "warning", "--no-access-log", "--ws-max-queue", "1024"] + (["--ws", ws] if ws else [])
-        procs = [subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)]
+        procs = [spawn(cmd, env=env, log=log)]
         listener = None
     else:
         # Daphne has no --workers: N processes accept on one inherited listening socket (same as uvicorn's workers).
@@ -127,36 +92,17 @@ def start_server(kind: str, workers: int, ws: str | None = None):
         listener.listen(2048)
         daphne = str(Path(sys.executable).with_name("daphne"))
         procs = [
-            subprocess.Popen([daphne, "--fd", str(listener.fileno()), "-v", "0", "dispatch.asgi:application"], cwd=ROOT, env=env,
-                             pass_fds=[listener.fileno()], stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            spawn([daphne, "--fd", str(listener.fileno()), "-v", "0", "dispatch.asgi:application"], env=env, log=log, pass_fds=[listener.fileno()])
             for _ in range(workers)
         ]
-    import httpx
-
-    deadline = time.monotonic() + 40
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/login/", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    else:
+    if not wait_http_ok(f"http://127.0.0.1:{port}/login/", timeout=40, interval=0.3):
         stop_server(procs, listener)
         raise RuntimeError(f"{kind} did not start")
     return port, procs, listener
 
 
 def stop_server(procs, listener):
-    import signal
-
-    for p in procs:
-        if p.poll() is None:
-            os.killpg(p.pid, signal.SIGTERM)
-    for p in procs:
-        try:
-            p.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(p.pid, signal.SIGKILL)
+    stop_processes(procs, timeout=15)
     if listener is not None:
         listener.close()
 
@@ -315,7 +261,7 @@ def create_incidents(port, key, rate, seconds) -> tuple[list[int], dict]:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Token {key}"}, timeout=30) as api:
             async def one(i):
                 nonlocal errors
-                lon, lat = 113.9213 + random.uniform(-0.05, 0.05), -2.2096 + random.uniform(-0.05, 0.05)
+                lon, lat = PKY[0] + random.uniform(-0.05, 0.05), PKY[1] + random.uniform(-0.05, 0.05)
                 try:
                     r = await api.post("/api/v1/incidents/", headers={"Idempotency-Key": str(uuid.uuid4())}, json={
                         "category": "kebakaran", "priority": 2, "location": {"type": "Point", "coordinates": [lon, lat]},
@@ -342,15 +288,6 @@ def create_incidents(port, key, rate, seconds) -> tuple[list[int], dict]:
         return ids, errors
 
     return asyncio.run(main())
-
-
-def pct(values, p):
-    values = sorted(values)
-    if not values:
-        return float("nan")
-    k = (len(values) - 1) * p / 100
-    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
-    return values[lo] + (values[hi] - values[lo]) * (k - lo)
 
 
 def run_one(kind, workers, consoles, rate, seconds, client_procs, keys, ws=None):
@@ -395,7 +332,7 @@ def run_one(kind, workers, consoles, rate, seconds, client_procs, keys, ws=None)
     row = {
         "server": kind, "workers": workers, "consoles": consoles, "rate": rate, "incidents": len(expected),
         "failed_creates": sum(errors.values()), "failed_by": errors,
-        "p50_ms": round(pct(latencies, 50), 1), "p99_ms": round(pct(latencies, 99), 1), "max_ms": round(max(latencies or [0]), 1),
+        "p50_ms": round(percentile(latencies, 50), 1), "p99_ms": round(percentile(latencies, 99), 1), "max_ms": round(max(latencies or [0]), 1),
         "lost": lost, "duplicates": dupes, "connect_failures": failed, "connect_s": round(connect_s, 1),
         "load1_before": round(load_before, 2), "load1_after": round(load_after, 2), "ws": ws or "auto",
     }
@@ -421,13 +358,14 @@ def main():
     for kind in args.servers.split(","):
         for n in [int(x) for x in args.consoles.split(",")]:
             rows.append(run_one(kind, args.workers, n, args.rate, args.seconds, args.client_procs, keys, args.ws))
-    table = ["| server | processes | consoles | incidents/s | incidents created | failed creates | p50 ms | p99 ms | max ms | lost | duplicates | sockets refused | load (1 min) before → after |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    cells = []
     for r in rows:
         server = r["server"] + (f" ({r['ws']})" if r["server"] == "uvicorn" and r["ws"] != "auto" else "")
         failed = f"{r['failed_creates']}" + (f" ({', '.join(f'{k}: {v}' for k, v in r['failed_by'].items())})" if r["failed_creates"] else "")
-        table.append(f"| {server} | {r['workers']} | {r['consoles']} | {r['rate']:g} | {r['incidents']} | {failed} | {r['p50_ms']} | "
-                     f"{r['p99_ms']} | {r['max_ms']} | {r['lost']} | {r['duplicates']} | {r['connect_failures']} | {r['load1_before']} → {r['load1_after']} |")
+        cells.append([server, r["workers"], r["consoles"], f"{r['rate']:g}", r["incidents"], failed, r["p50_ms"], r["p99_ms"], r["max_ms"],
+                      r["lost"], r["duplicates"], r["connect_failures"], f"{r['load1_before']} → {r['load1_after']}"])
+    table = md_table(["server", "processes", "consoles", "incidents/s", "incidents created", "failed creates", "p50 ms", "p99 ms", "max ms",
+                      "lost", "duplicates", "sockets refused", "load (1 min) before → after"], cells)
     text = "\n".join(table)
     print(f"\nMachine: {machine()}\nCommand: {' '.join([Path(sys.executable).name, *sys.argv])}\n\n{text}")
     if args.write:

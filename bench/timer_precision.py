@@ -13,9 +13,7 @@ reports (TimelineEvent.at − ack_deadline) p50/p99/max plus exactly-once violat
 """
 import argparse
 import os
-import platform
 import random
-import signal
 import statistics
 import subprocess
 import sys
@@ -24,29 +22,19 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from common import PKY, ROOT, bench_centre, bench_env, create_database, db_url, machine as machine_info, md_table, migrate, percentile, spawn, stop_processes
+
 DB_NAME = os.environ.get("BENCH_DB", "bench_timers")
-DB_URL = f"postgis://postgres@127.0.0.1:5432/{DB_NAME}"
+DB_URL = db_url(DB_NAME)
 REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/15")
 
-os.environ.update(
-    DJANGO_SETTINGS_MODULE="dispatch.settings.local",
-    DATABASE_URL=DB_URL,
-    REDIS_URL=REDIS,
-    CELERY_BROKER_URL=REDIS,
-    DJANGO_DEBUG="0",
-    LOG_LEVEL="WARNING",
-)
+os.environ.update(bench_env(settings="dispatch.settings.local", database_url=DB_URL, redis_url=REDIS, DJANGO_DEBUG="0"))
 sys.path.insert(0, str(ROOT))
 
 
 def ensure_database():
-    import psycopg
-
-    with psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone():
-            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, check=True, env=os.environ)
+    create_database(DB_NAME)
+    migrate(os.environ)
 
 
 def setup_django():
@@ -56,52 +44,22 @@ def setup_django():
 
 
 def fixtures():
-    from django.contrib.gis.geos import MultiPolygon, Point, Polygon
+    from django.contrib.gis.geos import Point
 
-    from agencies.models import Agency, CommandCentre, Region, User
-    from incidents.models import IncidentCategory
+    from agencies.models import User
 
-    lon, lat, h = 113.9213, -2.2096, 0.2
-    square = MultiPolygon(Polygon(((lon - h, lat - h), (lon + h, lat - h), (lon + h, lat + h), (lon - h, lat + h), (lon - h, lat - h))), srid=4326)
-    province, _ = Region.objects.get_or_create(code="62", defaults={"level": "province", "name": "Kalimantan Tengah", "timezone": "Asia/Jakarta"})
-    regency, _ = Region.objects.get_or_create(
-        code="62.71", defaults={"level": "regency", "name": "Kota Palangka Raya", "parent": province, "timezone": "Asia/Jakarta", "boundary": square}
-    )
-    centre, _ = CommandCentre.objects.get_or_create(
-        code="bench", defaults={"reference_prefix": "BEN", "name": "112 Bench", "province": province, "timezone": "Asia/Jakarta"}
-    )
-    centre.regions.add(regency)
-    category, _ = IncidentCategory.objects.get_or_create(
-        code="kebakaran", defaults={"name_id": "Kebakaran", "name_en": "Fire", "default_priority": 2, "responsible_agency_types": ["fire"]}
-    )
-    agency, _ = Agency.objects.get_or_create(short_name="Damkar Bench", defaults={"name": "Damkar Bench", "type": "fire", "command_centre": centre})
-    agency.regions.add(regency)
+    centre = bench_centre()
     user, created = User.objects.get_or_create(username="bench_ct", defaults={"role": "call_taker", "command_centre": centre})
-    return user, Point(lon, lat, srid=4326)
+    return user, Point(*PKY, srid=4326)
 
 
 def start(args, log):
     celery = str(Path(sys.executable).with_name("celery"))
-    return subprocess.Popen([celery, "-A", "dispatch", *args], cwd=ROOT, env=os.environ, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    return spawn([celery, "-A", "dispatch", *args], env=os.environ, log=log)
 
 
 def stop(proc):
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-
-
-def pct(values, p):
-    values = sorted(values)
-    if not values:
-        return float("nan")
-    k = (len(values) - 1) * p / 100
-    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
-    return values[lo] + (values[hi] - values[lo]) * (k - lo)
+    stop_processes([proc], timeout=15)
 
 
 def run_scenario(name, n, spread, user, point):
@@ -154,9 +112,9 @@ def run_scenario(name, n, spread, user, point):
         "n": n,
         "created_s": round(created_s, 1),
         "expired": sum(1 for a in ids if statuses[a] == "expired"),
-        "p50": pct(lateness, 50),
-        "p90": pct(lateness, 90),
-        "p99": pct(lateness, 99),
+        "p50": percentile(lateness, 50),
+        "p90": percentile(lateness, 90),
+        "p99": percentile(lateness, 99),
         "max": max(lateness) if lateness else float("nan"),
         "min": min(lateness) if lateness else float("nan"),
         "mean": statistics.fmean(lateness) if lateness else float("nan"),
@@ -175,11 +133,12 @@ def machine():
         except Exception:  # noqa: BLE001
             return "?"
 
+    m = machine_info()
     return {
-        "cpu": sh("lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1"),
-        "cores": sh("nproc"),
-        "ram": sh("free -h | awk '/^Mem:/ {print $2}'"),
-        "python": platform.python_version(),
+        "cpu": m["cpu"],
+        "cores": str(m["cores"]),
+        "ram": sh("free -h | awk '/^Mem:/ {print $2}'"),  # free's own rounding ("23Gi"), as docs/perf-timers.md has it
+        "python": m["python"],
         "postgres": sh("psql -h 127.0.0.1 -U postgres -tAc 'SHOW server_version' 2>/dev/null"),
         "redis": sh("redis-cli -u redis://127.0.0.1:6379 INFO server 2>/dev/null | sed -n 's/^redis_version://p' | tr -d '\\r'"),
     }
@@ -198,15 +157,14 @@ def write_doc(path, results, info, argv):
         "",
         f"Command: `{' '.join(argv)}`",
         "",
-        "| scenario | timers | expired | p50 | p90 | p99 | max | min | within 2 s | early | exactly-once violations | never escalated | load avg (1 min) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for r in results:
-        lines.append(
-            f"| {r['scenario']} | {r['n']} | {r['expired']} | {r['p50'] * 1000:.0f} ms | {r['p90'] * 1000:.0f} ms | {r['p99'] * 1000:.0f} ms | "
-            f"{r['max'] * 1000:.0f} ms | {r['min'] * 1000:.0f} ms | {r['within_2s']}/{r['n']} | {r['early']} | {r['violations']} | {r['missing']} | {r['load']} |"
-        )
-    lines += [
+        *md_table(
+            ["scenario", "timers", "expired", "p50", "p90", "p99", "max", "min", "within 2 s", "early", "exactly-once violations", "never escalated", "load avg (1 min)"],
+            [
+                [r["scenario"], r["n"], r["expired"], *(f"{r[k] * 1000:.0f} ms" for k in ("p50", "p90", "p99", "max", "min")),
+                 f"{r['within_2s']}/{r['n']}", r["early"], r["violations"], r["missing"], r["load"]]
+                for r in results
+            ],
+        ),
         "",
         "- `both`: the normal path — each offer queues a countdown task with ETA = deadline on the `timers` queue; the beat",
         "  sweeper (every second, `FOR UPDATE SKIP LOCKED`) runs as well. Whichever comes first escalates; the other finds",
