@@ -25,6 +25,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from agencies.scoping import scope_for
+from incidents.live_hub import db_last_seq
 
 logger = logging.getLogger(__name__)
 
@@ -56,16 +57,9 @@ def _count_after(scope, after, cap):
     return events_in_scope(scope).filter(seq__gt=after)[:cap].count()
 
 
-def _last_seq():
-    from incidents.selectors import last_seq
-
-    return last_seq()
-
-
 # Not thread-sensitive: replays must not queue behind the sync HTTP views sharing the main sync thread.
 replay_page = database_sync_to_async(_replay_page, thread_sensitive=False)
 count_after = database_sync_to_async(_count_after, thread_sensitive=False)
-db_last_seq = database_sync_to_async(_last_seq, thread_sensitive=False)
 db_scope_for = database_sync_to_async(scope_for, thread_sensitive=False)
 
 
