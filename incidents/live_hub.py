@@ -19,6 +19,7 @@ import logging
 import weakref
 from collections import defaultdict
 
+import redis.asyncio as aioredis
 from channels.db import database_sync_to_async
 
 from incidents.live import encode_event, event_groups, live_channel, live_redis_url, parse_wire
@@ -81,8 +82,6 @@ class LiveHub:
 
     # -- subscription -----------------------------------------------------------------------------
     async def _run(self):
-        import redis.asyncio as aioredis
-
         backoff = 0.1
         while True:
             client = aioredis.Redis.from_url(live_redis_url(), health_check_interval=15)

@@ -7,6 +7,7 @@ rolls back.
 from django.db import connection, transaction
 from django.utils import timezone
 
+from incidents.live import publish_event
 from incidents.models import Incident, TimelineEvent
 
 # Any constant shared by every writer: the lock serialises drawing `seq` with commit, so sequence
@@ -90,12 +91,5 @@ def record_event(
         community_ids=sorted(community_ids or []),
         payload=body,
     )
-    transaction.on_commit(lambda: _publish(event))
+    transaction.on_commit(lambda: publish_event(event))
     return event
-
-
-def _publish(event: TimelineEvent):
-    # Imported late: the live layer is optional for management commands and tests of pure logic.
-    from incidents.live import publish_event
-
-    publish_event(event)
