@@ -15,12 +15,16 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from incidents.ws_auth import BrowserOriginValidator, TokenAuthMiddleware  # noqa: E402
 from incidents.ws_routing import websocket_urlpatterns  # noqa: E402
+from incidents.ws_send import ServerSendMiddleware  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         # Foreign browser origins are refused (AllowedHostsOriginValidator inside BrowserOriginValidator);
         # the session authenticates browsers, `Authorization: Token` integrators.
-        "websocket": BrowserOriginValidator(AuthMiddlewareStack(TokenAuthMiddleware(URLRouter(websocket_urlpatterns)))),
+        # ServerSendMiddleware (outermost) keeps the server's own send for the live events' cheap path.
+        "websocket": ServerSendMiddleware(
+            BrowserOriginValidator(AuthMiddlewareStack(TokenAuthMiddleware(URLRouter(websocket_urlpatterns))))
+        ),
     }
 )

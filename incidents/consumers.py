@@ -9,7 +9,11 @@ Resume without gap or duplicate at the seam:
 2. replay from the database every event of the user's scope with seq > after, page by page;
 3. then send the queued live events, dropping every seq <= the last one sent (which also drops an event
    that reaches this socket through two of its groups).
-All sends happen in one writer task per socket, so a slow socket never delays the others and order holds.
+Order holds because one socket sends from one place at a time: while its queue is empty and its writer task
+is parked, the hub sends a live event at once through the server's own `send` (incidents.ws_send: no task
+switch, no wrapper — the cheap path that keeps hundreds of sockets within milliseconds); everything else
+(replay, a backlog, a send still waiting for a full write buffer) goes through the socket's writer task in
+order, so a slow socket never delays the others.
 
 `after` comes from `?after=<seq>` or from a first client message `{"type": "resume", "after": <seq>}`;
 without it the socket streams from "now" (the newest seq at connect). There is deliberately no `?token=`:
@@ -26,6 +30,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from agencies.scoping import scope_for
 from incidents.live_hub import db_last_seq
+from incidents.ws_send import SERVER_SEND_KEY, start_eagerly
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +88,10 @@ class EventsConsumer(AsyncWebsocketConsumer):
     async def connect(self):
         self.hub = None
         self._writer = None
+        # The server's send (the cheap path); without ServerSendMiddleware (tests of the bare consumer), Channels'.
+        self._server_send = self.scope.get(SERVER_SEND_KEY) or self.base_send
+        self._inflight = None  # an eager send still waiting for the socket's write buffer
+        self._parked = False  # the writer waits for work: the hub may send directly
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             # Accept, then close with a code: a refused handshake reaches the browser as a bare 1006.
@@ -137,12 +146,18 @@ class EventsConsumer(AsyncWebsocketConsumer):
         if self._writer is not None:
             self._writer.cancel()
             self._writer = None
+        if self._inflight is not None:
+            self._inflight.cancel()
+            self._inflight = None
 
     # -- called by the hub (synchronously, on the event loop) --------------------------------------------
     def push(self, seq: int, text: str):
         if seq <= self._last_queued:
             return
         self._last_queued = seq
+        if self._parked and self._inflight is None and not self._pending:
+            self._send_now(seq, text)
+            return
         if len(self._pending) >= MAX_PENDING:
             logger.warning("live socket fell behind by %s events; it will replay from the database", MAX_PENDING)
             self._pending.clear()
@@ -150,6 +165,42 @@ class EventsConsumer(AsyncWebsocketConsumer):
         else:
             self._pending.append((seq, text))
         self._wake.set()
+
+    def _send_now(self, seq: int, text: str):
+        try:
+            task = start_eagerly(self._server_send({"type": "websocket.send", "text": text}))
+        except Exception:  # noqa: BLE001 — the socket is gone or broken: the client reconnects and resumes
+            logger.info("live socket send failed; closing it", exc_info=True)
+            self._parked = False
+            asyncio.get_running_loop().create_task(self._close_broken())
+            return
+        self.last_sent = seq
+        self.sent_any = True
+        if task is not None:  # the write buffer is full: later events queue behind this one
+            self._inflight = task
+            task.add_done_callback(self._inflight_done)
+
+    def _inflight_done(self, task):
+        if self._inflight is task:
+            self._inflight = None
+        if task.cancelled():
+            return
+        if task.exception() is not None:
+            logger.info("live socket send failed; closing it", exc_info=task.exception())
+            asyncio.get_running_loop().create_task(self._close_broken())
+        else:
+            self._wake.set()
+
+    async def _close_broken(self):
+        if self._writer is not None:
+            self._writer.cancel()
+        try:
+            await self.close(code=CLOSE_UNAVAILABLE)
+        except Exception:  # noqa: BLE001 — already closed
+            pass
+
+    async def _send_text(self, text: str):
+        await self._server_send({"type": "websocket.send", "text": text})
 
     def resume_from_last(self):
         """The hub may have missed events: replay from the last seq sent, before anything still queued."""
@@ -160,9 +211,16 @@ class EventsConsumer(AsyncWebsocketConsumer):
     async def _write_loop(self):
         try:
             while True:
+                if self._inflight is not None:
+                    await asyncio.wait([self._inflight])
+                    continue
                 if not self._pending:
                     self._wake.clear()
-                    await self._wake.wait()
+                    self._parked = self.last_sent is not None
+                    try:
+                        await self._wake.wait()
+                    finally:
+                        self._parked = False
                     continue
                 item = self._pending.popleft()
                 if item[0] is _RESUME:
@@ -171,7 +229,7 @@ class EventsConsumer(AsyncWebsocketConsumer):
                 seq, text = item
                 if self.last_sent is not None and seq <= self.last_sent:
                     continue
-                await self.send(text_data=text)
+                await self._send_text(text)
                 self.last_sent = seq
                 self.sent_any = True
         except asyncio.CancelledError:
@@ -206,7 +264,7 @@ class EventsConsumer(AsyncWebsocketConsumer):
         while True:
             rows = await replay_page(self.live_scope, cursor, REPLAY_PAGE)
             for seq, text in rows:
-                await self.send(text_data=text)
+                await self._send_text(text)
             if rows:
                 cursor = rows[-1][0]
                 self.sent_any = True
@@ -215,7 +273,7 @@ class EventsConsumer(AsyncWebsocketConsumer):
         self.last_sent = cursor
 
     async def _send_control(self, message: dict):
-        await self.send(text_data=json.dumps(message))
+        await self._send_text(json.dumps(message))
 
     # -- from the client ---------------------------------------------------------------------------------
     async def receive(self, text_data=None, bytes_data=None):
