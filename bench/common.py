@@ -165,3 +165,67 @@ def md_table(header: list[str], rows) -> list[str]:
         "|" + "---|" * len(header),
         *("| " + " | ".join(str(cell) for cell in row) + " |" for row in rows),
     ]
+
+
+# -- where the cores went ----------------------------------------------------------------------------
+_CLK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_snapshot() -> dict[int, tuple[str, str, float]]:
+    """pid → (comm, first cmdline words, user+system CPU seconds) of every process on the machine."""
+    snap = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                stat = fh.read()
+            with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                cmd = fh.read().replace(b"\0", b" ").decode(errors="replace")[:200]
+        except OSError:
+            continue
+        comm = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()
+        snap[int(entry)] = (comm, cmd, (int(fields[11]) + int(fields[12])) / _CLK)
+    return snap
+
+
+def cpu_by_role(before: dict, after: dict, seconds: float, roles: dict[int, str]) -> dict[str, float]:
+    """Cores used per role between two snapshots: `roles` names known pids (server workers, client
+    processes); PostgreSQL and Redis are recognised by name; the rest is "other". Children that started
+    and ended between the snapshots are not seen (none do in these benches)."""
+    used: dict[str, float] = {}
+    for pid, (comm, cmd, cpu) in after.items():
+        delta = cpu - (before.get(pid, (comm, cmd, 0.0))[2] if before.get(pid, ("", "", 0))[0] == comm else 0.0)
+        if delta <= 0:
+            continue
+        if pid in roles:
+            role = roles[pid]
+        elif comm.startswith("postgres") or cmd.startswith("postgres"):
+            role = "postgresql"
+        elif comm.startswith("redis"):
+            role = "redis"
+        else:
+            role = "other"
+        used[role] = used.get(role, 0.0) + delta / seconds
+    return {k: round(v, 2) for k, v in sorted(used.items(), key=lambda kv: -kv[1])}
+
+
+def process_tree(pid: int) -> list[int]:
+    """pid and all its descendants (uvicorn's workers are children of the supervisor process)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    stat = fh.read()
+            except OSError:
+                continue
+            ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+            children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(children.get(p, []))
+    return out

@@ -1,16 +1,20 @@
 """Push latency: commit → receipt on N real WebSocket consoles, and lost events.
 
-    .venv/bin/python bench/push_latency.py [--consoles 100,500,1000] [--rate 20] [--seconds 10]
-        [--servers uvicorn,daphne] [--workers 2] [--client-procs 2] [--write docs/perf-live.md]
+    .venv/bin/python bench/push_latency.py [--consoles 100,500,1000] [--rate 20] [--seconds 30]
+        [--servers uvicorn,daphne,split] [--workers 2] [--http-workers 2] [--client-procs 2]
+        [--write docs/perf-live.md] [--dump per-incident.json]
 
 Runs against its own database (`bench_dispatch112`, created and migrated if missing) and its own Redis db and
 live channel prefix (bench/live_bench_settings.py), so it never touches development or test data. For each
-server (uvicorn with --workers N, or N daphne processes sharing one listening socket — both "several ASGI
-processes behind one address") and each console count it:
+topology (uvicorn with --workers N, or N daphne processes sharing one listening socket — both "several ASGI
+processes behind one address" —, or `split`: gunicorn for HTTP beside uvicorn for the sockets) and each console
+count it:
 
 1. starts the server on a free loopback port;
 2. connects N WebSocket clients (token header, spread over --client-procs processes running uvloop);
-3. creates incidents through the public API (`POST /api/v1/incidents/`) at --rate per second for --seconds;
+3. creates incidents through the public API (`POST /api/v1/incidents/`): 2 s of warm-up (not measured: every
+   server process's first requests pay imports and connections, as after a restart), then --rate per second
+   for --seconds, measuring the CPU each process role used meanwhile (bench/common.py cpu_by_role);
 4. waits for the stragglers, then reports, per `incident.created` event received by each console,
    receipt time − the event's `at` (taken inside the committing transaction; same machine clock), p50/p99/max,
    and lost = (consoles × incidents created) − (distinct (console, incident) pairs received).
@@ -32,7 +36,8 @@ import uuid
 from datetime import datetime
 from pathlib import Path
 
-from common import PKY, ROOT, bench_env, bench_centre, create_database, db_url, free_port, machine as machine_info, md_table, migrate, percentile, spawn, stop_processes, wait_http_ok
+from common import (PKY, ROOT, bench_env, bench_centre, cpu_by_role, cpu_snapshot, create_database, db_url, free_port, machine as machine_info,
+                    md_table, migrate, percentile, process_tree, spawn, stop_processes, wait_http_ok)
 
 DB_NAME = os.environ.get("BENCH_DB", "bench_dispatch112")
 DB_URL = db_url(DB_NAME)
@@ -75,15 +80,34 @@ def machine() -> str:
 SERVER_LOG = Path(os.environ.get("BENCH_SERVER_LOG", "/tmp/push_latency_server.log"))
 
 
-def start_server(kind: str, workers: int, ws: str | None = None):
-    port = free_port()
+def start_server(kind: str, workers: int, ws: str | None = None, http_workers: int = 2):
+    """Starts the servers of one topology; returns (http port, websocket port, processes, listener).
+
+    - `uvicorn`: uvicorn --workers N serving both HTTP and the sockets on one port (the all-in-one of `make run`);
+    - `daphne`: N daphne processes accepting on one inherited listening socket, both HTTP and sockets;
+    - `split`: the production topology of docs/deploy.md — gunicorn (WSGI, `http_workers` processes × 4 threads)
+      serving pages and the API, uvicorn --workers N serving only /ws/events/ (a proxy routes by path; the
+      bench talks to each port directly, so the proxy's own hop is not in the numbers, for any topology)."""
     env = dict(os.environ)
     log = open(SERVER_LOG, "a")
+    listener = None
+    procs = []
+    port = free_port()
+
+    def uvicorn(p, n):
+        return spawn([sys.executable, "-m", "uvicorn", "dispatch.asgi:application", "--host", "127.0.0.1", "--port", str(p),
+                      "--workers", str(n), "--log-level", "warning", "--no-access-log", "--ws-max-queue", "1024",
+                      "--ws-per-message-deflate", "false"] + (["--ws", ws] if ws else []), env=env, log=log)
+
     if kind == "uvicorn":
-        cmd = [sys.executable, "-m", "uvicorn", "dispatch.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-               "--workers", str(workers), "--log-level", "warning", "--no-access-log", "--ws-max-queue", "1024"] + (["--ws", ws] if ws else [])
-        procs = [spawn(cmd, env=env, log=log)]
-        listener = None
+        procs.append(uvicorn(port, workers))
+        http_port = port
+    elif kind == "split":
+        http_port = free_port()
+        gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+        procs.append(spawn([gunicorn, "dispatch.wsgi:application", "--bind", f"127.0.0.1:{http_port}", "--workers", str(http_workers),
+                            "--threads", "4", "--worker-class", "gthread", "--log-level", "warning"], env=env, log=log))
+        procs.append(uvicorn(port, workers))
     else:
         # Daphne has no --workers: N processes accept on one inherited listening socket (same as uvicorn's workers).
         listener = socket.socket()
@@ -95,10 +119,12 @@ def start_server(kind: str, workers: int, ws: str | None = None):
             spawn([daphne, "--fd", str(listener.fileno()), "-v", "0", "dispatch.asgi:application"], env=env, log=log, pass_fds=[listener.fileno()])
             for _ in range(workers)
         ]
-    if not wait_http_ok(f"http://127.0.0.1:{port}/login/", timeout=40, interval=0.3):
-        stop_server(procs, listener)
-        raise RuntimeError(f"{kind} did not start")
-    return port, procs, listener
+        http_port = port
+    for p in {http_port, port}:
+        if not wait_http_ok(f"http://127.0.0.1:{p}/login/", timeout=40, interval=0.3):
+            stop_server(procs, listener)
+            raise RuntimeError(f"{kind} did not start")
+    return http_port, port, procs, listener
 
 
 def stop_server(procs, listener):
@@ -290,8 +316,8 @@ def create_incidents(port, key, rate, seconds) -> tuple[list[int], dict]:
     return asyncio.run(main())
 
 
-def run_one(kind, workers, consoles, rate, seconds, client_procs, keys, ws=None):
-    port, procs, listener = start_server(kind, workers, ws)
+def run_one(kind, workers, consoles, rate, seconds, client_procs, keys, ws=None, http_workers=2, dump=None):
+    http_port, port, procs, listener = start_server(kind, workers, ws, http_workers)
     ctx = mp.get_context("spawn")
     try:
         per = [consoles // client_procs + (1 if i < consoles % client_procs else 0) for i in range(client_procs)]
@@ -308,9 +334,18 @@ def run_one(kind, workers, consoles, rate, seconds, client_procs, keys, ws=None)
             if not ready.wait(timeout=180):
                 raise RuntimeError("consoles did not connect")
         connect_s = time.monotonic() - t0
+        # Warm-up, not measured: every server process serves its first creates (imports, connections, caches)
+        # the way it will after a restart; the run measures the steady state that follows.
+        create_incidents(http_port, keys[0], rate, 2)
         time.sleep(2)
         load_before = os.getloadavg()[0]
-        ids, errors = create_incidents(port, keys[0], rate, seconds)
+        names = ["server (http)", "server (sockets)"] if kind == "split" else ["server"] * len(procs)
+        roles = {pid: name for p, name in zip(procs, names) for pid in process_tree(p.pid)}
+        roles.update({p.pid: "consoles (client)" for p in clients})
+        roles[os.getpid()] = "creates (client)"
+        cpu_before, t_cpu = cpu_snapshot(), time.monotonic()
+        ids, errors = create_incidents(http_port, keys[0], rate, seconds)
+        cores = cpu_by_role(cpu_before, cpu_snapshot(), time.monotonic() - t_cpu, roles)
         load_after = os.getloadavg()[0]
         time.sleep(5)  # stragglers
         go_stop.set()
@@ -329,12 +364,24 @@ def run_one(kind, workers, consoles, rate, seconds, client_procs, keys, ws=None)
             got_pairs += len(hits)
             latencies.extend(hits.values())
     lost = (consoles - failed) * len(expected) - got_pairs
+    if dump:
+        # Per incident, in creation order: (id, p50, max) over the consoles — shows whether the tail is a few slow
+        # events (a pause) or a steady queue.
+        per = {}
+        for r in results:
+            for mine in r["received"]:
+                for k, v in mine.items():
+                    if k in expected:
+                        per.setdefault(k, []).append(v)
+        with open(dump, "w") as fh:
+            json.dump([(k, round(percentile(v, 50), 1), round(max(v), 1)) for k, v in sorted(per.items())], fh)
     row = {
         "server": kind, "workers": workers, "consoles": consoles, "rate": rate, "incidents": len(expected),
         "failed_creates": sum(errors.values()), "failed_by": errors,
         "p50_ms": round(percentile(latencies, 50), 1), "p99_ms": round(percentile(latencies, 99), 1), "max_ms": round(max(latencies or [0]), 1),
         "lost": lost, "duplicates": dupes, "connect_failures": failed, "connect_s": round(connect_s, 1),
         "load1_before": round(load_before, 2), "load1_after": round(load_after, 2), "ws": ws or "auto",
+        "cores": cores,
     }
     print(json.dumps(row), flush=True)
     return row
@@ -344,10 +391,12 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--consoles", default="100,500,1000")
     ap.add_argument("--rate", type=float, default=20)
-    ap.add_argument("--seconds", type=float, default=10)
+    ap.add_argument("--seconds", type=float, default=30)
     ap.add_argument("--servers", default="uvicorn,daphne")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--client-procs", type=int, default=2)
+    ap.add_argument("--http-workers", type=int, default=2, help="gunicorn processes of the split topology")
+    ap.add_argument("--dump", default=None, help="write (incident, p50, max over consoles) per incident of the last run, as JSON")
     ap.add_argument("--ws", default=None, help="uvicorn's WebSocket implementation: websockets, websockets-sansio, wsproto")
     ap.add_argument("--write", default=None, help="append a markdown table to this file")
     args = ap.parse_args()
@@ -357,15 +406,16 @@ def main():
     rows = []
     for kind in args.servers.split(","):
         for n in [int(x) for x in args.consoles.split(",")]:
-            rows.append(run_one(kind, args.workers, n, args.rate, args.seconds, args.client_procs, keys, args.ws))
+            rows.append(run_one(kind, args.workers, n, args.rate, args.seconds, args.client_procs, keys, args.ws, args.http_workers, args.dump))
     cells = []
     for r in rows:
         server = r["server"] + (f" ({r['ws']})" if r["server"] == "uvicorn" and r["ws"] != "auto" else "")
         failed = f"{r['failed_creates']}" + (f" ({', '.join(f'{k}: {v}' for k, v in r['failed_by'].items())})" if r["failed_creates"] else "")
         cells.append([server, r["workers"], r["consoles"], f"{r['rate']:g}", r["incidents"], failed, r["p50_ms"], r["p99_ms"], r["max_ms"],
-                      r["lost"], r["duplicates"], r["connect_failures"], f"{r['load1_before']} → {r['load1_after']}"])
+                      r["lost"], r["duplicates"], r["connect_failures"], f"{r['load1_before']} → {r['load1_after']}",
+                      ", ".join(f"{k} {v:g}" for k, v in r["cores"].items() if v >= 0.01)])
     table = md_table(["server", "processes", "consoles", "incidents/s", "incidents created", "failed creates", "p50 ms", "p99 ms", "max ms",
-                      "lost", "duplicates", "sockets refused", "load (1 min) before → after"], cells)
+                      "lost", "duplicates", "sockets refused", "load (1 min) before → after", "cores used while creating"], cells)
     text = "\n".join(table)
     print(f"\nMachine: {machine()}\nCommand: {' '.join([Path(sys.executable).name, *sys.argv])}\n\n{text}")
     if args.write:
