@@ -16,7 +16,10 @@ switch, no wrapper — the cheap path that keeps hundreds of sockets within mill
 order, so a slow socket never delays the others.
 
 `after` comes from `?after=<seq>` or from a first client message `{"type": "resume", "after": <seq>}`;
-without it the socket streams from "now" (the newest seq at connect). There is deliberately no `?token=`:
+without it the socket streams from "now" (the newest seq at connect). `?incident=<id>` follows one incident
+(a crew's or volunteer's phone, an incident page, an integrator): the socket joins `incident.<id>` only, which
+the user must be able to see (else close 4404), and still gets only the events whose audience meets the user's
+scope — after a handoff away from their agency, the new agency's internal events stay theirs. There is deliberately no `?token=`:
 query strings end up in access logs; integrators send `Authorization: Token <key>` (incidents.ws_auth).
 """
 import asyncio
@@ -38,6 +41,7 @@ logger = logging.getLogger(__name__)
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_BAD_REQUEST = 4400
+CLOSE_NOT_FOUND = 4404
 CLOSE_UNAVAILABLE = 1011
 
 REPLAY_PAGE = 500
@@ -49,23 +53,33 @@ MAX_PENDING = 5000
 _RESUME = object()
 
 
-def _replay_page(scope, after, limit):
+def _replay_page(scope, after, limit, incident_id=None):
     from incidents.live import encode_event
     from incidents.selectors import events_after_scope
 
-    return [(e.seq, encode_event(e)) for e in events_after_scope(scope, after, limit)]
+    return [(e.seq, encode_event(e)) for e in events_after_scope(scope, after, limit, incident_id=incident_id)]
 
 
-def _count_after(scope, after, cap):
+def _count_after(scope, after, cap, incident_id=None):
     from incidents.selectors import events_in_scope
 
-    return events_in_scope(scope).filter(seq__gt=after)[:cap].count()
+    qs = events_in_scope(scope).filter(seq__gt=after)
+    if incident_id is not None:
+        qs = qs.filter(incident_id=incident_id)
+    return qs[:cap].count()
+
+
+def _may_follow(user, incident_id):
+    from incidents.selectors import incidents_visible_to
+
+    return incidents_visible_to(user).filter(pk=incident_id).exists()
 
 
 # Not thread-sensitive: replays must not queue behind the sync HTTP views sharing the main sync thread.
 replay_page = database_sync_to_async(_replay_page, thread_sensitive=False)
 count_after = database_sync_to_async(_count_after, thread_sensitive=False)
 db_scope_for = database_sync_to_async(scope_for, thread_sensitive=False)
+may_follow = database_sync_to_async(_may_follow, thread_sensitive=False)
 
 
 def _parse_after(value):
@@ -78,6 +92,18 @@ def _parse_after(value):
     if after < 0:
         raise ValueError("after")
     return after
+
+
+def _parse_incident(value):
+    if value is None:
+        return None
+    try:
+        incident_id = int(value)
+    except (TypeError, ValueError):
+        raise ValueError("incident") from None
+    if not 0 < incident_id < 2**63:
+        raise ValueError("incident")
+    return incident_id
 
 
 class EventsConsumer(AsyncWebsocketConsumer):
@@ -106,10 +132,21 @@ class EventsConsumer(AsyncWebsocketConsumer):
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
         try:
             after = _parse_after((query.get("after") or [None])[0])
+            self.incident_id = _parse_incident((query.get("incident") or [None])[0])
         except ValueError:
             await self.accept()
             await self.close(code=CLOSE_BAD_REQUEST)
             return
+        # Following one incident: its group only, and each event must still meet the user's scope (push()).
+        self._scope_groups = None
+        groups = self.live_scope.group_names()
+        if self.incident_id is not None:
+            if not await may_follow(user, self.incident_id):
+                await self.accept()
+                await self.close(code=CLOSE_NOT_FOUND)
+                return
+            self._scope_groups = frozenset(groups)
+            groups = [f"incident.{self.incident_id}"]
 
         self.last_sent = None  # seq of the last event this socket sent (or the point it resumed from)
         self.sent_any = False
@@ -122,7 +159,7 @@ class EventsConsumer(AsyncWebsocketConsumer):
         try:
             # Join first: from here on every live event of the scope queues up for this socket.
             hub = get_hub()
-            await hub.join(self, self.live_scope.group_names())
+            await hub.join(self, groups)
             self.hub = hub
             if after is None:
                 # "From now": fixed before the handshake completes, so nothing committed after the client
@@ -151,9 +188,11 @@ class EventsConsumer(AsyncWebsocketConsumer):
             self._inflight = None
 
     # -- called by the hub (synchronously, on the event loop) --------------------------------------------
-    def push(self, seq: int, text: str):
+    def push(self, seq: int, text: str, groups=()):
         if seq <= self._last_queued:
             return
+        if self._scope_groups is not None and self._scope_groups.isdisjoint(groups):
+            return  # an event of the followed incident that the user's scope does not cover
         self._last_queued = seq
         if self._parked and self._inflight is None and not self._pending:
             self._send_now(seq, text)
@@ -255,14 +294,14 @@ class EventsConsumer(AsyncWebsocketConsumer):
                 )
                 return
             start = after if not self.sent_any else max(after, self.last_sent)
-        if start > current or await count_after(self.live_scope, start, RESYNC_THRESHOLD + 1) > RESYNC_THRESHOLD:
+        if start > current or await count_after(self.live_scope, start, RESYNC_THRESHOLD + 1, self.incident_id) > RESYNC_THRESHOLD:
             # Too far behind (or ahead: a seq from another database): the console reloads its lists.
             await self._send_control({"type": "resync_required", "last_seq": current})
             self.last_sent = current
             return
         cursor = start
         while True:
-            rows = await replay_page(self.live_scope, cursor, REPLAY_PAGE)
+            rows = await replay_page(self.live_scope, cursor, REPLAY_PAGE, self.incident_id)
             for seq, text in rows:
                 await self._send_text(text)
             if rows:

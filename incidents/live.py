@@ -42,12 +42,16 @@ def encode_event(event) -> str:
 
 
 def event_groups(event) -> list[str]:
-    """Audience groups of an event; "all" is the admins' group and receives everything."""
+    """Groups an event is delivered to: "all" (the admins' group, everything), its audience's centres, agencies and
+    communities, and `incident.<id>` for sockets that follow one incident. A socket of the incident group gets the
+    event only if the audience groups also meet its user's scope (incidents.consumers): following an incident never
+    shows more than the user's scope would."""
     return (
         ["all"]
         + [f"centre.{i}" for i in event.centre_ids]
         + [f"agency.{i}" for i in event.agency_ids]
         + [f"community.{i}" for i in event.community_ids]
+        + ([f"incident.{event.incident_id}"] if event.incident_id else [])
     )
 
 

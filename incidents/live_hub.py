@@ -1,6 +1,6 @@
 """One Redis subscription per ASGI process (per event loop), fanning each event out to the local sockets.
 
-The hub keeps local groups (`all`, `centre.<id>`, `agency.<id>`, `community.<id>`) → sockets, and hands every
+The hub keeps local groups (`all`, `centre.<id>`, `agency.<id>`, `community.<id>`, `incident.<id>`) → sockets, and hands every
 event to each socket of its audience groups *in global seq order*:
 
 - Publishers run in different processes, so two events committed a millisecond apart can arrive swapped.
@@ -183,7 +183,7 @@ class LiveHub:
             members = self.groups.get(g)
             if members:
                 for consumer in members:
-                    consumer.push(seq, text)
+                    consumer.push(seq, text, groups)
 
 
 _hubs: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LiveHub]" = weakref.WeakKeyDictionary()

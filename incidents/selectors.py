@@ -253,11 +253,18 @@ def events_in_scope(scope):
     return qs.filter(q)
 
 
-def events_after_scope(scope, seq: int, limit: int) -> list:
-    """Up to `limit` events of the scope with seq > `seq`, oldest first (the live socket's replay page)."""
-    return list(events_in_scope(scope).filter(seq__gt=seq).order_by("seq")[:limit])
+def events_after_scope(scope, seq: int, limit: int, *, incident_id: int | None = None) -> list:
+    """Up to `limit` events of the scope with seq > `seq`, oldest first (the live socket's replay page);
+    with `incident_id`, only that incident's."""
+    qs = events_in_scope(scope).filter(seq__gt=seq)
+    if incident_id is not None:
+        qs = qs.filter(incident_id=incident_id)
+    return list(qs.order_by("seq")[:limit])
 
 
-def events_after(user, seq: int, limit: int) -> list:
-    """Up to `limit` events the user may see with seq > `seq`, oldest first (REST feed and replays)."""
-    return events_after_scope(scope_for(user), seq, limit)
+def events_after(user, seq: int, limit: int, *, incident_id: int | None = None) -> list:
+    """Up to `limit` events the user may see with seq > `seq`, oldest first (REST feed and replays);
+    with `incident_id`, only the events of that incident (which must be visible to the user: NotFound)."""
+    if incident_id is not None:
+        incident_get_for(user, incident_id)
+    return events_after_scope(scope_for(user), seq, limit, incident_id=incident_id)

@@ -1,7 +1,8 @@
 """REST API v1: the events feed — the same JSON events as the live socket, for catching up or polling.
 
 `GET /api/v1/events/?after=<seq>&limit=<n>` answers the caller's events with seq > after, oldest first, and
-`next_after` (the seq to ask from next); `has_more` says whether another page is waiting now.
+`next_after` (the seq to ask from next); `has_more` says whether another page is waiting now. `&incident=<id>`
+narrows the feed to one incident the caller can see (404 otherwise), like the socket's `?incident=`.
 """
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -34,6 +35,7 @@ class EventListApi(APIView):
     class FilterSerializer(serializers.Serializer):
         after = serializers.IntegerField(min_value=0, required=False, default=0)
         limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, required=False, default=100)
+        incident = serializers.IntegerField(min_value=1, required=False, default=None, help_text="Only this incident's events.")
 
     @extend_schema(operation_id="events_list", parameters=[FilterSerializer], responses={200: EventPageSerializer})
     def get(self, request):
@@ -42,7 +44,7 @@ class EventListApi(APIView):
         after, limit = filters.validated_data["after"], filters.validated_data["limit"]
         # Read the overall newest seq first: then every event of the scope up to it is on this page or a later one.
         newest = selectors.last_seq()
-        events = selectors.events_after(request.user, after, limit + 1)
+        events = selectors.events_after(request.user, after, limit + 1, incident_id=filters.validated_data["incident"])
         has_more = len(events) > limit
         events = events[:limit]
         return Response(

@@ -2,6 +2,7 @@
  *
  *   var live = window.LiveEvents.start({
  *     url: "/ws/events/",            // same origin; the session cookie authenticates
+ *     incident: 123,                 // optional: follow this incident only (a crew's or volunteer's screen)
  *     lastSeq: Number(root.dataset.lastSeq),   // the newest seq when the page was rendered
  *     onEvent: function (ev) {},     // exactly once per seq, in seq order (replayed first, then live)
  *     onState: function (state) {},  // "connecting" | "live" | "stale"
@@ -52,10 +53,11 @@
     banner().hidden = state !== "stale";
   }
 
-  function socketUrl(url, after) {
+  function socketUrl(url, after, incident) {
     var u = new URL(url, window.location.href);
     u.protocol = u.protocol === "https:" ? "wss:" : "ws:";
     if (after !== null && after !== undefined && isFinite(after) && after >= 0) u.searchParams.set("after", String(after));
+    if (incident) u.searchParams.set("incident", String(incident));
     return u.toString();
   }
 
@@ -111,7 +113,7 @@
       if (stopped) return;
       if (state !== "stale") setState("connecting");
       try {
-        ws = new WebSocket(socketUrl(url, lastSeq));
+        ws = new WebSocket(socketUrl(url, lastSeq, opts.incident));
       } catch (e) {
         markDisconnected();
         scheduleReconnect();
@@ -137,8 +139,9 @@
         if (openedAt && Date.now() - openedAt >= STABLE_AFTER_MS) attempt = 0;
         openedAt = 0;
         if (stopped) return;
-        if (e.code === 4401 || e.code === 4403) {
-          // Logged out (or no scope): reconnecting will not help; the page reload leads to the login form.
+        if (e.code === 4401 || e.code === 4403 || e.code === 4404) {
+          // Logged out, no scope, or an incident this user cannot follow: reconnecting will not help; the page
+          // reload leads to the login form.
           setState("stale");
           if (e.code === 4401 && opts.onUnauthorized) opts.onUnauthorized();
           else if (e.code === 4401) setTimeout(function () { window.location.reload(); }, 2000);

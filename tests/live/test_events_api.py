@@ -43,3 +43,16 @@ def test_feed_rejects_bad_input_and_anonymous_callers(call_taker):
     assert bad.status_code == 400 and "after" in bad.json()["error"]["fields"]
     assert client_for(call_taker).get("/api/v1/events/", {"limit": 5000}).status_code == 400
     assert APIClient().get("/api/v1/events/").status_code in (401, 403)
+
+
+def test_feed_of_one_incident(call_taker, make_incident, fire_category):
+    a, b = make_incident(description="satu"), make_incident(description="dua")
+    api = client_for(call_taker)
+    page = api.get("/api/v1/events/", {"after": 0, "incident": b.pk}).json()
+    assert [e["incident"] for e in page["results"]] == [b.pk]
+    # an incident of another centre is "not found" for this call-taker
+    smd_ct = f.call_taker(f.samarinda_centre(), username="ct_smd")
+    r = client_for(smd_ct).get("/api/v1/events/", {"incident": a.pk})
+    assert r.status_code == 404 and r.json()["error"]["code"] == "incident_not_found"
+    r = api.get("/api/v1/events/", {"incident": "x"})
+    assert r.status_code == 400 and "incident" in r.json()["error"]["fields"]

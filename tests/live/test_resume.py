@@ -47,14 +47,14 @@ def test_events_committed_during_the_replay_are_sent_once_and_in_order(call_take
     during = []
     real_page = consumers.replay_page
 
-    async def racing_page(scope, after, limit):
+    async def racing_page(scope, after, limit, incident_id=None):
         if not during:
             during.append(await db(make_incident)(description="sebelum halaman"))
-            rows = await real_page(scope, after, limit)
+            rows = await real_page(scope, after, limit, incident_id)
             during.append(await db(make_incident)(description="sesudah halaman"))
             await asyncio.sleep(0.1)  # let the hub queue both live copies
             return rows
-        return await real_page(scope, after, limit)
+        return await real_page(scope, after, limit, incident_id)
 
     monkeypatch.setattr(consumers, "replay_page", racing_page)
 

@@ -74,3 +74,56 @@ def test_agency_dispatcher_sees_its_assignments_including_a_cross_centre_handoff
             await comm.disconnect()
 
     run(body())
+
+
+def test_following_one_incident_narrows_the_socket_and_never_widens_the_scope(
+    make_incident, call_taker, damkar, damkar_dispatcher, samarinda
+):
+    from incidents.services import assignment_accept, assignment_handoff, incident_route, incident_update
+    from tests.live.conftest import closed_with, socket
+
+    disp_key, smd_key, ct_key = (token_for(u) for u in (damkar_dispatcher, samarinda["call_taker"], call_taker))
+
+    async def body():
+        followed, other = await db(make_incident)(description="Ruko terbakar"), await db(make_incident)(description="Gudang")
+        [assignment] = await db(lambda: incident_route(incident_id=followed.pk, actor=call_taker))()
+        await db(lambda: incident_route(incident_id=other.pk, actor=call_taker))()
+        # a dispatcher's phone follows the one incident it works on, from before its assignment
+        phone = await open_socket(token=disp_key, query=f"incident={followed.pk}", after=0)
+
+        async def drain():
+            got = []
+            while not await phone.receive_nothing(timeout=0.4):
+                got += await events(phone, 1)
+            return got
+
+        replayed = await drain()
+        assert {e["incident"] for e in replayed} == {followed.pk}
+        assert "assignment.offered" in [e["kind"] for e in replayed]
+        # then only that incident's events arrive, not the other incident's
+        await db(lambda: incident_update(incident_id=other.pk, actor=call_taker, description="Gudang kayu"))()
+        await db(lambda: incident_update(incident_id=followed.pk, actor=call_taker, description="Ruko dua lantai"))()
+        assert [(e["kind"], e["incident"]) for e in await drain()] == [("incident.updated", followed.pk)]
+        # when the incident is handed to Samarinda's fire agency, the phone sees the handoff it took part in...
+        await db(lambda: assignment_handoff(assignment_id=assignment.pk, actor=damkar_dispatcher,
+                                            to_agency_id=samarinda["agency"].pk, reason="Di luar wilayah"))()
+        handoff = await drain()
+        assert handoff and {e["incident"] for e in handoff} == {followed.pk}
+        # ...but not Samarinda's own acceptance, which its scope (agency Damkar PKY) does not cover
+        [new] = await db(lambda: list(followed.assignments.filter(agency=samarinda["agency"])))()
+        await db(lambda: assignment_accept(assignment_id=new.pk, actor=samarinda["dispatcher"]))()
+        assert await drain() == []
+        # (the same acceptance reaches a console of the incident's own centre: the event exists)
+        assert "assignment.accepted" in [e["kind"] for e in await db(
+            lambda: [{"kind": ev.kind} for ev in followed.events.order_by("-seq")[:3]])()]
+        await phone.disconnect()
+
+        # an incident outside the user's scope cannot be followed (its existence is not confirmed either)
+        foreign = socket(token=smd_key, query=f"incident={other.pk}")
+        assert (await foreign.connect(timeout=3))[0]
+        assert await closed_with(foreign) == 4404
+        bad = socket(token=ct_key, query="incident=abc")
+        assert (await bad.connect(timeout=3))[0]
+        assert await closed_with(bad) == 4400
+
+    run(body())
