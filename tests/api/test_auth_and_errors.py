@@ -50,3 +50,27 @@ def test_unknown_object_is_404_in_the_error_shape(api):
 def test_malformed_json_is_400_in_the_error_shape(api):
     r = api.generic("POST", "/api/v1/incidents/", "{not json", content_type="application/json")
     assert_error(r, 400)
+
+
+def test_a_busy_database_is_a_503_with_retry_after_and_nothing_written(api, incident_body, monkeypatch):
+    import incidents.services.incidents as incident_services
+    from django.db import OperationalError
+    from psycopg_pool import PoolTimeout
+
+    from incidents.models import Incident
+
+    def no_connection(*args, **kwargs):
+        try:
+            raise PoolTimeout("couldn't get a connection after 10.00 sec")
+        except PoolTimeout as exc:
+            raise OperationalError(str(exc)) from exc
+
+    # the pool runs dry in the middle of the create, after the incident row was inserted
+    monkeypatch.setattr(incident_services, "record_event", no_connection)
+    r = api.post("/api/v1/incidents/", incident_body, format="json", HTTP_IDEMPOTENCY_KEY="busy-1")
+    assert_error(r, 503, "service_busy")
+    assert r["Retry-After"] == "2"
+    assert not Incident.objects.exists()  # the transaction rolled back: a retry creates it once
+    monkeypatch.undo()
+    r = api.post("/api/v1/incidents/", incident_body, format="json", HTTP_IDEMPOTENCY_KEY="busy-1")
+    assert r.status_code == 201 and Incident.objects.count() == 1
