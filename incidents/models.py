@@ -9,6 +9,8 @@ from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from incidents.phone import caller_key_expression
+
 
 class Priority(models.IntegerChoices):
     # MPDS-style determinants map onto four tiers: Echo/Delta → 1, Charlie → 2, Bravo/Alpha → 3, Omega → 4.
@@ -93,6 +95,8 @@ class Call(models.Model):
     external_id = models.CharField(_("ID PBX"), max_length=100, null=True, blank=True)
     line = models.CharField(_("jalur"), max_length=40, blank=True)
     caller_number = models.CharField(_("nomor penelepon"), max_length=32, blank=True, db_index=True)
+    # The number however it was written, as one key (incidents.phone): computed by PostgreSQL, never drifts.
+    caller_key = models.GeneratedField(expression=caller_key_expression(), output_field=models.CharField(max_length=32), db_persist=True)
     caller_name = models.CharField(_("nama penelepon"), max_length=120, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
     disposition = models.CharField(_("klasifikasi"), max_length=10, choices=Disposition.choices, blank=True)
@@ -118,7 +122,10 @@ class Call(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["command_centre", "external_id"], name="call_external_id_unique"),
         ]
-        indexes = [models.Index(fields=["caller_number", "-answered_at"], name="call_number_recent")]
+        indexes = [
+            models.Index(fields=["caller_number", "-answered_at"], name="call_number_recent"),
+            models.Index(fields=["caller_key", "-answered_at"], name="call_caller_key_recent"),
+        ]
 
     def __str__(self):
         return f"{self.caller_number or '?'} ({self.get_status_display()})"
@@ -156,6 +163,7 @@ class Incident(models.Model):
     outside_service_area = models.BooleanField(_("di luar wilayah layanan"), default=False)
     description = models.TextField(_("uraian"), blank=True)
     caller_number = models.CharField(_("nomor penelepon"), max_length=32, blank=True, db_index=True)
+    caller_key = models.GeneratedField(expression=caller_key_expression(), output_field=models.CharField(max_length=32), db_persist=True)
     caller_name = models.CharField(_("nama penelepon"), max_length=120, blank=True)
     caller_count = models.PositiveIntegerField(_("jumlah pelapor"), default=1)
     answers = models.JSONField(_("jawaban SOP"), default=dict, blank=True)
@@ -186,6 +194,7 @@ class Incident(models.Model):
         indexes = [
             GistIndex(fields=["location"], name="incident_location_gist"),
             models.Index(fields=["command_centre", "status", "-created_at"], name="incident_centre_status"),
+            models.Index(fields=["caller_key", "-created_at"], name="incident_caller_key"),
             models.Index(fields=["on_scene_due_at"], condition=Q(on_scene_at__isnull=True, on_scene_due_at__isnull=False), name="incident_on_scene_due"),
         ]
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from agencies.scoping import scope_for
 from dispatch.errors import NotFound
 from incidents.models import Assignment, Call, Incident, SupervisorAlert, TimelineEvent
+from incidents.phone import MIN_KEY_LENGTH, caller_key
 
 
 def _incident_scope_q(scope) -> Q:
@@ -98,8 +99,14 @@ def caller_history(*, centres, number: str, days: int = 30, last: int = 10) -> d
     `centres` is an iterable of centre ids, or None for every centre (admins)."""
     number = (number or "").strip()
     since = timezone.now() - timedelta(days=days)
-    calls = Call.objects.filter(caller_number=number)
-    incidents = Incident.objects.filter(Q(caller_number=number) | Q(calls__caller_number=number))
+    # However the number was written (+62…, 0812-…, 62…): the same caller (incidents.phone).
+    key = caller_key(number)
+    if len(key) >= MIN_KEY_LENGTH:
+        calls = Call.objects.filter(caller_key=key)
+        incidents = Incident.objects.filter(Q(caller_key=key) | Q(calls__caller_key=key))
+    else:
+        calls = Call.objects.filter(caller_number=number)
+        incidents = Incident.objects.filter(Q(caller_number=number) | Q(calls__caller_number=number))
     if centres is not None:
         centres = list(centres)
         calls = calls.filter(command_centre_id__in=centres)
@@ -177,7 +184,10 @@ def duplicate_candidates(*, centre_ids, category=None, point=None, caller_number
             near &= Q(category_id__in=[category.pk, *category.related.values_list("pk", flat=True)])
         match |= near
     number = (caller_number or "").strip()
-    if number:
+    key = caller_key(number)
+    if len(key) >= MIN_KEY_LENGTH:
+        match |= Q(caller_key=key)
+    elif number:
         match |= Q(caller_number=number)
     if point is None and not number:
         return []
@@ -187,7 +197,7 @@ def duplicate_candidates(*, centre_ids, category=None, point=None, caller_number
     rows = []
     for incident in qs.order_by("-created_at")[: limit * 3]:
         distance = round(incident.distance.m, 1) if point is not None else None
-        same_caller = bool(number) and incident.caller_number == number
+        same_caller = bool(number) and (incident.caller_key == key if len(key) >= MIN_KEY_LENGTH else incident.caller_number == number)
         if not same_caller and (distance is None or distance > radius_m):
             continue
         # The same summary every live event carries, so the console renders both with one function.

@@ -23,6 +23,7 @@ from dispatch.errors import Conflict, ValidationFailed
 from incidents.interop import eido as eido_format
 from incidents.interop.validate import validate_eido
 from incidents.models import AmlReport, Call, Incident, IncidentCategory
+from incidents.phone import MIN_KEY_LENGTH, caller_key
 from incidents.timeline import record_event
 
 logger = logging.getLogger(__name__)
@@ -192,43 +193,18 @@ def incident_set_public_alert(*, incident_id, actor, public: bool) -> Incident:
 
 # --- AML / Android ELS ----------------------------------------------------------------------------
 
-def normalise_number(number: str) -> str:
-    """'0812-3456 7890', '+62812…', '62812…', '0062812…' → '812…' (the national significant number)."""
-    digits = re.sub(r"\D", "", number or "")
-    if digits.startswith("0062"):
-        digits = digits[4:]
-    elif digits.startswith("62"):
-        digits = digits[2:]
-    elif digits.startswith("0"):
-        digits = digits[1:]
-    return digits
-
-
-def _number_variants(number: str) -> list[str]:
-    nsn = normalise_number(number)
-    if len(nsn) < 5:
-        return []
-    return [f"0{nsn}", f"+62{nsn}", f"62{nsn}", nsn, f"0062{nsn}"]
-
-
 def matching_recent_call(number: str, *, at=None, window_min=None) -> Call | None:
     """The most recent ringing/answered call of this number within the window (any centre: the handset
-    does not know which centre took its call)."""
-    variants = _number_variants(number)
-    if not variants:
+    does not know which centre took its call). Any spelling of the number matches (incidents.phone)."""
+    key = caller_key(number)
+    if len(key) < MIN_KEY_LENGTH:
         return None
     window_min = settings.AML_MATCH_WINDOW_MIN if window_min is None else window_min
     now = at or timezone.now()
     since = now - timedelta(minutes=window_min)
-    candidates = Call.objects.filter(caller_number__in=variants).filter(
+    candidates = Call.objects.filter(caller_key=key).filter(
         Q(answered_at__gte=since) | Q(answered_at__isnull=True, ringing_at__gte=since)
     )
-    if not candidates.exists():
-        # Numbers typed with spaces or dashes: compare digits only, over the recent calls.
-        recent = Call.objects.filter(Q(answered_at__gte=since) | Q(answered_at__isnull=True, ringing_at__gte=since)).exclude(caller_number="")
-        nsn = normalise_number(number)
-        ids = [c.pk for c in recent.only("pk", "caller_number")[:500] if normalise_number(c.caller_number) == nsn]
-        candidates = Call.objects.filter(pk__in=ids)
     return candidates.order_by("-answered_at", "-ringing_at", "-pk").first()
 
 

@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 from incidents.interop.aml import KNOWN_FIELDS, normalise_fields, parse_aml_sms
 from incidents.models import AmlReport, Call, TimelineEvent
 from incidents.services import call_start
-from incidents.services.interop import matching_recent_call, normalise_number
+from incidents.phone import caller_key
+from incidents.services.interop import matching_recent_call
 
 SECRET = "s3cret-gateway"
 
@@ -100,7 +101,7 @@ def test_sms_parser_and_normaliser_never_raise_on_odd_values():
 
 
 def test_number_forms_are_the_same_number():
-    assert {normalise_number(n) for n in ("081234567890", "+6281234567890", "6281234567890", "0812-3456-7890", "006281234567890")} == {
+    assert {caller_key(n) for n in ("081234567890", "+6281234567890", "6281234567890", "0812-3456-7890", "006281234567890")} == {
         "81234567890"
     }
 
