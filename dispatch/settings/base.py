@@ -157,6 +157,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(seconds=1),
         "options": {"expires": 5},
     },
+    # A message whose task never reached the broker (Redis down at commit) stays QUEUED: queue it again.
+    "resend-queued-notifications": {
+        "task": "incidents.notifier.resend_queued_notifications",
+        "schedule": timedelta(seconds=60),
+        "options": {"expires": 50},
+    },
 }
 
 REST_FRAMEWORK = {

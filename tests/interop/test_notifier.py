@@ -187,3 +187,29 @@ def test_notifications_list_is_scoped_to_the_centre(api, queued, call_taker, smd
     assert [(r["id"], r["status"]) for r in rows] == [(notification.pk, "sent")]
     assert api(call_taker).get("/api/v1/notifications/?status=failed").json()["results"] == []
     assert api(smd_call_taker).get("/api/v1/notifications/").json()["results"] == []
+
+
+@pytest.mark.django_db
+def test_a_message_whose_task_was_lost_is_queued_again_by_beat(queued, monkeypatch, settings, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dispatch.celery import app
+
+    # given the broker was down when the message was committed: its task never left
+    def broker_down(notification_id):
+        raise ConnectionError("redis down")
+
+    monkeypatch.setattr(send_notification, "delay", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        lost = queued()
+    Notification.objects.filter(pk=lost.pk).update(created_at=timezone.now() - timedelta(minutes=10))
+    # then beat runs the resend task every minute, which queues it again
+    entry = next(e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == "incidents.notifier.resend_queued_notifications")
+    assert entry["schedule"] <= timedelta(minutes=1)
+    task = app.tasks[entry["task"]]
+    requeued = []
+    monkeypatch.setattr(send_notification, "delay", lambda notification_id: requeued.append(notification_id))
+    assert task() == 1 and requeued == [lost.pk]
+    assert Notification.objects.get(pk=lost.pk).status == Notification.Status.QUEUED
