@@ -8,6 +8,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from incidents.phone import caller_key_expression
 
@@ -385,7 +386,8 @@ class Notification(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", _("Antre")  # waiting for the worker
         SENT = "sent", _("Terkirim")  # the backend accepted it
-        DELIVERED = "delivered", _("Diterima")  # the gateway confirmed delivery
+        # Same Indonesian word as an agency's "accepted", different English: the context keeps them apart.
+        DELIVERED = "delivered", pgettext_lazy("notification status", "Diterima")  # the gateway confirmed delivery
         FAILED = "failed", _("Gagal")  # retries exhausted
 
     channel = models.CharField(max_length=10, choices=Channel.choices)

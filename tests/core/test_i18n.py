@@ -256,3 +256,15 @@ def test_api_error_message_follows_accept_language(client):
     assert en.json()["error"]["message"] == "Incorrect username or password."
     idn = client.post("/api/v1/auth/token/", body, content_type="application/json", headers={"accept-language": "id"})
     assert idn.json()["error"]["message"] == "Nama pengguna atau kata sandi salah."
+
+
+def test_one_indonesian_word_two_english_meanings_are_kept_apart():
+    # "Diterima" is an agency's "accepted" and a gateway's "delivered": a message context separates them.
+    from django.utils import translation
+
+    from incidents.models import Assignment, Notification
+
+    with translation.override("en"):
+        assert (str(Assignment.Status.ACCEPTED.label), str(Notification.Status.DELIVERED.label)) == ("Accepted", "Delivered")
+    with translation.override("id"):
+        assert str(Notification.Status.DELIVERED.label) == "Diterima"
