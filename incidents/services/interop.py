@@ -111,10 +111,14 @@ def incident_import_eido(*, document, actor, command_centre_id=None) -> tuple[In
 
     existing = _existing_import(tracking, actor)
     if existing is not None:
+        if existing.external_tracking_id == tracking:
+            # We imported it from its sender: a newer version of the document carries the sender's changes.
+            _apply_sender_update(existing, data, document, actor)
+            existing.refresh_from_db()
         return existing, False
 
     category = _category_for(data)
-    digest = hashlib.sha256(json.dumps(document, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+    digest = _document_digest(document)
     links = _resolve_links(data["links"]) if data["links"] else []
     merges = _resolve_links(data["merges"]) if data["merges"] else []
     from incidents.services.incidents import incident_create
@@ -127,7 +131,7 @@ def incident_import_eido(*, document, actor, command_centre_id=None) -> tuple[In
                 location=Point(data["lon"], data["lat"], srid=4326),
                 priority=data["priority"],
                 address=data["address"],
-                location_accuracy_m=data["accuracy_m"] if data["accuracy_m"] is not None and 0 <= data["accuracy_m"] <= 100_000 else None,
+                location_accuracy_m=_valid_accuracy(data["accuracy_m"]),
                 location_source="eido",
                 description=data["description"],
                 caller_number=_phone_or_blank(data["caller_number"]),
@@ -152,6 +156,7 @@ def incident_import_eido(*, document, actor, command_centre_id=None) -> tuple[In
                     "links": links,
                     "merges": merges,
                     "sha256": digest,
+                    "sent": _sent_fields(data),
                 },
             )
     except IntegrityError:
@@ -161,6 +166,88 @@ def incident_import_eido(*, document, actor, command_centre_id=None) -> tuple[In
             return existing, False
         raise
     return incident, True
+
+
+def _document_digest(document) -> str:
+    return hashlib.sha256(json.dumps(document, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def _valid_accuracy(value):
+    return value if value is not None and 0 <= value <= 100_000 else None
+
+
+def _sent_fields(data) -> dict:
+    """The incident fields as the sender's document gave them (JSON), named as incident_update takes them."""
+    return {
+        "priority": data["priority"],
+        "location": [data["lon"], data["lat"]],
+        "location_accuracy_m": _valid_accuracy(data["accuracy_m"]),
+        "address": data["address"],
+        "description": data["description"],
+        "caller_name": data["caller_name"],
+    }
+
+
+def _current_fields(incident) -> dict:
+    return {
+        "priority": incident.priority,
+        "location": [incident.location.x, incident.location.y],
+        "location_accuracy_m": incident.location_accuracy_m,
+        "address": incident.address,
+        "description": incident.description,
+        "caller_name": incident.caller_name,
+    }
+
+
+def _apply_sender_update(incident, data, document, actor):
+    """A newer version of an EIDO we imported: apply what the *sender* changed since its previous version.
+
+    Only fields whose value differs from the sender's previous document are applied (through incident_update,
+    which writes the usual `incident.updated` diff), so a correction our call-taker made to another field is
+    kept. An identical document, or one older than the last applied (`lastUpdateTimeStamp`), writes
+    nothing; a closed or cancelled incident is left as it is. Each applied version writes
+    `incident.eido_updated` (sender, its timestamp, the document's digest, the fields applied)."""
+    from incidents.models import TimelineEvent
+    from incidents.services.common import lock_incident
+    from incidents.services.incidents import incident_update
+
+    digest = _document_digest(document)
+    with transaction.atomic():
+        incident = lock_incident(incident.pk)
+        if incident.status in Incident.TERMINAL_STATUSES:
+            return
+        last = (
+            TimelineEvent.objects.filter(incident=incident, kind__in=["incident.imported", "incident.eido_updated"])
+            .order_by("-seq")
+            .first()
+        )
+        previous = last.payload if last is not None else {}
+        if previous.get("sha256") == digest:
+            return
+        new_at, old_at = parse_datetime(str(data["updated"] or "")), parse_datetime(str(previous.get("sender_updated") or ""))
+        if new_at is not None and old_at is not None and new_at < old_at:
+            return  # an older version arriving late (the same second but another digest: two edits, the last wins)
+        sent = _sent_fields(data)
+        before = previous.get("sent") or _current_fields(incident)
+        changed = {name: value for name, value in sent.items() if value != before.get(name) and not (name == "priority" and value is None)}
+        if changed:
+            if "location" in changed:
+                changed["location"] = Point(*changed["location"], srid=4326)
+            incident_update(incident_id=incident.pk, actor=actor, **changed)
+        record_event(
+            kind="incident.eido_updated",
+            incident=incident,
+            actor=actor,
+            payload={
+                "format": "eido",
+                "tracking_id": data["tracking_id"][:255],
+                "sender": data["sender_agency"][:200],
+                "sender_updated": str(data["updated"])[:40],
+                "sha256": digest,
+                "applied": sorted(changed),
+                "sent": sent,
+            },
+        )
 
 
 def _phone_or_blank(number):

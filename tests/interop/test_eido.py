@@ -318,3 +318,65 @@ def test_dispatcher_cannot_import(api, psr):
     dispatcher = f.dispatcher(agency, username="disp_psr")
     response = api(dispatcher).post("/api/v1/eido/", {"eidoVersion": "1.0"}, format="json")
     assert response.status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_newer_version_from_the_sender_applies_what_the_sender_changed_and_keeps_local_corrections(
+    api, smd_call_taker, psr_call_taker, psr_point
+):
+    from datetime import timedelta
+
+    from incidents.services import incident_update
+
+    original = _border_incident(smd_call_taker, psr_point)
+    first = incident_to_eido(original)
+    assert api(psr_call_taker).post("/api/v1/eido/", first, format="json").status_code == 201
+    imported = Incident.objects.get(command_centre__code="psr")
+    # Paser's call-taker corrects the caller's name after talking to her
+    incident_update(incident_id=imported.pk, actor=psr_call_taker, caller_name="Siti Aminah (tetangga)")
+    # Samarinda learns more: a worse fire, and its description grows
+    incident_update(incident_id=original.pk, actor=smd_call_taker, priority=2, description="Gudang kayu terbakar, dua orang sudah keluar.")
+    Incident.objects.filter(pk=original.pk).update(updated_at=original.updated_at + timedelta(minutes=3))
+    second = incident_to_eido(Incident.objects.get(pk=original.pk))
+    assert second["lastUpdateTimeStamp"] > first["lastUpdateTimeStamp"]
+
+    response = api(psr_call_taker).post("/api/v1/eido/", second, format="json")
+
+    assert response.status_code == 200 and int(response["X-Incident-Id"]) == imported.pk
+    assert response.json()["incidentComponent"]["incidentCommonPriorityNumber"] == 2  # the answer is the updated incident
+    imported.refresh_from_db()
+    assert (imported.priority, imported.description) == (2, "Gudang kayu terbakar, dua orang sudah keluar.")
+    assert imported.caller_name == "Siti Aminah (tetangga)"  # the sender did not change it: ours stays
+    update = TimelineEvent.objects.filter(incident=imported, kind="incident.updated").order_by("-seq").first()
+    assert set(update.payload["changes"]) == {"priority", "description"}
+    applied = TimelineEvent.objects.get(incident=imported, kind="incident.eido_updated")
+    assert applied.payload["applied"] == ["description", "priority"]
+    assert applied.payload["sender_updated"] == second["lastUpdateTimeStamp"]
+
+    # the same version again, or the older one arriving late, changes nothing and writes nothing
+    events = TimelineEvent.objects.count()
+    assert api(psr_call_taker).post("/api/v1/eido/", second, format="json").status_code == 200
+    assert api(psr_call_taker).post("/api/v1/eido/", first, format="json").status_code == 200
+    assert TimelineEvent.objects.count() == events
+    imported.refresh_from_db()
+    assert imported.priority == 2
+
+
+@pytest.mark.django_db
+def test_an_update_for_a_closed_import_changes_nothing(api, smd_call_taker, psr_call_taker, psr_point):
+    from datetime import timedelta
+
+    from incidents.services import incident_cancel, incident_update
+
+    original = _border_incident(smd_call_taker, psr_point)
+    api(psr_call_taker).post("/api/v1/eido/", incident_to_eido(original), format="json")
+    imported = Incident.objects.get(command_centre__code="psr")
+    incident_cancel(incident_id=imported.pk, actor=psr_call_taker, reason="Ditangani Samarinda")
+    incident_update(incident_id=original.pk, actor=smd_call_taker, priority=3)
+    Incident.objects.filter(pk=original.pk).update(updated_at=original.updated_at + timedelta(minutes=3))
+    events = TimelineEvent.objects.count()
+    response = api(psr_call_taker).post("/api/v1/eido/", incident_to_eido(Incident.objects.get(pk=original.pk)), format="json")
+    assert response.status_code == 200
+    assert TimelineEvent.objects.count() == events
+    imported.refresh_from_db()
+    assert imported.priority == 1
