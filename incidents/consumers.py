@@ -82,28 +82,25 @@ db_scope_for = database_sync_to_async(scope_for, thread_sensitive=False)
 may_follow = database_sync_to_async(_may_follow, thread_sensitive=False)
 
 
-def _parse_after(value):
+def _parse_int(value, lowest: int):
+    """None stays None; anything else must be an integer in [lowest, 2**63) (a bigint), else ValueError."""
     if value is None:
         return None
     try:
-        after = int(value)
+        number = int(value)
     except (TypeError, ValueError):
-        raise ValueError("after") from None
-    if after < 0:
-        raise ValueError("after")
-    return after
+        raise ValueError(value) from None
+    if not lowest <= number < 2**63:
+        raise ValueError(value)
+    return number
+
+
+def _parse_after(value):
+    return _parse_int(value, 0)
 
 
 def _parse_incident(value):
-    if value is None:
-        return None
-    try:
-        incident_id = int(value)
-    except (TypeError, ValueError):
-        raise ValueError("incident") from None
-    if not 0 < incident_id < 2**63:
-        raise ValueError("incident")
-    return incident_id
+    return _parse_int(value, 1)
 
 
 class EventsConsumer(AsyncWebsocketConsumer):
