@@ -16,11 +16,15 @@ switch, no wrapper — the cheap path that keeps hundreds of sockets within mill
 order, so a slow socket never delays the others.
 
 `after` comes from `?after=<seq>` or from a first client message `{"type": "resume", "after": <seq>}`;
-without it the socket streams from "now" (the newest seq at connect). `?incident=<id>` follows one incident
-(a crew's or volunteer's phone, an incident page, an integrator): the socket joins `incident.<id>` only, which
-the user must be able to see (else close 4404), and still gets only the events whose audience meets the user's
-scope — after a handoff away from their agency, the new agency's internal events stay theirs. There is deliberately no `?token=`:
-query strings end up in access logs; integrators send `Authorization: Token <key>` (incidents.ws_auth).
+without it the socket streams from "now" (the newest seq at connect).
+
+`?incident=<id>` follows one incident (a crew's or volunteer's phone, an incident page, an integrator): the
+socket joins `incident.<id>` only, which the user must be able to see (else close 4404), and still gets only
+the events whose audience meets the user's scope — after a handoff away from their agency, the new agency's
+internal events stay the new agency's.
+
+There is deliberately no `?token=`: query strings end up in access logs; integrators send
+`Authorization: Token <key>` (incidents.ws_auth).
 """
 import asyncio
 import json
@@ -63,10 +67,7 @@ def _replay_page(scope, after, limit, incident_id=None):
 def _count_after(scope, after, cap, incident_id=None):
     from incidents.selectors import events_in_scope
 
-    qs = events_in_scope(scope).filter(seq__gt=after)
-    if incident_id is not None:
-        qs = qs.filter(incident_id=incident_id)
-    return qs[:cap].count()
+    return events_in_scope(scope, incident_id=incident_id).filter(seq__gt=after)[:cap].count()
 
 
 def _may_follow(user, incident_id):

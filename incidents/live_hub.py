@@ -1,7 +1,7 @@
 """One Redis subscription per ASGI process (per event loop), fanning each event out to the local sockets.
 
-The hub keeps local groups (`all`, `centre.<id>`, `agency.<id>`, `community.<id>`, `incident.<id>`) → sockets, and hands every
-event to each socket of its audience groups *in global seq order*:
+The hub keeps local groups (`all`, `centre.<id>`, `agency.<id>`, `community.<id>`, `incident.<id>`) → sockets,
+and hands every event to each socket of its audience groups *in global seq order*:
 
 - Publishers run in different processes, so two events committed a millisecond apart can arrive swapped.
   Because `seq` is drawn under a lock held until commit (incidents.timeline), once seq N has arrived every

@@ -27,6 +27,14 @@ def caller_key(number: str) -> str:
     return _PREFIX.sub("", _NON_DIGITS.sub("", number or ""), count=1)
 
 
+def caller_lookup(number: str) -> tuple[str, str]:
+    """The column and value that name one caller: ("caller_key", key) for a real number, else the number as
+    typed in ("caller_number", …) — a short code or fragment is only ever itself."""
+    number = (number or "").strip()
+    key = caller_key(number)
+    return ("caller_key", key) if len(key) >= MIN_KEY_LENGTH else ("caller_number", number)
+
+
 def caller_key_expression(field: str = "caller_number"):
     """The SQL twin of caller_key(), for a GeneratedField (both regexp_replace calls are immutable)."""
     digits = models.Func(models.F(field), models.Value(DIGITS_SQL), models.Value(""), models.Value("g"), function="regexp_replace")

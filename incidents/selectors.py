@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from agencies.scoping import scope_for
 from dispatch.errors import NotFound
 from incidents.models import Assignment, Call, Incident, SupervisorAlert, TimelineEvent
-from incidents.phone import MIN_KEY_LENGTH, caller_key
+from incidents.phone import caller_lookup
 
 
 def _incident_scope_q(scope) -> Q:
@@ -100,13 +100,9 @@ def caller_history(*, centres, number: str, days: int = 30, last: int = 10) -> d
     number = (number or "").strip()
     since = timezone.now() - timedelta(days=days)
     # However the number was written (+62…, 0812-…, 62…): the same caller (incidents.phone).
-    key = caller_key(number)
-    if len(key) >= MIN_KEY_LENGTH:
-        calls = Call.objects.filter(caller_key=key)
-        incidents = Incident.objects.filter(Q(caller_key=key) | Q(calls__caller_key=key))
-    else:
-        calls = Call.objects.filter(caller_number=number)
-        incidents = Incident.objects.filter(Q(caller_number=number) | Q(calls__caller_number=number))
+    field, value = caller_lookup(number)
+    calls = Call.objects.filter(**{field: value})
+    incidents = Incident.objects.filter(Q(**{field: value}) | Q(**{f"calls__{field}": value}))
     if centres is not None:
         centres = list(centres)
         calls = calls.filter(command_centre_id__in=centres)
@@ -184,11 +180,9 @@ def duplicate_candidates(*, centre_ids, category=None, point=None, caller_number
             near &= Q(category_id__in=[category.pk, *category.related.values_list("pk", flat=True)])
         match |= near
     number = (caller_number or "").strip()
-    key = caller_key(number)
-    if len(key) >= MIN_KEY_LENGTH:
-        match |= Q(caller_key=key)
-    elif number:
-        match |= Q(caller_number=number)
+    field, value = caller_lookup(number)
+    if number:
+        match |= Q(**{field: value})
     if point is None and not number:
         return []
     qs = base.filter(match).select_related("category")
@@ -197,7 +191,7 @@ def duplicate_candidates(*, centre_ids, category=None, point=None, caller_number
     rows = []
     for incident in qs.order_by("-created_at")[: limit * 3]:
         distance = round(incident.distance.m, 1) if point is not None else None
-        same_caller = bool(number) and (incident.caller_key == key if len(key) >= MIN_KEY_LENGTH else incident.caller_number == number)
+        same_caller = bool(number) and getattr(incident, field) == value
         if not same_caller and (distance is None or distance > radius_m):
             continue
         # The same summary every live event carries, so the console renders both with one function.
@@ -245,10 +239,11 @@ def units_visible_to(user):
     return qs.filter(Q(agency_id__in=scope.agency_ids) | Q(agency__command_centre_id__in=scope.centre_ids))
 
 
-def events_in_scope(scope):
+def events_in_scope(scope, *, incident_id: int | None = None):
     """Timeline events a scope may see: those whose audience (centres, agencies, communities recorded at the
-    time of the event) meets the scope. The GIN indexes on the three arrays serve the overlaps."""
-    qs = TimelineEvent.objects.all()
+    time of the event) meets the scope. The GIN indexes on the three arrays serve the overlaps. With
+    `incident_id`, only that incident's (a socket or feed following one incident)."""
+    qs = TimelineEvent.objects.all() if incident_id is None else TimelineEvent.objects.filter(incident_id=incident_id)
     if scope.is_global:
         return qs
     if scope.is_empty:
@@ -266,10 +261,7 @@ def events_in_scope(scope):
 def events_after_scope(scope, seq: int, limit: int, *, incident_id: int | None = None) -> list:
     """Up to `limit` events of the scope with seq > `seq`, oldest first (the live socket's replay page);
     with `incident_id`, only that incident's."""
-    qs = events_in_scope(scope).filter(seq__gt=seq)
-    if incident_id is not None:
-        qs = qs.filter(incident_id=incident_id)
-    return list(qs.order_by("seq")[:limit])
+    return list(events_in_scope(scope, incident_id=incident_id).filter(seq__gt=seq).order_by("seq")[:limit])
 
 
 def events_after(user, seq: int, limit: int, *, incident_id: int | None = None) -> list:
