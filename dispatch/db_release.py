@@ -15,7 +15,9 @@ the database simply takes a connection again.
 """
 from asgiref.sync import iscoroutinefunction
 from django.conf import settings
-from django.db import connections
+from django.db import OperationalError, connections
+
+from dispatch.overload import database_unavailable
 
 
 def _pooled() -> bool:
@@ -35,6 +37,9 @@ class ReleaseDbConnectionMiddleware:
             return None
         try:
             return view_func(request, *view_args, **view_kwargs)
+        except OperationalError as exc:
+            # Django runs process_exception only for a view it called itself; this one it did not.
+            return database_unavailable(request, exc)
         finally:
             for conn in connections.all(initialized_only=True):
                 if conn.connection is not None and not conn.in_atomic_block:

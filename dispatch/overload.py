@@ -17,7 +17,24 @@ logger = logging.getLogger(__name__)
 RETRY_AFTER_S = 2
 
 
+def database_unavailable(request, exception):
+    """The 503 for a request the database could not serve (JSON in the one error shape under /api/)."""
+    cause = exception.__cause__ or exception
+    logger.warning("database unavailable for %s %s: %s: %s", request.method, request.path, type(cause).__name__, cause)
+    message = _("Server sedang sibuk; tidak ada yang tersimpan dari permintaan ini. Coba lagi sebentar lagi.")
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"error": {"code": "service_busy", "message": message, "fields": {}}}, status=503)
+    else:
+        response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = str(RETRY_AFTER_S)
+    return response
+
+
 class DatabaseUnavailableMiddleware:
+    """Turns an OperationalError raised by a view into the 503. (With the connection pool on, the view is called
+    by dispatch.db_release, which answers the same 503 itself: Django hands process_exception only the
+    exceptions of views it called.)"""
+
     def __init__(self, get_response):
         self.get_response = get_response
 
@@ -25,14 +42,6 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, OperationalError):
-            return None
-        cause = exception.__cause__ or exception
-        logger.warning("database unavailable for %s %s: %s: %s", request.method, request.path, type(cause).__name__, cause)
-        message = _("Server sedang sibuk; tidak ada yang tersimpan dari permintaan ini. Coba lagi sebentar lagi.")
-        if request.path.startswith("/api/"):
-            response = JsonResponse({"error": {"code": "service_busy", "message": message, "fields": {}}}, status=503)
-        else:
-            response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
-        response["Retry-After"] = str(RETRY_AFTER_S)
-        return response
+        if isinstance(exception, OperationalError):
+            return database_unavailable(request, exception)
+        return None

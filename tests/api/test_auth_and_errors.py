@@ -52,7 +52,8 @@ def test_malformed_json_is_400_in_the_error_shape(api):
     assert_error(r, 400)
 
 
-def test_a_busy_database_is_a_503_with_retry_after_and_nothing_written(api, incident_body, monkeypatch):
+@pytest.mark.parametrize("pooled", [False, True], ids=["no pool", "pool: the view runs inside db_release"])
+def test_a_busy_database_is_a_503_with_retry_after_and_nothing_written(call_taker, incident_body, monkeypatch, pooled):
     import incidents.services.incidents as incident_services
     from django.db import OperationalError
     from psycopg_pool import PoolTimeout
@@ -65,6 +66,10 @@ def test_a_busy_database_is_a_503_with_retry_after_and_nothing_written(api, inci
         except PoolTimeout as exc:
             raise OperationalError(str(exc)) from exc
 
+    # production runs with the connection pool, where dispatch.db_release calls the view (tests run without it)
+    monkeypatch.setattr("dispatch.db_release._pooled", lambda: pooled)
+    api = APIClient()
+    api.force_authenticate(call_taker)
     # the pool runs dry in the middle of the create, after the incident row was inserted
     monkeypatch.setattr(incident_services, "record_event", no_connection)
     r = api.post("/api/v1/incidents/", incident_body, format="json", HTTP_IDEMPOTENCY_KEY="busy-1")
