@@ -32,11 +32,45 @@ GAP_WAIT_S = 0.02
 GAP_FILL_MAX = 2000
 
 
-def _fetch_range(after: int, upto: int, limit: int):
+_RANGE_SQL = """
+SELECT seq, kind, at, incident_id, actor_id, centre_ids, agency_ids, community_ids, payload
+FROM {table} WHERE seq > %s AND seq < %s ORDER BY seq LIMIT %s
+"""
+
+
+def _own_connection_params() -> dict:
+    """Django's parameters for the default database, for a plain psycopg connection of the hub's own."""
+    from django.db import connections
+
+    params = connections["default"].get_connection_params()
+    for django_only in ("cursor_factory", "context", "prepare_threshold"):
+        params.pop(django_only, None)
+    return params
+
+
+async def fetch_range(after: int, upto: int, limit: int):
+    """The committed events with after < seq < upto, as (seq, groups, text), on a connection of the hub's own.
+
+    Not through Django's connection pool (nor a worker thread): while the hub fills a gap every socket of the
+    process waits, and under an HTTP burst the pool can be empty for seconds (bench/push_latency at 1,000
+    consoles: PoolTimeout after 10 s). A gap fill is rare, so a short-lived connection is cheap enough."""
+    import psycopg
+
     from incidents.models import TimelineEvent
 
-    rows = list(TimelineEvent.objects.filter(seq__gt=after, seq__lt=upto).order_by("seq")[:limit])
-    return [(e.seq, event_groups(e), encode_event(e)) for e in rows]
+    conn = await psycopg.AsyncConnection.connect(**_own_connection_params(), autocommit=True, connect_timeout=5)
+    try:
+        await conn.execute("SET TIME ZONE 'UTC'")  # as Django's connections: `at` encodes as the publisher's did
+        cursor = await conn.execute(_RANGE_SQL.format(table=TimelineEvent._meta.db_table), [after, upto, limit])
+        rows = await cursor.fetchall()
+    finally:
+        await conn.close()
+    events = [
+        TimelineEvent(seq=seq, kind=kind, at=at, incident_id=incident_id, actor_id=actor_id, centre_ids=centre_ids,
+                      agency_ids=agency_ids, community_ids=community_ids, payload=payload)
+        for seq, kind, at, incident_id, actor_id, centre_ids, agency_ids, community_ids, payload in rows
+    ]
+    return [(e.seq, event_groups(e), encode_event(e)) for e in events]
 
 
 def _last_seq():
@@ -45,7 +79,6 @@ def _last_seq():
     return last_seq()
 
 
-fetch_range = database_sync_to_async(_fetch_range, thread_sensitive=False)
 db_last_seq = database_sync_to_async(_last_seq, thread_sensitive=False)
 
 

@@ -1,0 +1,31 @@
+"""The hub fills a gap from the database on a connection of its own: the events come back as they were published."""
+import asyncio
+import json
+
+import pytest
+
+from incidents.live import encode_event, event_groups
+from incidents.live_hub import fetch_range
+from incidents.models import TimelineEvent
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_the_gap_comes_back_in_seq_order_with_the_published_groups_and_json(make_incident, django_assert_num_queries):
+    incidents = [make_incident(description=f"Kebakaran {i}") for i in range(3)]
+    events = list(TimelineEvent.objects.filter(incident__in=incidents).order_by("seq"))
+    first, last = events[0].seq, events[-1].seq
+
+    # not through Django's connection (nor its pool): no query on it
+    with django_assert_num_queries(0):
+        rows = asyncio.run(fetch_range(first - 1, last + 1, 10))
+
+    assert [seq for seq, _, _ in rows] == [e.seq for e in events]
+    for (seq, groups, text), event in zip(rows, events):
+        assert groups == event_groups(event)
+        # the same event, as published (jsonb may order the payload's keys differently)
+        assert json.loads(text) == json.loads(encode_event(event))
+        assert json.loads(text)["at"] == event.at.isoformat()
+    # the upper bound is exclusive, and the limit holds
+    assert [seq for seq, _, _ in asyncio.run(fetch_range(first - 1, last, 10))] == [e.seq for e in events[:-1]]
+    assert len(asyncio.run(fetch_range(first - 1, last + 1, 1))) == 1
