@@ -45,6 +45,8 @@ def _own_connection_params() -> dict:
     params = connections["default"].get_connection_params()
     for django_only in ("cursor_factory", "context", "prepare_threshold"):
         params.pop(django_only, None)
+    params.setdefault("connect_timeout", 5)
+    params["autocommit"] = True
     return params
 
 
@@ -58,7 +60,7 @@ async def fetch_range(after: int, upto: int, limit: int):
 
     from incidents.models import TimelineEvent
 
-    conn = await psycopg.AsyncConnection.connect(**_own_connection_params(), autocommit=True, connect_timeout=5)
+    conn = await psycopg.AsyncConnection.connect(**_own_connection_params())
     try:
         await conn.execute("SET TIME ZONE 'UTC'")  # as Django's connections: `at` encodes as the publisher's did
         cursor = await conn.execute(_RANGE_SQL.format(table=TimelineEvent._meta.db_table), [after, upto, limit])
