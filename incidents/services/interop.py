@@ -23,7 +23,7 @@ from dispatch.errors import Conflict, ValidationFailed
 from incidents.interop import eido as eido_format
 from incidents.interop.validate import validate_eido
 from incidents.models import AmlReport, Call, Incident, IncidentCategory
-from incidents.phone import MIN_KEY_LENGTH, caller_key
+from incidents.phone import caller_lookup
 from incidents.timeline import record_event
 
 logger = logging.getLogger(__name__)
@@ -283,9 +283,9 @@ def incident_set_public_alert(*, incident_id, actor, public: bool) -> Incident:
 def matching_recent_call(number: str, *, at=None, window_min=None) -> Call | None:
     """The most recent ringing/answered call of this number within the window (any centre: the handset
     does not know which centre took its call). Any spelling of the number matches (incidents.phone)."""
-    key = caller_key(number)
-    if len(key) < MIN_KEY_LENGTH:
-        return None
+    field, key = caller_lookup(number)
+    if field != "caller_key":
+        return None  # a short code or fragment names no handset
     window_min = settings.AML_MATCH_WINDOW_MIN if window_min is None else window_min
     now = at or timezone.now()
     since = now - timedelta(minutes=window_min)
