@@ -187,7 +187,8 @@ class EventsConsumer(AsyncWebsocketConsumer):
 
     # -- called by the hub (synchronously, on the event loop) --------------------------------------------
     def push(self, seq: int, text: str, groups=()):
-        if seq <= self._last_queued:
+        # Already queued, or already sent by a replay that read it from the database before its live copy came.
+        if seq <= self._last_queued or (self.last_sent is not None and seq <= self.last_sent):
             return
         if self._scope_groups is not None and self._scope_groups.isdisjoint(groups):
             return  # an event of the followed incident that the user's scope does not cover

@@ -107,3 +107,36 @@ def test_events_behind_a_waiting_send_queue_up_and_arrive_in_order_once(call_tak
         await comm.disconnect()
 
     run(body())
+
+
+def test_an_event_replayed_from_the_database_is_not_sent_again_when_its_live_copy_arrives_late(call_taker, make_incident, monkeypatch):
+    # given an event committed but not yet published (its publisher is slow), and a console resuming before it
+    import incidents.timeline as timeline
+    from incidents.live import publish_event
+    from incidents.models import TimelineEvent
+    from tests.live.conftest import open_socket
+
+    key = token_for(call_taker)
+    held = []
+
+    async def body():
+        watching = await open_socket(token=key)  # the process hub is live before the event commits
+        monkeypatch.setattr(timeline, "publish_event", held.append)
+        late = await db(make_incident)(description="terlambat")
+        monkeypatch.setattr(timeline, "publish_event", publish_event)
+        [event] = held
+        comm = await open_socket(token=key, after=event.seq - 1)
+        # the replay sends it from the database
+        assert [e["seq"] for e in await events(comm, 1)] == [event.seq]
+        # when its live copy finally arrives, the idle socket does not send it a second time
+        await db(lambda: publish_event(TimelineEvent.objects.get(pk=event.pk)))()
+        assert await comm.receive_nothing(timeout=0.3)
+        later = await db(make_incident)(description="berikutnya")
+        assert [e["incident"] for e in await events(comm, 1)] == [later.pk]
+        assert late.pk != later.pk
+        # the console that was already watching got the late event once, when it came, then the next one
+        assert [e["incident"] for e in await events(watching, 2)] == [late.pk, later.pk]
+        await comm.disconnect()
+        await watching.disconnect()
+
+    run(body())

@@ -104,16 +104,16 @@ def test_resume_message_and_resync_when_too_far_behind(call_taker, make_incident
 def test_a_lost_publish_is_filled_from_the_database_in_order(call_taker, make_incident, monkeypatch):
     """A worker that died between commit and publish (or a Redis hiccup): the hub notices the seq gap when
     the next event arrives and reads the missing one from the database."""
-    import incidents.live as live
+    import incidents.timeline as timeline
 
     key = token_for(call_taker)
 
     async def body():
         comm = await open_socket(token=key)
-        real = live.publish_event
-        monkeypatch.setattr(live, "publish_event", lambda event: None)
+        real = timeline.publish_event
+        monkeypatch.setattr(timeline, "publish_event", lambda event: None)
         lost = await db(make_incident)(description="tidak terkirim")
-        monkeypatch.setattr(live, "publish_event", real)
+        monkeypatch.setattr(timeline, "publish_event", real)
         after = await db(make_incident)(description="terkirim")
         got = await events(comm, 2)
         assert [e["incident"] for e in got] == [lost.pk, after.pk]
