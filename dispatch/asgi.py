@@ -1,7 +1,7 @@
 """ASGI entry point: HTTP through Django, WebSockets through Channels (authorised in each consumer's connect()).
 
 Run several processes behind one address (e.g. `uvicorn dispatch.asgi:application --workers 2`): live events
-reach every process through one Redis subscription each (incidents.live_hub).
+reach every process through one Redis subscription each (incidents.live.hub).
 """
 import os
 
@@ -13,9 +13,9 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
-from incidents.ws_auth import BrowserOriginValidator, TokenAuthMiddleware  # noqa: E402
-from incidents.ws_routing import websocket_urlpatterns  # noqa: E402
-from incidents.ws_send import ServerSendMiddleware  # noqa: E402
+from incidents.live.auth import BrowserOriginValidator, TokenAuthMiddleware  # noqa: E402
+from incidents.live.routing import websocket_urlpatterns  # noqa: E402
+from incidents.live.send import ServerSendMiddleware  # noqa: E402
 
 application = ProtocolTypeRouter(
     {

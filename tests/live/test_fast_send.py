@@ -1,11 +1,11 @@
-"""The cheap path for live events (incidents.ws_send): the hub sends through the server's own send at once, and
+"""The cheap path for live events (incidents.live.send): the hub sends through the server's own send at once, and
 a send that has to wait for a full write buffer makes later events queue behind it, in order, exactly once."""
 import asyncio
 
 import pytest
 from channels.testing import WebsocketCommunicator
 
-from incidents.ws_send import start_eagerly
+from incidents.live.send import start_eagerly
 from tests.live.conftest import TIMEOUT, db, events, run, token_for
 
 pytestmark = pytest.mark.django_db(transaction=True)

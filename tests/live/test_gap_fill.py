@@ -5,7 +5,7 @@ import json
 import pytest
 
 from incidents.live import encode_event, event_groups
-from incidents.live_hub import fetch_range
+from incidents.live.hub import fetch_range
 from incidents.models import TimelineEvent
 
 pytestmark = pytest.mark.django_db(transaction=True)

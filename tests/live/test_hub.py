@@ -1,7 +1,7 @@
 """The process hub hands events to local sockets in global seq order, once per socket."""
 import asyncio
 
-from incidents.live_hub import LiveHub
+from incidents.live.hub import LiveHub
 
 
 class FakeSocket:
@@ -47,7 +47,7 @@ def test_out_of_order_arrivals_are_delivered_in_seq_order_and_once_per_socket():
 
 
 def test_a_gap_is_filled_from_the_database(monkeypatch):
-    import incidents.live_hub as live_hub
+    import incidents.live.hub as live_hub
 
     async def fake_fetch(after, upto, limit):
         assert (after, upto) == (10, 13)

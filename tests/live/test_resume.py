@@ -3,7 +3,7 @@ import asyncio
 
 import pytest
 
-from incidents import consumers
+from incidents.live import consumers
 from tests.live.conftest import db, events, open_socket, run, token_for
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -5,12 +5,12 @@ Contract (issue 4, issue 6): every message is a timeline event `{"seq", "kind", 
 carry a "type" instead of a "seq": `pong`, `resync_required` (the client is too far behind: reload), `error`.
 
 Resume without gap or duplicate at the seam:
-1. join the local groups of the process hub FIRST (incidents.live_hub), so live events start queuing;
+1. join the local groups of the process hub FIRST (incidents.live.hub), so live events start queuing;
 2. replay from the database every event of the user's scope with seq > after, page by page;
 3. then send the queued live events, dropping every seq <= the last one sent (which also drops an event
    that reaches this socket through two of its groups).
 Order holds because one socket sends from one place at a time: while its queue is empty and its writer task
-is parked, the hub sends a live event at once through the server's own `send` (incidents.ws_send: no task
+is parked, the hub sends a live event at once through the server's own `send` (incidents.live.send: no task
 switch, no wrapper — the cheap path that keeps hundreds of sockets within milliseconds); everything else
 (replay, a backlog, a send still waiting for a full write buffer) goes through the socket's writer task in
 order, so a slow socket never delays the others.
@@ -24,7 +24,7 @@ the events whose audience meets the user's scope — after a handoff away from t
 internal events stay the new agency's.
 
 There is deliberately no `?token=`: query strings end up in access logs; integrators send
-`Authorization: Token <key>` (incidents.ws_auth).
+`Authorization: Token <key>` (incidents.live.auth).
 """
 import asyncio
 import json
@@ -36,8 +36,10 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from agencies.scoping import scope_for
-from incidents.live_hub import db_last_seq
-from incidents.ws_send import SERVER_SEND_KEY, start_eagerly
+from incidents.selectors import events_after_scope, events_in_scope, incidents_visible_to
+from incidents.live.hub import db_last_seq, get_hub
+from incidents.live.publish import encode_event
+from incidents.live.send import SERVER_SEND_KEY, start_eagerly
 
 logger = logging.getLogger(__name__)
 
@@ -58,21 +60,14 @@ _RESUME = object()
 
 
 def _replay_page(scope, after, limit, incident_id=None):
-    from incidents.live import encode_event
-    from incidents.selectors import events_after_scope
-
     return [(e.seq, encode_event(e)) for e in events_after_scope(scope, after, limit, incident_id=incident_id)]
 
 
 def _count_after(scope, after, cap, incident_id=None):
-    from incidents.selectors import events_in_scope
-
     return events_in_scope(scope, incident_id=incident_id).filter(seq__gt=after)[:cap].count()
 
 
 def _may_follow(user, incident_id):
-    from incidents.selectors import incidents_visible_to
-
     return incidents_visible_to(user).filter(pk=incident_id).exists()
 
 
@@ -151,8 +146,6 @@ class EventsConsumer(AsyncWebsocketConsumer):
         self._last_queued = -1
         self._pending = deque()
         self._wake = asyncio.Event()
-
-        from incidents.live_hub import get_hub
 
         try:
             # Join first: from here on every live event of the scope queues up for this socket.

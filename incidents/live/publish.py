@@ -2,13 +2,13 @@
 
 Called from transaction.on_commit only (see incidents.timeline), in web requests, Celery workers and
 management commands alike. A failed push never fails the business transaction: every ASGI process fills
-sequence gaps from the database and consoles resume from their last seq (incidents.live_hub).
+sequence gaps from the database and consoles resume from their last seq (incidents.live.hub).
 
 Why not `group_send` per group: measured on this stack, the channel layer costs ≈ 0.3 ms per socket per
 event and `async_to_sync(group_send)` from sync code builds a new event loop and connection per call
 (docs/perf-live.md). Instead each event is encoded to JSON once and PUBLISHed once, with a small header
 naming its audience groups, on one Redis channel; each ASGI process holds one subscription and fans the
-same text out to its own local sockets by group (incidents.live_hub). The publisher is a plain
+same text out to its own local sockets by group (incidents.live.hub). The publisher is a plain
 synchronous redis-py client with a per-process connection pool (fork-safe: redis-py reconnects after fork).
 """
 import json
@@ -44,7 +44,7 @@ def encode_event(event) -> str:
 def event_groups(event) -> list[str]:
     """Groups an event is delivered to: "all" (the admins' group, everything), its audience's centres, agencies and
     communities, and `incident.<id>` for sockets that follow one incident. A socket of the incident group gets the
-    event only if the audience groups also meet its user's scope (incidents.consumers): following an incident never
+    event only if the audience groups also meet its user's scope (incidents.live.consumers): following an incident never
     shows more than the user's scope would."""
     return (
         ["all"]

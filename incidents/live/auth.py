@@ -8,12 +8,12 @@ middleware strips its cookies. There is no `?token=` query parameter: query stri
 from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
 from channels.security.websocket import AllowedHostsOriginValidator, WebsocketDenier
+from django.contrib.auth.models import AnonymousUser
+from rest_framework.authtoken.models import Token
 
 
 @database_sync_to_async
 def _user_for_token(key):
-    from rest_framework.authtoken.models import Token
-
     token = Token.objects.select_related("user").filter(key=key).first()
     if token is None or not token.user.is_active:
         return None
@@ -28,8 +28,6 @@ class TokenAuthMiddleware(BaseMiddleware):
         headers = dict(scope.get("headers") or [])
         raw = headers.get(b"authorization", b"").decode("latin-1")
         if raw:
-            from django.contrib.auth.models import AnonymousUser
-
             user = None
             if raw[:6].lower() == "token ":
                 user = await _user_for_token(raw[6:].strip())

@@ -1,5 +1,5 @@
 from django.urls import path
 
-from incidents.consumers import EventsConsumer
+from incidents.live.consumers import EventsConsumer
 
 websocket_urlpatterns = [path("ws/events/", EventsConsumer.as_asgi())]

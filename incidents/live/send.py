@@ -6,7 +6,7 @@ consumer's, then the session middleware's, which only acts on `http.response.sta
 Here the hub hands the pre-encoded text straight to the server's `send` and runs that coroutine at once: the
 servers' `websocket.send` finishes without suspending unless the socket's write buffer is full, so the frame
 is written in the same loop iteration with no task switch. When it does suspend, the rest runs as a task and
-the socket queues its next events behind it (incidents.consumers keeps the order).
+the socket queues its next events behind it (incidents.live.consumers keeps the order).
 """
 import asyncio
 

@@ -12,17 +12,22 @@ and hands every event to each socket of its audience groups *in global seq order
 - When the subscription itself was lost (Redis restarted) the hub cannot know what it missed, so every
   local socket replays from its own last seq from the database.
 
-The socket side (buffering during replay, dedupe, send) lives in incidents.consumers.
+The socket side (buffering during replay, dedupe, send) lives in incidents.live.consumers.
 """
 import asyncio
 import logging
 import weakref
 from collections import defaultdict
 
+import psycopg
 import redis.asyncio as aioredis
 from channels.db import database_sync_to_async
+from django.db import connections
 
-from incidents.live import encode_event, event_groups, live_channel, live_redis_url, parse_wire
+from incidents.models import TimelineEvent
+from incidents.selectors import last_seq
+
+from incidents.live.publish import encode_event, event_groups, live_channel, live_redis_url, parse_wire
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +45,6 @@ FROM {table} WHERE seq > %s AND seq < %s ORDER BY seq LIMIT %s
 
 def _own_connection_params() -> dict:
     """Django's parameters for the default database, for a plain psycopg connection of the hub's own."""
-    from django.db import connections
-
     params = connections["default"].get_connection_params()
     for django_only in ("cursor_factory", "context", "prepare_threshold"):
         params.pop(django_only, None)
@@ -56,10 +59,6 @@ async def fetch_range(after: int, upto: int, limit: int):
     Not through Django's connection pool (nor a worker thread): while the hub fills a gap every socket of the
     process waits, and under an HTTP burst the pool can be empty for seconds (bench/push_latency at 1,000
     consoles: PoolTimeout after 10 s). A gap fill is rare, so a short-lived connection is cheap enough."""
-    import psycopg
-
-    from incidents.models import TimelineEvent
-
     conn = await psycopg.AsyncConnection.connect(**_own_connection_params())
     try:
         await conn.execute("SET TIME ZONE 'UTC'")  # as Django's connections: `at` encodes as the publisher's did
@@ -76,8 +75,6 @@ async def fetch_range(after: int, upto: int, limit: int):
 
 
 def _last_seq():
-    from incidents.selectors import last_seq
-
     return last_seq()
 
 
