@@ -385,6 +385,7 @@ class Notification(models.Model):
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Antre")  # waiting for the worker
+        SENDING = "sending", _("Sedang dikirim")  # a worker claimed it and is handing it to the gateway
         SENT = "sent", _("Terkirim")  # the backend accepted it
         # Same Indonesian word as an agency's "accepted", different English: the context keeps them apart.
         DELIVERED = "delivered", pgettext_lazy("notification status", "Diterima")  # the gateway confirmed delivery
@@ -405,6 +406,8 @@ class Notification(models.Model):
     reason = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
+    # When a worker claimed it (status SENDING); a claim far older than a send can take belongs to a dead worker.
+    claimed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("notifikasi")

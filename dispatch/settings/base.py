@@ -237,5 +237,5 @@ NOTIFIER_HTTP_TOKEN = env("NOTIFIER_HTTP_TOKEN", default="")
 NOTIFIER_HTTP_TIMEOUT = env.float("NOTIFIER_HTTP_TIMEOUT", default=10.0)
 NOTIFIER_MAX_RETRIES = env.int("NOTIFIER_MAX_RETRIES", default=5)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="112@dispatch112.local")
-# Celery autodiscovers `<app>.tasks` only; the notifier's task lives beside its backends.
-CELERY_IMPORTS = ["incidents.notifier"]
+# Celery autodiscovers `<app>.tasks` only; the notifications package keeps its own tasks module.
+CELERY_IMPORTS = ["incidents.notifications.tasks"]

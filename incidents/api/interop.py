@@ -1,6 +1,6 @@
 """REST API v1: standards — NENA EIDO export/import, OASIS CAP alerts and feed, AML/ELS receiver, notifications.
 
-One view per operation; parsing here, rules in incidents.services.interop and incidents.notifier.
+One view per operation; parsing here, rules in incidents.services.interop and incidents.notifications.
 """
 import hmac
 import json

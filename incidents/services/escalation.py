@@ -11,17 +11,11 @@ from django.utils.translation import gettext as _
 from agencies.models import User
 from dispatch.errors import ApplicationError
 from incidents.models import Assignment, Incident, Notification, SupervisorAlert
+from incidents.notifications import notification_queue
 from incidents.services.common import lock_incident
 from incidents.timeline import record_event
 
 logger = logging.getLogger(__name__)
-
-
-def _notification_queue():
-    # The notifier belongs to the interop area (pluggable SMS/WhatsApp/email backends); imported late.
-    from incidents.notifier import notification_queue
-
-    return notification_queue
 
 
 def supervisor_phones(centre) -> list[str]:
@@ -70,7 +64,6 @@ def assignment_second_stage(*, assignment_id, now=None) -> bool:
             message=message,
             created_at=now,
         )
-        queue = _notification_queue()
         recipients = []
         if assignment.agency.phone:
             recipients.append((Notification.Channel.SMS, assignment.agency.phone))
@@ -80,7 +73,7 @@ def assignment_second_stage(*, assignment_id, now=None) -> bool:
         notified = []
         for channel, recipient in recipients:
             try:
-                queue(
+                notification_queue(
                     channel=channel,
                     recipient=recipient,
                     body=message,

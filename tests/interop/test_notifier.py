@@ -9,7 +9,7 @@ from django.core import mail
 
 from dispatch.errors import ValidationFailed
 from incidents.models import Notification
-from incidents.notifier import backoff_seconds, notification_queue, send_notification
+from incidents.notifications import backoff_seconds, notification_queue, send_notification
 
 
 class Gateway:
