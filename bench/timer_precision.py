@@ -66,15 +66,15 @@ def run_scenario(name, n, spread, user, point):
     from django.utils import timezone
 
     import incidents.services.common as common
-    import incidents.tasks as tasks
+    import incidents.timers as timers
     from incidents.models import Assignment, SupervisorAlert, TimelineEvent
     from incidents.services import incident_create, incident_route
 
     real_ack = common.ack_seconds_for
-    real_schedule = tasks.schedule_ack_timer
+    real_schedule = timers.schedule_ack_timer
     common.ack_seconds_for = lambda incident: (random.uniform(*spread), 3600)
     if name == "sweeper":
-        tasks.schedule_ack_timer = lambda assignment_id, deadline: None  # every countdown task "lost"
+        timers.schedule_ack_timer = lambda assignment_id, deadline: None  # every countdown task "lost"
     ids = []
     load_before = os.getloadavg()[0]
     t0 = time.monotonic()
@@ -85,7 +85,7 @@ def run_scenario(name, n, spread, user, point):
             ids.append(a.pk)
     finally:
         common.ack_seconds_for = real_ack
-        tasks.schedule_ack_timer = real_schedule
+        timers.schedule_ack_timer = real_schedule
     created_s = time.monotonic() - t0
     last_deadline = max(Assignment.objects.filter(pk__in=ids).values_list("ack_deadline", flat=True))
     # Wait for every escalation (at most 90 s past the last deadline), plus a few seconds for any duplicate.

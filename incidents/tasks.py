@@ -14,11 +14,12 @@ import time
 from datetime import timedelta
 
 from celery import shared_task
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
 from incidents.models import Assignment, Incident, SupervisorAlert
+from incidents.services import assignment_expire
+from incidents.services.escalation import assignment_second_stage, incident_check_service_target
 
 logger = logging.getLogger(__name__)
 
@@ -27,28 +28,12 @@ SWEEP_BATCH = 200
 # much time per run, so a backlog of them (e.g. hundreds falling due together) never holds up an expiry
 # for more than a beat period. The rest is picked up by the next run, a second later.
 SWEEP_SECONDARY_BUDGET_S = 0.4
-# A countdown longer than the Redis broker's visibility_timeout is redelivered over and over; beyond
-# this share of it we queue nothing and leave the deadline to the sweeper.
-_VISIBILITY_SHARE = 0.9
 # The worker's timer may wake a few ms early; below this we wait in the task instead of re-queueing.
 _EARLY_WAIT_S = 2.0
 
 
-def schedule_ack_timer(assignment_id, deadline):
-    """Queue the countdown task; if the broker is unreachable the sweeper still expires the assignment."""
-    visibility = (getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", None) or {}).get("visibility_timeout", 3600)
-    if deadline is None or (deadline - timezone.now()).total_seconds() > visibility * _VISIBILITY_SHARE:
-        return
-    try:
-        escalate_if_unacknowledged.apply_async(args=[assignment_id], eta=deadline, queue="timers")
-    except Exception:  # noqa: BLE001
-        logger.warning("could not queue ack timer for assignment %s; the sweeper will catch it", assignment_id, exc_info=True)
-
-
 @shared_task(ignore_result=True, time_limit=30, soft_time_limit=25)
 def escalate_if_unacknowledged(assignment_id):
-    from incidents.services import assignment_expire
-
     deadline = (
         Assignment.objects.filter(pk=assignment_id, status=Assignment.Status.OFFERED).values_list("ack_deadline", flat=True).first()
     )
@@ -73,8 +58,6 @@ def _due_ids(queryset, order_field, limit):
 
 
 def sweep_ack_deadlines(*, now=None, limit=SWEEP_BATCH) -> int:
-    from incidents.services import assignment_expire
-
     # A caller-given `now` (tests, controlled time) is passed on; otherwise each expiry reads the clock.
     given = now
     now = now or timezone.now()
@@ -94,8 +77,6 @@ def _over(stop_at):
 
 
 def sweep_second_stage(*, now=None, limit=SWEEP_BATCH, stop_at=None) -> int:
-    from incidents.services.escalation import assignment_second_stage
-
     now = now or timezone.now()
     ids = _due_ids(Assignment.objects.filter(second_stage_due_at__lte=now), "second_stage_due_at", limit)
     done = 0
@@ -111,8 +92,6 @@ def sweep_second_stage(*, now=None, limit=SWEEP_BATCH, stop_at=None) -> int:
 
 
 def sweep_service_targets(*, now=None, limit=SWEEP_BATCH, stop_at=None) -> int:
-    from incidents.services.escalation import incident_check_service_target
-
     now = now or timezone.now()
     breached = SupervisorAlert.objects.filter(kind=SupervisorAlert.Kind.TARGET_BREACHED, assignment__isnull=True).values("incident_id")
     qs = (

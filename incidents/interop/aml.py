@@ -16,6 +16,11 @@ import hashlib
 import json
 import math
 import re
+from datetime import datetime
+from datetime import timezone as dt_timezone
+
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 # AML SMS keys → the ELS field names the rest of the code reads.
 SMS_KEYS = {
@@ -118,8 +123,6 @@ def normalise_fields(fields) -> dict:
 
     Returns {number, lat, lon, accuracy_m, location_time, method, dedup_key, problems}: lat/lon are
     both set or both None; every unreadable value becomes a problem, never an exception."""
-    from incidents.services.interop import parse_time
-
     problems = []
     if not isinstance(fields, dict):
         problems.append(f"payload is not a set of fields ({type(fields).__name__})")
@@ -175,3 +178,32 @@ def normalise_fields(fields) -> dict:
         "dedup_key": dedup_key,
         "problems": problems,
     }
+
+
+def parse_time(value) -> datetime | None:
+    """Epoch seconds or milliseconds, ISO 8601, or AML's compact YYYYMMDDhhmmss (UTC)."""
+    if value in (None, ""):
+        return None
+    text = str(value).strip()
+    if re.fullmatch(r"\d{14}", text):
+        try:
+            return datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=dt_timezone.utc)
+        except ValueError:
+            return None
+    if re.fullmatch(r"\d{9,13}(\.\d+)?", text):
+        number = float(text)
+        if number > 1e11:
+            number /= 1000.0
+        try:
+            return datetime.fromtimestamp(number, tz=dt_timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            return None
+    try:
+        parsed = parse_datetime(text)
+    except ValueError:
+        return None
+    if parsed is None:
+        return None
+    if timezone.is_naive(parsed):
+        parsed = parsed.replace(tzinfo=dt_timezone.utc)
+    return parsed

@@ -1,12 +1,18 @@
-"""Every write to calls, incidents and assignments goes through these functions (house-style.md)."""
-from incidents.services.assignments import (  # noqa: F401
+"""Every write to calls, incidents, assignments and units goes through these functions (house-style.md).
+
+One module per workflow; helpers several workflows need (locks, actor checks, the transition, input checks)
+are public in incidents.services.common.
+"""
+from incidents.notifications import notification_queue
+from incidents.services.alerts import alert_acknowledge
+from incidents.services.assignments import (
     assignment_accept,
     assignment_complete,
     assignment_decline,
     assignment_expire,
     assignment_handoff,
 )
-from incidents.services.calls import (  # noqa: F401
+from incidents.services.calls import (
     call_claim,
     call_close,
     call_end,
@@ -14,7 +20,7 @@ from incidents.services.calls import (  # noqa: F401
     call_register_ringing,
     call_start,
 )
-from incidents.services.incidents import (  # noqa: F401
+from incidents.services.incidents import (
     incident_cancel,
     incident_close,
     incident_create,
@@ -22,18 +28,45 @@ from incidents.services.incidents import (  # noqa: F401
     incident_route,
     incident_update,
 )
-from incidents.services.alerts import alert_acknowledge  # noqa: F401,E402
-from incidents.services.units import (  # noqa: F401
-    unit_change_status,
-    unit_dispatch,
-    unit_record_position,
-    unit_resolve,
-)
-from incidents.services.alerts import alert_acknowledge  # noqa: F401,E402
-from incidents.services.interop import (  # noqa: F401,E402
+from incidents.services.interop import (
     aml_report_receive,
     call_attach_device_location,
     incident_import_eido,
     incident_set_public_alert,
 )
-from incidents.notifier import notification_queue  # noqa: F401,E402
+from incidents.services.units import (
+    unit_change_status,
+    unit_dispatch,
+    unit_record_position,
+    unit_resolve,
+)
+
+__all__ = [
+    "alert_acknowledge",
+    "aml_report_receive",
+    "assignment_accept",
+    "assignment_complete",
+    "assignment_decline",
+    "assignment_expire",
+    "assignment_handoff",
+    "call_attach_device_location",
+    "call_claim",
+    "call_close",
+    "call_end",
+    "call_link_duplicate",
+    "call_register_ringing",
+    "call_start",
+    "incident_cancel",
+    "incident_close",
+    "incident_create",
+    "incident_import_eido",
+    "incident_refresh_status",
+    "incident_route",
+    "incident_set_public_alert",
+    "incident_update",
+    "notification_queue",
+    "unit_change_status",
+    "unit_dispatch",
+    "unit_record_position",
+    "unit_resolve",
+]

@@ -5,44 +5,19 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agencies.models import Agency, User
-from agencies.scoping import scope_for
-from dispatch.errors import IllegalTransition, NotFound, PermissionDenied, field_error
+from agencies.models import Agency, Unit
+from dispatch.errors import IllegalTransition, NotFound, field_error
 from incidents.models import Assignment, Incident, SupervisorAlert, UnitDispatch
 from incidents.services.common import (
     ack_seconds_for,
     assignment_summary,
     clean_text,
+    ensure_agency_actor,
     incident_refresh_status,
-    lock_incident,
+    lock_assignment,
     offer_assignment,
 )
 from incidents.timeline import record_event
-
-
-def _lock(assignment_id) -> tuple[Incident, Assignment]:
-    """Lock the incident, then the assignment (the same order as every incident workflow)."""
-    incident_id = Assignment.objects.filter(pk=assignment_id).values_list("incident_id", flat=True).first()
-    if incident_id is None:
-        raise NotFound(_("Penugasan tidak ditemukan."), code="assignment_not_found")
-    incident = lock_incident(incident_id)
-    assignment = Assignment.objects.select_for_update(of=("self",), no_key=True).select_related("agency").get(pk=assignment_id)
-    assignment.incident = incident
-    return incident, assignment
-
-
-def _ensure_agency_actor(actor, assignment):
-    """The assigned agency's dispatchers act on it; supervisors and admins of the incident's centre may too."""
-    scope = scope_for(actor)
-    if scope.is_global:
-        return
-    if actor.role == User.Role.DISPATCHER and assignment.agency_id in scope.agency_ids:
-        return
-    if actor.role == User.Role.SUPERVISOR and assignment.incident.command_centre_id in scope.centre_ids:
-        return
-    if assignment.agency_id in scope.agency_ids or assignment.incident.command_centre_id in scope.centre_ids:
-        raise PermissionDenied(_("Peran Anda tidak dapat mengubah penugasan ini."))
-    raise NotFound(_("Penugasan tidak ditemukan."), code="assignment_not_found")
 
 
 def _transition(assignment, target):
@@ -83,8 +58,8 @@ def _event(kind, incident, assignment, actor, old, **extra):
 
 def assignment_accept(*, assignment_id, actor) -> Assignment:
     with transaction.atomic():
-        incident, assignment = _lock(assignment_id)
-        _ensure_agency_actor(actor, assignment)
+        incident, assignment = lock_assignment(assignment_id)
+        ensure_agency_actor(actor, assignment)
         old = _transition(assignment, Assignment.Status.ACCEPTED)
         assignment.status = Assignment.Status.ACCEPTED
         assignment.accepted_at = timezone.now()
@@ -98,8 +73,8 @@ def assignment_accept(*, assignment_id, actor) -> Assignment:
 def assignment_decline(*, assignment_id, actor, reason) -> Assignment:
     reason = clean_text("reason", reason, required=True, message=_("Alasan penolakan wajib diisi."))
     with transaction.atomic():
-        incident, assignment = _lock(assignment_id)
-        _ensure_agency_actor(actor, assignment)
+        incident, assignment = lock_assignment(assignment_id)
+        ensure_agency_actor(actor, assignment)
         old = _transition(assignment, Assignment.Status.DECLINED)
         assignment.status = Assignment.Status.DECLINED
         assignment.declined_at = timezone.now()
@@ -116,8 +91,8 @@ def assignment_handoff(*, assignment_id, actor, to_agency_id, reason) -> Assignm
     Returns the new offered assignment; the chain is kept in `previous` and in the timeline."""
     reason = clean_text("reason", reason, required=True, message=_("Alasan pengalihan wajib diisi."))
     with transaction.atomic():
-        incident, assignment = _lock(assignment_id)
-        _ensure_agency_actor(actor, assignment)
+        incident, assignment = lock_assignment(assignment_id)
+        ensure_agency_actor(actor, assignment)
         old = _transition(assignment, Assignment.Status.HANDED_OFF)
         try:
             target = Agency.objects.get(pk=int(to_agency_id), is_active=True)
@@ -142,8 +117,8 @@ def assignment_handoff(*, assignment_id, actor, to_agency_id, reason) -> Assignm
 def assignment_complete(*, assignment_id, actor, note="") -> Assignment:
     note = clean_text("note", note)
     with transaction.atomic():
-        incident, assignment = _lock(assignment_id)
-        _ensure_agency_actor(actor, assignment)
+        incident, assignment = lock_assignment(assignment_id)
+        ensure_agency_actor(actor, assignment)
         old = _transition(assignment, Assignment.Status.COMPLETED)
         assignment.status = Assignment.Status.COMPLETED
         assignment.completed_at = timezone.now()
@@ -156,8 +131,6 @@ def assignment_complete(*, assignment_id, actor, note="") -> Assignment:
 
 
 def _release_units(assignment, actor):
-    from agencies.models import Unit
-
     now = timezone.now()
     for dispatch in UnitDispatch.objects.select_for_update().filter(assignment=assignment, released_at__isnull=True).select_related("unit"):
         dispatch.released_at = now
@@ -183,7 +156,7 @@ def assignment_expire(*, assignment_id, now=None) -> Assignment | None:
     now = now or timezone.now()
     with transaction.atomic():
         try:
-            incident, assignment = _lock(assignment_id)
+            incident, assignment = lock_assignment(assignment_id)
         except NotFound:
             return None
         if assignment.status != Assignment.Status.OFFERED or assignment.ack_deadline is None or assignment.ack_deadline > now:

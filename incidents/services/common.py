@@ -8,7 +8,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agencies.models import User
+from agencies.scoping import scope_for
 from dispatch.errors import NotFound, PermissionDenied, field_error
+from incidents import timers
 from incidents.models import Assignment, EscalationRule, Incident
 from incidents.status import derive_incident_status
 from incidents.timeline import record_event
@@ -59,14 +62,36 @@ def lock_incident(incident_id) -> Incident:
 
 def ensure_centre_staff(actor, incident: Incident):
     """Call-takers, supervisors and admins of the incident's centre (or its province) may act on the ticket."""
-    from agencies.models import User
-    from agencies.scoping import scope_for
-
     if actor.role not in (User.Role.CALL_TAKER, User.Role.SUPERVISOR, User.Role.ADMIN) and not actor.is_superuser:
         raise PermissionDenied(_("Hanya petugas pusat panggilan yang dapat melakukan ini."))
     scope = scope_for(actor)
     if not scope.is_global and incident.command_centre_id not in scope.centre_ids:
         raise NotFound(_("Kejadian tidak ditemukan."), code="incident_not_found")
+
+
+def lock_assignment(assignment_id) -> tuple[Incident, Assignment]:
+    """Lock the incident, then the assignment (the same order as every incident workflow)."""
+    incident_id = Assignment.objects.filter(pk=assignment_id).values_list("incident_id", flat=True).first()
+    if incident_id is None:
+        raise NotFound(_("Penugasan tidak ditemukan."), code="assignment_not_found")
+    incident = lock_incident(incident_id)
+    assignment = Assignment.objects.select_for_update(of=("self",), no_key=True).select_related("agency").get(pk=assignment_id)
+    assignment.incident = incident
+    return incident, assignment
+
+
+def ensure_agency_actor(actor, assignment):
+    """The assigned agency's dispatchers act on it; supervisors and admins of the incident's centre may too."""
+    scope = scope_for(actor)
+    if scope.is_global:
+        return
+    if actor.role == User.Role.DISPATCHER and assignment.agency_id in scope.agency_ids:
+        return
+    if actor.role == User.Role.SUPERVISOR and assignment.incident.command_centre_id in scope.centre_ids:
+        return
+    if assignment.agency_id in scope.agency_ids or assignment.incident.command_centre_id in scope.centre_ids:
+        raise PermissionDenied(_("Peran Anda tidak dapat mengubah penugasan ini."))
+    raise NotFound(_("Penugasan tidak ditemukan."), code="assignment_not_found")
 
 
 _RESPONSE_STATUSES_SQL = """
@@ -166,14 +191,8 @@ def offer_assignment(*, incident: Incident, agency, actor=None, previous=None, r
         extra_agency_ids=[agency.pk],
         payload={"assignment": assignment_summary(assignment), "previous": previous.pk if previous else None},
     )
-    transaction.on_commit(lambda: _start_timer(assignment.pk, assignment.ack_deadline))
+    transaction.on_commit(lambda: timers.schedule_ack_timer(assignment.pk, assignment.ack_deadline))
     return assignment
-
-
-def _start_timer(assignment_id, deadline):
-    from incidents.tasks import schedule_ack_timer
-
-    schedule_ack_timer(assignment_id, deadline)
 
 
 def assignment_summary(assignment: Assignment) -> dict:

@@ -6,8 +6,7 @@ side effects after commit. Inbound callbacks (EIDO posts, AML reports) are idemp
 import hashlib
 import json
 import logging
-import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.gis.geos import Point
@@ -21,9 +20,12 @@ from agencies.models import User
 from agencies.scoping import require_role, scope_for
 from dispatch.errors import Conflict, ValidationFailed
 from incidents.interop import eido as eido_format
+from incidents.interop.aml import normalise_fields
 from incidents.interop.validate import validate_eido
-from incidents.models import AmlReport, Call, Incident, IncidentCategory
+from incidents.models import AmlReport, Call, Incident, IncidentCategory, TimelineEvent
 from incidents.phone import caller_lookup
+from incidents.services.common import PHONE_RE, lock_incident
+from incidents.services.incidents import incident_create, incident_update
 from incidents.timeline import record_event
 
 logger = logging.getLogger(__name__)
@@ -121,8 +123,6 @@ def incident_import_eido(*, document, actor, command_centre_id=None) -> tuple[In
     digest = _document_digest(document)
     links = _resolve_links(data["links"]) if data["links"] else []
     merges = _resolve_links(data["merges"]) if data["merges"] else []
-    from incidents.services.incidents import incident_create
-
     try:
         with transaction.atomic():
             incident, _created = incident_create(
@@ -207,10 +207,6 @@ def _apply_sender_update(incident, data, document, actor):
     kept. An identical document, or one older than the last applied (`lastUpdateTimeStamp`), writes
     nothing; a closed or cancelled incident is left as it is. Each applied version writes
     `incident.eido_updated` (sender, its timestamp, the document's digest, the fields applied)."""
-    from incidents.models import TimelineEvent
-    from incidents.services.common import lock_incident
-    from incidents.services.incidents import incident_update
-
     digest = _document_digest(document)
     with transaction.atomic():
         incident = lock_incident(incident.pk)
@@ -251,8 +247,6 @@ def _apply_sender_update(incident, data, document, actor):
 
 
 def _phone_or_blank(number):
-    from incidents.services.common import PHONE_RE
-
     return number if number and PHONE_RE.match(number) else ""
 
 
@@ -273,8 +267,6 @@ def _resolve_links(items) -> list[dict]:
 
 def incident_set_public_alert(*, incident_id, actor, public: bool) -> Incident:
     """Publish (or withdraw) the incident in the public CAP feed. The feed never carries the caller."""
-    from incidents.services.incidents import incident_update
-
     return incident_update(incident_id=incident_id, actor=actor, is_public_alert=bool(public))
 
 
@@ -341,8 +333,6 @@ def aml_report_receive(*, fields: dict, source: str, raw=None) -> tuple[AmlRepor
 
     Never raises for bad content: every problem is written into `problems`. Returns (report, created);
     a report whose dedup key we already hold is acknowledged and not stored twice."""
-    from incidents.interop.aml import normalise_fields
-
     parsed = normalise_fields(fields)
     key = parsed["dedup_key"]
     existing = AmlReport.objects.filter(dedup_key=key).first()
@@ -411,34 +401,3 @@ def _jsonable(value):
 
 def _no_nul(text: str) -> str:
     return str(text).replace("\x00", "\ufffd")
-
-
-def parse_time(value) -> datetime | None:
-    """Epoch seconds or milliseconds, ISO 8601, or AML's compact YYYYMMDDhhmmss (UTC)."""
-    from datetime import timezone as dt_timezone
-
-    if value in (None, ""):
-        return None
-    text = str(value).strip()
-    if re.fullmatch(r"\d{14}", text):
-        try:
-            return datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=dt_timezone.utc)
-        except ValueError:
-            return None
-    if re.fullmatch(r"\d{9,13}(\.\d+)?", text):
-        number = float(text)
-        if number > 1e11:
-            number /= 1000.0
-        try:
-            return datetime.fromtimestamp(number, tz=dt_timezone.utc)
-        except (OverflowError, OSError, ValueError):
-            return None
-    try:
-        parsed = parse_datetime(text)
-    except ValueError:
-        return None
-    if parsed is None:
-        return None
-    if timezone.is_naive(parsed):
-        parsed = parsed.replace(tzinfo=dt_timezone.utc)
-    return parsed

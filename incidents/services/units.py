@@ -18,7 +18,8 @@ from agencies.models import Unit, UnitPosition, User
 from agencies.scoping import scope_for
 from dispatch.errors import IllegalTransition, NotFound, PermissionDenied, ValidationFailed, field_error
 from incidents.models import Assignment, Incident, UnitDispatch
-from incidents.services.common import clean_text, incident_refresh_status, lock_incident
+from incidents.services.assignments import assignment_complete
+from incidents.services.common import clean_text, ensure_agency_actor, incident_refresh_status, lock_assignment, lock_incident
 from incidents.timeline import record_event
 
 US = Unit.Status
@@ -94,8 +95,6 @@ def _unit_event(unit, actor, old, *, incident=None, dispatch=None, note=""):
 
 def unit_dispatch(*, assignment_id, unit_ids, actor) -> list[UnitDispatch]:
     """Send available units of the assignment's agency to its incident. The assignment must be accepted."""
-    from incidents.services.assignments import _ensure_agency_actor, _lock
-
     try:
         ids = sorted({int(u) for u in unit_ids or []})
     except (TypeError, ValueError):
@@ -103,8 +102,8 @@ def unit_dispatch(*, assignment_id, unit_ids, actor) -> list[UnitDispatch]:
     if not ids:
         raise field_error("units", _("Pilih minimal satu unit."), code="required")
     with transaction.atomic():
-        incident, assignment = _lock(assignment_id)
-        _ensure_agency_actor(actor, assignment)
+        incident, assignment = lock_assignment(assignment_id)
+        ensure_agency_actor(actor, assignment)
         if assignment.status != Assignment.Status.ACCEPTED:
             raise IllegalTransition(
                 entity=_("penugasan"),
@@ -225,8 +224,6 @@ def unit_change_status(*, unit_id, status, actor, note="") -> Unit:
 def unit_resolve(*, unit_id, actor, note="") -> Unit:
     """The crew reports "resolved" from the field: the unit is released with its note; when it was the
     agency's last unit on the incident, the agency's assignment is completed too."""
-    from incidents.services.assignments import assignment_complete
-
     with transaction.atomic():
         incident, unit, dispatch = _lock_unit_with_incident(unit_id)
         _ensure_unit_actor(actor, unit)

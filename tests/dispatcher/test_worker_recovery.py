@@ -91,7 +91,7 @@ def test_sweeper_recovers_task_lost_with_killed_worker(make_incident, call_taker
             publish = lambda aid, deadline: escalate_if_unacknowledged.apply_async(  # noqa: E731
                 args=[aid], eta=deadline, queue="timers", connection=conn
             )
-            with mock.patch("incidents.tasks.schedule_ack_timer", publish):
+            with mock.patch("incidents.timers.schedule_ack_timer", publish):
                 incident = make_incident()
                 [assignment] = incident_route(incident_id=incident.pk, actor=call_taker)
         deadline = assignment.ack_deadline
