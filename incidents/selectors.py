@@ -5,15 +5,21 @@ see; an object outside the scope is "not found", never "forbidden", so its exist
 Other areas append their selectors at the end of this module.
 """
 from datetime import timedelta
+from math import cos, radians
 
+from django.conf import settings
+from django.contrib.gis.db.models.functions import Distance
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agencies.models import Unit
 from agencies.scoping import scope_for
 from dispatch.errors import NotFound
 from incidents.models import Assignment, Call, Incident, SupervisorAlert, TimelineEvent
 from incidents.phone import caller_lookup
+from incidents.timeline import incident_summary
+from volunteers.selectors import incident_ids_called_out_to
 
 
 def _incident_scope_q(scope) -> Q:
@@ -24,9 +30,7 @@ def _incident_scope_q(scope) -> Q:
     if scope.agency_ids:
         q |= Q(pk__in=Assignment.objects.filter(agency_id__in=scope.agency_ids).values("incident_id"))
     if scope.community_ids:
-        from volunteers.models import CallOut
-
-        q |= Q(pk__in=CallOut.objects.filter(community_id__in=scope.community_ids).values("incident_id"))
+        q |= Q(pk__in=incident_ids_called_out_to(scope.community_ids))
     return q
 
 
@@ -159,13 +163,6 @@ def duplicate_candidates(*, centre_ids, category=None, point=None, caller_number
 
     `centre_ids` is the acting user's centres (None = every centre, for admins). `category` is an
     IncidentCategory or None (no category yet: every category nearby)."""
-    from math import cos, radians
-
-    from django.conf import settings
-    from django.contrib.gis.db.models.functions import Distance
-
-    from incidents.timeline import incident_summary
-
     radius_m = settings.DUPLICATE_RADIUS_M if radius_m is None else radius_m
     window_min = settings.DUPLICATE_WINDOW_MIN if window_min is None else window_min
     base = Incident.objects.filter(status__in=Incident.OPEN_STATUSES)
@@ -230,8 +227,6 @@ def handoff_chain(assignment) -> list:
 
 def units_visible_to(user):
     """Dispatchers and crews: their agency's units; centre staff: units of their centres' agencies; admins: all."""
-    from agencies.models import Unit
-
     scope = scope_for(user)
     qs = Unit.objects.select_related("agency", "station")
     if scope.is_global:

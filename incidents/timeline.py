@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from incidents.live import publish_event
 from incidents.models import Incident, TimelineEvent
+from volunteers.selectors import communities_following_incident_sql
 
 # Any constant shared by every writer: the lock serialises drawing `seq` with commit, so sequence
 # order equals commit order and "give me everything after N" never skips a late committer.
@@ -40,9 +41,7 @@ SELECT
           WHERE g.id IN (SELECT a.agency_id FROM incidents_assignment a
                          WHERE a.incident_id = %(incident)s AND a.status IN ('offered', 'accepted'))
              OR g.id = ANY(%(extra)s)),
-    ARRAY(SELECT DISTINCT c.community_id FROM volunteers_callout c
-          WHERE c.incident_id = %(incident)s AND c.status NOT IN ('declined', 'expired', 'cancelled'))
-"""
+    """ + communities_following_incident_sql("%(incident)s")
 
 
 def audience_for_incident(incident: Incident, *, extra_agency_ids=()):

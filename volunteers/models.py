@@ -78,6 +78,9 @@ class CallOut(models.Model):
         CANCELLED = "cancelled", _("Dibatalkan")
 
     OPEN_STATUSES = frozenset({Status.SENT, Status.ACCEPTED, Status.ON_SCENE})
+    # A community that took part keeps hearing the incident's events (its close, a re-route) after its own
+    # call-out completed; declined, expired and cancelled call-outs stop it.
+    FOLLOWING_STATUSES = OPEN_STATUSES | {Status.COMPLETED}
 
     incident = models.ForeignKey("incidents.Incident", on_delete=models.CASCADE, related_name="callouts")
     community = models.ForeignKey(VolunteerCommunity, on_delete=models.PROTECT, related_name="callouts")

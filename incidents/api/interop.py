@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from lxml import etree
 from rest_framework import exceptions, generics, serializers, status
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.parsers import BaseParser
@@ -109,8 +110,6 @@ class _XmlRenderer(BaseRenderer):
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if isinstance(data, bytes):
             return data
-        from lxml import etree
-
         root = etree.Element("error")
         body = data.get("error", data) if isinstance(data, dict) else {"message": str(data)}
         for key in ("code", "message"):

@@ -9,7 +9,8 @@ from django.views.decorators.http import require_http_methods
 
 from agencies.models import User
 from incidents import selectors
-from incidents.consoles.dispatcher import _require, unit_status_config
+from incidents.consoles.access import require_console_role
+from incidents.consoles.dispatcher import unit_status_config
 
 SESSION_KEY = "crew_unit_id"
 
@@ -17,7 +18,7 @@ SESSION_KEY = "crew_unit_id"
 @login_required
 @require_http_methods(["GET", "POST"])
 def crew_page(request):
-    _require(request, User.Role.DISPATCHER)
+    require_console_role(request, User.Role.DISPATCHER)
     units = list(selectors.units_visible_to(request.user).order_by("call_sign"))
     if request.method == "POST":
         wanted = request.POST.get("unit", "")

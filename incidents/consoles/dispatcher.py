@@ -7,26 +7,18 @@ Dispatchers act; supervisors and admins get the same screen read-only.
 """
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
 from agencies.models import Agency, Unit, User
-from agencies.scoping import require_role, scope_for
-from dispatch.errors import PermissionDenied
+from agencies.scoping import scope_for
 from incidents import selectors
+from incidents.consoles.access import require_console_role
 from incidents.models import Incident
 from incidents.services.units import DISPATCH_ONLY, UNIT_TRANSITIONS
 
 CONSOLE_ROLES = (User.Role.DISPATCHER, User.Role.SUPERVISOR)
-
-
-def _require(request, *roles):
-    try:
-        require_role(request.user, *roles)
-    except PermissionDenied as exc:
-        raise DjangoPermissionDenied(str(exc)) from None
 
 
 def _map_center(user):
@@ -63,7 +55,7 @@ def unit_status_config():
 
 @login_required
 def dispatcher_console(request):
-    _require(request, *CONSOLE_ROLES)
+    require_console_role(request, *CONSOLE_ROLES)
     user = request.user
     scope = scope_for(user)
     can_act = user.role == User.Role.DISPATCHER or user.is_superuser or user.role == User.Role.ADMIN

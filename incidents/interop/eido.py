@@ -27,6 +27,8 @@ from django.conf import settings
 from django.utils import timezone
 from lxml import etree
 
+from incidents.models import Assignment, UnitDispatch
+
 EIDO_VERSION = "1.0"
 
 NS = {
@@ -273,8 +275,6 @@ def number_from_uri(uri: str) -> str:
 
 def incident_to_eido(incident) -> dict:
     """The incident as an EIDO 1.0 document (a dict ready for json.dumps)."""
-    from incidents.models import Assignment, UnitDispatch
-
     centre = incident.command_centre
     tz = ZoneInfo(centre.timezone)
     domain = centre_domain(centre)

@@ -14,6 +14,8 @@ import json
 import pathlib
 import sys
 
+from lxml import etree
+
 SCHEMAS = pathlib.Path(__file__).resolve().parent / "schemas"
 EIDO_SCHEMA = SCHEMAS / "eido" / "openapi.yaml"
 CAP_SCHEMA = SCHEMAS / "cap" / "CAP-v1.2.xsd"
@@ -21,6 +23,8 @@ CAP_SCHEMA = SCHEMAS / "cap" / "CAP-v1.2.xsd"
 
 @functools.lru_cache(maxsize=1)
 def _eido_validator():
+    # Loaded on the first EIDO check, not at import: openapi_schema_validator brings jsonschema and its
+    # referencing machinery, which every web and worker process would otherwise pay for at start-up.
     import yaml
     from openapi_schema_validator import OAS30Validator
 
@@ -61,15 +65,11 @@ def validate_eido(document) -> list[str]:
 
 @functools.lru_cache(maxsize=1)
 def _cap_schema():
-    from lxml import etree
-
     return etree.XMLSchema(etree.parse(str(CAP_SCHEMA)))
 
 
 def validate_cap(xml_bytes) -> list[str]:
     """Return a list of violation strings (empty when valid)."""
-    from lxml import etree
-
     parser = etree.XMLParser(resolve_entities=False, no_network=True)
     try:
         doc = etree.fromstring(xml_bytes, parser)
