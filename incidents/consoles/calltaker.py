@@ -1,22 +1,20 @@
 """The call-taker console (issue 3): one keyboard-first screen to answer, classify, log and route calls.
 
-The page renders the centre's open incidents and ringing calls server-side together with `last_seq`, then
-the browser (static/js/calltaker.js) works through REST API v1 and live events from that seq on.
+The page embeds the centre's open incidents (as data), the ringing calls and `last_seq`; the browser
+(static/js/calltaker/main.js) draws the list, then works through REST API v1 and live events from that seq on.
 """
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from agencies.models import User
-from agencies.scoping import require_role
-from dispatch.errors import PermissionDenied
+from agencies.api import AgencySerializer
+from agencies.models import Agency, User
 from incidents import selectors
-from incidents.models import Call, Incident, Priority
+from incidents.api.serializers import CategorySerializer
+from incidents.consoles.access import require_console_role
+from incidents.models import Call, Incident, IncidentCategory, Priority
 
 CONSOLE_ROLES = (User.Role.CALL_TAKER, User.Role.SUPERVISOR)
 # A console shows every open incident of its centre; a cap keeps a disaster surge from freezing the page.
@@ -50,34 +48,31 @@ def _iso(dt):
     return dt.isoformat() if dt else ""
 
 
-def _rows_html(incidents) -> str:
-    """The open-incidents list as HTML. Built in Python: the template engine took ~0.5 ms a row, and a
-    disaster surge puts hundreds of rows on this page (docs/perf-calltaker.md). Same markup as calltaker.js."""
-    statuses = dict(Incident.Status.choices)
-    callers = escape(_("jumlah pelapor"))
-    out = []
-    for i in incidents:
-        out.append(
-            f'<li class="inc p{i.priority} st-{i.status}" data-id="{i.pk}" data-status="{i.status}" data-priority="{i.priority}" '
-            f'data-created="{_iso(i.created_at)}" data-answered="{_iso(i.call_answered_at)}" data-routed="{_iso(i.routed_at)}" '
-            f'data-lat="{i.location.y:.6f}" data-lon="{i.location.x:.6f}">'
-            f'<span class="ref">{escape(i.reference)}</span><span class="prio">P{i.priority}</span>'
-            f'<span class="cat">{escape(i.category.name_id)}</span><span class="status">{escape(statuses.get(i.status, i.status))}</span>'
-            f'<span class="addr">{escape(i.address)}</span>'
-            f'<span class="callers" title="{callers}">👥 <b>{i.caller_count}</b></span>'
-            '<span class="times"><span class="t-age"></span> <span class="t-intervals"></span></span></li>'
-        )
-    return mark_safe("".join(out))
+def _row_data(incidents) -> list[dict]:
+    """The open-incidents list as data, drawn by the browser (static/js/calltaker/list.js: rowHtml, the one
+    renderer of a row, also used for live updates). Same field names as the live events' incident and the
+    create answer. Plain dicts, not a serializer: a disaster surge puts hundreds of rows on this page."""
+    return [
+        {
+            "id": i.pk,
+            "reference": i.reference,
+            "status": i.status,
+            "priority": i.priority,
+            "category_name": i.category.name_id,
+            "address": i.address,
+            "caller_count": i.caller_count,
+            "created_at": _iso(i.created_at),
+            "call_answered_at": _iso(i.call_answered_at),
+            "routed_at": _iso(i.routed_at),
+            "location": [round(i.location.x, 6), round(i.location.y, 6)],
+        }
+        for i in incidents
+    ]
 
 
 def _reference_data(centre):
     """Categories and the centre's agencies in the shapes of GET /api/v1/categories/ and /api/v1/agencies/,
     embedded so the console is ready without two more round trips."""
-    from agencies.api import AgencySerializer
-    from agencies.models import Agency
-    from incidents.api.serializers import CategorySerializer
-    from incidents.models import IncidentCategory
-
     categories = IncidentCategory.objects.filter(is_active=True).prefetch_related("related").order_by("name_id")
     agencies = Agency.objects.none()
     if centre is not None:
@@ -91,10 +86,7 @@ def _reference_data(centre):
 
 @login_required
 def call_taker_console(request):
-    try:
-        require_role(request.user, *CONSOLE_ROLES)
-    except PermissionDenied as exc:
-        raise DjangoPermissionDenied(str(exc)) from None
+    require_console_role(request, *CONSOLE_ROLES)
     user = request.user
     centre = user.command_centre
     ringing = list(selectors.calls_visible_to(user).filter(status=Call.Status.RINGING).order_by("ringing_at", "id")[:20])
@@ -138,7 +130,7 @@ def call_taker_console(request):
     incidents = _incident_rows(user)
     context = {
         "incident_count": len(incidents),
-        "incident_rows": _rows_html(incidents),
+        "incident_rows": _row_data(incidents),
         "ringing": ringing,
         "last_seq": selectors.last_seq(),
         "config": config,

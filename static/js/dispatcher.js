@@ -1,399 +1,361 @@
-/* Agency dispatcher console (issue 5). Lists come from REST API v1; live events (LiveEvents, from the
+/* Agency dispatcher console (issue 5). Lists come from REST API v1; live events (lib/live.js, from the
  * page's data-last-seq) tell the console when to reload them, and move unit markers directly. */
-(function () {
-  "use strict";
-  var gt = window.gettext || function (s) { return s; };
-  var interp = window.interpolate || function (fmt, obj) { return fmt.replace(/%\((\w+)\)s/g, function (_, k) { return obj[k]; }); };
-  var cfg = JSON.parse(document.getElementById("dp-config").textContent);
-  var root = document.getElementById("dp");
-  var clockOffset = Date.parse(cfg.serverNow) - Date.now();  // server clock minus ours
-  var state = { offered: [], accepted: [], units: [], loaded: false };
-  var STALE_MS = 5 * 60 * 1000;
+import { apiResult as api, url } from "./lib/api.js";
+import { el, pageConfig } from "./lib/dom.js";
+import { t, fmt } from "./lib/i18n.js";
+import { start as startLiveEvents } from "./lib/live.js";
 
-  function now() { return Date.now() + clockOffset; }
-  function url(tpl, id) { return tpl.replace("{id}", encodeURIComponent(id)); }
-  function csrf() {
-    var m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    return m ? decodeURIComponent(m[1]) : "";
-  }
-  function api(method, path, body) {
-    var opts = { method: method, credentials: "same-origin", headers: { "Accept": "application/json" } };
-    if (body !== undefined) {
-      opts.headers["Content-Type"] = "application/json";
-      opts.headers["X-CSRFToken"] = csrf();
-      opts.body = JSON.stringify(body);
-    }
-    return fetch(path, opts).then(function (r) {
-      return r.text().then(function (t) {
-        var data = null;
-        try { data = t ? JSON.parse(t) : null; } catch (e) { data = null; }
-        return { ok: r.ok, status: r.status, data: data };
-      });
-    }, function () { return { ok: false, status: 0, data: null }; });
-  }
-  function el(tag, attrs, kids) {
-    var n = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (k === "text") n.textContent = attrs[k];
-      else if (k === "class") n.className = attrs[k];
-      else if (k.indexOf("on") === 0) n.addEventListener(k.slice(2), attrs[k]);
-      else if (attrs[k] !== null && attrs[k] !== undefined && attrs[k] !== false) n.setAttribute(k, attrs[k]);
-    });
-    (kids || []).forEach(function (c) { if (c) n.appendChild(typeof c === "string" ? document.createTextNode(c) : c); });
-    return n;
-  }
-  function errorMessage(res) {
-    if (res.data && res.data.error) return res.data.error.message;
-    if (res.status === 0) return gt("Tidak dapat terhubung ke server.");
-    return interp(gt("Permintaan gagal (HTTP %(s)s)."), { s: res.status }, true);
-  }
-  var flashTimer = null;
-  function flash(text, kind) {
-    var f = document.getElementById("dp-flash");
-    f.textContent = text;
-    f.className = "dp-flash " + (kind || "error");
-    f.hidden = false;
-    clearTimeout(flashTimer);
-    flashTimer = setTimeout(function () { f.hidden = true; }, 8000);
-  }
-  function fieldErrors(form, res) {
-    form.querySelectorAll(".field-error").forEach(function (n) { n.textContent = ""; });
-    var fields = (res.data && res.data.error && res.data.error.fields) || {};
-    var shown = false;
-    Object.keys(fields).forEach(function (k) {
-      var n = form.querySelector('.field-error[data-for="' + k + '"]');
-      if (n) { n.textContent = fields[k].join(" "); shown = true; }
-    });
-    if (!shown) flash(errorMessage(res));
-  }
-  function ageText(iso) {
-    if (!iso) return gt("posisi tidak diketahui");
-    var s = Math.max(0, Math.round((now() - Date.parse(iso)) / 1000));
-    if (s < 60) return interp(gt("%(n)s dtk lalu"), { n: s }, true);
-    if (s < 3600) return interp(gt("%(n)s mnt lalu"), { n: Math.floor(s / 60) }, true);
-    return interp(gt("%(n)s jam lalu"), { n: Math.floor(s / 3600) }, true);
-  }
-  function countdownText(ms) {
-    if (ms <= 0) return gt("lewat batas — menunggu eskalasi");
-    var s = Math.ceil(ms / 1000);
-    return Math.floor(s / 60) + ":" + ("0" + (s % 60)).slice(-2);
-  }
+var cfg = pageConfig("dp-config");
+var root = document.getElementById("dp");
+var clockOffset = Date.parse(cfg.serverNow) - Date.now();  // server clock minus ours
+var state = { offered: [], accepted: [], units: [], loaded: false };
+var STALE_MS = 5 * 60 * 1000;
 
-  /* ── loading ── */
-  var reloadTimer = null;
-  function scheduleReload() {
-    clearTimeout(reloadTimer);
-    reloadTimer = setTimeout(loadAll, 150);
-  }
-  function loadAll() {
-    var a = api("GET", cfg.api.assignments + "?status=offered,accepted&open=1&limit=500");
-    var u = api("GET", cfg.api.units);
-    return Promise.all([a, u]).then(function (rs) {
-      if (rs[0].ok) {
-        var rows = (rs[0].data && rs[0].data.results) || rs[0].data || [];
-        state.offered = rows.filter(function (x) { return x.status === "offered"; })
-          .sort(function (x, y) { return Date.parse(x.ack_deadline) - Date.parse(y.ack_deadline); });
-        state.accepted = rows.filter(function (x) { return x.status === "accepted"; })
-          .sort(function (x, y) { return x.incident_priority - y.incident_priority || Date.parse(y.offered_at) - Date.parse(x.offered_at); });
-      } else {
-        flash(errorMessage(rs[0]));
-      }
-      if (rs[1].ok) state.units = rs[1].data || [];
-      state.loaded = true;
-      render();
-    });
-  }
-
-  /* ── actions ── */
-  function act(method, path, body, okText) {
-    return api(method, path, body).then(function (res) {
-      if (res.ok) { if (okText) flash(okText, "ok"); }
-      else if (res.status === 409) {
-        // Someone else was faster (or the state moved): say so and show the screen as it is now.
-        flash(errorMessage(res), "conflict");
-      } else if (res.status !== 400) {
-        flash(errorMessage(res));
-      }
-      loadAll();
-      return res;
-    });
-  }
-  function accept(a) { return act("POST", url(cfg.api.accept, a.id), {}, interp(gt("%(ref)s diterima."), { ref: a.incident_reference }, true)); }
-
-  function openDialog(id, a) {
-    var d = document.getElementById(id);
-    d.dataset.assignment = a.id;
-    d.dataset.incident = a.incident;
-    d.querySelector(".ref").textContent = a.incident_reference;
-    d.querySelectorAll(".field-error").forEach(function (n) { n.textContent = ""; });
-    if (d.showModal) d.showModal(); else d.setAttribute("open", "");
-    return d;
-  }
-  function closeDialog(d) { if (d.close) d.close(); else d.removeAttribute("open"); }
-  document.querySelectorAll("dialog [data-close]").forEach(function (b) {
-    b.addEventListener("click", function () { closeDialog(b.closest("dialog")); });
+function now() { return Date.now() + clockOffset; }
+function errorMessage(res) {
+  if (res.data && res.data.error) return res.data.error.message;
+  if (res.status === 0) return t("Tidak dapat terhubung ke server.");
+  return fmt(t("Permintaan gagal (HTTP %(s)s)."), { s: res.status });
+}
+var flashTimer = null;
+function flash(text, kind) {
+  var f = document.getElementById("dp-flash");
+  f.textContent = text;
+  f.className = "dp-flash " + (kind || "error");
+  f.hidden = false;
+  clearTimeout(flashTimer);
+  flashTimer = setTimeout(function () { f.hidden = true; }, 8000);
+}
+function fieldErrors(form, res) {
+  form.querySelectorAll(".field-error").forEach(function (n) { n.textContent = ""; });
+  var fields = (res.data && res.data.error && res.data.error.fields) || {};
+  var shown = false;
+  Object.keys(fields).forEach(function (k) {
+    var n = form.querySelector('.field-error[data-for="' + k + '"]');
+    if (n) { n.textContent = fields[k].join(" "); shown = true; }
   });
+  if (!shown) flash(errorMessage(res));
+}
+function ageText(iso) {
+  if (!iso) return t("posisi tidak diketahui");
+  var s = Math.max(0, Math.round((now() - Date.parse(iso)) / 1000));
+  if (s < 60) return fmt(t("%(n)s dtk lalu"), { n: s });
+  if (s < 3600) return fmt(t("%(n)s mnt lalu"), { n: Math.floor(s / 60) });
+  return fmt(t("%(n)s jam lalu"), { n: Math.floor(s / 3600) });
+}
+function countdownText(ms) {
+  if (ms <= 0) return t("lewat batas — menunggu eskalasi");
+  var s = Math.ceil(ms / 1000);
+  return Math.floor(s / 60) + ":" + ("0" + (s % 60)).slice(-2);
+}
 
-  function findAssignment(id) {
-    id = Number(id);
-    return state.offered.concat(state.accepted).filter(function (a) { return a.id === id; })[0];
-  }
-
-  document.getElementById("decline-form").addEventListener("submit", function (ev) {
-    ev.preventDefault();
-    var d = document.getElementById("decline-dialog");
-    var reason = document.getElementById("decline-reason").value.trim();
-    if (!reason) { d.querySelector('[data-for="reason"]').textContent = gt("Alasan penolakan wajib diisi."); return; }
-    api("POST", url(cfg.api.decline, d.dataset.assignment), { reason: reason }).then(function (res) {
-      if (res.ok) { closeDialog(d); document.getElementById("decline-reason").value = ""; flash(gt("Penugasan ditolak."), "ok"); }
-      else if (res.status === 400) fieldErrors(d, res);
-      else { closeDialog(d); flash(errorMessage(res), res.status === 409 ? "conflict" : "error"); }
-      loadAll();
-    });
-  });
-
-  function fillHandoffTargets() {
-    var sel = document.getElementById("handoff-agency");
-    sel.innerHTML = "";
-    sel.appendChild(el("option", { value: "", text: gt("— pilih instansi —") }));
-    cfg.handoffTargets.forEach(function (g) {
-      var og = el("optgroup", { label: g.centre });
-      g.agencies.forEach(function (a) {
-        if (cfg.agencyIds.indexOf(a.id) >= 0) return;  // not to ourselves
-        og.appendChild(el("option", { value: a.id, text: a.name + " — " + a.type }));
-      });
-      sel.appendChild(og);
-    });
-  }
-  fillHandoffTargets();
-  function showChain(a) {
-    var box = document.getElementById("handoff-chain");
-    box.textContent = "";
-    api("GET", url(cfg.api.chain, a.id)).then(function (res) {
-      if (!res.ok || !res.data || res.data.length < 2) return;
-      box.appendChild(el("h4", { text: gt("Riwayat pengalihan") }));
-      var ol = el("ol");
-      res.data.forEach(function (l) {
-        ol.appendChild(el("li", { text: l.agency_name + " (" + l.command_centre.toUpperCase() + ") — " + l.status + (l.reason ? ": " + l.reason : "") }));
-      });
-      box.appendChild(ol);
-    });
-  }
-  document.getElementById("handoff-form").addEventListener("submit", function (ev) {
-    ev.preventDefault();
-    var d = document.getElementById("handoff-dialog");
-    var body = { to_agency: Number(document.getElementById("handoff-agency").value) || null, reason: document.getElementById("handoff-reason").value.trim() };
-    api("POST", url(cfg.api.handoff, d.dataset.assignment), body).then(function (res) {
-      if (res.ok) { closeDialog(d); document.getElementById("handoff-reason").value = ""; flash(gt("Kejadian dialihkan; instansi tujuan harus menerimanya."), "ok"); }
-      else if (res.status === 400) fieldErrors(d, res);
-      else { closeDialog(d); flash(errorMessage(res), res.status === 409 ? "conflict" : "error"); }
-      loadAll();
-    });
-  });
-
-  function loadRecommendations() {
-    var d = document.getElementById("dispatch-dialog");
-    var any = document.getElementById("recommend-any").checked;
-    var tbody = document.getElementById("recommend-rows");
-    tbody.textContent = "";
-    api("GET", url(cfg.api.recommend, d.dataset.incident) + (any ? "?any=1&limit=10" : "?limit=10")).then(function (res) {
-      if (!res.ok) { tbody.appendChild(el("tr", {}, [el("td", { colspan: 5, text: errorMessage(res) })])); return; }
-      document.getElementById("dispatch-caps").textContent = res.data.capabilities.length
-        ? interp(gt("Unit siaga terdekat dengan kemampuan: %(c)s"), { c: res.data.capabilities.join(", ") }, true)
-        : gt("Unit siaga terdekat (semua kemampuan)");
-      if (!res.data.units.length) {
-        tbody.appendChild(el("tr", {}, [el("td", { colspan: 5, text: gt("Tidak ada unit siaga yang sesuai.") })]));
-      }
-      res.data.units.forEach(function (u, i) {
-        var km = (u.distance_m / 1000).toFixed(1) + " km";
-        tbody.appendChild(el("tr", {}, [
-          el("td", {}, [el("input", { type: "checkbox", name: "unit", value: u.id, id: "rec-" + u.id, checked: i === 0 ? "checked" : null })]),
-          el("td", {}, [el("label", { for: "rec-" + u.id, text: u.call_sign })]),
-          el("td", { text: u.type_display }),
-          el("td", { text: km }),
-          el("td", { text: interp(gt("%(m)s mnt"), { m: u.eta_min }, true) }),
-        ]));
-      });
-    });
-  }
-  document.getElementById("recommend-any").addEventListener("change", loadRecommendations);
-  document.getElementById("dispatch-form").addEventListener("submit", function (ev) {
-    ev.preventDefault();
-    var d = document.getElementById("dispatch-dialog");
-    var ids = Array.prototype.map.call(d.querySelectorAll('input[name="unit"]:checked'), function (c) { return Number(c.value); });
-    if (!ids.length) { d.querySelector('[data-for="units"]').textContent = gt("Pilih minimal satu unit."); return; }
-    api("POST", url(cfg.api.dispatch, d.dataset.assignment), { units: ids }).then(function (res) {
-      if (res.ok) { closeDialog(d); flash(gt("Unit ditugaskan."), "ok"); }
-      else if (res.status === 400) fieldErrors(d, res);
-      else { closeDialog(d); flash(errorMessage(res), res.status === 409 ? "conflict" : "error"); }
-      loadAll();
-    });
-  });
-  document.getElementById("complete-form").addEventListener("submit", function (ev) {
-    ev.preventDefault();
-    var d = document.getElementById("complete-dialog");
-    act("POST", url(cfg.api.complete, d.dataset.assignment), { note: document.getElementById("complete-note").value }, gt("Penanganan selesai.")).then(function (res) {
-      if (res.ok || res.status !== 400) closeDialog(d); else fieldErrors(d, res);
-    });
-  });
-
-  /* ── rendering ── */
-  function prio(p) { return el("span", { class: "prio p" + p, text: "P" + p }); }
-  function renderOffered() {
-    var ol = document.getElementById("offered");
-    ol.textContent = "";
-    state.offered.forEach(function (a) {
-      var kids = [
-        el("div", { class: "row1" }, [prio(a.incident_priority), el("strong", { class: "ref", text: a.incident_reference }),
-          el("span", { class: "cat", text: a.incident_category })]),
-        el("div", { class: "addr", text: a.incident_address || "—" }),
-        a.escalation_stage ? el("div", { class: "note", text: gt("Eskalasi dari instansi lain") }) : null,
-        a.previous && a.reason ? el("div", { class: "note", text: gt("Dialihkan") + ": " + a.reason }) : null,
-        cfg.agencyIds.length === 1 ? null : el("div", { class: "agency", text: a.agency_name }),
-        el("div", { class: "countdown", "data-deadline": a.ack_deadline, "aria-label": gt("Sisa waktu konfirmasi") }),
-      ];
-      if (cfg.canAct) {
-        kids.push(el("div", { class: "actions" }, [
-          el("button", { type: "button", class: "big accept", "data-action": "accept", text: gt("Terima"), onclick: function (e) { e.target.disabled = true; accept(a); } }),
-          el("button", { type: "button", class: "big decline", "data-action": "decline", text: gt("Tolak"), onclick: function () { openDialog("decline-dialog", a); document.getElementById("decline-reason").focus(); } }),
-        ]));
-      }
-      ol.appendChild(el("li", { class: "offer", "data-assignment": a.id, "data-incident": a.incident }, kids));
-    });
-    document.getElementById("offered-count").textContent = state.offered.length;
-    document.getElementById("offered-empty").hidden = state.offered.length > 0;
-    tick();
-  }
-  function unitsOn(a) {
-    return state.units.filter(function (u) { return u.dispatch && u.dispatch.assignment === a.id; });
-  }
-  function renderAccepted() {
-    var ol = document.getElementById("accepted");
-    ol.textContent = "";
-    state.accepted.forEach(function (a) {
-      var units = unitsOn(a);
-      var kids = [
-        el("div", { class: "row1" }, [prio(a.incident_priority), el("strong", { class: "ref", text: a.incident_reference }),
-          el("span", { class: "cat", text: a.incident_category }), el("span", { class: "status st-" + a.incident_status, text: cfg.incidentLabels[a.incident_status] || a.incident_status })]),
-        el("div", { class: "addr", text: a.incident_address || "—" }),
-        el("ul", { class: "on-units" }, units.map(function (u) {
-          return el("li", { class: "st-" + u.status, text: u.call_sign + " · " + cfg.units.labels[u.status] });
-        })),
-      ];
-      if (cfg.canAct) {
-        kids.push(el("div", { class: "actions" }, [
-          el("button", { type: "button", class: "primary", "data-action": "dispatch", text: gt("Tugaskan unit"), onclick: function () { openDialog("dispatch-dialog", a); loadRecommendations(); } }),
-          el("button", { type: "button", class: "secondary", "data-action": "handoff", text: gt("Alihkan"), onclick: function () { openDialog("handoff-dialog", a); showChain(a); } }),
-          el("button", { type: "button", class: "secondary", "data-action": "complete", text: gt("Selesai"), onclick: function () { openDialog("complete-dialog", a); } }),
-        ]));
-      }
-      ol.appendChild(el("li", { class: "incident", "data-assignment": a.id, "data-incident": a.incident }, kids));
-    });
-    document.getElementById("accepted-count").textContent = state.accepted.length;
-    document.getElementById("accepted-empty").hidden = state.accepted.length > 0;
-  }
-  function renderUnits() {
-    var board = document.getElementById("unit-board");
-    board.textContent = "";
-    cfg.units.order.forEach(function (status) {
-      var units = state.units.filter(function (u) { return u.status === status; });
-      var col = el("div", { class: "unit-col st-" + status, "data-status": status }, [
-        el("h3", { text: cfg.units.labels[status] + " (" + units.length + ")" }),
-      ]);
-      units.forEach(function (u) {
-        var buttons = (cfg.canAct ? cfg.units.next[u.status] || [] : []).map(function (t) {
-          if (t === "available" && !u.dispatch && u.status !== "out_of_service") return null;
-          var label = t === "available" && u.dispatch ? gt("Lepas (siaga)") : cfg.units.labels[t];
-          return el("button", { type: "button", class: "unit-step to-" + t, "data-to": t, text: label, onclick: function (e) {
-            e.target.disabled = true;
-            act("POST", url(cfg.api.unitStatus, u.id), { status: t });
-          } });
-        });
-        col.appendChild(el("div", { class: "unit-card", "data-unit": u.id, "data-status": u.status }, [
-          el("div", { class: "row1" }, [el("strong", { text: u.call_sign }), el("span", { class: "type", text: u.type_display })]),
-          u.dispatch ? el("div", { class: "on", text: "→ " + u.dispatch.reference }) : null,
-          el("div", { class: "age", "data-position-at": u.position_at || "", text: ageText(u.position_at) }),
-          el("div", { class: "steps" }, buttons),
-        ]));
-      });
-      board.appendChild(col);
-    });
-  }
-
-  /* ── map (works without tiles: markers on a plain canvas) ── */
-  var map = null, unitLayer = null, incidentLayer = null, tiles = null, fitted = false;
-  function initMap() {
-    if (!window.L) return;
-    map = L.map("dp-map", { center: cfg.mapCenter, zoom: 13, zoomControl: true, attributionControl: false });
-    unitLayer = L.layerGroup().addTo(map);
-    incidentLayer = L.layerGroup().addTo(map);
-    document.getElementById("tiles-toggle").addEventListener("change", function (e) {
-      if (e.target.checked && cfg.tiles) { tiles = L.tileLayer(cfg.tiles, { maxZoom: 19 }).addTo(map); }
-      else if (tiles) { map.removeLayer(tiles); tiles = null; }
-    });
-  }
-  function renderMap() {
-    if (!map) return;
-    unitLayer.clearLayers();
-    incidentLayer.clearLayers();
-    var pts = [];
-    state.offered.concat(state.accepted).forEach(function (a) {
-      if (!a.incident_location) return;
-      var ll = [a.incident_location.coordinates[1], a.incident_location.coordinates[0]];
-      pts.push(ll);
-      L.circleMarker(ll, { radius: 9, color: "#c8102e", fillOpacity: 0.8, className: "mk-incident" })
-        .bindTooltip(a.incident_reference + " · " + a.incident_category).addTo(incidentLayer);
-    });
-    state.units.forEach(function (u) {
-      if (!u.position) return;
-      var ll = [u.position[1], u.position[0]];
-      pts.push(ll);
-      var stale = !u.position_at || now() - Date.parse(u.position_at) > STALE_MS;
-      var color = stale ? "#8c959f" : (u.status === "available" ? "#1a7f37" : "#0969da");
-      L.circleMarker(ll, { radius: 7, color: color, fillOpacity: 0.9, className: "mk-unit" })
-        .bindTooltip(u.call_sign + " · " + cfg.units.labels[u.status] + " · " + ageText(u.position_at)).addTo(unitLayer);
-    });
-    if (!fitted && pts.length) { map.fitBounds(L.latLngBounds(pts).pad(0.2), { maxZoom: 15 }); fitted = true; }
-  }
-
-  function render() { renderOffered(); renderAccepted(); renderUnits(); renderMap(); }
-
-  function tick() {
-    document.querySelectorAll(".countdown[data-deadline]").forEach(function (n) {
-      var ms = Date.parse(n.dataset.deadline) - now();
-      n.textContent = countdownText(ms);
-      n.classList.toggle("urgent", ms > 0 && ms < 30000);
-      n.classList.toggle("overdue", ms <= 0);
-    });
-    document.querySelectorAll(".unit-card .age[data-position-at]").forEach(function (n) { n.textContent = ageText(n.dataset.positionAt); });
-  }
-  setInterval(tick, 500);
-
-  /* ── live ── */
-  function onEvent(ev) {
-    var k = ev.kind || "";
-    if (k === "unit.position") {
-      var p = ev.payload || {};
-      state.units.forEach(function (u) { if (u.id === p.unit) { u.position = p.position; u.position_at = p.position_at; } });
-      renderUnits(); renderMap();
-      return;
-    }
-    if (k.indexOf("assignment.") === 0 || k.indexOf("incident.") === 0 || k === "unit.status_changed") scheduleReload();
-  }
-  function onState(s) {
-    // live.js shows the state in #live-state; after a reconnect we reload the lists to be sure.
-    if (s === "live") scheduleReload();
-  }
-  initMap();
-  loadAll().then(function () {
-    if (window.LiveEvents && window.LiveEvents.start) {
-      window.LiveEvents.start({ url: "/ws/events/", lastSeq: Number(root.dataset.lastSeq) || 0, onEvent: onEvent, onState: onState });
+/* ── loading ── */
+var reloadTimer = null;
+function scheduleReload() {
+  clearTimeout(reloadTimer);
+  reloadTimer = setTimeout(loadAll, 150);
+}
+function loadAll() {
+  var a = api("GET", cfg.api.assignments + "?status=offered,accepted&open=1&limit=500");
+  var u = api("GET", cfg.api.units);
+  return Promise.all([a, u]).then(function (rs) {
+    if (rs[0].ok) {
+      var rows = (rs[0].data && rs[0].data.results) || rs[0].data || [];
+      state.offered = rows.filter(function (x) { return x.status === "offered"; })
+        .sort(function (x, y) { return Date.parse(x.ack_deadline) - Date.parse(y.ack_deadline); });
+      state.accepted = rows.filter(function (x) { return x.status === "accepted"; })
+        .sort(function (x, y) { return x.incident_priority - y.incident_priority || Date.parse(y.offered_at) - Date.parse(x.offered_at); });
     } else {
-      // Without the live module, keep the screen fresh by polling.
-      var n = document.getElementById("live-state");
-      if (n) { n.className = "live-state stale"; n.textContent = gt("tanpa pembaruan langsung"); }
-      setInterval(loadAll, 5000);
+      flash(errorMessage(rs[0]));
     }
+    if (rs[1].ok) state.units = rs[1].data || [];
+    state.loaded = true;
+    render();
   });
-  window.DispatcherConsole = { reload: loadAll, state: state };
-})();
+}
+
+/* ── actions ── */
+function act(method, path, body, okText) {
+  return api(method, path, body).then(function (res) {
+    if (res.ok) { if (okText) flash(okText, "ok"); }
+    else if (res.status === 409) {
+      // Someone else was faster (or the state moved): say so and show the screen as it is now.
+      flash(errorMessage(res), "conflict");
+    } else if (res.status !== 400) {
+      flash(errorMessage(res));
+    }
+    loadAll();
+    return res;
+  });
+}
+function accept(a) { return act("POST", url(cfg.api.accept, a.id), {}, fmt(t("%(ref)s diterima."), { ref: a.incident_reference })); }
+
+function openDialog(id, a) {
+  var d = document.getElementById(id);
+  d.dataset.assignment = a.id;
+  d.dataset.incident = a.incident;
+  d.querySelector(".ref").textContent = a.incident_reference;
+  d.querySelectorAll(".field-error").forEach(function (n) { n.textContent = ""; });
+  if (d.showModal) d.showModal(); else d.setAttribute("open", "");
+  return d;
+}
+function closeDialog(d) { if (d.close) d.close(); else d.removeAttribute("open"); }
+document.querySelectorAll("dialog [data-close]").forEach(function (b) {
+  b.addEventListener("click", function () { closeDialog(b.closest("dialog")); });
+});
+
+function findAssignment(id) {
+  id = Number(id);
+  return state.offered.concat(state.accepted).filter(function (a) { return a.id === id; })[0];
+}
+
+document.getElementById("decline-form").addEventListener("submit", function (ev) {
+  ev.preventDefault();
+  var d = document.getElementById("decline-dialog");
+  var reason = document.getElementById("decline-reason").value.trim();
+  if (!reason) { d.querySelector('[data-for="reason"]').textContent = t("Alasan penolakan wajib diisi."); return; }
+  api("POST", url(cfg.api.decline, d.dataset.assignment), { reason: reason }).then(function (res) {
+    if (res.ok) { closeDialog(d); document.getElementById("decline-reason").value = ""; flash(t("Penugasan ditolak."), "ok"); }
+    else if (res.status === 400) fieldErrors(d, res);
+    else { closeDialog(d); flash(errorMessage(res), res.status === 409 ? "conflict" : "error"); }
+    loadAll();
+  });
+});
+
+function fillHandoffTargets() {
+  var sel = document.getElementById("handoff-agency");
+  sel.innerHTML = "";
+  sel.appendChild(el("option", { value: "", text: t("— pilih instansi —") }));
+  cfg.handoffTargets.forEach(function (g) {
+    var og = el("optgroup", { label: g.centre });
+    g.agencies.forEach(function (a) {
+      if (cfg.agencyIds.indexOf(a.id) >= 0) return;  // not to ourselves
+      og.appendChild(el("option", { value: a.id, text: a.name + " — " + a.type }));
+    });
+    sel.appendChild(og);
+  });
+}
+fillHandoffTargets();
+function showChain(a) {
+  var box = document.getElementById("handoff-chain");
+  box.textContent = "";
+  api("GET", url(cfg.api.chain, a.id)).then(function (res) {
+    if (!res.ok || !res.data || res.data.length < 2) return;
+    box.appendChild(el("h4", { text: t("Riwayat pengalihan") }));
+    var ol = el("ol");
+    res.data.forEach(function (l) {
+      ol.appendChild(el("li", { text: l.agency_name + " (" + l.command_centre.toUpperCase() + ") — " + l.status + (l.reason ? ": " + l.reason : "") }));
+    });
+    box.appendChild(ol);
+  });
+}
+document.getElementById("handoff-form").addEventListener("submit", function (ev) {
+  ev.preventDefault();
+  var d = document.getElementById("handoff-dialog");
+  var body = { to_agency: Number(document.getElementById("handoff-agency").value) || null, reason: document.getElementById("handoff-reason").value.trim() };
+  api("POST", url(cfg.api.handoff, d.dataset.assignment), body).then(function (res) {
+    if (res.ok) { closeDialog(d); document.getElementById("handoff-reason").value = ""; flash(t("Kejadian dialihkan; instansi tujuan harus menerimanya."), "ok"); }
+    else if (res.status === 400) fieldErrors(d, res);
+    else { closeDialog(d); flash(errorMessage(res), res.status === 409 ? "conflict" : "error"); }
+    loadAll();
+  });
+});
+
+function loadRecommendations() {
+  var d = document.getElementById("dispatch-dialog");
+  var any = document.getElementById("recommend-any").checked;
+  var tbody = document.getElementById("recommend-rows");
+  tbody.textContent = "";
+  api("GET", url(cfg.api.recommend, d.dataset.incident) + (any ? "?any=1&limit=10" : "?limit=10")).then(function (res) {
+    if (!res.ok) { tbody.appendChild(el("tr", {}, [el("td", { colspan: 5, text: errorMessage(res) })])); return; }
+    document.getElementById("dispatch-caps").textContent = res.data.capabilities.length
+      ? fmt(t("Unit siaga terdekat dengan kemampuan: %(c)s"), { c: res.data.capabilities.join(", ") })
+      : t("Unit siaga terdekat (semua kemampuan)");
+    if (!res.data.units.length) {
+      tbody.appendChild(el("tr", {}, [el("td", { colspan: 5, text: t("Tidak ada unit siaga yang sesuai.") })]));
+    }
+    res.data.units.forEach(function (u, i) {
+      var km = (u.distance_m / 1000).toFixed(1) + " km";
+      tbody.appendChild(el("tr", {}, [
+        el("td", {}, [el("input", { type: "checkbox", name: "unit", value: u.id, id: "rec-" + u.id, checked: i === 0 ? "checked" : null })]),
+        el("td", {}, [el("label", { for: "rec-" + u.id, text: u.call_sign })]),
+        el("td", { text: u.type_display }),
+        el("td", { text: km }),
+        el("td", { text: fmt(t("%(m)s mnt"), { m: u.eta_min }) }),
+      ]));
+    });
+  });
+}
+document.getElementById("recommend-any").addEventListener("change", loadRecommendations);
+document.getElementById("dispatch-form").addEventListener("submit", function (ev) {
+  ev.preventDefault();
+  var d = document.getElementById("dispatch-dialog");
+  var ids = Array.prototype.map.call(d.querySelectorAll('input[name="unit"]:checked'), function (c) { return Number(c.value); });
+  if (!ids.length) { d.querySelector('[data-for="units"]').textContent = t("Pilih minimal satu unit."); return; }
+  api("POST", url(cfg.api.dispatch, d.dataset.assignment), { units: ids }).then(function (res) {
+    if (res.ok) { closeDialog(d); flash(t("Unit ditugaskan."), "ok"); }
+    else if (res.status === 400) fieldErrors(d, res);
+    else { closeDialog(d); flash(errorMessage(res), res.status === 409 ? "conflict" : "error"); }
+    loadAll();
+  });
+});
+document.getElementById("complete-form").addEventListener("submit", function (ev) {
+  ev.preventDefault();
+  var d = document.getElementById("complete-dialog");
+  act("POST", url(cfg.api.complete, d.dataset.assignment), { note: document.getElementById("complete-note").value }, t("Penanganan selesai.")).then(function (res) {
+    if (res.ok || res.status !== 400) closeDialog(d); else fieldErrors(d, res);
+  });
+});
+
+/* ── rendering ── */
+function prio(p) { return el("span", { class: "prio p" + p, text: "P" + p }); }
+function renderOffered() {
+  var ol = document.getElementById("offered");
+  ol.textContent = "";
+  state.offered.forEach(function (a) {
+    var kids = [
+      el("div", { class: "row1" }, [prio(a.incident_priority), el("strong", { class: "ref", text: a.incident_reference }),
+        el("span", { class: "cat", text: a.incident_category })]),
+      el("div", { class: "addr", text: a.incident_address || "—" }),
+      a.escalation_stage ? el("div", { class: "note", text: t("Eskalasi dari instansi lain") }) : null,
+      a.previous && a.reason ? el("div", { class: "note", text: t("Dialihkan") + ": " + a.reason }) : null,
+      cfg.agencyIds.length === 1 ? null : el("div", { class: "agency", text: a.agency_name }),
+      el("div", { class: "countdown", "data-deadline": a.ack_deadline, "aria-label": t("Sisa waktu konfirmasi") }),
+    ];
+    if (cfg.canAct) {
+      kids.push(el("div", { class: "actions" }, [
+        el("button", { type: "button", class: "big accept", "data-action": "accept", text: t("Terima"), onclick: function (e) { e.target.disabled = true; accept(a); } }),
+        el("button", { type: "button", class: "big decline", "data-action": "decline", text: t("Tolak"), onclick: function () { openDialog("decline-dialog", a); document.getElementById("decline-reason").focus(); } }),
+      ]));
+    }
+    ol.appendChild(el("li", { class: "offer", "data-assignment": a.id, "data-incident": a.incident }, kids));
+  });
+  document.getElementById("offered-count").textContent = state.offered.length;
+  document.getElementById("offered-empty").hidden = state.offered.length > 0;
+  tick();
+}
+function unitsOn(a) {
+  return state.units.filter(function (u) { return u.dispatch && u.dispatch.assignment === a.id; });
+}
+function renderAccepted() {
+  var ol = document.getElementById("accepted");
+  ol.textContent = "";
+  state.accepted.forEach(function (a) {
+    var units = unitsOn(a);
+    var kids = [
+      el("div", { class: "row1" }, [prio(a.incident_priority), el("strong", { class: "ref", text: a.incident_reference }),
+        el("span", { class: "cat", text: a.incident_category }), el("span", { class: "status st-" + a.incident_status, text: cfg.incidentLabels[a.incident_status] || a.incident_status })]),
+      el("div", { class: "addr", text: a.incident_address || "—" }),
+      el("ul", { class: "on-units" }, units.map(function (u) {
+        return el("li", { class: "st-" + u.status, text: u.call_sign + " · " + cfg.units.labels[u.status] });
+      })),
+    ];
+    if (cfg.canAct) {
+      kids.push(el("div", { class: "actions" }, [
+        el("button", { type: "button", class: "primary", "data-action": "dispatch", text: t("Tugaskan unit"), onclick: function () { openDialog("dispatch-dialog", a); loadRecommendations(); } }),
+        el("button", { type: "button", class: "secondary", "data-action": "handoff", text: t("Alihkan"), onclick: function () { openDialog("handoff-dialog", a); showChain(a); } }),
+        el("button", { type: "button", class: "secondary", "data-action": "complete", text: t("Selesai"), onclick: function () { openDialog("complete-dialog", a); } }),
+      ]));
+    }
+    ol.appendChild(el("li", { class: "incident", "data-assignment": a.id, "data-incident": a.incident }, kids));
+  });
+  document.getElementById("accepted-count").textContent = state.accepted.length;
+  document.getElementById("accepted-empty").hidden = state.accepted.length > 0;
+}
+function renderUnits() {
+  var board = document.getElementById("unit-board");
+  board.textContent = "";
+  cfg.units.order.forEach(function (status) {
+    var units = state.units.filter(function (u) { return u.status === status; });
+    var col = el("div", { class: "unit-col st-" + status, "data-status": status }, [
+      el("h3", { text: cfg.units.labels[status] + " (" + units.length + ")" }),
+    ]);
+    units.forEach(function (u) {
+      var buttons = (cfg.canAct ? cfg.units.next[u.status] || [] : []).map(function (to) {
+        if (to === "available" && !u.dispatch && u.status !== "out_of_service") return null;
+        var label = to === "available" && u.dispatch ? t("Lepas (siaga)") : cfg.units.labels[to];
+        return el("button", { type: "button", class: "unit-step to-" + to, "data-to": to, text: label, onclick: function (e) {
+          e.target.disabled = true;
+          act("POST", url(cfg.api.unitStatus, u.id), { status: to });
+        } });
+      });
+      col.appendChild(el("div", { class: "unit-card", "data-unit": u.id, "data-status": u.status }, [
+        el("div", { class: "row1" }, [el("strong", { text: u.call_sign }), el("span", { class: "type", text: u.type_display })]),
+        u.dispatch ? el("div", { class: "on", text: "→ " + u.dispatch.reference }) : null,
+        el("div", { class: "age", "data-position-at": u.position_at || "", text: ageText(u.position_at) }),
+        el("div", { class: "steps" }, buttons),
+      ]));
+    });
+    board.appendChild(col);
+  });
+}
+
+/* ── map (works without tiles: markers on a plain canvas) ── */
+var map = null, unitLayer = null, incidentLayer = null, tiles = null, fitted = false;
+function initMap() {
+  if (!window.L) return;
+  map = L.map("dp-map", { center: cfg.mapCenter, zoom: 13, zoomControl: true, attributionControl: false });
+  unitLayer = L.layerGroup().addTo(map);
+  incidentLayer = L.layerGroup().addTo(map);
+  document.getElementById("tiles-toggle").addEventListener("change", function (e) {
+    if (e.target.checked && cfg.tiles) { tiles = L.tileLayer(cfg.tiles, { maxZoom: 19 }).addTo(map); }
+    else if (tiles) { map.removeLayer(tiles); tiles = null; }
+  });
+}
+function renderMap() {
+  if (!map) return;
+  unitLayer.clearLayers();
+  incidentLayer.clearLayers();
+  var pts = [];
+  state.offered.concat(state.accepted).forEach(function (a) {
+    if (!a.incident_location) return;
+    var ll = [a.incident_location.coordinates[1], a.incident_location.coordinates[0]];
+    pts.push(ll);
+    L.circleMarker(ll, { radius: 9, color: "#c8102e", fillOpacity: 0.8, className: "mk-incident" })
+      .bindTooltip(a.incident_reference + " · " + a.incident_category).addTo(incidentLayer);
+  });
+  state.units.forEach(function (u) {
+    if (!u.position) return;
+    var ll = [u.position[1], u.position[0]];
+    pts.push(ll);
+    var stale = !u.position_at || now() - Date.parse(u.position_at) > STALE_MS;
+    var color = stale ? "#8c959f" : (u.status === "available" ? "#1a7f37" : "#0969da");
+    L.circleMarker(ll, { radius: 7, color: color, fillOpacity: 0.9, className: "mk-unit" })
+      .bindTooltip(u.call_sign + " · " + cfg.units.labels[u.status] + " · " + ageText(u.position_at)).addTo(unitLayer);
+  });
+  if (!fitted && pts.length) { map.fitBounds(L.latLngBounds(pts).pad(0.2), { maxZoom: 15 }); fitted = true; }
+}
+
+function render() { renderOffered(); renderAccepted(); renderUnits(); renderMap(); }
+
+function tick() {
+  document.querySelectorAll(".countdown[data-deadline]").forEach(function (n) {
+    var ms = Date.parse(n.dataset.deadline) - now();
+    n.textContent = countdownText(ms);
+    n.classList.toggle("urgent", ms > 0 && ms < 30000);
+    n.classList.toggle("overdue", ms <= 0);
+  });
+  document.querySelectorAll(".unit-card .age[data-position-at]").forEach(function (n) { n.textContent = ageText(n.dataset.positionAt); });
+}
+setInterval(tick, 500);
+
+/* ── live ── */
+function onEvent(ev) {
+  var k = ev.kind || "";
+  if (k === "unit.position") {
+    var p = ev.payload || {};
+    state.units.forEach(function (u) { if (u.id === p.unit) { u.position = p.position; u.position_at = p.position_at; } });
+    renderUnits(); renderMap();
+    return;
+  }
+  if (k.indexOf("assignment.") === 0 || k.indexOf("incident.") === 0 || k === "unit.status_changed") scheduleReload();
+}
+function onState(s) {
+  // live.js shows the state in #live-state; after a reconnect we reload the lists to be sure.
+  if (s === "live") scheduleReload();
+}
+initMap();
+loadAll().then(function () {
+  startLiveEvents({ url: "/ws/events/", lastSeq: Number(root.dataset.lastSeq) || 0, onEvent: onEvent, onState: onState });
+});
+window.DispatcherConsole = { reload: loadAll, state: state };

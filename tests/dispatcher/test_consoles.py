@@ -20,7 +20,7 @@ def test_dispatcher_console_renders_config(damkar_dispatcher, damkar, engine):
     r = login(damkar_dispatcher).get("/console/dispatcher/")
     assert r.status_code == 200
     html = r.content.decode()
-    assert 'data-last-seq="' in html and 'id="live-state"' in html and "js/live.js" in html
+    assert 'data-last-seq="' in html and 'id="live-state"' in html and "js/lib/live.js" in html
     cfg = json.loads(html.split('<script id="dp-config" type="application/json">')[1].split("</script>")[0])
     assert cfg["agencyIds"] == [damkar.pk] and cfg["canAct"] is True
     # the handoff list crosses centres

@@ -1,0 +1,71 @@
+/* The call-taker's map: a click or a dragged pin places the incident; the caller's device location (AML)
+ * shows as a circle; every open incident is a canvas pin. Works without tiles (offline). */
+import { cfg } from "./state.js";
+import { t } from "../lib/i18n.js";
+
+let map = null;
+let incidentLayer = null;
+let pin = null;
+let amlMarker = null;
+let onPick = () => {};
+const markers = new Map();
+
+/* pick(lat, lon, accuracy_m) is called for a click on the map and for the pin dragged elsewhere. */
+export function initMap(pick) {
+  onPick = pick;
+  map = L.map("map", { zoomControl: true, keyboard: true, preferCanvas: true }).setView(cfg.mapCenter, 13);
+  if (cfg.tiles) L.tileLayer(cfg.tiles.url, cfg.tiles.options || {}).addTo(map);
+  incidentLayer = L.layerGroup().addTo(map);
+  map.on("click", (e) => onPick(e.latlng.lat, e.latlng.lng, clickAccuracy()));
+}
+
+function clickAccuracy() {
+  // About ten screen pixels at the current zoom: how precisely a click can be placed.
+  const lat = map.getCenter().lat;
+  return Math.round((156543.03 * Math.cos((lat * Math.PI) / 180)) / Math.pow(2, map.getZoom()) * 10);
+}
+
+export function placePin(ll, { quiet } = {}) {
+  if (!pin) {
+    pin = L.marker(ll, { draggable: true, keyboard: true, title: t("Lokasi kejadian") }).addTo(map);
+    pin.on("dragend", () => {
+      const p = pin.getLatLng();
+      onPick(p.lat, p.lng, clickAccuracy());
+    });
+  } else {
+    pin.setLatLng(ll);
+  }
+  if (!quiet) map.setView(ll, Math.max(map.getZoom(), 15));
+}
+
+export function removePin() {
+  if (pin) { pin.remove(); pin = null; }
+}
+
+export function showAml(lat, lon, radius) {
+  if (amlMarker) amlMarker.remove();
+  amlMarker = L.circle([lat, lon], { radius: radius || 30, color: "#0969da" }).addTo(map);
+}
+
+export function hideAml() {
+  if (amlMarker) { amlMarker.remove(); amlMarker = null; }
+}
+
+const PRIORITY_COLOUR = { 1: "#c8102e", 2: "#d4600c", 3: "#9a6700", 4: "#57606a" };
+
+/* The pin of an open-incident row (from its data-lat/-lon/-priority and its reference). */
+export function addMarker(row) {
+  const id = row.dataset.id;
+  const lat = parseFloat(row.dataset.lat), lon = parseFloat(row.dataset.lon);
+  if (Number.isNaN(lat) || Number.isNaN(lon)) return;
+  const m = markers.get(id);
+  if (m) { m.setLatLng([lat, lon]); return; }
+  const colour = PRIORITY_COLOUR[row.dataset.priority] || "#57606a";
+  markers.set(id, L.circleMarker([lat, lon], { radius: 6, color: colour, weight: 2, fillOpacity: 0.5 })
+    .bindTooltip(row.querySelector(".ref").textContent).addTo(incidentLayer));
+}
+
+export function removeMarker(id) {
+  const m = markers.get(String(id));
+  if (m) { m.remove(); markers.delete(String(id)); }
+}

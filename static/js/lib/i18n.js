@@ -1,0 +1,15 @@
+/* Translation for every console: Django's JavaScriptCatalog (/jsi18n/, a classic script loaded before the
+ * modules) defines window.gettext and window.interpolate. Without it the Indonesian msgid is shown.
+ *
+ * makemessages extracts t("…") (agencies/management/commands/makemessages.py adds the keyword), so label
+ * strings must be written as literal arguments of t(). */
+
+export function t(msgid) {
+  return typeof window.gettext === "function" ? window.gettext(msgid) : msgid;
+}
+
+/* fmt(t("%(n)s pelapor"), { n: 3 }): named placeholders, as in the Python catalog. */
+export function fmt(format, values) {
+  if (typeof window.interpolate === "function") return window.interpolate(format, values, true);
+  return format.replace(/%\((\w+)\)s/g, (_m, key) => values[key]);
+}
