@@ -7,6 +7,7 @@ rolls back.
 from django.db import connection, transaction
 from django.utils import timezone
 
+from incidents.events import EVENT_KINDS
 from incidents.live import publish_event
 from incidents.models import Incident, TimelineEvent
 from volunteers.selectors import communities_following_incident_sql
@@ -71,6 +72,8 @@ def record_event(
     """Append one event; must run inside the service's atomic block."""
     if not connection.in_atomic_block:
         raise RuntimeError("record_event must run inside transaction.atomic()")
+    if kind not in EVENT_KINDS:
+        raise ValueError(f"unknown event kind {kind!r}: add it to incidents.events and docs/architecture.md")
     if incident is not None and centre_ids is None:
         centre_ids, agency_ids_default, community_ids_default = audience_for_incident(incident, extra_agency_ids=extra_agency_ids)
         agency_ids = agency_ids if agency_ids is not None else agency_ids_default

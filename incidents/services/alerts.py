@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from agencies.models import User
 from agencies.scoping import require_role, scope_for
 from dispatch.errors import NotFound
+from incidents import events
 from incidents.models import SupervisorAlert
 from incidents.timeline import record_event
 
@@ -31,6 +32,6 @@ def alert_acknowledge(*, alert_id, actor) -> SupervisorAlert:
             centre_ids=[alert.command_centre_id],
             agency_ids=[],
             community_ids=[],
-            payload={"alert": alert.pk, "alert_kind": alert.kind, "assignment": alert.assignment_id},
+            payload=events.alert_acknowledged(alert=alert),
         )
     return alert

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from agencies.models import Agency, Unit
 from dispatch.errors import IllegalTransition, NotFound, field_error
 from incidents.models import Assignment, Incident, SupervisorAlert, UnitDispatch
+from incidents import events
 from incidents.services.common import (
     ack_seconds_for,
     assignment_summary,
@@ -16,11 +17,12 @@ from incidents.services.common import (
     incident_refresh_status,
     lock_assignment,
     offer_assignment,
+    transition,
 )
 from incidents.timeline import record_event
 
 
-def _transition(assignment, target):
+def _check_transition(assignment, target):
     if not assignment.can_transition_to(target):
         answering = target in (Assignment.Status.ACCEPTED, Assignment.Status.DECLINED)
         if answering and assignment.status != Assignment.Status.OFFERED:
@@ -46,13 +48,12 @@ def _transition(assignment, target):
     return assignment.status
 
 
-def _event(kind, incident, assignment, actor, old, **extra):
-    record_event(
-        kind=kind,
-        incident=incident,
-        actor=actor,
+def _move(assignment, incident, actor, status, kind, *, stamp, changes=None, now=None, **extra):
+    """One assignment transition (incidents.services.common.transition) with its event; the agency always hears it."""
+    transition(
+        assignment, status=status, kind=kind, incident=incident, actor=actor, stamp=stamp, changes=changes, now=now,
         extra_agency_ids=[assignment.agency_id],
-        payload={"assignment": assignment_summary(assignment), "old": old, "new": assignment.status, **extra},
+        payload=lambda old: events.assignment_changed(assignment=assignment, old=old, **extra),
     )
 
 
@@ -60,12 +61,8 @@ def assignment_accept(*, assignment_id, actor) -> Assignment:
     with transaction.atomic():
         incident, assignment = lock_assignment(assignment_id)
         ensure_agency_actor(actor, assignment)
-        old = _transition(assignment, Assignment.Status.ACCEPTED)
-        assignment.status = Assignment.Status.ACCEPTED
-        assignment.accepted_at = timezone.now()
-        assignment.acted_by = actor
-        assignment.save(update_fields=["status", "accepted_at", "acted_by"])
-        _event("assignment.accepted", incident, assignment, actor, old)
+        _check_transition(assignment, Assignment.Status.ACCEPTED)
+        _move(assignment, incident, actor, Assignment.Status.ACCEPTED, "assignment.accepted", stamp="accepted_at", changes={"acted_by": actor})
         incident_refresh_status(incident=incident, actor=actor)
     return assignment
 
@@ -75,13 +72,11 @@ def assignment_decline(*, assignment_id, actor, reason) -> Assignment:
     with transaction.atomic():
         incident, assignment = lock_assignment(assignment_id)
         ensure_agency_actor(actor, assignment)
-        old = _transition(assignment, Assignment.Status.DECLINED)
-        assignment.status = Assignment.Status.DECLINED
-        assignment.declined_at = timezone.now()
-        assignment.reason = reason
-        assignment.acted_by = actor
-        assignment.save(update_fields=["status", "declined_at", "reason", "acted_by"])
-        _event("assignment.declined", incident, assignment, actor, old, reason=reason)
+        _check_transition(assignment, Assignment.Status.DECLINED)
+        _move(
+            assignment, incident, actor, Assignment.Status.DECLINED, "assignment.declined",
+            stamp="declined_at", changes={"reason": reason, "acted_by": actor}, reason=reason,
+        )
         incident_refresh_status(incident=incident, actor=actor)
     return assignment
 
@@ -93,7 +88,7 @@ def assignment_handoff(*, assignment_id, actor, to_agency_id, reason) -> Assignm
     with transaction.atomic():
         incident, assignment = lock_assignment(assignment_id)
         ensure_agency_actor(actor, assignment)
-        old = _transition(assignment, Assignment.Status.HANDED_OFF)
+        _check_transition(assignment, Assignment.Status.HANDED_OFF)
         try:
             target = Agency.objects.get(pk=int(to_agency_id), is_active=True)
         except (Agency.DoesNotExist, TypeError, ValueError):
@@ -102,13 +97,11 @@ def assignment_handoff(*, assignment_id, actor, to_agency_id, reason) -> Assignm
             raise field_error("to_agency", _("Instansi tujuan sama dengan instansi saat ini."), code="same_agency")
         if incident.assignments.filter(agency=target, status__in=Assignment.LIVE_STATUSES).exists():
             raise field_error("to_agency", _("Instansi tujuan sudah menangani kejadian ini."), code="already_assigned")
-        assignment.status = Assignment.Status.HANDED_OFF
-        assignment.handed_off_at = timezone.now()
-        assignment.reason = reason
-        assignment.acted_by = actor
-        assignment.save(update_fields=["status", "handed_off_at", "reason", "acted_by"])
         _release_units(assignment, actor)
-        _event("assignment.handed_off", incident, assignment, actor, old, reason=reason, to_agency=target.pk)
+        _move(
+            assignment, incident, actor, Assignment.Status.HANDED_OFF, "assignment.handed_off",
+            stamp="handed_off_at", changes={"reason": reason, "acted_by": actor}, reason=reason, to_agency=target.pk,
+        )
         new = offer_assignment(incident=incident, agency=target, actor=actor, previous=assignment, reason=reason)
         incident_refresh_status(incident=incident, actor=actor)
     return new
@@ -119,13 +112,12 @@ def assignment_complete(*, assignment_id, actor, note="") -> Assignment:
     with transaction.atomic():
         incident, assignment = lock_assignment(assignment_id)
         ensure_agency_actor(actor, assignment)
-        old = _transition(assignment, Assignment.Status.COMPLETED)
-        assignment.status = Assignment.Status.COMPLETED
-        assignment.completed_at = timezone.now()
-        assignment.acted_by = actor
-        assignment.save(update_fields=["status", "completed_at", "acted_by"])
+        _check_transition(assignment, Assignment.Status.COMPLETED)
         _release_units(assignment, actor)
-        _event("assignment.completed", incident, assignment, actor, old, note=note)
+        _move(
+            assignment, incident, actor, Assignment.Status.COMPLETED, "assignment.completed",
+            stamp="completed_at", changes={"acted_by": actor}, note=note,
+        )
         incident_refresh_status(incident=incident, actor=actor)
     return assignment
 
@@ -137,16 +129,10 @@ def _release_units(assignment, actor):
         dispatch.save(update_fields=["released_at"])
         unit = dispatch.unit
         if unit.status != Unit.Status.OUT_OF_SERVICE:
-            old = unit.status
-            unit.status = Unit.Status.AVAILABLE
-            unit.status_changed_at = now
-            unit.save(update_fields=["status", "status_changed_at"])
-            record_event(
-                kind="unit.status_changed",
-                incident=assignment.incident,
-                actor=actor,
-                extra_agency_ids=[unit.agency_id],
-                payload={"unit": unit.pk, "call_sign": unit.call_sign, "old": old, "new": unit.status},
+            transition(
+                unit, status=Unit.Status.AVAILABLE, kind="unit.status_changed", incident=assignment.incident, actor=actor,
+                now=now, stamp="status_changed_at", extra_agency_ids=[unit.agency_id],
+                payload=lambda old, unit=unit: events.unit_status_changed(unit=unit, old=old),
             )
 
 
@@ -161,13 +147,11 @@ def assignment_expire(*, assignment_id, now=None) -> Assignment | None:
             return None
         if assignment.status != Assignment.Status.OFFERED or assignment.ack_deadline is None or assignment.ack_deadline > now:
             return None
-        old = assignment.status
-        assignment.status = Assignment.Status.EXPIRED
-        assignment.expired_at = now
         _ack, second = ack_seconds_for(incident)
-        assignment.second_stage_due_at = now + timedelta(seconds=second)
-        assignment.save(update_fields=["status", "expired_at", "second_stage_due_at"])
-        _event("assignment.expired", incident, assignment, None, old, late_by_ms=_late_ms(assignment.ack_deadline, now))
+        _move(
+            assignment, incident, None, Assignment.Status.EXPIRED, "assignment.expired", stamp="expired_at", now=now,
+            changes={"second_stage_due_at": now + timedelta(seconds=second)}, late_by_ms=_late_ms(assignment.ack_deadline, now),
+        )
         SupervisorAlert.objects.create(
             command_centre=incident.command_centre,
             incident=incident,
@@ -195,7 +179,7 @@ def assignment_expire(*, assignment_id, now=None) -> Assignment | None:
         record_event(
             kind="alert.raised",
             incident=incident,
-            payload={"alert": "assignment_expired", "assignment": assignment.pk, "agency": assignment.agency_id},
+            payload=events.alert_raised(alert="assignment_expired", assignment=assignment.pk, agency=assignment.agency_id),
         )
         incident_refresh_status(incident=incident)
     return assignment

@@ -6,30 +6,26 @@ from django.utils.translation import gettext as _
 from agencies.models import CommandCentre, User
 from agencies.scoping import require_role, scope_for
 from dispatch.errors import Conflict, IllegalTransition, NotFound, field_error
+from incidents import events
 from incidents.models import Call, Incident
-from incidents.services.common import clean_phone, clean_text, lock_incident
+from incidents.services.common import clean_phone, clean_text, lock_incident, transition
 from incidents.timeline import record_event
 
 
-def _call_summary(call: Call) -> dict:
-    return {
-        "id": call.pk,
-        "caller_number": call.caller_number,
-        "status": call.status,
-        "disposition": call.disposition,
-        "call_taker": call.call_taker_id,
-        "line": call.line,
-    }
+def _centre_audience(call) -> dict:
+    # Calls are the centre's business: no agency or community hears about a call, only about incidents.
+    return {"centre_ids": [call.command_centre_id], "agency_ids": [], "community_ids": []}
 
 
-def _centre_event(kind, call, actor, **extra):
-    record_event(
-        kind=kind,
-        actor=actor,
-        centre_ids=[call.command_centre_id],
-        agency_ids=[],
-        community_ids=[],
-        payload={"call": _call_summary(call), **extra},
+def _centre_event(kind, call, actor):
+    """The event of a call that was just created (no old status)."""
+    record_event(kind=kind, actor=actor, payload=events.call_changed(call=call), **_centre_audience(call))
+
+
+def _move_call(call, actor, status, kind, *, stamp=None, changes=None, now=None):
+    transition(
+        call, status=status, kind=kind, incident=None, actor=actor, stamp=stamp, changes=changes, now=now,
+        payload=lambda old: events.call_changed(call=call, old=old), **_centre_audience(call),
     )
 
 
@@ -93,11 +89,7 @@ def call_claim(*, call_id, actor) -> Call:
         call = _lock_call(call_id, actor)
         if call.status != Call.Status.RINGING:
             raise Conflict(_("Panggilan ini sudah dijawab petugas lain."), code="call_already_claimed", extra={"call_taker": call.call_taker_id})
-        call.status = Call.Status.ACTIVE
-        call.answered_at = timezone.now()
-        call.call_taker = actor
-        call.save(update_fields=["status", "answered_at", "call_taker"])
-        _centre_event("call.answered", call, actor)
+        _move_call(call, actor, Call.Status.ACTIVE, "call.answered", stamp="answered_at", changes={"call_taker": actor})
     return call
 
 
@@ -114,16 +106,17 @@ def call_close(*, call_id, actor, disposition, note="") -> Call:
         call = _lock_call(call_id, actor)
         if call.status == Call.Status.ENDED:
             raise IllegalTransition(entity=_("panggilan"), current=call.status, target=disposition)
-        call.status = Call.Status.ENDED
-        call.disposition = disposition
-        call.ended_at = timezone.now()
-        call.note = note
-        if call.call_taker_id is None:
-            call.call_taker = actor
-        if call.answered_at is None:
-            call.answered_at = call.ended_at
-        call.save(update_fields=["status", "disposition", "ended_at", "note", "call_taker", "answered_at"])
-        _centre_event("call.closed", call, actor)
+        now = timezone.now()
+        _move_call(
+            call, actor, Call.Status.ENDED, "call.closed", stamp="ended_at", now=now,
+            changes={
+                "disposition": disposition,
+                "note": note,
+                "call_taker": call.call_taker if call.call_taker_id is not None else actor,
+                # a call closed without being claimed was answered when it was closed
+                "answered_at": call.answered_at or now,
+            },
+        )
     return call
 
 
@@ -133,10 +126,7 @@ def call_end(*, call_id, actor) -> Call:
         call = _lock_call(call_id, actor)
         if call.status == Call.Status.ENDED:
             return call
-        call.status = Call.Status.ENDED
-        call.ended_at = timezone.now()
-        call.save(update_fields=["status", "ended_at"])
-        _centre_event("call.closed", call, actor)
+        _move_call(call, actor, Call.Status.ENDED, "call.closed", stamp="ended_at")
     return call
 
 
@@ -165,6 +155,6 @@ def call_link_duplicate(*, call_id, incident_id, actor) -> Incident:
             kind="incident.duplicate_linked",
             incident=incident,
             actor=actor,
-            payload={"call": call.pk, "caller_number": call.caller_number, "caller_count": {"old": old, "new": incident.caller_count}},
+            payload=events.incident_duplicate_linked(call=call, caller_count_old=old, caller_count_new=incident.caller_count),
         )
     return incident

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from agencies.models import User
 from agencies.scoping import scope_for
 from dispatch.errors import NotFound, PermissionDenied, field_error
-from incidents import timers
+from incidents import events, timers
 from incidents.models import Assignment, EscalationRule, Incident
 from incidents.status import derive_incident_status
 from incidents.timeline import record_event
@@ -112,6 +112,58 @@ def _response_statuses(incident_id):
     return assignment_statuses, unit_statuses
 
 
+def transition(
+    obj,
+    *,
+    status,
+    kind: str,
+    payload,
+    incident: Incident | None,
+    actor=None,
+    now=None,
+    stamp: str | None = None,
+    stamp_once: str | None = None,
+    changes: dict | None = None,
+    **audience,
+) -> str | None:
+    """The one state change every workflow makes: set `status`, stamp the time, save only the changed fields,
+    record `kind` (old → new) on the timeline. Returns the old status, or None for a no-op (nothing written).
+
+    `payload(old)` builds the event's payload (a builder of incidents.events); `stamp` is always set to `now`,
+    `stamp_once` only while unset (the first time a stage is reached); `changes` are further fields set with it.
+    The caller holds the locks and has checked that the move is legal; `audience` goes to record_event."""
+    old = obj.status
+    if old == status:
+        return None
+    now = now or timezone.now()
+    obj.status = status
+    fields = ["status"]
+    if stamp:
+        setattr(obj, stamp, now)
+        fields.append(stamp)
+    if stamp_once and getattr(obj, stamp_once) is None:
+        setattr(obj, stamp_once, now)
+        fields.append(stamp_once)
+    for name, value in (changes or {}).items():
+        setattr(obj, name, value)
+        fields.append(name)
+    # auto_now fields are only written when named in update_fields
+    fields += [f.name for f in obj._meta.concrete_fields if getattr(f, "auto_now", False) and f.name not in fields]
+    obj.save(update_fields=fields)
+    record_event(kind=kind, incident=incident, actor=actor, payload=payload(old), **audience)
+    return old
+
+
+# The time each derived incident status is first reached (report intervals read them).
+STAGE_STAMPS = {
+    Incident.Status.ROUTED: "routed_at",
+    Incident.Status.ACCEPTED: "accepted_at",
+    Incident.Status.DISPATCHED: "dispatched_at",
+    Incident.Status.ON_SCENE: "on_scene_at",
+    Incident.Status.RESOLVED: "resolved_at",
+}
+
+
 def incident_refresh_status(*, incident: Incident, actor=None) -> bool:
     """Recompute the derived status of a locked incident; write an event only when it really changed."""
     statuses, unit_statuses = _response_statuses(incident.pk)
@@ -121,37 +173,26 @@ def incident_refresh_status(*, incident: Incident, actor=None) -> bool:
         closed=incident.status == Incident.Status.CLOSED,
         cancelled=incident.status == Incident.Status.CANCELLED,
     )
-    old = incident.status
-    if new == old:
+    if new == incident.status:
         return False
     now = timezone.now()
-    incident.status = new
-    fields = ["status", "updated_at"]
-    stamp = {
-        Incident.Status.ROUTED: "routed_at",
-        Incident.Status.ACCEPTED: "accepted_at",
-        Incident.Status.DISPATCHED: "dispatched_at",
-        Incident.Status.ON_SCENE: "on_scene_at",
-        Incident.Status.RESOLVED: "resolved_at",
-    }.get(new)
-    if stamp and getattr(incident, stamp) is None:
-        setattr(incident, stamp, now)
-        fields.append(stamp)
-    _start_service_target(incident, new, now, fields)
-    incident.save(update_fields=fields)
-    record_event(kind="incident.status_changed", incident=incident, actor=actor, payload={"old": old, "new": new})
+    transition(
+        incident, status=new, kind="incident.status_changed", incident=incident, actor=actor, now=now,
+        stamp_once=STAGE_STAMPS.get(new), changes=_service_target_start(incident, new, now),
+        payload=lambda old: events.incident_status_changed(old=old, new=new),
+    )
     return True
 
 
-def _start_service_target(incident: Incident, new_status, now, fields):
+def _service_target_start(incident: Incident, new_status, now) -> dict:
     """The service-target clock (e.g. Damkar SPM: on scene within 15 min) starts when an agency first
     accepts; once the incident has an on_scene_at the sweeper ignores it."""
     target = incident.category.on_scene_target_min
     reached = new_status not in (Incident.Status.NEW, Incident.Status.ROUTED) and new_status not in Incident.TERMINAL_STATUSES
     if target and reached and incident.on_scene_due_at is None and incident.on_scene_at is None:
         start = incident.accepted_at or now
-        incident.on_scene_due_at = start + timedelta(minutes=target)
-        fields.append("on_scene_due_at")
+        return {"on_scene_due_at": start + timedelta(minutes=target)}
+    return {}
 
 
 def ack_seconds_for(incident: Incident) -> tuple[int, int]:
@@ -189,19 +230,10 @@ def offer_assignment(*, incident: Incident, agency, actor=None, previous=None, r
         incident=incident,
         actor=actor,
         extra_agency_ids=[agency.pk],
-        payload={"assignment": assignment_summary(assignment), "previous": previous.pk if previous else None},
+        payload=events.assignment_offered(assignment=assignment, previous=previous),
     )
     transaction.on_commit(lambda: timers.schedule_ack_timer(assignment.pk, assignment.ack_deadline))
     return assignment
 
 
-def assignment_summary(assignment: Assignment) -> dict:
-    return {
-        "id": assignment.pk,
-        "agency": assignment.agency_id,
-        "agency_name": str(assignment.agency),
-        "status": assignment.status,
-        "offered_at": assignment.offered_at.isoformat(),
-        "ack_deadline": assignment.ack_deadline.isoformat() if assignment.ack_deadline else None,
-        "escalation_stage": assignment.escalation_stage,
-    }
+assignment_summary = events.assignment_summary

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from agencies.models import User
 from dispatch.errors import ApplicationError
+from incidents import events
 from incidents.models import Assignment, Incident, Notification, SupervisorAlert
 from incidents.notifications import notification_queue
 from incidents.services.common import lock_incident
@@ -91,13 +92,13 @@ def assignment_second_stage(*, assignment_id, now=None) -> bool:
             kind="alert.raised",
             incident=incident,
             extra_agency_ids=[assignment.agency_id],
-            payload={
-                "alert": "second_stage",
-                "assignment": assignment.pk,
-                "agency": assignment.agency_id,
-                "notified": sorted(set(notified)),
-                "late_by_ms": int((now - due).total_seconds() * 1000),
-            },
+            payload=events.alert_raised(
+                alert="second_stage",
+                assignment=assignment.pk,
+                agency=assignment.agency_id,
+                notified=sorted(set(notified)),
+                late_by_ms=int((now - due).total_seconds() * 1000),
+            ),
         )
     return True
 
@@ -129,7 +130,8 @@ def incident_check_service_target(*, incident_id, now=None) -> bool:
         record_event(
             kind="alert.raised",
             incident=incident,
-            payload={"alert": "target_breached", "target_min": target, "due_at": due.isoformat(),
-                     "late_by_ms": int((now - due).total_seconds() * 1000)},
+            payload=events.alert_raised(
+                alert="target_breached", target_min=target, due_at=due.isoformat(), late_by_ms=int((now - due).total_seconds() * 1000)
+            ),
         )
     return True

@@ -9,6 +9,7 @@ from agencies.models import Agency, CommandCentre, Region, User
 from agencies.scoping import require_role, scope_for
 from dispatch.errors import Conflict, IllegalTransition, ValidationFailed, field_error
 from incidents.models import Assignment, Call, IdempotencyRecord, Incident, IncidentCategory, IncidentCounter, Priority
+from incidents import events
 from incidents.routing import propose_agencies
 from incidents.services.common import (
     clean_phone,
@@ -17,6 +18,7 @@ from incidents.services.common import (
     incident_refresh_status,
     lock_incident,
     offer_assignment,
+    transition,
 )
 from incidents.timeline import record_event
 
@@ -236,7 +238,7 @@ def incident_create(
                 call.status = Call.Status.ENDED
                 call.ended_at = now
                 call.save(update_fields=["incident", "disposition", "status", "ended_at"])
-            record_event(kind="incident.created", incident=incident, actor=actor, payload={"call": call.pk if call else None})
+            record_event(kind="incident.created", incident=incident, actor=actor, payload=events.incident_created(call=call))
     except IntegrityError:
         # The same key raced in from a resubmit: the first request won, answer with its incident.
         if key:
@@ -294,7 +296,7 @@ def incident_update(*, incident_id, actor, **changes) -> Incident:
             incident.regency, incident.district, incident.village = place.regency, place.district, place.village
             fields += ["regency", "district", "village"]
         incident.save(update_fields=fields)
-        record_event(kind="incident.updated", incident=incident, actor=actor, payload={"changes": diff})
+        record_event(kind="incident.updated", incident=incident, actor=actor, payload=events.incident_updated(changes=diff))
     return incident
 
 
@@ -341,17 +343,10 @@ def incident_route(*, incident_id, actor, agency_ids=None) -> list[Assignment]:
 
 def _withdraw_live_assignments(incident, actor, now):
     for assignment in incident.assignments.select_for_update().filter(status__in=Assignment.LIVE_STATUSES).order_by("pk"):
-        old = assignment.status
-        assignment.status = Assignment.Status.CANCELLED
-        assignment.cancelled_at = now
-        assignment.acted_by = actor
-        assignment.save(update_fields=["status", "cancelled_at", "acted_by"])
-        record_event(
-            kind="assignment.cancelled",
-            incident=incident,
-            actor=actor,
-            extra_agency_ids=[assignment.agency_id],
-            payload={"assignment": assignment.pk, "agency": assignment.agency_id, "old": old, "new": assignment.status},
+        transition(
+            assignment, status=Assignment.Status.CANCELLED, kind="assignment.cancelled", incident=incident, actor=actor,
+            now=now, stamp="cancelled_at", changes={"acted_by": actor}, extra_agency_ids=[assignment.agency_id],
+            payload=lambda old, assignment=assignment: events.assignment_cancelled(assignment=assignment, old=old),
         )
 
 
@@ -373,11 +368,11 @@ def incident_close(*, incident_id, actor, note="", force=False) -> Incident:
             raise Conflict(_("Hanya supervisor yang dapat menutup paksa."), code="force_close_needs_supervisor")
         now = timezone.now()
         _withdraw_live_assignments(incident, actor, now)
-        old = incident.status
-        incident.status = Incident.Status.CLOSED
-        incident.closed_at = now
-        incident.save(update_fields=["status", "closed_at", "updated_at"])
-        record_event(kind="incident.status_changed", incident=incident, actor=actor, payload={"old": old, "new": incident.status, "note": note})
+        transition(
+            incident, status=Incident.Status.CLOSED, kind="incident.status_changed", incident=incident, actor=actor,
+            now=now, stamp="closed_at",
+            payload=lambda old: events.incident_status_changed(old=old, new=Incident.Status.CLOSED, note=note),
+        )
     return incident
 
 
@@ -391,9 +386,9 @@ def incident_cancel(*, incident_id, actor, reason) -> Incident:
             raise IllegalTransition(entity=_("kejadian"), current=incident.status, target=Incident.Status.CANCELLED)
         now = timezone.now()
         _withdraw_live_assignments(incident, actor, now)
-        old = incident.status
-        incident.status = Incident.Status.CANCELLED
-        incident.closed_at = now
-        incident.save(update_fields=["status", "closed_at", "updated_at"])
-        record_event(kind="incident.status_changed", incident=incident, actor=actor, payload={"old": old, "new": incident.status, "reason": reason})
+        transition(
+            incident, status=Incident.Status.CANCELLED, kind="incident.status_changed", incident=incident, actor=actor,
+            now=now, stamp="closed_at",
+            payload=lambda old: events.incident_status_changed(old=old, new=Incident.Status.CANCELLED, reason=reason),
+        )
     return incident

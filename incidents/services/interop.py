@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from agencies.models import User
 from agencies.scoping import require_role, scope_for
 from dispatch.errors import Conflict, ValidationFailed
+from incidents import events
 from incidents.interop import eido as eido_format
 from incidents.interop.aml import normalise_fields
 from incidents.interop.validate import validate_eido
@@ -146,18 +147,17 @@ def incident_import_eido(*, document, actor, command_centre_id=None) -> tuple[In
                 kind="incident.imported",
                 incident=incident,
                 actor=actor,
-                payload={
-                    "format": "eido",
-                    "tracking_id": tracking,
-                    "sender": data["sender_agency"][:200],
-                    "sender_reference": str(data["sender_internal_id"])[:100],
-                    "sender_updated": str(data["updated"])[:40],
-                    "incident_type": data["sos_type"][:60],
-                    "links": links,
-                    "merges": merges,
-                    "sha256": digest,
-                    "sent": _sent_fields(data),
-                },
+                payload=events.incident_imported(
+                    tracking_id=tracking,
+                    sender=data["sender_agency"],
+                    sender_reference=data["sender_internal_id"],
+                    sender_updated=data["updated"],
+                    incident_type=data["sos_type"],
+                    links=links,
+                    merges=merges,
+                    sha256=digest,
+                    sent=_sent_fields(data),
+                ),
             )
     except IntegrityError:
         # The same tracking id raced in from a concurrent post: the first one won.
@@ -234,15 +234,10 @@ def _apply_sender_update(incident, data, document, actor):
             kind="incident.eido_updated",
             incident=incident,
             actor=actor,
-            payload={
-                "format": "eido",
-                "tracking_id": data["tracking_id"][:255],
-                "sender": data["sender_agency"][:200],
-                "sender_updated": str(data["updated"])[:40],
-                "sha256": digest,
-                "applied": sorted(changed),
-                "sent": sent,
-            },
+            payload=events.incident_eido_updated(
+                tracking_id=data["tracking_id"], sender=data["sender_agency"], sender_updated=data["updated"],
+                sha256=digest, applied=changed, sent=sent,
+            ),
         )
 
 
@@ -316,14 +311,7 @@ def call_attach_device_location(*, call_id, point: Point, accuracy_m=None, locat
             centre_ids=[call.command_centre_id],
             agency_ids=[],
             community_ids=[],
-            payload={
-                "call": {"id": call.pk, "caller_number": call.caller_number, "status": call.status, "incident": call.incident_id},
-                "location": [point.x, point.y],
-                "accuracy_m": accuracy_m,
-                "located_at": located_at.isoformat(),
-                "source": source,
-                "old": old,
-            },
+            payload=events.call_location(call=call, point=point, accuracy_m=accuracy_m, located_at=located_at, source=source, old=old),
         )
     return True
 

@@ -17,9 +17,17 @@ from django.utils.translation import gettext as _
 from agencies.models import Unit, UnitPosition, User
 from agencies.scoping import scope_for
 from dispatch.errors import IllegalTransition, NotFound, PermissionDenied, ValidationFailed, field_error
+from incidents import events
 from incidents.models import Assignment, Incident, UnitDispatch
 from incidents.services.assignments import assignment_complete
-from incidents.services.common import clean_text, ensure_agency_actor, incident_refresh_status, lock_assignment, lock_incident
+from incidents.services.common import (
+    clean_text,
+    ensure_agency_actor,
+    incident_refresh_status,
+    lock_assignment,
+    lock_incident,
+    transition,
+)
 from incidents.timeline import record_event
 
 US = Unit.Status
@@ -74,23 +82,20 @@ def _ensure_unit_actor(actor, unit: Unit):
     raise NotFound(_("Unit tidak ditemukan."), code="unit_not_found")
 
 
-def _unit_event(unit, actor, old, *, incident=None, dispatch=None, note=""):
-    payload = {"unit": unit.pk, "call_sign": unit.call_sign, "agency": unit.agency_id, "old": old, "new": unit.status}
-    if dispatch is not None:
-        payload["assignment"] = dispatch.assignment_id
-    if note:
-        payload["note"] = note
+def _move_unit(unit, actor, status, now, *, incident=None, dispatch=None, note=""):
+    """One unit transition with its event: on an incident, the incident's audience and the unit's agency; off an
+    incident, the unit's agency and its centre."""
     if incident is not None:
-        record_event(kind="unit.status_changed", incident=incident, actor=actor, extra_agency_ids=[unit.agency_id], payload=payload)
+        audience = {"extra_agency_ids": [unit.agency_id]}
     else:
-        record_event(
-            kind="unit.status_changed",
-            actor=actor,
-            centre_ids=[unit.agency.command_centre_id],
-            agency_ids=[unit.agency_id],
-            community_ids=[],
-            payload=payload,
-        )
+        audience = {"centre_ids": [unit.agency.command_centre_id], "agency_ids": [unit.agency_id], "community_ids": []}
+    transition(
+        unit, status=status, kind="unit.status_changed", incident=incident, actor=actor, now=now, stamp="status_changed_at",
+        payload=lambda old: events.unit_status_changed(
+            unit=unit, old=old, assignment_id=dispatch.assignment_id if dispatch is not None else None, note=note
+        ),
+        **audience,
+    )
 
 
 def unit_dispatch(*, assignment_id, unit_ids, actor) -> list[UnitDispatch]:
@@ -130,11 +135,7 @@ def unit_dispatch(*, assignment_id, unit_ids, actor) -> list[UnitDispatch]:
         dispatches = []
         for unit in units:
             dispatch = UnitDispatch.objects.create(assignment=assignment, unit=unit, dispatched_at=now, dispatched_by=actor)
-            old = unit.status
-            unit.status = US.DISPATCHED
-            unit.status_changed_at = now
-            unit.save(update_fields=["status", "status_changed_at"])
-            _unit_event(unit, actor, old, incident=incident, dispatch=dispatch)
+            _move_unit(unit, actor, US.DISPATCHED, now, incident=incident, dispatch=dispatch)
             dispatches.append(dispatch)
         incident_refresh_status(incident=incident, actor=actor)
     return dispatches
@@ -194,10 +195,7 @@ def unit_change_status(*, unit_id, status, actor, note="") -> Unit:
                 extra={"unit": unit_summary(unit)},
             )
         now = timezone.now()
-        old = unit.status
-        unit.status = status
-        unit.status_changed_at = now
-        unit.save(update_fields=["status", "status_changed_at"])
+        _move_unit(unit, actor, status, now, incident=incident, dispatch=dispatch, note=note)
         if dispatch is not None:
             fields = []
             if status == US.EN_ROUTE and dispatch.en_route_at is None:
@@ -215,7 +213,6 @@ def unit_change_status(*, unit_id, status, actor, note="") -> Unit:
                 fields.append("note")
             if fields:
                 dispatch.save(update_fields=fields)
-        _unit_event(unit, actor, old, incident=incident, dispatch=dispatch, note=note)
         if incident is not None:
             incident_refresh_status(incident=incident, actor=actor)
     return unit
@@ -308,17 +305,9 @@ def unit_record_position(
                 centre_ids=sorted({unit.agency.command_centre_id, *incident_centres}),
                 agency_ids=[unit.agency_id],
                 community_ids=[],
-                payload={
-                    "unit": unit.pk,
-                    "call_sign": unit.call_sign,
-                    "agency": unit.agency_id,
-                    "status": unit.status,
-                    "position": [lon, lat],
-                    "position_at": recorded_at.isoformat(),
-                    "accuracy_m": accuracy_m,
-                    "speed_kmh": speed_kmh,
-                    "heading": heading,
-                },
+                payload=events.unit_position(
+                    unit=unit, lon=lon, lat=lat, recorded_at=recorded_at, accuracy_m=accuracy_m, speed_kmh=speed_kmh, heading=heading
+                ),
             )
     return position
 

@@ -1,0 +1,184 @@
+"""The event schema: every kind of timeline event, and the one place that builds its payload.
+
+A timeline event is `{"seq", "kind", "at", "incident", "actor", "payload"}` (incidents.live.event_message).
+Consoles, the supervisor board, volunteer phones, integrators (`GET /api/v1/events/`) and the reports all read
+these payloads, so each kind's fields are built here and nowhere else, and `record_event` refuses a kind that
+is not listed. Every payload of an event that belongs to an incident also carries `incident` (the summary of
+incidents.timeline.incident_summary), added by `record_event`. Fields are only ever added, never renamed.
+docs/architecture.md ("Event schema") lists the kinds with their fields and audience; a test keeps the two equal.
+
+Audience (who may receive the event) is decided by record_event: for an incident's event, its centre, every
+agency holding a live assignment (and their centres), the agencies the event names, and the communities whose
+call-out follows the incident; events without an incident name their audience explicitly.
+"""
+
+# kind → what it means (the audience rule, when it differs from the incident's, is in docs/architecture.md)
+EVENT_KINDS = {
+    "incident.created": "a call-taker (or an import) logged the incident",
+    "incident.updated": "fields of the incident were corrected: {changes: {field: {old, new}}}",
+    "incident.status_changed": "the derived status moved, or the centre closed/cancelled the ticket",
+    "incident.duplicate_linked": "another call about the same incident was linked to it",
+    "incident.imported": "the incident arrived from another CAD as a NENA EIDO document",
+    "incident.eido_updated": "a newer EIDO version of an imported incident was applied",
+    "assignment.offered": "an agency was offered the incident, with an acknowledgement deadline",
+    "assignment.accepted": "the agency accepted",
+    "assignment.declined": "the agency declined, with a reason",
+    "assignment.handed_off": "the agency passed the incident to another agency (maybe of another centre)",
+    "assignment.completed": "the agency finished its part",
+    "assignment.expired": "nobody accepted before the deadline",
+    "assignment.cancelled": "the centre closed or cancelled the incident while the agency still held it",
+    "unit.status_changed": "a unit moved to another field status (dispatched, en route, on scene, …)",
+    "unit.position": "a unit's newer position (at most one event per unit per 30 s)",
+    "call.ringing": "the PBX reported a ringing call (centre only)",
+    "call.answered": "a call-taker took the call (centre only)",
+    "call.closed": "the call ended: classified (ghost, prank, info, …) or hung up after logging (centre only)",
+    "call.location": "a handset location (AML/ELS) was attached to a call",
+    "alert.raised": "a timer raised a supervisor alert (expired, second stage, service target breached)",
+    "alert.acknowledged": "a supervisor acknowledged an alert",
+}
+
+
+def assignment_summary(assignment) -> dict:
+    return {
+        "id": assignment.pk,
+        "agency": assignment.agency_id,
+        "agency_name": str(assignment.agency),
+        "status": assignment.status,
+        "offered_at": assignment.offered_at.isoformat(),
+        "ack_deadline": assignment.ack_deadline.isoformat() if assignment.ack_deadline else None,
+        "escalation_stage": assignment.escalation_stage,
+    }
+
+
+# --- incident -----------------------------------------------------------------------------------------------
+
+def incident_created(*, call) -> dict:
+    return {"call": call.pk if call else None}
+
+
+def incident_updated(*, changes: dict) -> dict:
+    return {"changes": changes}
+
+
+def incident_status_changed(*, old, new, note=None, reason=None) -> dict:
+    payload = {"old": old, "new": new}
+    if note is not None:
+        payload["note"] = note
+    if reason is not None:
+        payload["reason"] = reason
+    return payload
+
+
+def incident_duplicate_linked(*, call, caller_count_old, caller_count_new) -> dict:
+    return {"call": call.pk, "caller_number": call.caller_number, "caller_count": {"old": caller_count_old, "new": caller_count_new}}
+
+
+def incident_imported(*, tracking_id, sender, sender_reference, sender_updated, incident_type, links, merges, sha256, sent) -> dict:
+    return {
+        "format": "eido",
+        "tracking_id": tracking_id,
+        "sender": sender[:200],
+        "sender_reference": str(sender_reference)[:100],
+        "sender_updated": str(sender_updated)[:40],
+        "incident_type": incident_type[:60],
+        "links": links,
+        "merges": merges,
+        "sha256": sha256,
+        "sent": sent,
+    }
+
+
+def incident_eido_updated(*, tracking_id, sender, sender_updated, sha256, applied, sent) -> dict:
+    return {
+        "format": "eido",
+        "tracking_id": tracking_id[:255],
+        "sender": sender[:200],
+        "sender_updated": str(sender_updated)[:40],
+        "sha256": sha256,
+        "applied": sorted(applied),
+        "sent": sent,
+    }
+
+
+# --- assignment ---------------------------------------------------------------------------------------------
+
+def assignment_offered(*, assignment, previous=None) -> dict:
+    return {"assignment": assignment_summary(assignment), "previous": previous.pk if previous else None}
+
+
+def assignment_changed(*, assignment, old, **extra) -> dict:
+    """accepted, declined (reason), handed_off (reason, to_agency), completed (note), expired (late_by_ms)."""
+    return {"assignment": assignment_summary(assignment), "old": old, "new": assignment.status, **extra}
+
+
+def assignment_cancelled(*, assignment, old) -> dict:
+    return {"assignment": assignment.pk, "agency": assignment.agency_id, "old": old, "new": assignment.status}
+
+
+# --- unit ---------------------------------------------------------------------------------------------------
+
+def unit_status_changed(*, unit, old, assignment_id=None, note="") -> dict:
+    payload = {"unit": unit.pk, "call_sign": unit.call_sign, "agency": unit.agency_id, "old": old, "new": unit.status}
+    if assignment_id is not None:
+        payload["assignment"] = assignment_id
+    if note:
+        payload["note"] = note
+    return payload
+
+
+def unit_position(*, unit, lon, lat, recorded_at, accuracy_m, speed_kmh, heading) -> dict:
+    return {
+        "unit": unit.pk,
+        "call_sign": unit.call_sign,
+        "agency": unit.agency_id,
+        "status": unit.status,
+        "position": [lon, lat],
+        "position_at": recorded_at.isoformat(),
+        "accuracy_m": accuracy_m,
+        "speed_kmh": speed_kmh,
+        "heading": heading,
+    }
+
+
+# --- call ---------------------------------------------------------------------------------------------------
+
+def call_summary(call) -> dict:
+    return {
+        "id": call.pk,
+        "caller_number": call.caller_number,
+        "status": call.status,
+        "disposition": call.disposition,
+        "call_taker": call.call_taker_id,
+        "line": call.line,
+    }
+
+
+def call_changed(*, call, old=None) -> dict:
+    """call.ringing, call.answered, call.closed; `old` is the status it left (absent for a new call)."""
+    payload = {"call": call_summary(call)}
+    if old is not None:
+        payload["old"] = old
+    return payload
+
+
+def call_location(*, call, point, accuracy_m, located_at, source, old) -> dict:
+    return {
+        "call": {"id": call.pk, "caller_number": call.caller_number, "status": call.status, "incident": call.incident_id},
+        "location": [point.x, point.y],
+        "accuracy_m": accuracy_m,
+        "located_at": located_at.isoformat(),
+        "source": source,
+        "old": old,
+    }
+
+
+# --- supervisor alerts --------------------------------------------------------------------------------------
+
+def alert_raised(*, alert: str, **fields) -> dict:
+    """`alert` is the SupervisorAlert kind (assignment_expired, second_stage, target_breached); the fields say
+    what it is about: assignment, agency, notified, target_min, due_at, late_by_ms."""
+    return {"alert": alert, **fields}
+
+
+def alert_acknowledged(*, alert) -> dict:
+    return {"alert": alert.pk, "alert_kind": alert.kind, "assignment": alert.assignment_id}
