@@ -19,6 +19,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("dispatch.api_urls")),
     path("", include("incidents.urls")),
+    path("", include("volunteers.urls")),
+    path("", include("reporting.urls")),
 ]
 
 if settings.DEBUG:

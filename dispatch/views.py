@@ -1,16 +1,15 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from agencies.models import User
 
-# Where each role starts its shift.
+# Where each role starts its shift. A role without a screen of its own yet (supervisor, official, volunteer:
+# their screens come with the board, reports and volunteer issues) lands on the home page, which says what
+# that role can do today. Every name here must resolve: tests/core/test_home.py reverses each one.
 ROLE_HOME = {
     User.Role.CALL_TAKER: "console-call-taker",
     User.Role.DISPATCHER: "console-dispatcher",
-    User.Role.SUPERVISOR: "console-supervisor",
-    User.Role.OFFICIAL: "console-supervisor",
-    User.Role.VOLUNTEER: "console-volunteer",
 }
 
 
@@ -18,8 +17,5 @@ ROLE_HOME = {
 def home(request):
     name = ROLE_HOME.get(request.user.role)
     if name:
-        try:
-            return redirect(reverse(name))
-        except NoReverseMatch:
-            pass
-    return render(request, "home.html")
+        return redirect(reverse(name))
+    return render(request, "home.html", {"role": request.user.role, "Role": User.Role})

@@ -5,5 +5,4 @@ urlpatterns = [
     path("", include("incidents.consoles.urls_calltaker")),
     path("", include("incidents.consoles.urls_dispatcher")),
     path("", include("incidents.consoles.urls_supervisor")),
-    path("", include("incidents.consoles.urls_volunteer")),
 ]

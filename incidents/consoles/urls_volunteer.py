@@ -1,2 +1,0 @@
-"""Console pages: volunteer."""
-urlpatterns = []

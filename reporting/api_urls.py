@@ -1,0 +1,2 @@
+"""REST API v1 routes of the reporting app (see reporting.api)."""
+urlpatterns = []

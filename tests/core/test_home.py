@@ -1,0 +1,57 @@
+"""Every role lands somewhere real after login: its console, or a home page that says what it can do today."""
+import pytest
+from django.urls import reverse
+
+from agencies.models import User
+from dispatch.views import ROLE_HOME
+from tests import factories as f
+
+
+def test_every_role_home_resolves():
+    # A name that does not resolve is a bug to see at once, not a silent fallback to the plain home page.
+    for name in ROLE_HOME.values():
+        assert reverse(name).startswith("/")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "make_user, target",
+    [
+        (lambda: f.call_taker(), "console-call-taker"),
+        (lambda: f.dispatcher(f.AgencyFactory()), "console-dispatcher"),
+    ],
+    ids=["call_taker", "dispatcher"],
+)
+def test_roles_with_a_console_go_straight_to_it(client, make_user, target):
+    client.force_login(make_user())
+    response = client.get(reverse("home"))
+    assert response.status_code == 302 and response["Location"] == reverse(target)
+    assert client.get(response["Location"]).status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "make_user, role, must_show",
+    [
+        (lambda: f.supervisor(), "supervisor", ["Konsol operator 112", "Konsol dispatcher", "Papan pemantauan"]),
+        (lambda: f.UserFactory(role=User.Role.OFFICIAL), "official", ["hanya baca", "Laporan koordinasi"]),
+        (
+            lambda: f.UserFactory(role=User.Role.VOLUNTEER, command_centre=None, community=f.CommunityFactory()),
+            "volunteer",
+            ["komunitas Anda", "lewat SMS"],
+        ),
+    ],
+    ids=["supervisor", "official", "volunteer"],
+)
+def test_roles_without_a_screen_yet_see_what_they_can_do_today(client, make_user, role, must_show):
+    client.force_login(make_user())
+    response = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="id")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'data-role="{role}"' in html
+    for text in must_show:
+        assert text in html
+    # the links it offers work for that role
+    for name in ("console-call-taker", "console-dispatcher"):
+        if reverse(name) in html:
+            assert client.get(reverse(name)).status_code == 200

@@ -1,0 +1,2 @@
+"""REST API v1 routes of the volunteers app (see volunteers.api)."""
+urlpatterns = []
