@@ -13,6 +13,40 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from dispatch.errors import ApplicationError
 
 
+# DRF's validation codes → the vocabulary the services use for the same problem, so a client reads one set of
+# codes per field whichever layer refused the input (`field_codes`). The top-level `code` of a DRF validation
+# error stays `invalid`, as integrators already match on it.
+FIELD_CODES = {
+    "required": "required",
+    "null": "required",
+    "blank": "required",
+    "max_length": "too_long",
+    "max_string_length": "too_long",
+    "min_value": "out_of_range",
+    "max_value": "out_of_range",
+    "invalid_choice": "invalid_choice",
+}
+
+
+def _field_codes(codes) -> dict:
+    if isinstance(codes, dict):
+        return {str(k): [FIELD_CODES.get(str(c), str(c)) for c in _leaves(v)] for k, v in codes.items()}
+    if isinstance(codes, list):
+        return {"non_field_errors": [FIELD_CODES.get(str(c), str(c)) for c in _leaves(codes)]}
+    return {}
+
+
+def _leaves(value):
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from _leaves(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _leaves(v)
+    else:
+        yield value
+
+
 def _flatten(detail):
     if isinstance(detail, dict):
         return {str(k): [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in detail.items()}
@@ -38,7 +72,7 @@ def exception_handler(exc, context):
     if isinstance(exc, exceptions.ValidationError):
         fields = _flatten(exc.detail)
         first = next(iter(fields.values()), [_("Data tidak valid.")])[0]
-        body = {"code": "invalid", "message": first, "fields": fields}
+        body = {"code": "invalid", "message": first, "fields": fields, "field_codes": _field_codes(exc.get_codes())}
         response.status_code = status.HTTP_400_BAD_REQUEST
     else:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)

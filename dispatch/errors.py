@@ -15,6 +15,9 @@ class ApplicationError(Exception):
 
     def as_dict(self):
         body = {"code": self.code, "message": str(self.message), "fields": {k: [str(m) for m in v] for k, v in self.fields.items()}}
+        if self.fields:
+            # Per field, the same vocabulary DRF's own validation answers in (dispatch.api.FIELD_CODES).
+            body["field_codes"] = {k: [self.code] * len(v) for k, v in self.fields.items()}
         body.update(self.extra)
         return body
 

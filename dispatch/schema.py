@@ -9,6 +9,12 @@ class ErrorBodySerializer(serializers.Serializer):
     fields = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()), help_text="Per-field messages for input errors."
     )
+    field_codes = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Per field, why it was refused, in one vocabulary: `required`, `too_long`, `out_of_range`, `invalid_choice`, "
+        "`invalid`, or the service's own code (`invalid_phone`, `unknown_agency`, …).",
+    )
     current_status = serializers.CharField(required=False, help_text="On 409 for a lost race: the state the object is in now.")
 
 

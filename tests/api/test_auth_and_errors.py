@@ -79,3 +79,14 @@ def test_a_busy_database_is_a_503_with_retry_after_and_nothing_written(call_take
     monkeypatch.undo()
     r = api.post("/api/v1/incidents/", incident_body, format="json", HTTP_IDEMPOTENCY_KEY="busy-1")
     assert r.status_code == 201 and Incident.objects.count() == 1
+
+
+def test_field_codes_speak_one_vocabulary_whichever_layer_refused(api, incident_body):
+    # given a field missing at the serializer (token endpoint) and one missing at the service (incident location)
+    serializer = APIClient().post("/api/v1/auth/token/", {"username": "ct"}, format="json").json()["error"]
+    service = api.post("/api/v1/incidents/", {**incident_body, "location": None}, format="json").json()["error"]
+    # then both name the missing field with the same code
+    assert serializer["field_codes"] == {"password": ["required"]}
+    assert service["field_codes"] == {"location": ["required"]}
+    # and the top-level codes stay what integrators already match on
+    assert (serializer["code"], service["code"]) == ("invalid", "required")
