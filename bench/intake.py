@@ -10,7 +10,7 @@
    POST /api/v1/incidents/{id}/route/ with `{}` (the service's proposal), at concurrency 1 and 4,
    bounded by --n intakes and --seconds per level. Reports p50/p95/max latency and intakes/s.
 4. Tops the open incidents up to 500 (create only), then loads /console/call-taker/ in headless
-   Chromium five times and reports DOMContentLoaded and "ready" (the server-rendered list of 500
+   Chromium five times and reports DOMContentLoaded and "ready" (the list of 500, embedded as JSON and
    painted with its times, categories and agencies loaded: html[data-ct-ready]).
 5. Writes the numbers, the machine and the command to docs/perf-calltaker.md.
 """
@@ -245,7 +245,7 @@ def write_report(levels, loads, open_count, mach, command, keystrokes):
         f"## Console page load with {open_count} open incidents",
         "",
         "`/console/call-taker/` in headless Chromium (Debian's), logged in as the call-taker, map tiles blocked (offline). "
-        "\"Ready\" = the server-rendered list of every open incident painted with its elapsed times, the categories and "
+        "\"Ready\" = the list of every open incident (embedded in the page as JSON, drawn by the one row renderer) painted with its elapsed times, the categories and "
         "agencies loaded (the page sets `html[data-ct-ready]`). Times from navigation start; first load cold.",
         "",
         *md_table(
@@ -280,8 +280,9 @@ def write_report(levels, loads, open_count, mach, command, keystrokes):
         "create+route p50 278 → ~100 ms, p95 488 → ~120 ms at concurrency 1 on the same machine.",
         "- Routing fetched every candidate agency's jurisdiction polygon (and the unit's agency's) only to test it "
         "in SQL: deferred in `incidents.routing`.",
-        "- Console: the open-incidents list is built in Python (the template engine took ~0.5 ms a row: TTFB 577 → "
-        "~130 ms with 500 rows), categories and the centre's agencies are embedded in the page in the API's shapes "
+        "- Console: the open incidents are embedded as JSON and drawn by the one JS row renderer with one innerHTML "
+        "(the template engine took ~0.5 ms a row: TTFB 577 → ~130 ms with 500 rows; a Python f-string copy of the "
+        "row, kept until the front-end toolkit, halved nothing more and is gone), categories and the centre's agencies are embedded in the page in the API's shapes "
         "(two round trips fewer), incident pins drawn on a canvas. DOMContentLoaded 1.5 s → ~0.65 s.",
         "- Still above the create+route p95 target: one intake is 40 SQL statements of ~1 ms each on this shared "
         "2-core machine (create 17, route 23; three timeline events each re-reading the audience, "
