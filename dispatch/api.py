@@ -3,10 +3,12 @@
     {"error": {"code": "...", "message": "...", "fields": {"field": ["message", ...]}}}
 """
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
+from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -55,9 +57,19 @@ def _flatten(detail):
     return {}
 
 
+class CappedLimitOffsetPagination(LimitOffsetPagination):
+    """`?limit=&offset=` with a ceiling: a console may ask for its 500 open incidents, nobody for a million."""
+
+    default_limit = 50
+    max_limit = 1000
+
+
 def exception_handler(exc, context):
     if isinstance(exc, ApplicationError):
         return Response({"error": exc.as_dict()}, status=exc.status_code)
+    if isinstance(exc, RequestDataTooBig):
+        message = _("Isi permintaan terlalu besar.")
+        return Response({"error": {"code": "body_too_large", "message": message, "fields": {}}}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if isinstance(exc, DjangoValidationError):
         fields = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         exc = exceptions.ValidationError(fields)

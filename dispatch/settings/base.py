@@ -46,6 +46,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "dispatch.hostile.RefuseNulInQueryMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -172,7 +173,14 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "dispatch.schema.DispatchAutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    # A page size has a ceiling everywhere (`?limit=1000000000` gets at most 1,000 rows).
+    "DEFAULT_PAGINATION_CLASS": "dispatch.api.CappedLimitOffsetPagination",
+    # JSON with a depth limit and no NUL characters: hostile bodies are a 400, never a 500 (dispatch/hostile.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "dispatch.hostile.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "dispatch.api.exception_handler",
 }

@@ -3,7 +3,6 @@
 One view per operation; parsing here, rules in incidents.services.interop and incidents.notifications.
 """
 import hmac
-import json
 import logging
 from datetime import timedelta
 
@@ -24,6 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agencies.models import User
+from dispatch.hostile import NulCharacters, has_nul, loads_bounded
 from agencies.scoping import scope_for
 from incidents import selectors
 from incidents.interop.aml import KNOWN_FIELDS, parse_aml_sms
@@ -63,9 +63,12 @@ class RawJsonParser(BaseParser):
 
     def parse(self, stream, media_type=None, parser_context=None):
         try:
-            return json.loads(stream.read().decode("utf-8"))
+            value = loads_bounded(stream.read().decode("utf-8"))
         except (ValueError, UnicodeDecodeError) as exc:
             raise exceptions.ParseError(f"JSON parse error: {exc}") from None
+        if has_nul(value):
+            raise NulCharacters()
+        return value
 
 
 class EidoImportApi(APIView):
@@ -287,7 +290,7 @@ def _read_body(request) -> tuple[dict, list[str], object]:
     fields = None
     if content_type == "application/json" or text.lstrip().startswith("{"):
         try:
-            fields = json.loads(text)
+            fields = loads_bounded(text)
         except ValueError:
             problems.append("body is not valid JSON")
         else:

@@ -1,7 +1,4 @@
-"""`?limit=&offset=` pagination with a ceiling: a console may ask for its 500 open incidents, nobody for a million."""
-from rest_framework.pagination import LimitOffsetPagination
+"""The API's pagination: the project-wide capped limit/offset (dispatch.api), kept importable from here."""
+from dispatch.api import CappedLimitOffsetPagination
 
-
-class CappedLimitOffsetPagination(LimitOffsetPagination):
-    default_limit = 50
-    max_limit = 1000
+__all__ = ["CappedLimitOffsetPagination"]

@@ -1,0 +1,93 @@
+"""Hostile or careless input is a 4xx in the one error shape, never a 500 (issue 14).
+
+- JSON nested deeper than MAX_JSON_DEPTH (`[` × 100,000 made Python's parser raise RecursionError → 500, on the
+  anonymous token endpoint too) is refused as a parse error.
+- A NUL character cannot be stored by PostgreSQL (text columns refuse it: "A string literal cannot contain NUL"),
+  so a NUL in a JSON string or in a query parameter is refused up front with `invalid_characters`, instead of
+  reaching the database as a 500. The AML receiver reads its own body and tolerates anything (it must answer 2xx).
+"""
+import json
+
+from django.http import JsonResponse
+from django.utils.translation import gettext as _
+from rest_framework import exceptions
+from rest_framework.parsers import JSONParser
+
+# Far beyond any document we accept (an EIDO nests about 6 levels), far below Python's recursion limit.
+MAX_JSON_DEPTH = 64
+
+
+def json_depth_ok(value, limit=MAX_JSON_DEPTH) -> bool:
+    """Iterative (no recursion of our own): False when containers nest deeper than `limit`."""
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (dict, list)):
+            if depth > limit:
+                return False
+            children = node.values() if isinstance(node, dict) else node
+            stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return True
+
+
+def has_nul(value) -> bool:
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            if "\x00" in node:
+                return True
+        elif isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
+
+
+def loads_bounded(text):
+    """json.loads that raises ValueError (never RecursionError) for a document nested too deep."""
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise ValueError("JSON nested too deep") from None
+    if not json_depth_ok(value):
+        raise ValueError("JSON nested too deep")
+    return value
+
+
+class BoundedJSONParser(JSONParser):
+    """DRF's JSON parser with a depth limit and no NUL characters in any string."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        parser_context = parser_context or {}
+        encoding = parser_context.get("encoding", "utf-8")
+        try:
+            text = stream.read().decode(encoding) if stream is not None else ""
+            value = loads_bounded(text)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise exceptions.ParseError(_("JSON tidak valid: %(e)s") % {"e": str(exc)[:200]}) from None
+        if has_nul(value):
+            raise NulCharacters()
+        return value
+
+
+class NulCharacters(exceptions.ParseError):
+    default_code = "invalid_characters"
+
+    def __init__(self):
+        super().__init__(_("Teks berisi karakter NUL (\\u0000) yang tidak dapat disimpan."), code="invalid_characters")
+
+
+class RefuseNulInQueryMiddleware:
+    """A NUL in a query parameter of the API (`/places/?q=%00`) is a 400, not a database error."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith("/api/") and any("\x00" in key or "\x00" in v for key, values in request.GET.lists() for v in values):
+            return JsonResponse(
+                {"error": {"code": "invalid_characters", "message": str(NulCharacters().detail), "fields": {}}}, status=400
+            )
+        return self.get_response(request)
