@@ -7,7 +7,7 @@ from volunteers.models import CallOut, Volunteer, VolunteerCommunity
 
 @admin.register(VolunteerCommunity)
 class VolunteerCommunityAdmin(LeafletGeoAdmin):
-    list_display = ("name", "kind", "command_centre", "coordinator_phone", "is_active")
+    list_display = ("name", "kind", "command_centre", "coordinator_phone", "approved_at", "is_active")
     list_filter = ("kind", "command_centre", "is_active")
     list_select_related = ("command_centre",)
     search_fields = ("name",)
@@ -15,8 +15,8 @@ class VolunteerCommunityAdmin(LeafletGeoAdmin):
 
 @admin.register(Volunteer)
 class VolunteerAdmin(LeafletGeoAdmin):
-    list_display = ("name", "community", "phone", "availability", "user")
-    list_filter = ("availability", "community__command_centre", "community")
+    list_display = ("name", "community", "phone", "availability", "status", "user")
+    list_filter = ("availability", "status", "community__command_centre", "community")
     list_select_related = ("community", "user")
     search_fields = ("name", "phone")
     autocomplete_fields = ("community",)
@@ -25,10 +25,10 @@ class VolunteerAdmin(LeafletGeoAdmin):
 
 @admin.register(CallOut)
 class CallOutAdmin(admin.ModelAdmin):
-    list_display = ("id", "incident", "community", "volunteer", "status", "sent_at", "accepted_at", "on_scene_at", "completed_at")
+    list_display = ("id", "incident", "community", "needed", "status", "sent_at", "ack_deadline", "filled_at", "completed_at")
     list_filter = ("status", "community")
-    list_select_related = ("incident", "community", "volunteer")
-    search_fields = ("incident__reference", "community__name", "volunteer__name")
+    list_select_related = ("incident", "community")
+    search_fields = ("incident__reference", "community__name")
     date_hierarchy = "sent_at"
     show_full_result_count = False
 
