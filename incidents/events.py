@@ -35,6 +35,13 @@ EVENT_KINDS = {
     "call.location": "a handset location (AML/ELS) was attached to a call",
     "alert.raised": "a timer raised a supervisor alert (expired, second stage, service target breached)",
     "alert.acknowledged": "a supervisor acknowledged an alert",
+    "callout.sent": "volunteers were called out to the incident (a community, or by skill within a radius)",
+    "callout.accepted": "a volunteer accepted a call-out (counted among the N needed)",
+    "callout.declined": "a volunteer declined a call-out",
+    "callout.filled": "N volunteers accepted: the others were stood down",
+    "callout.expired": "the call-out's deadline passed short of volunteers: supervisors alerted",
+    "callout.status": "a volunteer reported progress (en route, on scene, done) or withdrew",
+    "callout.cancelled": "the requester called the call-out off: everyone alerted was stood down",
 }
 
 
@@ -182,3 +189,96 @@ def alert_raised(*, alert: str, **fields) -> dict:
 
 def alert_acknowledged(*, alert) -> dict:
     return {"alert": alert.pk, "alert_kind": alert.kind, "assignment": alert.assignment_id}
+
+
+# --- volunteer call-outs ------------------------------------------------------------------------------------
+# Volunteers hear the incident's events (their community follows it): no payload sent to a community may carry
+# the caller's number or name. record_event drops the communities from the audience of any payload that does
+# (`carries_caller_data`), and these builders never put caller data in.
+
+CALLER_FIELDS = frozenset({"caller_number", "caller_name"})
+
+
+def carries_caller_data(payload) -> bool:
+    """True when a caller field appears anywhere in the payload (e.g. incident.duplicate_linked's caller_number,
+    incident.updated's changes of caller_name)."""
+    if isinstance(payload, dict):
+        return any(key in CALLER_FIELDS or carries_caller_data(value) for key, value in payload.items())
+    if isinstance(payload, (list, tuple)):
+        return any(carries_caller_data(value) for value in payload)
+    return False
+
+
+def callout_summary(callout, counts: dict) -> dict:
+    """The call-out as every console and phone renders it; `counts` = accepted, declined, pending, recipients."""
+    return {
+        "id": callout.pk,
+        "status": callout.status,
+        "needed": callout.needed,
+        "accepted": counts["accepted"],
+        "declined": counts["declined"],
+        "pending": counts["pending"],
+        "recipients": counts["recipients"],
+        "community": callout.community_id,
+        "community_name": callout.community.name if callout.community_id else None,
+        "skills": list(callout.skills),
+        "radius_m": callout.radius_m,
+        "note": callout.note,
+        "sent_at": callout.sent_at.isoformat(),
+        "ack_deadline": callout.ack_deadline.isoformat() if callout.ack_deadline else None,
+    }
+
+
+def response_summary(response) -> dict:
+    """One member's answer: who (name and community, never their phone), what, when, how far."""
+    return {
+        "id": response.pk,
+        "volunteer": response.volunteer_id,
+        "volunteer_name": response.volunteer.name,
+        "community": response.community_id,
+        "community_name": response.volunteer.community.name,
+        "status": response.status,
+        "reply": response.reply,
+        "channel": response.channel,
+        "distance_m": response.distance_m,
+        "answered_at": response.answered_at.isoformat() if response.answered_at else None,
+        "en_route_at": response.en_route_at.isoformat() if response.en_route_at else None,
+        "on_scene_at": response.on_scene_at.isoformat() if response.on_scene_at else None,
+        "done_at": response.done_at.isoformat() if response.done_at else None,
+        "stood_down_reason": response.stood_down_reason or None,
+        "location": [response.location.x, response.location.y] if response.location else None,
+        "note": response.note,
+    }
+
+
+def callout_sent(*, callout, counts, members) -> dict:
+    """`members`: ids of the volunteers alerted (a phone page knows at once whether the call-out is theirs)."""
+    return {"callout": callout_summary(callout, counts), "members": sorted(members)}
+
+
+def callout_answered(*, callout, counts, response) -> dict:
+    """callout.accepted and callout.declined."""
+    return {"callout": callout_summary(callout, counts), "response": response_summary(response)}
+
+
+def callout_filled(*, callout, counts, taken, stood_down, filled_at) -> dict:
+    """`taken`: the responses counted (names, so the others' stand-down says who goes); `stood_down`: the members
+    told they are not needed."""
+    return {
+        "callout": callout_summary(callout, counts),
+        "taken": [{"volunteer": r.volunteer_id, "volunteer_name": r.volunteer.name} for r in taken],
+        "stood_down": sorted(stood_down),
+        "filled_at": filled_at.isoformat(),
+    }
+
+
+def callout_expired(*, callout, counts, late_by_ms, notified) -> dict:
+    return {"callout": callout_summary(callout, counts), "late_by_ms": late_by_ms, "notified": sorted(set(notified))}
+
+
+def callout_status(*, callout, counts, response, old, new) -> dict:
+    return {"callout": callout_summary(callout, counts), "response": response_summary(response), "old": old, "new": new}
+
+
+def callout_cancelled(*, callout, counts, old, reason, stood_down) -> dict:
+    return {"callout": callout_summary(callout, counts), "old": old, "reason": reason, "stood_down": sorted(stood_down)}

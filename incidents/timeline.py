@@ -7,7 +7,7 @@ rolls back.
 from django.db import connection, transaction
 from django.utils import timezone
 
-from incidents.events import EVENT_KINDS
+from incidents.events import EVENT_KINDS, carries_caller_data
 from incidents.live import publish_event
 from incidents.models import Incident, TimelineEvent
 from volunteers.selectors import communities_following_incident_sql
@@ -81,6 +81,9 @@ def record_event(
     body = dict(payload or {})
     if incident is not None:
         body.setdefault("incident", incident_summary(incident))
+    if community_ids and carries_caller_data(body):
+        # Volunteers never receive the caller's number or name: such an event is staff-only.
+        community_ids = []
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_TIMELINE_LOCK_KEY])
     event = TimelineEvent.objects.create(
