@@ -13,6 +13,8 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from dispatch.errors import ApplicationError
+# The apps reach the project's input guards through this module (docs/architecture.md, "Import directions").
+from dispatch.hostile import NulCharacters, has_nul, loads_bounded  # noqa: F401
 
 
 # DRF's validation codes → the vocabulary the services use for the same problem, so a client reads one set of

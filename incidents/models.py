@@ -220,6 +220,10 @@ class Assignment(models.Model):
         CANCELLED = "cancelled", _("Dibatalkan")  # withdrawn because the incident was closed or cancelled
 
     LIVE_STATUSES = frozenset({Status.OFFERED, Status.ACCEPTED})
+    # The agency holds the incident, or held it without giving it away: it may keep reading it. An agency that
+    # declined, let it expire or handed it off loses sight of what happens next (the receiving centre's notes,
+    # the caller) — it keeps only the events it was told at the time.
+    RESPONSIBLE_STATUSES = LIVE_STATUSES | {Status.COMPLETED, Status.CANCELLED}
     TERMINAL_STATUSES = frozenset({Status.DECLINED, Status.EXPIRED, Status.HANDED_OFF, Status.COMPLETED, Status.CANCELLED})
     # Legal transitions: source status → allowed targets.
     TRANSITIONS = {

@@ -28,7 +28,9 @@ def _incident_scope_q(scope) -> Q:
     if scope.centre_ids:
         q |= Q(command_centre_id__in=scope.centre_ids)
     if scope.agency_ids:
-        q |= Q(pk__in=Assignment.objects.filter(agency_id__in=scope.agency_ids).values("incident_id"))
+        q |= Q(
+            pk__in=Assignment.objects.filter(agency_id__in=scope.agency_ids, status__in=Assignment.RESPONSIBLE_STATUSES).values("incident_id")
+        )
     if scope.community_ids:
         q |= Q(pk__in=incident_ids_called_out_to(scope.community_ids))
     return q

@@ -23,7 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agencies.models import User
-from dispatch.hostile import NulCharacters, has_nul, loads_bounded
+from dispatch.api import NulCharacters, has_nul, loads_bounded
 from agencies.scoping import scope_for
 from incidents import selectors
 from incidents.interop.aml import KNOWN_FIELDS, parse_aml_sms

@@ -95,6 +95,8 @@ def call_claim(*, call_id, actor) -> Call:
 
 def call_close(*, call_id, actor, disposition, note="") -> Call:
     """Close a call that is not an emergency (ghost, prank, info, misdial, test): one keystroke on the console."""
+    # Officials read the centre's work; only call-takers and supervisors (and admins) change a call.
+    require_role(actor, User.Role.CALL_TAKER, User.Role.SUPERVISOR)
     if disposition not in Call.NON_INCIDENT_DISPOSITIONS:
         raise field_error(
             "disposition",
@@ -122,6 +124,7 @@ def call_close(*, call_id, actor, disposition, note="") -> Call:
 
 def call_end(*, call_id, actor) -> Call:
     """Hang up a call already classified (a genuine call whose incident is logged)."""
+    require_role(actor, User.Role.CALL_TAKER, User.Role.SUPERVISOR)
     with transaction.atomic():
         call = _lock_call(call_id, actor)
         if call.status == Call.Status.ENDED:

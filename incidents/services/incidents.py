@@ -333,6 +333,16 @@ def incident_route(*, incident_id, actor, agency_ids=None) -> list[Assignment]:
                     "agencies", _("Instansi tidak dikenal atau tidak aktif: %(ids)s") % {"ids": ", ".join(map(str, sorted(missing)))},
                     code="unknown_agency",
                 )
+            # A centre routes to its own agencies. Another centre's agency gets an incident only through a handoff
+            # (its own centre then sees it offered and the chain is kept) or an EIDO transfer to that centre.
+            foreign = [a for a in agencies if a.command_centre_id != incident.command_centre_id]
+            if foreign:
+                raise field_error(
+                    "agencies",
+                    _("Instansi %(names)s milik pusat panggilan lain; alihkan melalui penugasan (handoff) atau kirim EIDO.")
+                    % {"names": ", ".join(a.name for a in foreign)},
+                    code="agency_of_other_centre",
+                )
         live = set(incident.assignments.filter(status__in=Assignment.LIVE_STATUSES).values_list("agency_id", flat=True))
         for agency in agencies:
             if agency.pk not in live:
