@@ -1,14 +1,24 @@
-"""GET /healthz: the state of everything a 112 centre depends on; 200 only when all are up."""
+"""GET /healthz: the state of everything a 112 centre depends on; 200 only when all are up.
+
+Anyone (a load balancer) gets whether each dependency is ok, nothing more. The details — timings, the PostGIS
+version, Celery workers' host names, error texts — are for an admin's session or a monitor that sends
+`X-Health-Token: <HEALTH_TOKEN>`: they tell an attacker what runs where and what is failing.
+"""
+import asyncio
+import hmac
 import time
 import uuid
 
+import redis
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.db import connection
+from django.db import connections
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from dispatch.celery import app
 
 
 def _timed(check):
@@ -21,14 +31,22 @@ def _timed(check):
 
 
 def check_database():
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT postgis_lib_version()")
-        return {"postgis": cursor.fetchone()[0]}
+    # A connection of its own, not one from the pool: after a database restart the pool may still hold dead
+    # connections, and the health check must say whether the database is up, not whether a pooled socket is.
+    conn = connections.create_connection("default")
+    try:
+        settings_dict = dict(conn.settings_dict)
+        options = dict(settings_dict.get("OPTIONS") or {})
+        options.pop("pool", None)
+        conn.settings_dict = {**settings_dict, "OPTIONS": options}
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT postgis_lib_version()")
+            return {"postgis": cursor.fetchone()[0]}
+    finally:
+        conn.close()
 
 
 def check_redis():
-    import redis
-
     client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1)
     try:
         client.ping()
@@ -43,8 +61,6 @@ def check_channel_layer():
         channel = await layer.new_channel()
         token = uuid.uuid4().hex
         await layer.send(channel, {"type": "health.ping", "token": token})
-        import asyncio
-
         message = await asyncio.wait_for(layer.receive(channel), timeout=2)
         if message.get("token") != token:
             raise RuntimeError("channel layer returned a different message")
@@ -53,8 +69,6 @@ def check_channel_layer():
 
 
 def check_celery():
-    from dispatch.celery import app
-
     replies = app.control.ping(timeout=1.0)
     if not replies:
         raise RuntimeError("no Celery worker answered")
@@ -69,9 +83,20 @@ CHECKS = {
 }
 
 
+def may_see_details(request) -> bool:
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and (user.is_superuser or user.is_staff or getattr(user, "role", "") == "admin"):
+        return True
+    token = getattr(settings, "HEALTH_TOKEN", "")
+    sent = request.headers.get("X-Health-Token", "")
+    return bool(token) and hmac.compare_digest(sent.encode(), token.encode())
+
+
 @never_cache
 @require_GET
 def healthz(request):
     results = {name: _timed(check) for name, check in CHECKS.items()}
     healthy = all(r["ok"] for r in results.values())
+    if not may_see_details(request):
+        results = {name: {"ok": r["ok"]} for name, r in results.items()}
     return JsonResponse({"status": "ok" if healthy else "degraded", "checks": results}, status=200 if healthy else 503)

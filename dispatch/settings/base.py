@@ -237,6 +237,8 @@ CAP_FEED_KEEP_CLOSED_HOURS = env.int("CAP_FEED_KEEP_CLOSED_HOURS", default=24)
 # The AML/ELS gateway authenticates with the header `X-AML-Secret: <secret>`, or with the API token of an
 # admin/supervisor integration account; with no secret configured only token-authenticated posts pass.
 AML_SHARED_SECRET = env("AML_SHARED_SECRET", default="")
+# A monitor that sends `X-Health-Token: <this>` gets /healthz's details (timings, versions, errors); empty: admins only.
+HEALTH_TOKEN = env("HEALTH_TOKEN", default="")
 AML_MATCH_WINDOW_MIN = env.int("AML_MATCH_WINDOW_MIN", default=60)
 # Notifier: "database" (log + mark sent), "http" (POST JSON to a gateway), "email" (Django's email).
 NOTIFIER_BACKEND = env("NOTIFIER_BACKEND", default="database")
