@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from psycopg_pool import ConnectionPool
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -85,12 +86,17 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", 0)
 # Under ASGI every request runs its sync code in a fresh thread, so persistent connections never get
 # reused and each request paid a new PostgreSQL connection (~15 ms here). A per-process psycopg pool
 # keeps them (docs/perf-calltaker.md). DATABASE_POOL=false turns it off; test.py turns it off.
+DATABASE_POOL_OPTIONS = {
+    "min_size": env.int("DATABASE_POOL_MIN", default=2),
+    "max_size": env.int("DATABASE_POOL_MAX", default=10),
+    "timeout": 10,
+    # Check a connection when it is taken from the pool (one empty round trip): after a PostgreSQL restart the pool
+    # still holds dead connections, and without the check requests drew them at random for about a minute (503s,
+    # a login included). A dead one is discarded and replaced (tests/core/test_db_pool.py).
+    "check": ConnectionPool.check_connection,
+}
 if env.bool("DATABASE_POOL", default=True):
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-        "min_size": env.int("DATABASE_POOL_MIN", default=2),
-        "max_size": env.int("DATABASE_POOL_MAX", default=10),
-        "timeout": 10,
-    }
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = dict(DATABASE_POOL_OPTIONS)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "agencies.User"
