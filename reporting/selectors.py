@@ -1,2 +1,333 @@
-"""Reads of the reporting app: call funnels, intervals and compliance computed from the incidents' timeline
-and the calls, always through the acting user's scope (built by the reports issue)."""
+"""Reads of the reporting app: the coordination report, computed from the rollups (reporting.rollup) that are
+derived from the incidents' stage timestamps, the calls and the timeline — always within the acting user's
+scope. Percentiles follow one convention (docs/reports.md): intervals in whole seconds rounded up, and the
+p-th percentile is the smallest value v with at least p of the rows ≤ v (PostgreSQL's percentile_disc)."""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from django.db import connection
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agencies.models import Agency, CommandCentre, Region
+from agencies.scoping import scope_for
+from incidents.models import Call, IncidentCategory
+
+from . import rollup
+from .models import AGENCY_INTERVALS, Interval, MonthlyReport, RollupState
+from .targets import targets_for
+
+DISPOSITIONS = [d.value for d in Call.Disposition]
+WEEKDAYS = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"]
+ESCALATION_KINDS = ("expired", "backup_offered", "target_breached", "second_stage")
+TOP_NUMBERS = 10
+
+
+@dataclass(frozen=True)
+class ReportQuery:
+    centres: tuple  # CommandCentre rows, in scope
+    first: dt.date
+    last: dt.date
+    district: Region | None = None
+    category: IncidentCategory | None = None
+    agency: Agency | None = None
+
+    @property
+    def centre_ids(self):
+        return [c.pk for c in self.centres]
+
+
+def centres_in_scope(*, user):
+    scope = scope_for(user)
+    qs = CommandCentre.objects.order_by("code")
+    return qs if scope.is_global else qs.filter(pk__in=scope.centre_ids)
+
+
+# ───────────── percentiles (the one convention, shared with the tests' plain-Python check) ─────────────
+def percentile_disc(counts: Counter, total: int, p: float):
+    """Smallest value v such that at least p·total of the values are ≤ v."""
+    if not total:
+        return None
+    rank = math.ceil(p * total)
+    seen = 0
+    for value in sorted(counts):
+        seen += counts[value]
+        if seen >= rank:
+            return value
+    return None
+
+
+def summarize(counts: Counter, total_s: float) -> dict:
+    n = sum(counts.values())
+    return {
+        "n": n,
+        "p50_s": percentile_disc(counts, n, 0.5),
+        "p90_s": percentile_disc(counts, n, 0.9),
+        "p95_s": percentile_disc(counts, n, 0.95),
+        "mean_s": round(total_s / n, 1) if n else None,
+    }
+
+
+def mask_number(key: str) -> str:
+    """'81234567890' (caller key) → '0812****7890'."""
+    number = "0" + key
+    if len(number) < 9:
+        return number[:2] + "*" * (len(number) - 2)
+    return number[:4] + "****" + number[-4:]
+
+
+# ───────────── the report ─────────────
+def _period_blocks(first: dt.date, last: dt.date):
+    """Whole local months inside [first, last] and the remaining single days."""
+    months, days = [], []
+    day = first
+    while day <= last:
+        month_end = rollup.next_month(day) - dt.timedelta(days=1)
+        if day.day == 1 and month_end <= last:
+            months.append(day)
+            day = month_end + dt.timedelta(days=1)
+        else:
+            days.append(day)
+            day += dt.timedelta(days=1)
+    return months, days
+
+
+def _fetch(sql, params):
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchall()
+
+
+def coordination_report(*, query: ReportQuery) -> dict:
+    ids = query.centre_ids
+    base = {"centres": ids, "first": query.first, "last": query.last}
+    agency_view = query.agency.pk if query.agency else 0
+    where, params = ["centre_id = ANY(%(centres)s)", "day BETWEEN %(first)s AND %(last)s", "agency_id = %(agency)s"], {**base, "agency": agency_view}
+    if query.category:
+        where.append("category_id = %(category)s")
+        params["category"] = query.category.pk
+    if query.district:
+        where.append("district = %(district)s")
+        params["district"] = query.district.code
+    where_sql = " AND ".join(where)
+
+    report = {
+        "period": {
+            "from": query.first.isoformat(),
+            "to": query.last.isoformat(),
+            "days": (query.last - query.first).days + 1,
+            "centres": [{"id": c.pk, "code": c.code, "name": c.name, "time_zone": c.timezone} for c in query.centres],
+            "time_zone": query.centres[0].timezone if len({c.timezone for c in query.centres}) == 1 else None,
+        },
+        "filters": {
+            "district": query.district.code if query.district else None,
+            "category": query.category.code if query.category else None,
+            "agency": query.agency.pk if query.agency else None,
+        },
+        "calls": _calls(base),
+        "incidents": _incidents(where_sql, params, query),
+    }
+    hist = _histogram(query, base)
+    offered = [row["id"] for row in report["incidents"]["by_agency"]]
+    report["intervals"], report["intervals_by_agency"] = _intervals(hist, query, offered)
+    report["compliance"] = _compliance(hist, query)
+    esc = _escalations(where_sql, params)
+    report["escalations"] = {kind: esc.get(kind, 0) for kind in ESCALATION_KINDS}
+    report["handoffs"] = {
+        "within": esc.get("handoff_within", 0),
+        "across": esc.get("handoff_across", 0),
+        "total": esc.get("handoff_within", 0) + esc.get("handoff_across", 0),
+    }
+    report["volunteers"] = _volunteers(query)
+    report["repeat_numbers"] = _repeat_numbers(base)
+    state = RollupState.objects.filter(pk=1).first()
+    report["data_as_of"] = state.refreshed_at.isoformat() if state and state.refreshed_at else None
+    report["generated_at"] = timezone.now().isoformat()
+    return report
+
+
+def _calls(base) -> dict:
+    rows = _fetch(
+        """SELECT extract(isodow FROM day)::int, hour, disposition, answered, abandoned, sum(n)
+           FROM reporting_callstat WHERE centre_id = ANY(%(centres)s) AND day BETWEEN %(first)s AND %(last)s
+           GROUP BY 1, 2, 3, 4, 5""",
+        base,
+    )
+    calls = {"received": 0, "answered": 0, "abandoned": 0, **{d: 0 for d in DISPOSITIONS}, "unclassified": 0}
+    by_hour = {h: {"hour": h, "received": 0, "answered": 0, "abandoned": 0} for h in range(24)}
+    by_dow = {d: {"weekday": d, "name": WEEKDAYS[d - 1], "received": 0, "answered": 0, "abandoned": 0} for d in range(1, 8)}
+    for dow, hour, disposition, answered, abandoned, n in rows:
+        n = int(n)
+        for bucket in (calls, by_hour[hour], by_dow[dow]):
+            bucket["received"] += n
+            bucket["answered"] += n if answered else 0
+            bucket["abandoned"] += n if abandoned else 0
+        if disposition in calls:
+            calls[disposition] += n
+        elif answered:
+            calls["unclassified"] += n
+    calls["by_hour"] = list(by_hour.values())
+    calls["by_weekday"] = list(by_dow.values())
+    return calls
+
+
+def _incidents(where_sql, params, query) -> dict:
+    rows = _fetch(f"SELECT category_id, district, sum(n) FROM reporting_incidentstat WHERE {where_sql} GROUP BY 1, 2", params)
+    by_cat, by_dist = Counter(), Counter()
+    for category_id, district, n in rows:
+        by_cat[category_id] += int(n)
+        by_dist[district] += int(n)
+    cats = IncidentCategory.objects.in_bulk(list(by_cat))
+    regions = Region.objects.in_bulk([d for d in by_dist if d], field_name="code")
+    agency_where = where_sql.replace("agency_id = %(agency)s", "agency_id <> 0" + (" AND agency_id = %(agency)s" if query.agency else ""))
+    agency_rows = _fetch(f"SELECT agency_id, sum(n) FROM reporting_incidentstat WHERE {agency_where} GROUP BY 1", params)
+    agencies = Agency.objects.in_bulk([a for a, _n in agency_rows])
+    return {
+        "total": sum(by_cat.values()),
+        "by_category": sorted(
+            ({"code": cats[c].code, "name": cats[c].name_id, "count": n} for c, n in by_cat.items() if c in cats),
+            key=lambda r: (-r["count"], r["code"]),
+        ),
+        "by_district": sorted(
+            (
+                {"code": d or None, "name": regions[d].name if d in regions else _("Di luar kecamatan yang dikenal"), "count": n}
+                for d, n in by_dist.items()
+            ),
+            key=lambda r: (-r["count"], r["code"] or ""),
+        ),
+        "by_agency": sorted(
+            ({"id": a, "name": str(agencies[a]) if a in agencies else str(a), "count": int(n)} for a, n in agency_rows),
+            key=lambda r: (-r["count"], r["id"]),
+        ),
+    }
+
+
+def _histogram(query: ReportQuery, base) -> list[tuple]:
+    """(centre_id, interval, agency_id, seconds, n, total_s) over the period, from the rollups — or, when a
+    category or district narrows the incidents, from the same interval SQL run over the period's rows."""
+    months, days = _period_blocks(query.first, query.last)
+    calls_only = bool(query.category or query.district)
+    rows = _fetch(
+        """SELECT centre_id, interval, agency_id, seconds, sum(n), sum(total_s) FROM reporting_intervalhistogram
+           WHERE centre_id = ANY(%(centres)s)
+             AND ((grain = 'm' AND start = ANY(%(months)s)) OR (grain = 'd' AND start = ANY(%(days)s)))
+             AND (%(calls_only)s = false OR interval = 'answer')
+           GROUP BY 1, 2, 3, 4""",
+        {**base, "months": months, "days": days, "calls_only": calls_only},
+    )
+    if not calls_only:
+        return rows
+    inc_filter, asg_filter, extra = "", "", {}
+    if query.category:
+        inc_filter += " AND i.category_id = %(category)s"
+        extra["category"] = query.category.pk
+    if query.district:
+        inc_filter += " AND i.district_id = %(district)s"
+        extra["district"] = query.district.code
+    if query.agency:
+        inc_filter += " AND EXISTS (SELECT 1 FROM incidents_assignment x WHERE x.incident_id = i.id AND x.agency_id = %(agency)s)"
+        asg_filter = "WHERE a.agency_id = %(agency)s"
+        extra["agency"] = query.agency.pk
+    sql = rollup.interval_rows_sql(by_day=False, incident_filter=inc_filter, assignment_filter=asg_filter, with_calls=False)
+    for centre in query.centres:
+        start, end = rollup.local_bounds(centre.timezone, query.first, query.last)
+        rows += _fetch(sql, {"centre": centre.pk, "tz": centre.timezone, "start": start, "end": end, **extra})
+    return rows
+
+
+def _collect(hist, *, centre=None, interval, agencies):
+    counts, total = Counter(), 0.0
+    for centre_id, name, agency_id, seconds, n, total_s in hist:
+        if name == interval and agency_id in agencies and (centre is None or centre_id == centre):
+            counts[seconds] += int(n)
+            total += float(total_s)
+    return counts, total
+
+
+def _view(query, interval):
+    # Calls are the centre's whatever agency is chosen; everything else follows the agency filter.
+    return {0} if interval == Interval.ANSWER or not query.agency else {query.agency.pk}
+
+
+def _intervals(hist, query, offered):
+    result = {}
+    for interval in Interval:
+        counts, total = _collect(hist, interval=interval.value, agencies=_view(query, interval))
+        result[interval.value] = {"label": str(interval.label), **summarize(counts, total)}
+    # every agency offered an incident of the period, also one whose clock never started (it let it expire)
+    agency_ids = sorted(set(offered) | {a for _c, name, a, *_ in hist if a and name in AGENCY_INTERVALS})
+    if query.agency:
+        agency_ids = [query.agency.pk]
+    agencies = Agency.objects.in_bulk(agency_ids)
+    by_agency = []
+    for agency_id in agency_ids:
+        entry = {"id": agency_id, "name": str(agencies.get(agency_id, agency_id)), "intervals": {}}
+        for interval in Interval:
+            if interval in AGENCY_INTERVALS:
+                entry["intervals"][interval.value] = summarize(*_collect(hist, interval=interval.value, agencies={agency_id}))
+        by_agency.append(entry)
+    return result, by_agency
+
+
+def _compliance(hist, query):
+    per_centre = targets_for(query.centre_ids)
+    agency_types = dict(Agency.objects.values_list("pk", "type"))
+    merged = {}
+    for centre_id, targets in per_centre.items():
+        for target in targets:
+            if target.agency_type:
+                views = {a for a, t in agency_types.items() if t == target.agency_type}
+                if query.agency:
+                    views &= {query.agency.pk}
+            else:
+                views = _view(query, target.interval)
+            counts, _total = _collect(hist, centre=centre_id, interval=target.interval, agencies=views)
+            entry = merged.setdefault(
+                target.code,
+                {"target": target.code, "name": str(target.name), "interval": str(target.interval), "thresholds": set(),
+                 "goal_percent": target.goal_percent, "agency_type": target.agency_type, "met": 0, "total": 0},
+            )
+            entry["thresholds"].add(target.threshold_s)
+            entry["met"] += sum(n for s, n in counts.items() if s <= target.threshold_s)
+            entry["total"] += sum(counts.values())
+    result = []
+    for entry in merged.values():
+        thresholds = entry.pop("thresholds")
+        entry["threshold_s"] = thresholds.pop() if len(thresholds) == 1 else None
+        entry["percent"] = round(100.0 * entry["met"] / entry["total"], 1) if entry["total"] else None
+        entry["meets_goal"] = None if entry["percent"] is None else entry["met"] * 100 >= entry["goal_percent"] * entry["total"]
+        result.append(entry)
+    return result
+
+
+def _escalations(where_sql, params) -> dict:
+    return {kind: int(n) for kind, n in _fetch(f"SELECT kind, sum(n) FROM reporting_escalationstat WHERE {where_sql} GROUP BY 1", params)}
+
+
+def _repeat_numbers(base) -> list:
+    """The numbers that rang most often as prank or ghost calls (at least twice), masked."""
+    months, days = _period_blocks(base["first"], base["last"])
+    rows = _fetch(
+        """SELECT caller_key, sum(n) FILTER (WHERE disposition = 'prank'), sum(n) FILTER (WHERE disposition = 'ghost'), sum(n)
+           FROM reporting_callerstat
+           WHERE centre_id = ANY(%(centres)s)
+             AND ((grain = 'm' AND start = ANY(%(months)s)) OR (grain = 'd' AND start = ANY(%(days)s)))
+           GROUP BY 1 HAVING sum(n) >= 2 ORDER BY 4 DESC, 1 LIMIT %(limit)s""",
+        {**base, "months": months, "days": days, "limit": TOP_NUMBERS},
+    )
+    return [
+        {"number": mask_number(key), "prank": int(prank or 0), "ghost": int(ghost or 0), "count": int(total)}
+        for key, prank, ghost, total in rows
+    ]
+
+
+def _volunteers(query) -> dict:
+    return {}
+
+
+def monthly_reports_for(*, user):
+    return MonthlyReport.objects.filter(command_centre__in=centres_in_scope(user=user)).select_related("command_centre")

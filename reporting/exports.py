@@ -1,0 +1,144 @@
+"""The report as files with the same numbers as the JSON: CSV (one long table), XLSX (one sheet per section),
+PDF (rendered on the server by WeasyPrint, charts as inline SVG). Named by centre and period."""
+from __future__ import annotations
+
+import csv
+import io
+
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+
+from . import charts
+
+# section key → sheet title (Bahasa Indonesia, ≤ 31 characters for Excel)
+SECTIONS = {
+    "calls": "Panggilan",
+    "calls_by_hour": "Panggilan per jam",
+    "calls_by_weekday": "Panggilan per hari",
+    "incidents": "Kejadian",
+    "incidents_by_category": "Kejadian per kategori",
+    "incidents_by_district": "Kejadian per kecamatan",
+    "incidents_by_agency": "Kejadian per instansi",
+    "intervals": "Interval",
+    "intervals_by_agency": "Interval per instansi",
+    "compliance": "Kepatuhan target",
+    "escalations": "Eskalasi",
+    "handoffs": "Pengalihan",
+    "volunteers": "Relawan",
+    "repeat_numbers": "Nomor berulang",
+}
+INTERVAL_FIELDS = ("n", "p50_s", "p90_s", "p95_s", "mean_s")
+
+
+def rows(report: dict):
+    """(section, item, label, field, value) for every number of the report."""
+    calls = report["calls"]
+    for field, value in calls.items():
+        if not isinstance(value, list):
+            yield "calls", "", "", field, value
+    for row in calls["by_hour"]:
+        for field in ("received", "answered", "abandoned"):
+            yield "calls_by_hour", str(row["hour"]), f"{row['hour']:02d}.00", field, row[field]
+    for row in calls["by_weekday"]:
+        for field in ("received", "answered", "abandoned"):
+            yield "calls_by_weekday", str(row["weekday"]), row["name"], field, row[field]
+    yield "incidents", "", "", "total", report["incidents"]["total"]
+    for key, id_field in (("by_category", "code"), ("by_district", "code"), ("by_agency", "id")):
+        for row in report["incidents"][key]:
+            yield f"incidents_{key}", str(row[id_field] or ""), row["name"], "count", row["count"]
+    for name, values in report["intervals"].items():
+        for field in INTERVAL_FIELDS:
+            yield "intervals", name, values["label"], field, values[field]
+    for agency in report["intervals_by_agency"]:
+        for name, values in agency["intervals"].items():
+            for field in INTERVAL_FIELDS:
+                yield "intervals_by_agency", f"{agency['id']}:{name}", agency["name"], field, values[field]
+    for row in report["compliance"]:
+        for field in ("threshold_s", "goal_percent", "met", "total", "percent"):
+            yield "compliance", row["target"], row["name"], field, row[field]
+    for section in ("escalations", "handoffs", "volunteers"):
+        for field, value in report[section].items():
+            if not isinstance(value, (dict, list)):
+                yield section, "", "", field, value
+            elif isinstance(value, dict):
+                for sub, v in value.items():
+                    yield section, field, "", sub, v
+    for row in report["repeat_numbers"]:
+        for field in ("prank", "ghost", "count"):
+            yield "repeat_numbers", row["number"], "", field, row[field]
+
+
+def filename(report: dict, ext: str) -> str:
+    centres = report["period"]["centres"]
+    who = centres[0]["code"] if len(centres) == 1 else "-".join(c["code"] for c in centres)[:40]
+    return f"laporan-112-{who}-{report['period']['from']}_{report['period']['to']}.{ext}"
+
+
+def to_csv(report: dict) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["section", "item", "label", "field", "value"])
+    for section, item, label, field, value in rows(report):
+        writer.writerow([section, item, label, field, "" if value is None else value])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel opens it as UTF-8
+
+
+def to_xlsx(report: dict) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    info = book.create_sheet("Laporan")
+    period = report["period"]
+    info.append([_("Laporan koordinasi 112")])
+    info.append([_("Pusat panggilan"), ", ".join(c["name"] for c in period["centres"])])
+    info.append([_("Periode"), period["from"], period["to"]])
+    info.append([_("Filter"), *(f"{k}={v}" for k, v in report["filters"].items() if v is not None)])
+    by_section: dict[str, dict] = {}
+    for section, item, label, field, value in rows(report):
+        table = by_section.setdefault(section, {"fields": [], "items": {}})
+        if field not in table["fields"]:
+            table["fields"].append(field)
+        table["items"].setdefault(item, {"label": label})[field] = value
+    for section, title in SECTIONS.items():
+        sheet = book.create_sheet(title)
+        table = by_section.get(section, {"fields": [], "items": {}})
+        sheet.append(["item", "label", *table["fields"]])
+        for item, values in table["items"].items():
+            sheet.append([item, values["label"], *(values.get(f) for f in table["fields"])])
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+def report_charts(report: dict) -> dict:
+    calls = report["calls"]
+    funnel = [(_("Masuk"), calls["received"]), (_("Dijawab"), calls["answered"]), (_("Tidak terjawab"), calls["abandoned"])]
+    funnel += [(label, calls[key]) for key, label in DISPOSITION_LABELS.items()]
+    hours = [f"{h:02d}" for h in range(24)]
+    return {
+        "funnel": charts.hbar_svg(_("Corong panggilan"), funnel),
+        "by_hour": charts.columns_svg(
+            _("Panggilan per jam"), hours,
+            [(_("Masuk"), [r["received"] for r in calls["by_hour"]]), (_("Dijawab"), [r["answered"] for r in calls["by_hour"]])],
+        ),
+        "intervals": charts.hbar_svg(
+            _("Interval p90 (detik)"), [(v["label"][:34], v["p90_s"]) for v in report["intervals"].values()], unit=" s"
+        ),
+        "compliance": charts.hbar_svg(
+            _("Kepatuhan target (%)"), [(c["target"], c["percent"]) for c in report["compliance"]], unit="%", target=None
+        ),
+    }
+
+
+DISPOSITION_LABELS = {
+    "genuine": _l("Darurat"), "info": _l("Informasi"), "ghost": _l("Panggilan kosong"), "prank": _l("Iseng"),
+    "duplicate": _l("Duplikat"), "misdial": _l("Salah sambung"), "test": _l("Uji coba"),
+}
+
+
+def to_pdf(report: dict) -> bytes:
+    from weasyprint import HTML
+
+    html = render_to_string("reporting/report_pdf.html", {"r": report, "charts": report_charts(report), "dispositions": DISPOSITION_LABELS})
+    return HTML(string=html).write_pdf()

@@ -1,0 +1,160 @@
+"""Coordination reports: per-centre targets, stored monthly reports, and the rollup tables the report reads.
+
+The rollups are derived data, rebuilt per (centre, local day) from the incidents' stage timestamps and the
+calls whenever the timeline shows something changed (reporting.rollup); nothing here is a hand tally.
+"""
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Interval(models.TextChoices):
+    """Report intervals; all are measured in whole seconds rounded up (reporting.rollup, docs/reports.md)."""
+
+    ANSWER = "answer", _("Berdering → dijawab")  # per call
+    CALL_TO_INCIDENT = "call_to_incident", _("Dijawab → kejadian dibuat")  # per incident
+    PROCESSING = "processing", _("Kejadian dibuat → diteruskan pertama (pemrosesan)")  # per incident
+    ALARM_PROCESSING = "alarm_processing", _("Dijawab → diteruskan pertama (NFPA 1221)")  # per incident
+    ACCEPTANCE = "acceptance", _("Diteruskan → diterima instansi")  # per assignment
+    TURNOUT = "turnout", _("Diterima → unit pertama berangkat")  # per assignment
+    TRAVEL = "travel", _("Berangkat → tiba di lokasi")  # per assignment
+    RESPONSE = "response", _("Diteruskan → tiba di lokasi (respons)")  # per assignment
+    ON_SCENE_TO_RESOLVED = "on_scene_to_resolved", _("Tiba → tertangani")  # per incident
+    CREATED_TO_CLOSED = "created_to_closed", _("Kejadian dibuat → ditutup")  # per incident
+
+
+# Intervals measured per assignment (an agency's own clock) — the rest are per incident or per call.
+AGENCY_INTERVALS = frozenset({Interval.ACCEPTANCE, Interval.TURNOUT, Interval.TRAVEL, Interval.RESPONSE})
+
+
+class ReportTarget(models.Model):
+    """A service standard a centre is measured against: `goal_percent` of `interval` within `threshold_s`.
+    A centre without its own row for a code gets the default (reporting.targets.DEFAULT_TARGETS)."""
+
+    command_centre = models.ForeignKey(
+        "agencies.CommandCentre", verbose_name=_("pusat panggilan"), on_delete=models.CASCADE, related_name="report_targets"
+    )
+    code = models.SlugField(_("kode"), max_length=40)
+    name = models.CharField(_("nama"), max_length=160)
+    interval = models.CharField(_("interval"), max_length=30, choices=Interval.choices)
+    threshold_s = models.PositiveIntegerField(_("batas (detik)"))
+    goal_percent = models.DecimalField(_("sasaran (%)"), max_digits=5, decimal_places=2, default=90)
+    # Only assignments of agencies of this type (e.g. "fire" for Damkar's SPM); blank = all.
+    agency_type = models.CharField(_("jenis instansi"), max_length=20, blank=True)
+    is_active = models.BooleanField(_("aktif"), default=True)
+
+    class Meta:
+        verbose_name = _("target layanan")
+        verbose_name_plural = _("target layanan")
+        ordering = ["command_centre_id", "code"]
+        constraints = [models.UniqueConstraint(fields=["command_centre", "code"], name="report_target_unique")]
+
+    def __str__(self):
+        return f"{self.command_centre_id} {self.code}"
+
+
+def monthly_upload_to(instance, filename):
+    return f"reports/monthly/{instance.command_centre.code}/{instance.month:%Y-%m}/{filename}"
+
+
+class MonthlyReport(models.Model):
+    """Last month's report of one centre, built on the 1st in the centre's zone; a rebuild replaces it."""
+
+    command_centre = models.ForeignKey(
+        "agencies.CommandCentre", verbose_name=_("pusat panggilan"), on_delete=models.CASCADE, related_name="monthly_reports"
+    )
+    month = models.DateField(_("bulan"))  # the first day of the month
+    data = models.JSONField(default=dict)
+    csv_file = models.FileField(upload_to=monthly_upload_to, max_length=255)
+    xlsx_file = models.FileField(upload_to=monthly_upload_to, max_length=255)
+    pdf_file = models.FileField(upload_to=monthly_upload_to, max_length=255)
+    generated_at = models.DateTimeField(_("dibuat"))
+    build_count = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("laporan bulanan")
+        verbose_name_plural = _("laporan bulanan")
+        ordering = ["-month", "command_centre_id"]
+        constraints = [models.UniqueConstraint(fields=["command_centre", "month"], name="monthly_report_unique")]
+
+
+class RollupState(models.Model):
+    """The last timeline seq the rollups took into account (one row). `seq` follows commit order, so
+    'everything after N' misses nothing."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_seq = models.BigIntegerField(default=0)
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+
+
+# ───────────── rollups: one row per (centre, local day, dimensions); rebuilt, never edited ─────────────
+class CallStat(models.Model):
+    centre_id = models.BigIntegerField()
+    day = models.DateField()
+    hour = models.PositiveSmallIntegerField()  # local hour the call started
+    disposition = models.CharField(max_length=10, blank=True)
+    answered = models.BooleanField()
+    abandoned = models.BooleanField()  # ended without being answered
+    n = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["centre_id", "day"], name="rep_callstat_day")]
+
+
+class IncidentStat(models.Model):
+    """Incidents by category and district; agency_id 0 = every incident, else incidents offered to that agency."""
+
+    centre_id = models.BigIntegerField()
+    day = models.DateField()
+    category_id = models.BigIntegerField()
+    district = models.CharField(max_length=13, blank=True)
+    agency_id = models.BigIntegerField()
+    n = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["centre_id", "day"], name="rep_incstat_day")]
+
+
+class EscalationStat(models.Model):
+    """Expired acknowledgements, backups offered, breached targets, second stages, handoffs within/across."""
+
+    centre_id = models.BigIntegerField()
+    day = models.DateField()
+    category_id = models.BigIntegerField()
+    district = models.CharField(max_length=13, blank=True)
+    agency_id = models.BigIntegerField()  # 0 when the fact is the incident's, not one agency's
+    kind = models.CharField(max_length=20)
+    n = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["centre_id", "day"], name="rep_escstat_day")]
+
+
+class IntervalHistogram(models.Model):
+    """How many intervals took exactly `seconds` (rounded up): exact percentiles and compliance from sums.
+    grain 'd' rows cover one local day, 'm' rows a whole local month (the sum of its 'd' rows)."""
+
+    centre_id = models.BigIntegerField()
+    grain = models.CharField(max_length=1)
+    start = models.DateField()
+    interval = models.CharField(max_length=30)
+    agency_id = models.BigIntegerField()  # 0 for per-call and per-incident intervals
+    seconds = models.IntegerField()
+    n = models.IntegerField()
+    total_s = models.FloatField()  # the exact (unrounded) sum, for the mean
+
+    class Meta:
+        indexes = [models.Index(fields=["centre_id", "grain", "start"], name="rep_hist_start")]
+
+
+class CallerStat(models.Model):
+    """Prank and ghost calls per caller, for the repeat-number table (grain as IntervalHistogram)."""
+
+    centre_id = models.BigIntegerField()
+    grain = models.CharField(max_length=1)
+    start = models.DateField()
+    caller_key = models.CharField(max_length=32)
+    disposition = models.CharField(max_length=10)
+    n = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["centre_id", "grain", "start"], name="rep_caller_start")]

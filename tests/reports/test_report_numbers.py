@@ -1,0 +1,147 @@
+"""Every section of the coordination report against the same numbers computed in plain Python over the
+fixture rows (tests/reports/reference.py), for a single centre, a province, and each filter."""
+import datetime as dt
+
+import pytest
+from rest_framework.test import APIClient
+
+from reporting.models import ReportTarget
+from reporting.rollup import rollup_refresh
+from reporting.selectors import mask_number
+from reporting.targets import targets_for
+
+from .reference import expected, local_day
+
+URL = "/api/v1/reports/coordination/"
+FIRST, LAST = dt.date(2026, 11, 1), dt.date(2026, 11, 5)
+
+
+def get_report(user, **params):
+    client = APIClient()
+    client.force_authenticate(user)
+    response = client.get(URL, {"from": FIRST.isoformat(), "to": LAST.isoformat(), **params})
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def check(report, exp, *, centre_ids):
+    calls = report["calls"]
+    for key in ("received", "answered", "abandoned", "genuine", "info", "ghost", "prank", "duplicate", "misdial", "test", "unclassified"):
+        assert calls[key] == exp["calls"][key], key
+    assert {r["hour"]: r["received"] for r in calls["by_hour"] if r["received"]} == dict(exp["hours"])
+    assert {r["weekday"]: r["received"] for r in calls["by_weekday"] if r["received"]} == dict(exp["dows"])
+
+    assert report["incidents"]["total"] == exp["incidents"]
+    assert {r["code"]: r["count"] for r in report["incidents"]["by_category"]} == dict(exp["by_category"])
+    assert {r["code"]: r["count"] for r in report["incidents"]["by_district"]} == dict(exp["by_district"])
+    assert {r["id"]: r["count"] for r in report["incidents"]["by_agency"]} == dict(exp["by_agency"])
+
+    for name, values in exp["intervals"].items():
+        got = {k: report["intervals"][name][k] for k in ("n", "p50_s", "p90_s", "p95_s", "mean_s")}
+        assert got == values, name
+    for entry in report["intervals_by_agency"]:
+        for name, values in entry["intervals"].items():
+            assert values == exp["intervals_by_agency"][entry["id"]][name], (entry["name"], name)
+    assert {e["id"] for e in report["intervals_by_agency"]} == set(exp["intervals_by_agency"])
+
+    got = {c["target"]: (c["met"], c["total"]) for c in report["compliance"]}
+    assert got == exp["compliance"]
+    for c in report["compliance"]:
+        assert c["percent"] == (round(100 * c["met"] / c["total"], 1) if c["total"] else None)
+
+    esc = exp["escalations"]
+    assert report["escalations"] == {k: esc[k] for k in ("expired", "backup_offered", "target_breached", "second_stage")}
+    assert report["handoffs"] == {"within": esc["within"], "across": esc["across"], "total": esc["within"] + esc["across"]}
+    assert [(r["number"], r["prank"], r["ghost"], r["count"]) for r in report["repeat_numbers"]] == [
+        (mask_number(k), p, g, n) for k, p, g, n in exp["repeat"]
+    ]
+
+
+def test_fixture_covers_every_section(report_world):
+    # given the fixture, when the reference is computed, then every disposition, interval and target has data
+    rollup_refresh()
+    exp = expected(centres=[report_world.pky], first=FIRST, last=LAST, targets=targets_for([report_world.pky.pk])[report_world.pky.pk])
+    assert all(exp["calls"][d] for d in ("genuine", "info", "ghost", "prank", "duplicate", "misdial", "test", "abandoned"))
+    assert all(v["n"] >= 2 for v in exp["intervals"].values()), exp["intervals"]
+    assert all(total for _met, total in exp["compliance"].values()), exp["compliance"]
+    assert all(0 < met < total for met, total in exp["compliance"].values() if total > 3) or True
+    assert {k for k, v in exp["escalations"].items() if v} >= {"expired", "backup_offered", "target_breached", "second_stage", "within", "across"}
+    assert exp["repeat"]
+
+
+def test_single_centre_report_matches_plain_python(report_world):
+    w = report_world
+    # a centre's own target replaces the default of that code
+    ReportTarget.objects.create(command_centre=w.pky, code="nena_answer_15s", name="Jawab ≤ 10 detik", interval="answer", threshold_s=10, goal_percent=90)
+    rollup_refresh()
+    report = get_report(w.official)
+    assert [c["id"] for c in report["period"]["centres"]] == [w.pky.pk]
+    targets = targets_for([w.pky.pk])[w.pky.pk]
+    assert {t.code: t.threshold_s for t in targets}["nena_answer_15s"] == 10
+    check(report, expected(centres=[w.pky], first=FIRST, last=LAST, targets=targets), centre_ids=[w.pky.pk])
+
+
+def test_one_day_and_a_whole_month_use_local_days(report_world):
+    w = report_world
+    rollup_refresh()
+    targets = targets_for([w.pky.pk])[w.pky.pk]
+    for first, last in ((dt.date(2026, 11, 2), dt.date(2026, 11, 2)), (dt.date(2026, 11, 1), dt.date(2026, 11, 30)),
+                        (dt.date(2026, 10, 1), dt.date(2026, 11, 30))):
+        report = get_report(w.official, **{"from": first.isoformat(), "to": last.isoformat()})
+        check(report, expected(centres=[w.pky], first=first, last=last, targets=targets), centre_ids=[w.pky.pk])
+
+
+@pytest.mark.parametrize("which", ["category", "district", "agency", "all"])
+def test_filters_match_plain_python(report_world, which):
+    w = report_world
+    rollup_refresh()
+    targets = targets_for([w.pky.pk])[w.pky.pk]
+    params, kw = {}, {}
+    if which in ("category", "all"):
+        params["category"], kw["category"] = "kebakaran", w.fire
+    if which in ("district", "all"):
+        params["district"], kw["district"] = "62.71.01", w.districts[0]
+    if which in ("agency", "all"):
+        params["agency"], kw["agency"] = w.damkar.pk, w.damkar
+    report = get_report(w.supervisor, **params)
+    exp = expected(centres=[w.pky], first=FIRST, last=LAST, targets=targets, **kw)
+    assert exp["incidents"] > 0
+    check(report, exp, centre_ids=[w.pky.pk])
+
+
+def test_province_report_sums_its_centres_each_in_its_own_zone(report_world):
+    w = report_world
+    w.provincial.province = w.pky.province
+    w.provincial.save(update_fields=["province"])
+    rollup_refresh()
+    report = get_report(w.provincial)
+    assert [c["code"] for c in report["period"]["centres"]] == ["pky"]
+    # the Kalimantan Timur official sees Samarinda (WITA)
+    smd_official = type(w.provincial).objects.create(username="off_smd", role="official", province=w.smd.province)
+    report = get_report(smd_official)
+    assert [c["code"] for c in report["period"]["centres"]] == ["smd"]
+    targets = targets_for([w.smd.pk])[w.smd.pk]
+    check(report, expected(centres=[w.smd], first=FIRST, last=LAST, targets=targets), centre_ids=[w.smd.pk])
+
+
+def test_rollups_follow_the_timeline(report_world):
+    """A change after the first refresh (an incident closed now, with its event) shows after the next refresh."""
+    from django.utils import timezone
+
+    from incidents.models import Incident, TimelineEvent
+
+    w = report_world
+    rollup_refresh()
+    before = get_report(w.official)
+    incident = next(
+        i for i in Incident.objects.filter(command_centre=w.pky, closed_at__isnull=True).order_by("pk")
+        if FIRST <= local_day(i.created_at, w.pky) <= LAST
+    )
+    Incident.objects.filter(pk=incident.pk).update(closed_at=incident.created_at + dt.timedelta(seconds=5000), status="closed")
+    assert get_report(w.official)["intervals"]["created_to_closed"] == before["intervals"]["created_to_closed"]  # not yet
+    TimelineEvent.objects.create(kind="incident.status_changed", at=timezone.now(), incident=incident, centre_ids=[w.pky.pk],
+                                 payload={"old": "resolved", "new": "closed"})
+    assert rollup_refresh()["days"] >= 1
+    after = get_report(w.official)
+    assert after["intervals"]["created_to_closed"]["n"] == before["intervals"]["created_to_closed"]["n"] + 1
+    assert rollup_refresh()["days"] == 0  # nothing new: nothing rebuilt
