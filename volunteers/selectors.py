@@ -5,9 +5,23 @@ which incidents a community was called out to (scoping) and which communities fo
 of its events). Both use the model's named status sets, never literals. The supervisor board reads
 `callouts_waiting`.
 """
-from django.db.models import Count, Q
+from math import cos, radians
+from zoneinfo import ZoneInfo
 
-from volunteers.models import CallOut, CallOutResponse
+from django.contrib.gis.db.models.functions import Distance, GeometryDistance
+from django.contrib.gis.measure import D
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agencies.models import TimeZoneName, User
+from agencies.scoping import scope_for
+from dispatch.errors import NotFound
+from volunteers.models import CallOut, CallOutResponse, Volunteer, VolunteerCommunity
+
+# At most this many members are alerted by one call-out (more than needed on purpose: the first N to accept
+# go, the others are stood down).
+MAX_RECIPIENTS = 50
 
 
 def incident_ids_called_out_to(community_ids):
@@ -76,3 +90,171 @@ def callouts_waiting(*, centre_ids) -> list[dict]:
         for r in rows
         if r["n_accepted"] < r["needed"]
     ]
+
+
+# --- selection ----------------------------------------------------------------------------------------------
+
+def hour_of_week(now, tz_name) -> int:
+    """0 = Monday 00:00–01:00 … 167 = Sunday 23:00, in the centre's zone (Volunteer.schedule_hours)."""
+    local = now.astimezone(ZoneInfo(tz_name))
+    return local.weekday() * 24 + local.hour
+
+
+def alertable_members(*, centre, now=None):
+    """Members who may be alerted now: active, of an approved active community of the centre, on call now
+    (available, or on their weekly schedule this hour), and not busy on another open call-out."""
+    now = now or timezone.now()
+    busy = CallOutResponse.objects.filter(
+        volunteer_id=OuterRef("pk"),
+        status__in=sorted(CallOutResponse.BUSY_STATUSES),
+        callout__status__in=sorted(CallOut.OPEN_STATUSES),
+    )
+    return (
+        Volunteer.objects.filter(
+            status=Volunteer.Status.ACTIVE,
+            community__command_centre_id=centre.pk,
+            community__is_active=True,
+            community__approved_at__isnull=False,
+            # the partial index's own predicate, so the planner can use it; then the schedule
+            availability__in=sorted(Volunteer.ALERTABLE_AVAILABILITY),
+        )
+        .filter(Q(availability=Volunteer.Availability.AVAILABLE) | Q(schedule_hours__contains=[hour_of_week(now, centre.timezone)]))
+        .exclude(Exists(busy))
+    )
+
+
+def members_for_callout(*, centre, point, skills=(), radius_m=None, community_id=None, now=None, limit=MAX_RECIPIENTS):
+    """The members a call-out alerts, nearest first (PostGIS KNN over the partial index of alertable members):
+    by any of `skills` within `radius_m` of the point, or every alertable member of one community (those who
+    share no position last). Each member carries `distance_m` (None without a position)."""
+    qs = alertable_members(centre=centre, now=now).select_related("community")
+    if community_id is not None:
+        qs = qs.filter(community_id=community_id)
+    if skills:
+        qs = qs.filter(skills__overlap=list(skills))
+    if radius_m is not None:
+        # A circle in degrees as wide as the radius in longitude covers the true circle (index-served), then
+        # the exact spheroid distance decides.
+        degrees = radius_m / (111_320 * max(cos(radians(point.y)), 0.01))
+        qs = qs.filter(location__dwithin=(point, degrees), location__distance_lte=(point, D(m=radius_m)))
+    located = list(
+        qs.filter(location__isnull=False)
+        .annotate(distance=Distance("location", point))
+        .order_by(GeometryDistance("location", point), "pk")[:limit]
+    )
+    for member in located:
+        member.distance_m = int(member.distance.m)
+    if radius_m is not None or len(located) >= limit:
+        return located
+    unlocated = list(qs.filter(location__isnull=True).order_by("name", "pk")[: limit - len(located)])
+    for member in unlocated:
+        member.distance_m = None
+    return located + unlocated
+
+
+# --- scoped reads -------------------------------------------------------------------------------------------
+
+def communities_visible_to(user):
+    """Centre staff: their centres' communities; dispatchers: their agency's centre's; a volunteer: their own;
+    admins: all."""
+    scope = scope_for(user)
+    qs = VolunteerCommunity.objects.select_related("command_centre")
+    if scope.is_global:
+        return qs
+    if user.role == User.Role.DISPATCHER and user.agency_id:
+        return qs.filter(command_centre_id=user.agency.command_centre_id)
+    return qs.filter(Q(command_centre_id__in=scope.centre_ids) | Q(pk__in=scope.community_ids))
+
+
+def community_get_for(user, community_id) -> VolunteerCommunity:
+    try:
+        community_id = int(community_id)
+    except (TypeError, ValueError):
+        community_id = None
+    community = communities_visible_to(user).filter(pk=community_id).first() if community_id else None
+    if community is None:
+        raise NotFound(_("Komunitas tidak ditemukan."), code="community_not_found")
+    return community
+
+
+def with_members_available(qs, *, now=None):
+    """Annotate each community with how many members may be alerted right now."""
+    now = now or timezone.now()
+    busy = CallOutResponse.objects.filter(
+        volunteer_id=OuterRef("volunteers__pk"),
+        status__in=sorted(CallOutResponse.BUSY_STATUSES),
+        callout__status__in=sorted(CallOut.OPEN_STATUSES),
+    )
+    # The hour of the week is the community's own centre's (WIB, WITA, WIT).
+    on_schedule = Q(pk__in=[])
+    for tz_name in TimeZoneName.values:
+        on_schedule |= Q(command_centre__timezone=tz_name, volunteers__availability=Volunteer.Availability.SCHEDULE,
+                         volunteers__schedule_hours__contains=[hour_of_week(now, tz_name)])
+    return qs.annotate(
+        members_available=Count(
+            "volunteers",
+            filter=Q(volunteers__status=Volunteer.Status.ACTIVE)
+            & (Q(volunteers__availability=Volunteer.Availability.AVAILABLE) | on_schedule)
+            & ~Exists(busy),
+            distinct=True,
+        )
+    )
+
+
+def callouts_visible_to(user):
+    """A volunteer: call-outs they were alerted on (404 for any other); centre staff: their centres' call-outs;
+    a dispatcher: those of their agency's centre; admins: all."""
+    scope = scope_for(user)
+    qs = CallOut.objects.select_related("incident__category", "incident__command_centre", "community")
+    if scope.is_global:
+        return qs
+    if user.role == User.Role.VOLUNTEER:
+        return qs.filter(responses__volunteer__user=user)
+    if user.role == User.Role.DISPATCHER and user.agency_id:
+        return qs.filter(incident__command_centre_id=user.agency.command_centre_id)
+    return qs.filter(incident__command_centre_id__in=scope.centre_ids)
+
+
+def callout_get_for(user, callout_id) -> CallOut:
+    try:
+        callout_id = int(callout_id)
+    except (TypeError, ValueError):
+        callout_id = None
+    callout = callouts_visible_to(user).annotate(**callout_counts()).filter(pk=callout_id).first() if callout_id else None
+    if callout is None:
+        raise NotFound(_("Panggilan relawan tidak ditemukan."), code="callout_not_found")
+    return callout
+
+
+def members_with_history(*, community, now=None) -> list[dict]:
+    """The coordinator page: every member (left ones last), availability now, busy, and participation —
+    call-outs accepted, arrivals, mean minutes from accepting to on scene."""
+    now = now or timezone.now()
+    alertable = set(alertable_members(centre=community.command_centre, now=now).filter(community=community).values_list("pk", flat=True))
+    busy = set(
+        CallOutResponse.objects.filter(community=community, status__in=sorted(CallOutResponse.BUSY_STATUSES),
+                                       callout__status__in=sorted(CallOut.OPEN_STATUSES)).values_list("volunteer_id", flat=True)
+    )
+    counted = sorted(CallOutResponse.COUNTED_STATUSES)
+    members = (
+        Volunteer.objects.filter(community=community)
+        .annotate(
+            n_accepted=Count("responses", filter=Q(responses__status__in=counted) | Q(responses__stood_down_reason="withdrew")),
+            n_arrived=Count("responses", filter=Q(responses__on_scene_at__isnull=False)),
+            avg_arrival=Avg(F("responses__on_scene_at") - F("responses__answered_at"), filter=Q(responses__on_scene_at__isnull=False)),
+        )
+        .order_by("status", "name")
+    )
+    order = {Volunteer.Status.ACTIVE: 0, Volunteer.Status.SUSPENDED: 1, Volunteer.Status.LEFT: 2}
+    rows = [
+        {
+            "id": m.pk, "name": m.name, "phone": m.phone, "skills": list(m.skills), "certifications": list(m.certifications),
+            "availability": m.availability, "status": m.status, "on_call_now": m.pk in alertable or m.pk in busy,
+            "busy": m.pk in busy, "location": m.location, "location_at": m.location_at, "accepted": m.n_accepted,
+            "arrived": m.n_arrived,
+            "avg_arrival_min": round(m.avg_arrival.total_seconds() / 60, 1) if m.avg_arrival is not None else None,
+        }
+        for m in members
+    ]
+    rows.sort(key=lambda r: (order.get(r["status"], 3), r["name"]))
+    return rows

@@ -157,8 +157,16 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_ROUTES = {
     "incidents.tasks.escalate_*": {"queue": "timers"},
     "incidents.tasks.sweep_*": {"queue": "timers"},
+    "volunteers.tasks.expire_*": {"queue": "timers"},
+    "volunteers.tasks.sweep_*": {"queue": "timers"},
 }
 CELERY_BEAT_SCHEDULE = {
+    # Volunteer call-outs nobody answered in time (volunteers.tasks; the countdown is only for precision).
+    "sweep-callout-deadlines": {
+        "task": "volunteers.tasks.sweep_callout_deadlines",
+        "schedule": timedelta(seconds=1),
+        "options": {"expires": 5},
+    },
     "sweep-due-deadlines": {
         "task": "incidents.tasks.sweep_due_deadlines",
         "schedule": timedelta(seconds=1),
@@ -243,6 +251,10 @@ CAP_FEED_KEEP_CLOSED_HOURS = env.int("CAP_FEED_KEEP_CLOSED_HOURS", default=24)
 # The AML/ELS gateway authenticates with the header `X-AML-Secret: <secret>`, or with the API token of an
 # admin/supervisor integration account; with no secret configured only token-authenticated posts pass.
 AML_SHARED_SECRET = env("AML_SHARED_SECRET", default="")
+# The SMS gateway's inbound webhook for volunteers' replies (POST /api/v1/callouts/sms/, header X-SMS-Secret).
+VOLUNTEER_SMS_SECRET = env("VOLUNTEER_SMS_SECRET", default="")
+# Where volunteers' phones reach the site (links in call-out SMS); empty: the SMS carries no link.
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="")
 # A monitor that sends `X-Health-Token: <this>` gets /healthz's details (timings, versions, errors); empty: admins only.
 HEALTH_TOKEN = env("HEALTH_TOKEN", default="")
 AML_MATCH_WINDOW_MIN = env.int("AML_MATCH_WINDOW_MIN", default=60)
