@@ -251,6 +251,10 @@ CAP_FEED_KEEP_CLOSED_HOURS = env.int("CAP_FEED_KEEP_CLOSED_HOURS", default=24)
 # The AML/ELS gateway authenticates with the header `X-AML-Secret: <secret>`, or with the API token of an
 # admin/supervisor integration account; with no secret configured only token-authenticated posts pass.
 AML_SHARED_SECRET = env("AML_SHARED_SECRET", default="")
+# Gateways that serve only some centres: {"<secret>": ["pky"], "<other secret>": ["smd", "psr"]} (JSON). A fix
+# posted with one of these secrets attaches only to calls of the centres listed for it; AML_SHARED_SECRET is a
+# national gateway serving every centre. User tokens are never AML credentials.
+AML_GATEWAYS = env.json("AML_GATEWAYS", default={})
 # The SMS gateway's inbound webhook for volunteers' replies (POST /api/v1/callouts/sms/, header X-SMS-Secret).
 VOLUNTEER_SMS_SECRET = env("VOLUNTEER_SMS_SECRET", default="")
 # Where volunteers' phones reach the site (links in call-out SMS); empty: the SMS carries no link.

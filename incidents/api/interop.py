@@ -249,20 +249,37 @@ class IncidentPublicAlertApi(APIView):
 
 # --- AML ------------------------------------------------------------------------------------------
 
-class AmlGatewayPermission(BasePermission):
-    """The operator's gateway: the shared secret header, or an API token of an admin/supervisor account."""
+ALL_CENTRES = None
 
-    message = "AML gateway credentials required (X-AML-Secret header or an integration token)."
+
+def aml_gateway_centres(request):
+    """The centres whose calls this gateway's fixes may attach to: ALL_CENTRES (None) for the national shared
+    secret, a set of centre codes for a per-centre secret (settings.AML_GATEWAYS); False when the request carries
+    no valid gateway secret. Secrets are compared in constant time."""
+    offered = request.META.get("HTTP_X_AML_SECRET", "")
+    if not offered:
+        return False
+    shared = settings.AML_SHARED_SECRET
+    if shared and hmac.compare_digest(shared.encode(), offered.encode()):
+        return ALL_CENTRES
+    for secret, centres in (settings.AML_GATEWAYS or {}).items():
+        if secret and hmac.compare_digest(str(secret).encode(), offered.encode()):
+            return frozenset(str(code) for code in (centres or []))
+    return False
+
+
+class AmlGatewayPermission(BasePermission):
+    """Only a gateway's own credential posts handset locations: the `X-AML-Secret` header (a national secret, or
+    one per centre). A user's token — even a supervisor's — is not a gateway: it could move any caller's pin."""
+
+    message = "AML gateway credentials required (X-AML-Secret header)."
 
     def has_permission(self, request, view):
-        secret = settings.AML_SHARED_SECRET
-        offered = request.META.get("HTTP_X_AML_SECRET", "")
-        if secret and offered and hmac.compare_digest(secret.encode(), offered.encode()):
-            return True
-        user = request.user
-        return bool(
-            user and user.is_authenticated and (user.is_superuser or user.role in (User.Role.ADMIN, User.Role.SUPERVISOR))
-        )
+        centres = aml_gateway_centres(request)
+        if centres is False:
+            return False
+        request.aml_centre_codes = centres
+        return True
 
 
 class AcceptAnythingParser(BaseParser):
@@ -325,6 +342,7 @@ def _read_body(request) -> tuple[dict, list[str], object]:
 
 class AmlAckSerializer(serializers.Serializer):
     received = serializers.BooleanField()
+    applied = serializers.BooleanField(help_text="The fix is now the call's device location (false: rejected, older, or no call).")
     duplicate = serializers.BooleanField()
     report = serializers.IntegerField(allow_null=True)
     attached_call = serializers.IntegerField(allow_null=True)
@@ -334,6 +352,7 @@ class AmlAckSerializer(serializers.Serializer):
 def _aml_ack(report, created, extra_problems=()):
     body = {
         "received": True,
+        "applied": bool(report and report.call_id and not any(p.startswith(("rejected", "not applied")) for p in report.problems)),
         "duplicate": not created,
         "report": report.pk if report else None,
         "attached_call": report.call_id if report else None,
@@ -369,7 +388,7 @@ class AmlApi(APIView):
         try:
             if problems:
                 fields = {**fields, "problems": problems}
-            report, created = aml_report_receive(fields=fields, source="https", raw=raw)
+            report, created = aml_report_receive(fields=fields, source="https", raw=raw, centre_codes=request.aml_centre_codes)
         except Exception:  # noqa: BLE001 — the gateway must always get its acknowledgement
             logger.exception("AML report could not be stored")
             return _aml_ack(None, True, [*problems, "report could not be stored"])
@@ -405,7 +424,7 @@ class AmlSmsApi(APIView):
             sms.pop("unknown", None)
             sender = fields.get("from", "")
             report_fields = {**sms, "device_number": sender if isinstance(sender, str) else "", "problems": [*problems, *sms_problems]}
-            report, created = aml_report_receive(fields=report_fields, source="sms", raw=raw)
+            report, created = aml_report_receive(fields=report_fields, source="sms", raw=raw, centre_codes=request.aml_centre_codes)
         except Exception:  # noqa: BLE001
             logger.exception("AML SMS could not be stored")
             return _aml_ack(None, True, [*problems, "report could not be stored"])

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from agencies.geo import in_indonesia
 from agencies.models import User
 from agencies.scoping import require_role, scope_for
 from dispatch.errors import Conflict, ValidationFailed
@@ -267,9 +268,10 @@ def incident_set_public_alert(*, incident_id, actor, public: bool) -> Incident:
 
 # --- AML / Android ELS ----------------------------------------------------------------------------
 
-def matching_recent_call(number: str, *, at=None, window_min=None) -> Call | None:
-    """The most recent ringing/answered call of this number within the window (any centre: the handset
-    does not know which centre took its call). Any spelling of the number matches (incidents.phone)."""
+def matching_recent_call(number: str, *, at=None, window_min=None, centre_codes=None) -> Call | None:
+    """The most recent ringing/answered call of this number within the window, among the centres the gateway
+    serves (`centre_codes`; None: every centre — the national gateway, as the handset does not know which centre
+    took its call). Any spelling of the number matches (incidents.phone)."""
     field, key = caller_lookup(number)
     if field != "caller_key":
         return None  # a short code or fragment names no handset
@@ -279,6 +281,8 @@ def matching_recent_call(number: str, *, at=None, window_min=None) -> Call | Non
     candidates = Call.objects.filter(caller_key=key).filter(
         Q(answered_at__gte=since) | Q(answered_at__isnull=True, ringing_at__gte=since)
     )
+    if centre_codes is not None:
+        candidates = candidates.filter(command_centre__code__in=list(centre_codes))
     return candidates.order_by("-answered_at", "-ringing_at", "-pk").first()
 
 
@@ -316,11 +320,18 @@ def call_attach_device_location(*, call_id, point: Point, accuracy_m=None, locat
     return True
 
 
-def aml_report_receive(*, fields: dict, source: str, raw=None) -> tuple[AmlReport, bool]:
-    """Store one AML report (from HTTPS or SMS) and attach its location to the caller's recent call.
+# A handset clock a little ahead is normal; a fix dated further ahead would win over every genuine later fix
+# (the newest fix wins), so it is stored as rejected instead.
+AML_FUTURE_TOLERANCE = timedelta(minutes=2)
 
-    Never raises for bad content: every problem is written into `problems`. Returns (report, created);
-    a report whose dedup key we already hold is acknowledged and not stored twice."""
+
+def aml_report_receive(*, fields: dict, source: str, raw=None, centre_codes=None) -> tuple[AmlReport, bool]:
+    """Store one AML report (from HTTPS or SMS) and attach its location to the caller's recent call of a centre
+    the gateway serves (`centre_codes`, None = every centre).
+
+    Never raises for bad content: every problem is written into `problems`; a fix outside Indonesia or dated in
+    the future is stored with "rejected: …" and never applied. Returns (report, created); a report whose dedup
+    key we already hold is acknowledged and not stored twice."""
     parsed = normalise_fields(fields)
     key = parsed["dedup_key"]
     existing = AmlReport.objects.filter(dedup_key=key).first()
@@ -349,12 +360,18 @@ def aml_report_receive(*, fields: dict, source: str, raw=None) -> tuple[AmlRepor
 
     if point is None or not parsed["number"]:
         return report, True
-    call = matching_recent_call(parsed["number"], at=report.received_at)
+    if not in_indonesia(point):
+        _add_problem(report, "rejected: location outside Indonesia")
+        return report, True
+    if parsed["location_time"] is not None and parsed["location_time"] > report.received_at + AML_FUTURE_TOLERANCE:
+        _add_problem(report, "rejected: location time in the future")
+        return report, True
+    call = matching_recent_call(parsed["number"], at=report.received_at, centre_codes=centre_codes)
     if call is None:
         _add_problem(report, "no recent call from this number")
         return report, True
     try:
-        call_attach_device_location(
+        applied = call_attach_device_location(
             call_id=call.pk, point=point, accuracy_m=parsed["accuracy_m"], located_at=parsed["location_time"] or report.received_at,
             source=f"aml-{source}",
         )
@@ -362,6 +379,9 @@ def aml_report_receive(*, fields: dict, source: str, raw=None) -> tuple[AmlRepor
         logger.exception("could not attach AML report %s to call %s", report.pk, call.pk)
         _add_problem(report, "could not attach to the call")
         return report, True
+    if not applied:
+        # Kept for the audit, linked to its call, but the call already holds this or a newer fix.
+        _add_problem(report, "not applied: the call already has this or a newer fix")
     report.call = call
     report.save(update_fields=["call"])
     return report, True

@@ -256,3 +256,56 @@ def test_partial_but_valid_reports_attach(gateway, ringing_call, lat, lon, accur
     report = AmlReport.objects.get(pk=body["report"])
     assert report.call_id == ringing_call.pk
     assert abs(report.location.y - lat) < 1e-6 and abs(report.location.x - lon) < 1e-6
+
+
+# --- issue 14: who may post, where a fix may attach, and what is never applied ----------------------------------
+
+@pytest.mark.django_db
+def test_a_supervisors_token_is_not_a_gateway(api, ringing_call, centre):
+    from tests import factories as f
+
+    supervisor = f.supervisor(centre, username="spv_aml")
+    assert api(supervisor).post("/api/v1/aml/", els(), format="json").status_code == 403
+    assert Call.objects.get(pk=ringing_call.pk).device_location is None and AmlReport.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_centre_gateway_attaches_only_to_calls_of_its_centres(api, ringing_call, settings):
+    # given a gateway whose secret serves Samarinda only, and the caller's recent call taken in Palangka Raya
+    settings.AML_GATEWAYS = {"smd-only": ["smd"]}
+    client = api()
+    client.credentials(HTTP_X_AML_SECRET="smd-only")
+    body = client.post("/api/v1/aml/", els(), format="json").json()
+    # then the report is stored, attached to nothing, and the answer says so
+    assert body["received"] is True and body["applied"] is False and body["attached_call"] is None
+    assert Call.objects.get(pk=ringing_call.pk).device_location is None
+    # while a gateway serving Palangka Raya attaches it
+    settings.AML_GATEWAYS = {"pky-gw": [ringing_call.command_centre.code]}
+    client.credentials(HTTP_X_AML_SECRET="pky-gw")
+    body = client.post("/api/v1/aml/", els(lat="-2.20971"), format="json").json()
+    assert body["applied"] is True and body["attached_call"] == ringing_call.pk
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "extra, reason",
+    [
+        ({"lat": "-12.46340", "lon": "130.84560"}, "rejected: location outside Indonesia"),  # Darwin, Australia
+        ({"location_time": "4102444800000"}, "rejected: location time in the future"),  # 2100-01-01
+    ],
+    ids=["outside", "future"],
+)
+def test_out_of_country_or_future_fixes_are_stored_as_rejected_and_never_applied(gateway, ringing_call, extra, reason):
+    body = gateway.post("/api/v1/aml/", els(**extra), format="json").json()
+    assert body["received"] is True and body["applied"] is False
+    assert reason in body["problems"]
+    assert Call.objects.get(pk=ringing_call.pk).device_location is None
+    # and a genuine fix afterwards still wins (a 2100-dated fix must not block every later one)
+    assert gateway.post("/api/v1/aml/", els(lat="-2.20980"), format="json").json()["applied"] is True
+
+
+@pytest.mark.django_db
+def test_the_answer_says_truthfully_when_an_older_fix_is_not_applied(gateway, ringing_call):
+    assert gateway.post("/api/v1/aml/", els(location_time="1767268799000"), format="json").json()["applied"] is True
+    older = gateway.post("/api/v1/aml/", els(lat="-2.30000", location_time="1767268700000"), format="json").json()
+    assert older["applied"] is False and any(p.startswith("not applied") for p in older["problems"])
