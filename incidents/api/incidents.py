@@ -5,10 +5,11 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from agencies.models import CommandCentre
+from agencies.models import CommandCentre, User
 from dispatch.errors import field_error
 from incidents import selectors
 from incidents.api.pagination import CappedLimitOffsetPagination
+from incidents.events import carries_caller_data
 from incidents.api.serializers import (
     AssignmentSerializer,
     GeoJSONPointField,
@@ -42,15 +43,19 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
 )
 
 
-def _detail(incident: Incident) -> dict:
+def _detail(incident: Incident, user=None) -> dict:
     assignments = incident.assignments.select_related("agency").order_by("offered_at", "id")
     events = list(incident.events.order_by("-seq")[:TIMELINE_TAIL])
     events.reverse()
-    return {
+    body = {
         **IncidentSerializer(incident).data,
         "assignments": AssignmentSerializer(assignments, many=True).data,
         "events": TimelineEventSerializer(events, many=True).data,
     }
+    if user is not None and user.role == User.Role.VOLUNTEER:
+        # A volunteer called out to the incident never learns who called (the same rule as their event feed).
+        body.update(caller_number="", caller_name="", events=[e for e in body["events"] if not carries_caller_data(e["payload"])])
+    return body
 
 
 class IncidentListCreateApi(generics.ListAPIView):
@@ -181,7 +186,7 @@ class IncidentDetailApi(APIView):
     @extend_schema(operation_id="incidents_retrieve", responses={200: IncidentDetailSerializer})
     def get(self, request, incident_id):
         incident = selectors.incident_get_for(request.user, incident_id)
-        return Response(_detail(incident))
+        return Response(_detail(incident, request.user))
 
     @extend_schema(operation_id="incidents_partial_update", request=UpdateSerializer, responses={200: IncidentDetailSerializer})
     def patch(self, request, incident_id):
@@ -189,7 +194,7 @@ class IncidentDetailApi(APIView):
         data = self.UpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         incident_update(incident_id=incident.pk, actor=request.user, **data.validated_data)
-        return Response(_detail(selectors.incident_get_for(request.user, incident.pk)))
+        return Response(_detail(selectors.incident_get_for(request.user, incident.pk), request.user))
 
 
 class IncidentRouteApi(APIView):

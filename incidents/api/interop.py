@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.http import HttpResponse, QueryDict
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from lxml import etree
@@ -24,6 +25,7 @@ from rest_framework.views import APIView
 
 from agencies.models import User
 from dispatch.api import NulCharacters, has_nul, loads_bounded
+from dispatch.errors import NotFound
 from agencies.scoping import scope_for
 from incidents import selectors
 from incidents.interop.aml import KNOWN_FIELDS, parse_aml_sms
@@ -52,6 +54,9 @@ class IncidentEidoApi(APIView):
         tags=["interop"],
     )
     def get(self, request, pk):
+        if request.user.role == User.Role.VOLUNTEER:
+            # The EIDO carries the caller (name, callback number): never for a volunteer called out to the incident.
+            raise NotFound(gettext("Kejadian tidak ditemukan."), code="incident_not_found")
         incident = selectors.incident_get_for(request.user, pk)
         return Response(incident_to_eido(incident))
 
