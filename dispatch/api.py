@@ -59,6 +59,20 @@ def _flatten(detail):
     return {}
 
 
+class RejectUnknownFieldsMixin:
+    """A serializer that refuses fields it does not know (`PATCH {"status": "closed"}` must not answer 200 having
+    ignored the one thing the client meant to change)."""
+
+    def validate(self, attrs):
+        known = set(self.fields)
+        unknown = sorted(str(k) for k in (getattr(self, "initial_data", None) or {}) if k not in known)
+        if unknown:
+            raise exceptions.ValidationError(
+                {name: [exceptions.ErrorDetail(_("Kolom ini tidak dikenal atau tidak dapat diubah."), code="unknown_field")] for name in unknown}
+            )
+        return super().validate(attrs)
+
+
 class CappedLimitOffsetPagination(LimitOffsetPagination):
     """`?limit=&offset=` with a ceiling: a console may ask for its 500 open incidents, nobody for a million."""
 

@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agencies.models import CommandCentre, User
+from dispatch.api import RejectUnknownFieldsMixin
 from dispatch.errors import field_error
 from incidents import selectors
 from incidents.api.pagination import CappedLimitOffsetPagination
@@ -173,7 +174,7 @@ class IncidentDetailApi(APIView):
     """`GET`: one incident with its assignments and the latest timeline events. `PATCH`: correct what the
     call-taker learns later (one timeline event with old and new values; a no-op writes nothing)."""
 
-    class UpdateSerializer(serializers.Serializer):
+    class UpdateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
         description = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
         address = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
         priority = serializers.ChoiceField(choices=Priority.choices, required=False)

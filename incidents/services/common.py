@@ -25,6 +25,8 @@ MAX_LENGTHS = {
     "caller_number": 32,
     "reason": 1000,
     "note": 2000,
+    "idempotency_key": 100,
+    "answer": 500,
 }
 
 

@@ -12,6 +12,7 @@ from incidents.models import Assignment, Call, IdempotencyRecord, Incident, Inci
 from incidents import events
 from incidents.routing import propose_agencies
 from incidents.services.common import (
+    MAX_LENGTHS,
     clean_phone,
     clean_text,
     ensure_centre_staff,
@@ -80,7 +81,15 @@ def _answers(category, answers) -> dict:
     clean = {}
     for key, value in answers.items():
         if isinstance(value, str):
-            value = value.strip()[:500]
+            value = value.strip()
+            if len(value) > MAX_LENGTHS["answer"]:
+                # refused, never cut: a call-taker must not lose the end of what the caller said
+                raise field_error(
+                    "answers",
+                    _("Jawaban untuk '%(key)s' terlalu panjang: %(n)d karakter, paling banyak %(max)d.")
+                    % {"key": key, "n": len(value), "max": MAX_LENGTHS["answer"]},
+                    code="too_long",
+                )
         elif not isinstance(value, (bool, int, float)) and value is not None:
             raise field_error("answers", _("Jawaban untuk '%(key)s' tidak valid.") % {"key": key}, code="invalid_answers")
         clean[key] = value
@@ -161,7 +170,8 @@ def incident_create(
 ) -> tuple[Incident, bool]:
     """Log a genuine emergency. Returns (incident, created); a repeated idempotency key returns the first incident."""
     require_role(actor, User.Role.CALL_TAKER, User.Role.SUPERVISOR)
-    key = clean_text("idempotency_key", idempotency_key)[:100] if idempotency_key else None
+    # A longer key is refused, not cut: two different keys cut to the same 100 characters would be one incident.
+    key = clean_text("idempotency_key", idempotency_key) if idempotency_key else None
     if key:
         existing = IdempotencyRecord.objects.filter(user=actor, key=key).select_related("incident").first()
         if existing:

@@ -4,7 +4,7 @@ record their positions (AVL).
 Lock order is the same as every incident workflow: incident row first, then assignment, then units
 (pk-ordered), so a unit status change never deadlocks against an accept or a handoff.
 """
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib.gis.geos import Point
 from django.core.cache import cache
@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from agencies.geo import in_indonesia
 from agencies.models import Unit, UnitPosition, User
 from agencies.scoping import scope_for
 from dispatch.errors import IllegalTransition, NotFound, PermissionDenied, ValidationFailed, field_error
@@ -52,6 +53,8 @@ ON_INCIDENT = frozenset({US.DISPATCHED, US.EN_ROUTE, US.ON_SCENE, US.TRANSPORTIN
 # event per unit in this window. Every position is still stored as a UnitPosition row and on the
 # Unit itself; consoles see the latest position within the window and on every page load.
 POSITION_EVENT_INTERVAL_S = 30
+# Older positions are refused (a unit's clock set to the year 0001 is not a position history).
+MAX_POSITION_AGE = timedelta(hours=24)
 
 
 def unit_can_transition(current, target) -> bool:
@@ -278,7 +281,12 @@ def unit_record_position(
         raise field_error("recorded_at", _("Waktu harus menyertakan zona waktu."), code="invalid")
     if (recorded_at - now).total_seconds() > 60:
         raise field_error("recorded_at", _("Waktu posisi berada di masa depan."), code="future")
+    if now - recorded_at > MAX_POSITION_AGE:
+        # a phone resending after hours without signal is fine; the year 0001 is a broken clock
+        raise field_error("recorded_at", _("Waktu posisi terlalu lama (lebih dari 24 jam)."), code="too_old")
     point = Point(lon, lat, srid=4326)
+    if not in_indonesia(point):
+        raise field_error("lat", _("Posisi berada di luar wilayah Indonesia."), code="outside_indonesia")
 
     unit = Unit.objects.select_related("agency").filter(pk=unit_id).first()
     if unit is None:
