@@ -59,8 +59,17 @@ def assignment_summary(assignment) -> dict:
 
 # --- incident -----------------------------------------------------------------------------------------------
 
+def _iso(dt):
+    return dt.isoformat() if dt else None
+
+
+def _call_handling(call) -> dict:
+    """Who handled the call an incident event ended, and when: the supervisor board's call-taker activity."""
+    return {"call_taker": call.call_taker_id, "call_answered_at": _iso(call.answered_at), "call_ended_at": _iso(call.ended_at)}
+
+
 def incident_created(*, call) -> dict:
-    return {"call": call.pk if call else None}
+    return {"call": call.pk if call else None, **(_call_handling(call) if call else {})}
 
 
 def incident_updated(*, changes: dict) -> dict:
@@ -77,7 +86,12 @@ def incident_status_changed(*, old, new, note=None, reason=None) -> dict:
 
 
 def incident_duplicate_linked(*, call, caller_count_old, caller_count_new) -> dict:
-    return {"call": call.pk, "caller_number": call.caller_number, "caller_count": {"old": caller_count_old, "new": caller_count_new}}
+    return {
+        "call": call.pk,
+        "caller_number": call.caller_number,
+        "caller_count": {"old": caller_count_old, "new": caller_count_new},
+        **_call_handling(call),
+    }
 
 
 def incident_imported(*, tracking_id, sender, sender_reference, sender_updated, incident_type, links, merges, sha256, sent) -> dict:
@@ -157,6 +171,11 @@ def call_summary(call) -> dict:
         "disposition": call.disposition,
         "call_taker": call.call_taker_id,
         "line": call.line,
+        # the supervisor board keeps call-taker activity and the day's funnel live from these
+        "command_centre": call.command_centre_id,
+        "ringing_at": _iso(call.ringing_at),
+        "answered_at": _iso(call.answered_at),
+        "ended_at": _iso(call.ended_at),
     }
 
 
@@ -181,14 +200,30 @@ def call_location(*, call, point, accuracy_m, located_at, source, old) -> dict:
 
 # --- supervisor alerts --------------------------------------------------------------------------------------
 
-def alert_raised(*, alert: str, **fields) -> dict:
+def alert_raised(*, alert: str, alerts=(), **fields) -> dict:
     """`alert` is the SupervisorAlert kind (assignment_expired, second_stage, target_breached); the fields say
-    what it is about: assignment, agency, notified, target_min, due_at, late_by_ms."""
-    return {"alert": alert, **fields}
+    what it is about: assignment, agency, notified, target_min, due_at, late_by_ms. `alerts` lists the
+    SupervisorAlert rows the event raised (an expiry without a backup raises two), so the board can show and
+    acknowledge them without another request."""
+    return {
+        "alert": alert,
+        **fields,
+        "alerts": [
+            {"id": a.pk, "kind": a.kind, "message": a.message, "raised_at": _iso(a.created_at), "assignment": a.assignment_id}
+            for a in alerts
+        ],
+    }
 
 
-def alert_acknowledged(*, alert) -> dict:
-    return {"alert": alert.pk, "alert_kind": alert.kind, "assignment": alert.assignment_id}
+def alert_acknowledged(*, alert, note="") -> dict:
+    return {
+        "alert": alert.pk,
+        "alert_kind": alert.kind,
+        "assignment": alert.assignment_id,
+        "note": note,
+        "acknowledged_at": _iso(alert.acknowledged_at),
+        "acknowledged_by": alert.acknowledged_by_id,
+    }
 
 
 # --- volunteer call-outs ------------------------------------------------------------------------------------

@@ -31,7 +31,17 @@ def incident_summary(incident: Incident) -> dict:
         "caller_count": incident.caller_count,
         "command_centre": incident.command_centre_id,
         "created_at": incident.created_at.isoformat(),
+        # stage stamps: the supervisor board keeps today's intervals (answer → created → routed → accepted →
+        # on scene) live from them
+        "call_answered_at": _iso(incident.call_answered_at),
+        "routed_at": _iso(incident.routed_at),
+        "accepted_at": _iso(incident.accepted_at),
+        "on_scene_at": _iso(incident.on_scene_at),
     }
+
+
+def _iso(dt):
+    return dt.isoformat() if dt else None
 
 
 _AUDIENCE_SQL = """

@@ -133,8 +133,15 @@ class AlertListApi(generics.ListAPIView):
 
 
 class AlertAcknowledgeApi(APIView):
-    @extend_schema(operation_id="alerts_acknowledge", request=None, responses={200: AlertSerializer})
+    """A supervisor acknowledges an alert, optionally with a note (kept in the `alert.acknowledged` event)."""
+
+    class InputSerializer(serializers.Serializer):
+        note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+    @extend_schema(operation_id="alerts_acknowledge", request=InputSerializer, responses={200: AlertSerializer})
     def post(self, request, alert_id):
-        alert = alert_acknowledge(alert_id=alert_id, actor=request.user)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        alert = alert_acknowledge(alert_id=alert_id, actor=request.user, note=data.validated_data["note"])
         alert = selectors.alerts_visible_to(request.user).select_related("incident", "command_centre").get(pk=alert.pk)
         return Response(AlertSerializer(alert).data)

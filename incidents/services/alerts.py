@@ -8,12 +8,15 @@ from agencies.scoping import require_role, scope_for
 from dispatch.errors import NotFound
 from incidents import events
 from incidents.models import SupervisorAlert
+from incidents.services.common import clean_text
 from incidents.timeline import record_event
 
 
-def alert_acknowledge(*, alert_id, actor) -> SupervisorAlert:
-    """Mark an alert as seen by a supervisor of its centre. Acknowledging twice is a no-op (no second event)."""
+def alert_acknowledge(*, alert_id, actor, note="") -> SupervisorAlert:
+    """Mark an alert as seen by a supervisor of its centre, with an optional note (what they did about it), kept
+    in the `alert.acknowledged` event. Acknowledging twice is a no-op (no second event)."""
     require_role(actor, User.Role.SUPERVISOR)
+    note = clean_text("note", note)
     scope = scope_for(actor)
     with transaction.atomic():
         alert = SupervisorAlert.objects.select_for_update(of=("self",)).select_related("incident").filter(pk=alert_id).first()
@@ -32,6 +35,6 @@ def alert_acknowledge(*, alert_id, actor) -> SupervisorAlert:
             centre_ids=[alert.command_centre_id],
             agency_ids=[],
             community_ids=[],
-            payload=events.alert_acknowledged(alert=alert),
+            payload=events.alert_acknowledged(alert=alert, note=note),
         )
     return alert

@@ -152,14 +152,14 @@ def assignment_expire(*, assignment_id, now=None) -> Assignment | None:
             assignment, incident, None, Assignment.Status.EXPIRED, "assignment.expired", stamp="expired_at", now=now,
             changes={"second_stage_due_at": now + timedelta(seconds=second)}, late_by_ms=_late_ms(assignment.ack_deadline, now),
         )
-        SupervisorAlert.objects.create(
+        raised = [SupervisorAlert.objects.create(
             command_centre=incident.command_centre,
             incident=incident,
             assignment=assignment,
             kind=SupervisorAlert.Kind.ASSIGNMENT_EXPIRED,
             message=_("%(agency)s tidak mengonfirmasi %(ref)s sebelum batas waktu.") % {"agency": assignment.agency, "ref": incident.reference},
             created_at=now,
-        )
+        )]
         backup = assignment.agency.backup_agency
         live = set(incident.assignments.filter(status__in=Assignment.LIVE_STATUSES).values_list("agency_id", flat=True))
         if backup is not None and backup.is_active and backup.pk not in live and incident.status not in Incident.TERMINAL_STATUSES:
@@ -168,18 +168,18 @@ def assignment_expire(*, assignment_id, now=None) -> Assignment | None:
                 stage=assignment.escalation_stage + 1,
             )
         elif backup is None or backup.pk not in live:
-            SupervisorAlert.objects.create(
+            raised.append(SupervisorAlert.objects.create(
                 command_centre=incident.command_centre,
                 incident=incident,
                 assignment=assignment,
                 kind=SupervisorAlert.Kind.NO_BACKUP,
                 message=_("Tidak ada instansi cadangan untuk %(ref)s; tindak lanjuti secara manual.") % {"ref": incident.reference},
                 created_at=now,
-            )
+            ))
         record_event(
             kind="alert.raised",
             incident=incident,
-            payload=events.alert_raised(alert="assignment_expired", assignment=assignment.pk, agency=assignment.agency_id),
+            payload=events.alert_raised(alert="assignment_expired", assignment=assignment.pk, agency=assignment.agency_id, alerts=raised),
         )
         incident_refresh_status(incident=incident)
     return assignment

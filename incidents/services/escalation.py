@@ -57,7 +57,7 @@ def assignment_second_stage(*, assignment_id, now=None) -> bool:
             "112 %(ref)s (%(cat)s, P%(prio)s) belum diterima instansi mana pun sejak %(agency)s tidak merespons. "
             "Segera tindak lanjuti."
         ) % {"ref": incident.reference, "cat": incident.category.name_id, "prio": incident.priority, "agency": assignment.agency}
-        SupervisorAlert.objects.create(
+        alert = SupervisorAlert.objects.create(
             command_centre=incident.command_centre,
             incident=incident,
             assignment=assignment,
@@ -98,6 +98,7 @@ def assignment_second_stage(*, assignment_id, now=None) -> bool:
                 agency=assignment.agency_id,
                 notified=sorted(set(notified)),
                 late_by_ms=int((now - due).total_seconds() * 1000),
+                alerts=[alert],
             ),
         )
     return True
@@ -119,7 +120,7 @@ def incident_check_service_target(*, incident_id, now=None) -> bool:
         if SupervisorAlert.objects.filter(incident=incident, assignment__isnull=True, kind=SupervisorAlert.Kind.TARGET_BREACHED).exists():
             return False
         target = incident.category.on_scene_target_min
-        SupervisorAlert.objects.create(
+        alert = SupervisorAlert.objects.create(
             command_centre=incident.command_centre,
             incident=incident,
             kind=SupervisorAlert.Kind.TARGET_BREACHED,
@@ -131,7 +132,8 @@ def incident_check_service_target(*, incident_id, now=None) -> bool:
             kind="alert.raised",
             incident=incident,
             payload=events.alert_raised(
-                alert="target_breached", target_min=target, due_at=due.isoformat(), late_by_ms=int((now - due).total_seconds() * 1000)
+                alert="target_breached", target_min=target, due_at=due.isoformat(), late_by_ms=int((now - due).total_seconds() * 1000),
+                alerts=[alert],
             ),
         )
     return True

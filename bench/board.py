@@ -1,0 +1,249 @@
+"""Supervisor board (issue 12): is the board usable within 1 s with 500 open incidents, 300 units and 50 alerts, and
+does an event reach the board within 100 ms p99?
+
+1. A fresh database `bench_board` with the demo data, then, through the services, Palangka Raya gets N open incidents
+   (most routed, some accepted), extra units up to U (random statuses and position ages), expired offers until there
+   are A alerts, and a morning of calls (the funnel and call-taker activity have something to count).
+2. uvicorn (2 workers) on it; headless Chromium logs in as `supervisor_pky` and loads /board/ `--loads` times:
+   TTFB, DOMContentLoaded and "ready" (every panel and the map drawn: html[data-board-ready], set by main.js).
+3. With the board open, `--events` incidents are created and routed through the HTTP API by a call-taker at `--rate`
+   per second; the page notes when each incident's `incident.created` was applied and drawn (window.__boardApplied);
+   latency = drawn − the moment the client sent the POST (so it includes the whole intake, like push_latency.py).
+
+    .venv/bin/python bench/board.py                  # 500 / 300 / 50, 5 loads, 200 events at 10/s
+    .venv/bin/python bench/board.py --seed-only      # just the data (e.g. for screenshots), on $BENCH_DB
+
+Database `bench_board` (or $BENCH_DB), Redis db 13 (or $BENCH_REDIS), a port of its own. Copy the printed table into
+docs/performance.md with the machine load it prints.
+"""
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import threading
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parents[1])]
+from common import (ROOT, bench_env, create_database, db_url, free_port, machine, manage, migrate, percentile,  # noqa: E402
+                    spawn, stop_processes, wait_http_ok)
+
+DB_NAME = os.environ.get("BENCH_DB", "bench_board")
+REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/13")
+PASSWORD = os.environ.get("DEMO_PASSWORD", "demo112")
+PKY = (113.9213, -2.2096)
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def log(msg):
+    print(f"[board-bench] {msg}", flush=True)
+
+
+def env_for(database_url):
+    return {**os.environ, **bench_env(settings="dispatch.settings.local", database_url=database_url, redis_url=REDIS,
+                                      DJANGO_DEBUG="false", DEMO_PASSWORD=PASSWORD)}
+
+
+# -- data ----------------------------------------------------------------------------------------------
+def seed(*, incidents=500, units=300, alerts=50, calls=60, rng=None):
+    """Palangka Raya's open world, built through the services (Django must be set up). Idempotent-ish: tops up."""
+    from django.contrib.gis.geos import Point
+    from django.utils import timezone
+
+    from agencies.models import Agency, CommandCentre, Unit, User
+    from dispatch.errors import ApplicationError
+    from incidents.models import Assignment, Incident, IncidentCategory, SupervisorAlert
+    from incidents.services import (assignment_accept, assignment_expire, call_close, call_start, incident_create,
+                                    incident_route)
+
+    rng = rng or random.Random(12)
+    centre = CommandCentre.objects.get(code="pky")
+    takers = list(User.objects.filter(role="call_taker", command_centre=centre))
+    supervisor = User.objects.get(username="supervisor_pky")
+    agencies = list(Agency.objects.filter(command_centre=centre, is_active=True))
+    categories = [c.code for c in IncidentCategory.objects.filter(is_active=True).exclude(responsible_agency_types=[])]
+    now = timezone.now()
+
+    def point():
+        return Point(PKY[0] + rng.uniform(-0.06, 0.06), PKY[1] + rng.uniform(-0.06, 0.06), srid=4326)
+
+    # units: top up to `units`, statuses and position ages spread
+    have = Unit.objects.filter(agency__command_centre=centre).count()
+    statuses = ["available"] * 6 + ["dispatched", "en_route", "on_scene", "out_of_service"]
+    Unit.objects.bulk_create([
+        Unit(agency=agencies[i % len(agencies)], call_sign=f"BEN-{i:04d}", type="other", status=rng.choice(statuses),
+             position=point(), position_at=now - timedelta(seconds=rng.randint(5, 1200)))
+        for i in range(max(0, units - have))
+    ])
+    # calls of the morning: the funnel and call-taker activity
+    for i in range(calls):
+        call = call_start(actor=takers[i % len(takers)], caller_number=f"0812{rng.randrange(10**7, 10**8)}")
+        call_close(call_id=call.pk, actor=takers[i % len(takers)], disposition=rng.choice(["ghost", "ghost", "prank", "info", "misdial"]))
+    # open incidents: most routed, a third of those accepted
+    open_now = Incident.objects.filter(command_centre=centre, status__in=Incident.OPEN_STATUSES).count()
+    for i in range(max(0, incidents - open_now)):
+        incident, _ = incident_create(actor=takers[i % len(takers)], category=rng.choice(categories), location=point(),
+                                      caller_number=f"0813{rng.randrange(10**7, 10**8)}", address=f"Jl. Bench {i}")
+        if rng.random() < 0.85:
+            try:
+                live = incident_route(incident_id=incident.pk, actor=takers[i % len(takers)])
+            except ApplicationError:
+                continue
+            if live and rng.random() < 0.33:
+                assignment_accept(assignment_id=live[0].pk, actor=supervisor)
+    # alerts: let offers expire until there are enough
+    for offer in Assignment.objects.filter(status="offered", incident__command_centre=centre).order_by("pk"):
+        if SupervisorAlert.objects.filter(command_centre=centre).count() >= alerts:
+            break
+        assignment_expire(assignment_id=offer.pk, now=offer.ack_deadline + timedelta(seconds=1))
+    counts = {
+        "open incidents": Incident.objects.filter(command_centre=centre, status__in=Incident.OPEN_STATUSES).count(),
+        "units": Unit.objects.filter(agency__command_centre=centre).count(),
+        "alerts": SupervisorAlert.objects.filter(command_centre=centre, acknowledged_at__isnull=True).count(),
+        "offers": Assignment.objects.filter(status="offered", incident__command_centre=centre).count(),
+    }
+    log(f"seeded: {counts}")
+    return counts
+
+
+# -- measurements --------------------------------------------------------------------------------------
+def board_loads(url, loads):
+    from playwright.sync_api import sync_playwright
+
+    results = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True)
+        context = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="id-ID")
+        context.route("**/tile.openstreetmap.org/**", lambda route: route.abort())
+        page = context.new_page()
+        page.goto(url + "/login/")
+        page.fill('input[name="username"]', "supervisor_pky")
+        page.fill('input[name="password"]', PASSWORD)
+        page.click('button[type="submit"]')
+        page.wait_for_load_state("domcontentloaded")
+        for _ in range(loads):
+            page.goto(url + "/board/", wait_until="domcontentloaded")
+            page.wait_for_selector("html[data-board-ready='1']", timeout=30_000)
+            results.append(page.evaluate("""() => {
+                const nav = performance.getEntriesByType('navigation')[0];
+                return {ttfb: nav.responseStart, dcl: nav.domContentLoadedEventEnd,
+                        ready: Number(document.documentElement.dataset.boardReadyAt), bytes: nav.transferSize,
+                        incidents: document.querySelectorAll('#incidents li.inc').length,
+                        mapMarkers: document.querySelectorAll('.leaflet-marker-icon').length};
+            }"""))
+        browser.close()
+    return results
+
+
+def event_latency(url, events, rate):
+    """POST + route `events` incidents at `rate`/s as a call-taker while the board is open; per incident:
+    board drawn − POST sent (same clock: this machine)."""
+    import httpx
+    from playwright.sync_api import sync_playwright
+
+    token = httpx.post(url + "/api/v1/auth/token/", json={"username": "call_taker2_pky", "password": PASSWORD}).json()["token"]
+    client = httpx.Client(base_url=url, headers={"Authorization": f"Token {token}"}, timeout=30)
+    rng = random.Random(7)
+    sent = {}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True)
+        context = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="id-ID")
+        context.route("**/tile.openstreetmap.org/**", lambda route: route.abort())
+        page = context.new_page()
+        page.goto(url + "/login/")
+        page.fill('input[name="username"]', "supervisor_pky")
+        page.fill('input[name="password"]', PASSWORD)
+        page.click('button[type="submit"]')
+        page.goto(url + "/board/")
+        page.wait_for_selector("html[data-board-ready='1']")
+        page.wait_for_selector("#live-state.live")
+        page.evaluate("() => { window.__boardApplied = []; }")
+        time.sleep(1)
+        for i in range(events):
+            body = {"category": "kebakaran", "location": {"type": "Point", "coordinates": [PKY[0] + rng.uniform(-0.03, 0.03), PKY[1] + rng.uniform(-0.03, 0.03)]},
+                    "address": f"Jl. Latensi {i}", "caller_number": f"0814{rng.randrange(10**7, 10**8)}", "description": "bench"}
+            t0 = time.time() * 1000
+            resp = client.post("/api/v1/incidents/", json=body, headers={"Idempotency-Key": str(uuid.uuid4())})
+            resp.raise_for_status()
+            sent[resp.json()["id"]] = t0
+            client.post(f"/api/v1/incidents/{resp.json()['id']}/route/", json={})
+            page.wait_for_timeout(max(0, 1000 / rate - (time.time() * 1000 - t0)))
+        page.wait_for_timeout(3000)
+        applied = page.evaluate("() => window.__boardApplied")
+        browser.close()
+    drawn = {}
+    kinds = {}
+    for row in applied:
+        if row["kind"] == "incident.created" and row["incident"] in sent:
+            drawn.setdefault(row["incident"], row["at"])
+        kinds[row["kind"]] = kinds.get(row["kind"], 0) + 1
+    seqs = [row["seq"] for row in applied]
+    latencies = [drawn[i] - sent[i] for i in sent if i in drawn]
+    return {"latencies": latencies, "lost": len(sent) - len(drawn), "duplicates": len(seqs) - len(set(seqs)), "kinds": kinds}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--incidents", type=int, default=500)
+    parser.add_argument("--units", type=int, default=300)
+    parser.add_argument("--alerts", type=int, default=50)
+    parser.add_argument("--loads", type=int, default=5)
+    parser.add_argument("--events", type=int, default=200)
+    parser.add_argument("--rate", type=float, default=10)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seed-only", action="store_true", help="seed $BENCH_DB (created and loaded if missing) and stop")
+    parser.add_argument("--keep", action="store_true", help="reuse the existing bench database instead of a fresh one")
+    args = parser.parse_args()
+
+    env = env_for(db_url(DB_NAME))
+    if not args.keep:
+        create_database(DB_NAME, drop=not args.seed_only)
+        migrate(env)
+        manage("load_demo", "-v", "0", env=env)
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    t0 = time.monotonic()
+    counts = seed(incidents=args.incidents, units=args.units, alerts=args.alerts)
+    log(f"seed took {time.monotonic() - t0:.0f} s")
+    if args.seed_only:
+        return
+    port = free_port()
+    server = spawn([sys.executable, "-m", "uvicorn", "dispatch.asgi:application", "--host", "127.0.0.1", "--port", str(port),
+                    "--workers", str(args.workers), "--no-access-log", "--log-level", "warning"], env=env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        if not wait_http_ok(url + "/login/", timeout=40):
+            raise SystemExit("uvicorn did not start")
+        loads = board_loads(url, args.loads)
+        lat = event_latency(url, args.events, args.rate)
+    finally:
+        stop_processes([server])
+    load_avg = os.getloadavg()
+    mach = machine()
+    print()
+    print(f"Machine: {mach['cpu']}, {mach['cores']} cores; load average {load_avg[0]:.2f} {load_avg[1]:.2f} {load_avg[2]:.2f} (1/5/15 min) at the end")
+    print(f"Command: {' '.join(sys.argv)}; data: {counts}")
+    print()
+    print("| load | TTFB ms | DOMContentLoaded ms | ready ms | HTML kB | list rows | map markers |")
+    print("|---|---|---|---|---|---|---|")
+    for i, m in enumerate(loads):
+        print(f"| {i + 1} | {m['ttfb']:.0f} | {m['dcl']:.0f} | {m['ready']:.0f} | {m['bytes'] / 1024:.0f} | {m['incidents']} | {m['mapMarkers']} |")
+    warm = [m["ready"] for m in loads[1:]] or [loads[0]["ready"]]
+    print(f"\nready: median {statistics.median(m['ready'] for m in loads):.0f} ms, warm max {max(warm):.0f} ms "
+          f"→ target < 1 s **{'met' if max(warm) < 1000 else 'MISSED'}**")
+    v = lat["latencies"]
+    if v:
+        print(f"\nevent → board ({len(v)} incidents at {args.rate}/s, POST sent → incident drawn on the board): "
+              f"p50 {percentile(v, 50):.0f} ms, p99 {percentile(v, 99):.0f} ms, max {max(v):.0f} ms; lost {lat['lost']}, "
+              f"duplicates {lat['duplicates']} → target p99 < 100 ms **{'met' if percentile(v, 99) < 100 else 'MISSED'}**")
+    print(f"events applied by kind: {json.dumps(lat['kinds'])}")
+
+
+if __name__ == "__main__":
+    main()

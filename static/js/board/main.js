@@ -1,0 +1,119 @@
+/* The supervisor live board (issue 12). The page embeds the snapshot (same JSON as GET /api/v1/board/) and its
+ * last_seq; from there every change arrives on /ws/events/ (lib/live.js: resumes from that seq, exactly once, in
+ * order) and is applied to the state (state.js); only the panels it touches are redrawn. Countdowns, time on the
+ * line and the centres' clocks tick locally. No polling. */
+import { start } from "../lib/live.js";
+import { byId, pageConfig } from "../lib/dom.js";
+import { t, fmt } from "../lib/i18n.js";
+import { apply, createState } from "./state.js";
+import * as view from "./render.js";
+import { redraw, setupMap } from "./map.js";
+import { maybeRefresh, openIncident, setupDrill } from "./drill.js";
+import { announce, askAcknowledge, setupAlerts } from "./alerts.js";
+
+const root = byId("board");
+const cfg = pageConfig("board-config");
+const snap = pageConfig("board-snapshot");
+const state = createState(snap);
+// Server clock − this PC's clock (the snapshot was made a moment ago): deadlines count down by the server's time.
+const skew = Date.parse(snap.generated_at) - Date.now();
+
+view.setup(cfg, state);
+const label = view.label;
+const clock = (centreId, iso) => view.clock(state, centreId, iso);
+
+let flashTimer = null;
+function flash(text, kind) {
+  const node = byId("board-flash");
+  node.textContent = text;
+  node.className = "board-flash " + (kind || "ok");
+  node.hidden = false;
+  clearTimeout(flashTimer);
+  flashTimer = setTimeout(() => { node.hidden = true; }, 5000);
+}
+
+const DRAW = {
+  incidents: () => { view.drawIncidents(state); redraw(); },
+  units: () => redraw(),
+  offers: () => view.drawOffers(state),
+  alerts: () => view.drawAlerts(state, cfg.canAct),
+  agencies: () => view.drawAgencies(state),
+  callTakers: () => {},
+  stats: () => {},
+};
+
+let dirty = new Set(), scheduled = false, batch = [];
+function schedule(panels, ev) {
+  for (const p of panels) dirty.add(p);
+  if (ev && window.__boardApplied) batch.push({ seq: ev.seq, kind: ev.kind, incident: ev.incident });
+  if (scheduled) return;
+  scheduled = true;
+  requestAnimationFrame(() => {
+    scheduled = false;
+    const todo = dirty;
+    dirty = new Set();
+    for (const p of todo) DRAW[p]();
+    // the centres' summary lines depend on everything
+    view.drawCentres(state);
+    view.tick(skew);
+    root.dataset.lastApplied = String(live.lastSeq());
+    // bench/board.py measures event → board by what was drawn in this frame
+    if (window.__boardApplied && batch.length) { const at = Date.now(); for (const b of batch) window.__boardApplied.push({ ...b, at }); }
+    batch = [];
+  });
+}
+
+function drawAll() {
+  view.drawCentres(state);
+  view.drawIncidents(state);
+  view.drawOffers(state);
+  view.drawCallouts(state);
+  view.drawAlerts(state, cfg.canAct);
+  view.drawAgencies(state);
+  view.tick(skew);
+  redraw();
+}
+
+// Clicks anywhere on the board: open a drill-down, acknowledge an alert.
+root.addEventListener("click", (e) => {
+  const open = e.target.closest("[data-open]");
+  if (open) { openIncident(Number(open.dataset.open)); return; }
+  const ack = e.target.closest("[data-ack]");
+  if (ack) {
+    const alert = state.alerts.get(Number(ack.dataset.ack));
+    if (alert) askAcknowledge(alert, `${label("alert", alert.kind)} · ${alert.reference || ""} · ${alert.message || ""}`);
+  }
+});
+
+setupMap(cfg, () => state, openIncident, label);
+setupDrill(cfg, { state, label, clock, flash });
+setupAlerts(cfg, (alert) => {
+  // the live event will say the same; showing it at once spares the supervisor a doubt
+  const row = state.alerts.get(alert.id);
+  if (row) { Object.assign(row, { acknowledged: true, acknowledged_at: alert.acknowledged_at }); schedule(["alerts"]); }
+  flash(t("Peringatan dikonfirmasi."), "ok");
+});
+drawAll();
+setInterval(() => view.tick(skew), 1000);
+// "Usable": every panel drawn and the map painted (bench/board.py waits for this mark).
+requestAnimationFrame(() => {
+  document.documentElement.dataset.boardReadyAt = String(performance.now());
+  document.documentElement.dataset.boardReady = "1";
+});
+
+// A centre's day ends at its own midnight: reload for a fresh "today" (the snapshot recomputes it).
+const nextMidnight = Math.min(...[...state.centres.values()].map((c) => Date.parse(c.day_end))) - Date.now() - skew;
+if (isFinite(nextMidnight) && nextMidnight > 0) setTimeout(() => window.location.reload(), nextMidnight + 2000);
+
+const live = start({
+  url: "/ws/events/",
+  lastSeq: Number(root.dataset.lastSeq),
+  onEvent(ev) {
+    const changed = apply(state, ev);
+    if (changed.newAlerts && changed.newAlerts.length) announce(changed.newAlerts);
+    maybeRefresh(ev);
+    if (changed.size) schedule(changed, ev);
+  },
+  onResync() { window.location.reload(); },
+});
+window.__board = { state, live, fmt };

@@ -1,0 +1,107 @@
+/* The board's map: every open incident (icon by category, colour by state) and every unit (colour by status, faded
+ * when its position is old), clustered on a pixel grid when dense so 500 incidents and 300 units stay readable and
+ * cheap to draw. Works without tiles (plain canvas); tiles are opt-in (internet). Leaflet comes from django-leaflet. */
+import { t, fmt } from "../lib/i18n.js";
+
+const CELL_PX = 48;
+const STALE_MS = 5 * 60000;
+// Category code → a glyph readable at a glance on a wall screen (prefix match: kebakaran_hutan_lahan → fire).
+const CATEGORY_ICON = [
+  ["kebakaran", "🔥"], ["kecelakaan", "🚗"], ["medis", "✚"], ["permintaan_ambulans", "✚"], ["banjir", "🌊"],
+  ["bencana", "⛰"], ["pohon", "🌳"], ["evakuasi_hewan", "🐍"], ["kriminalitas", "⚠"], ["kdrt", "⚠"],
+  ["orang_tenggelam", "🛟"], ["rumah_roboh", "🏚"], ["temuan_jenazah", "✝"], ["odgj", "♥"], ["pln", "⚡"], ["pju", "💡"], ["pdam", "💧"],
+];
+const UNHANDLED = new Set(["new", "routed"]);
+
+let map = null, layer = null, tiles = null, fitted = false, pending = false;
+let getState = null, onOpen = null, labelFn = null;
+
+export function setupMap(cfg, stateFn, openIncident, label) {
+  getState = stateFn; onOpen = openIncident; labelFn = label;
+  if (typeof L === "undefined") return;
+  map = L.map("board-map", { center: cfg.mapCenter, zoom: 11, zoomControl: true, attributionControl: false, preferCanvas: true });
+  layer = L.layerGroup().addTo(map);
+  map.on("zoomend moveend", redraw);
+  document.getElementById("tiles-toggle").addEventListener("change", (e) => {
+    if (e.target.checked && cfg.tiles) tiles = L.tileLayer(cfg.tiles, { maxZoom: 19 }).addTo(map);
+    else if (tiles) { map.removeLayer(tiles); tiles = null; }
+  });
+}
+
+function icon(category) {
+  for (const [prefix, glyph] of CATEGORY_ICON) if (category && category.startsWith(prefix)) return glyph;
+  return "!";
+}
+
+function age(positionAt, now) {
+  if (!positionAt) return t("posisi tidak diketahui");
+  const min = Math.round((now - Date.parse(positionAt)) / 60000);
+  return min < 1 ? t("posisi baru saja") : fmt(t("posisi %(n)s menit lalu"), { n: min });
+}
+
+/* Redraw on the next frame: a burst of events costs one redraw. */
+export function redraw() {
+  if (!map || pending) return;
+  pending = true;
+  requestAnimationFrame(draw);
+}
+
+function draw() {
+  pending = false;
+  const state = getState();
+  const now = Date.now();
+  const points = [];
+  for (const i of state.incidents.values()) {
+    if (i.location) points.push({ kind: "incident", ll: [i.location[1], i.location[0]], row: i });
+  }
+  for (const u of state.units.values()) {
+    if (u.position) points.push({ kind: "unit", ll: [u.position[1], u.position[0]], row: u });
+  }
+  if (!fitted && points.length) {
+    map.fitBounds(L.latLngBounds(points.map((p) => p.ll)).pad(0.1), { maxZoom: 14, animate: false });
+    fitted = true;
+  }
+  layer.clearLayers();
+  const bounds = map.getBounds().pad(0.2);
+  const cells = new Map();
+  for (const p of points) {
+    if (!bounds.contains(p.ll)) continue;
+    const px = map.latLngToLayerPoint(p.ll);
+    const key = Math.floor(px.x / CELL_PX) + ":" + Math.floor(px.y / CELL_PX);
+    if (!cells.has(key)) cells.set(key, []);
+    cells.get(key).push(p);
+  }
+  for (const group of cells.values()) {
+    if (group.length === 1) { drawPoint(group[0], now); continue; }
+    const incidents = group.filter((p) => p.kind === "incident");
+    const hot = incidents.some((p) => UNHANDLED.has(p.row.status));
+    const center = L.latLngBounds(group.map((p) => p.ll)).getCenter();
+    const text = incidents.length ? `${incidents.length}/${group.length - incidents.length}` : String(group.length);
+    const marker = L.marker(center, {
+      icon: L.divIcon({ className: "mk-cluster" + (hot ? " hot" : "") + (incidents.length ? "" : " units"), html: `<span>${text}</span>`, iconSize: [38, 38] }),
+      keyboard: true,
+      title: fmt(t("%(i)s kejadian, %(u)s unit"), { i: incidents.length, u: group.length - incidents.length }),
+    });
+    marker.on("click", () => map.fitBounds(L.latLngBounds(group.map((p) => p.ll)).pad(0.3)));
+    marker.addTo(layer);
+  }
+}
+
+function drawPoint(p, now) {
+  const r = p.row;
+  if (p.kind === "incident") {
+    const cls = "mk-incident " + (UNHANDLED.has(r.status) ? "unhandled" : "handled") + " p" + r.priority;
+    const marker = L.marker(p.ll, {
+      icon: L.divIcon({ className: cls, html: `<span>${icon(r.category)}</span>`, iconSize: [28, 28] }),
+      keyboard: true, title: `${r.reference} · ${r.category_name || ""} · ${labelFn("incident", r.status)}`,
+    });
+    marker.on("click", () => onOpen(r.id));
+    marker.addTo(layer);
+    return;
+  }
+  const stale = !r.position_at || now - Date.parse(r.position_at) > STALE_MS;
+  const color = r.status === "available" ? "#1a7f37" : r.status === "out_of_service" ? "#57606a" : "#0969da";
+  L.circleMarker(p.ll, { radius: 6, color: stale ? "#8c959f" : color, fillColor: color, fillOpacity: stale ? 0.3 : 0.9, dashArray: stale ? "3" : null, weight: 2 })
+    .bindTooltip(`${r.call_sign} · ${labelFn("unit", r.status)} · ${age(r.position_at, now)}`)
+    .addTo(layer);
+}

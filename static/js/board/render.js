@@ -1,0 +1,151 @@
+/* Drawing the board's panels from the state (state.js). Lists that can hold hundreds of rows are built as one
+ * HTML string with every value escaped (one innerHTML, one layout); times are shown in each row's own centre zone. */
+import { byId, escapeHtml as esc } from "../lib/dom.js";
+import { t, fmt } from "../lib/i18n.js";
+import { clockFormatter, mmss } from "../lib/time.js";
+import { intervalsOf, INTERVALS } from "./state.js";
+
+const ZONE_ABBR = { "Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT" };
+const FUNNEL = [
+  ["received", t("Masuk")], ["genuine", t("Darurat")], ["info", t("Informasi")], ["ghost", t("Kosong")],
+  ["prank", t("Iseng")], ["duplicate", t("Duplikat")], ["misdial", t("Salah sambung")],
+];
+const INTERVAL_LABELS = {
+  answer_to_created: t("Dijawab → tiket dibuat"),
+  created_to_routed: t("Tiket → diteruskan"),
+  routed_to_accepted: t("Diteruskan → diterima"),
+  accepted_to_on_scene: t("Diterima → tiba di lokasi"),
+};
+
+let labels = {};
+let provincial = false;
+export function setup(cfg, state) {
+  labels = cfg.labels;
+  provincial = state.centres.size > 1;
+}
+
+export const zoneOf = (state, centreId) => (state.centres.get(centreId) || {}).timezone || "";
+export const clock = (state, centreId, iso) => (iso ? clockFormatter(zoneOf(state, centreId))(iso) : "–");
+export const label = (group, code) => (labels[group] && labels[group][code]) || t("tidak diketahui");
+
+function centreTag(state, centreId) {
+  if (!provincial) return "";
+  const c = state.centres.get(centreId);
+  return c ? `<span class="ctag">${esc(c.code.toUpperCase())}</span>` : "";
+}
+
+function seconds(v) {
+  if (v === null || v === undefined) return "–";
+  return mmss(v * 1000);
+}
+
+export function drawCentres(state) {
+  const html = [];
+  for (const c of state.centres.values()) {
+    const open = [...state.incidents.values()].filter((i) => i.command_centre === c.id).length;
+    const offers = [...state.offers.values()].filter((o) => o.command_centre === c.id).length;
+    const alerts = [...state.alerts.values()].filter((a) => a.command_centre === c.id && !a.acknowledged).length;
+    const onCall = [...state.callTakers.values()].filter((u) => u.command_centre === c.id && u.on_call_since).length;
+    const f = c.funnel_today;
+    const iv = intervalsOf(state, c.id);
+    const takers = [...state.callTakers.values()].filter((u) => u.command_centre === c.id)
+      .sort((a, b) => (b.on_call_since ? 1 : 0) - (a.on_call_since ? 1 : 0) || (a.name || "").localeCompare(b.name || ""));
+    html.push(`<article class="centre-block" data-centre="${c.id}">
+      <header><h2>${esc(c.name)}</h2>
+        <span class="clock" data-zone="${esc(c.timezone)}" aria-label="${esc(t("Waktu setempat"))}"></span>
+        <span class="zone">${esc(ZONE_ABBR[c.timezone] || c.timezone)}</span></header>
+      <p class="summary" data-centre-summary="${c.id}">${esc(fmt(t("%(open)s kejadian terbuka · %(offers)s menunggu konfirmasi · %(alerts)s peringatan · %(calls)s panggilan hari ini · %(oncall)s sedang menelepon"),
+        { open, offers, alerts, calls: f.received, oncall: onCall }))}</p>
+      <div class="stats">
+        <div class="funnel"><h3>${esc(t("Panggilan hari ini"))}</h3><dl>${FUNNEL.map(([k, name]) =>
+          `<div class="f-${k}"><dt>${esc(name)}</dt><dd data-funnel="${k}">${f[k]}</dd></div>`).join("")}</dl></div>
+        <div class="intervals"><h3>${esc(t("Interval hari ini"))}</h3><table class="b-table"><thead><tr><th></th><th>p50</th><th>p90</th><th>n</th></tr></thead><tbody>${
+          INTERVALS.map(([k]) => `<tr data-interval="${k}"><th>${esc(INTERVAL_LABELS[k])}</th><td>${seconds(iv[k].p50)}</td><td>${seconds(iv[k].p90)}</td><td>${iv[k].n}</td></tr>`).join("")
+        }</tbody></table></div>
+        <div class="takers"><h3>${esc(t("Operator"))}</h3><table class="b-table"><thead><tr><th>${esc(t("Nama"))}</th><th>${esc(t("Di telepon"))}</th><th>${esc(t("Panggilan"))}</th><th>${esc(t("Rata-rata"))}</th></tr></thead><tbody>${
+          takers.map((u) => `<tr data-user="${u.user}" class="${u.on_call_since ? "on-call" : ""}"><td>${esc(u.name || fmt(t("Petugas %(id)s"), { id: u.user }))}</td>
+            <td>${u.on_call_since ? `<span class="since" data-since="${esc(u.on_call_since)}"></span>` : "–"}</td>
+            <td>${u.calls_today}</td><td>${seconds(u.avg_handling_s)}</td></tr>`).join("") ||
+            `<tr><td colspan="4" class="empty">${esc(t("Belum ada operator."))}</td></tr>`
+        }</tbody></table></div>
+      </div></article>`);
+  }
+  byId("centres").innerHTML = html.join("");
+}
+
+export function drawOffers(state) {
+  const rows = [...state.offers.values()].sort((a, b) => Date.parse(a.ack_deadline || 0) - Date.parse(b.ack_deadline || 0));
+  byId("offers").innerHTML = rows.map((o) => `<li class="offer" data-assignment="${o.assignment}" data-incident="${o.incident}">
+      <div class="row1">${centreTag(state, o.command_centre)}<button type="button" class="link" data-open="${o.incident}">${esc(o.reference || "")}</button>
+        <span class="agency">${esc(o.agency_name)}</span>${o.escalation_stage ? `<span class="stage">${esc(fmt(t("eskalasi %(n)s"), { n: o.escalation_stage }))}</span>` : ""}</div>
+      <div class="row2"><span class="countdown" data-deadline="${esc(o.ack_deadline || "")}"></span>
+        <span class="muted">${esc(t("batas"))} ${esc(clock(state, o.command_centre, o.ack_deadline))}</span></div></li>`).join("");
+  byId("offer-count").textContent = rows.length;
+  byId("offers-empty").hidden = rows.length > 0;
+}
+
+export function drawCallouts(state) {
+  const rows = state.callouts || [];
+  byId("callouts").innerHTML = rows.map((c) => `<li class="callout" data-callout="${esc(c.id)}">
+      <button type="button" class="link" data-open="${esc(c.incident)}">${esc(c.reference || "")}</button> · ${esc(c.community || "")}
+      <span class="muted">${esc(fmt(t("%(accepted)s dari %(needed)s bersedia · %(declined)s menolak · %(pending)s belum menjawab"),
+        { accepted: c.accepted, needed: c.needed, declined: c.declined, pending: c.pending }))}</span>
+      ${c.ack_deadline ? `<span class="countdown small" data-deadline="${esc(c.ack_deadline)}"></span>` : ""}</li>`).join("");
+  byId("callout-count").textContent = rows.length;
+  byId("callouts-empty").textContent = state.callouts === null ? t("Data panggilan relawan belum tersedia.") : t("Tidak ada panggilan relawan yang menunggu.");
+  byId("callouts-empty").hidden = rows.length > 0;
+}
+
+export function drawAlerts(state, canAct) {
+  const rows = [...state.alerts.values()].sort((a, b) => (a.acknowledged - b.acknowledged) || Date.parse(b.raised_at) - Date.parse(a.raised_at));
+  byId("alerts").innerHTML = rows.map((a) => `<li class="alert ${a.acknowledged ? "acked" : "open"} k-${esc(a.kind)}" data-alert="${a.id}" data-kind="${esc(a.kind)}" data-acknowledged="${a.acknowledged}">
+      <div class="row1">${centreTag(state, a.command_centre)}<strong>${esc(label("alert", a.kind))}</strong>
+        <button type="button" class="link" data-open="${a.incident}">${esc(a.reference || "")}</button>
+        <span class="muted">${esc(clock(state, a.command_centre, a.raised_at))}</span></div>
+      <div class="msg">${esc(a.message || "")}</div>
+      ${a.acknowledged
+        ? `<div class="muted acked-by">${esc(fmt(t("dikonfirmasi %(time)s"), { time: clock(state, a.command_centre, a.acknowledged_at) }))}${a.note ? " · " + esc(a.note) : ""}</div>`
+        : canAct ? `<button type="button" class="primary" data-ack="${a.id}">${esc(t("Konfirmasi"))}</button>` : ""}</li>`).join("");
+  const open = rows.filter((a) => !a.acknowledged).length;
+  byId("alert-count").textContent = open;
+  byId("alert-count").classList.toggle("hot", open > 0);
+  byId("alerts-empty").hidden = rows.length > 0;
+}
+
+export function drawAgencies(state) {
+  const rows = [...state.agencies.values()];
+  byId("agencies").innerHTML = rows.map((a) => `<tr data-agency="${a.id}" class="${a.units_available === 0 && a.units_busy + a.units_out_of_service > 0 ? "all-out" : ""}">
+      <th>${centreTag(state, a.command_centre)}${esc(a.name)}</th><td data-k="open_assignments">${a.open_assignments}</td>
+      <td data-k="units_available">${a.units_available}</td><td data-k="units_busy">${a.units_busy}</td><td data-k="units_out_of_service">${a.units_out_of_service}</td></tr>`).join("");
+}
+
+export function drawIncidents(state) {
+  const rows = [...state.incidents.values()].sort((a, b) => a.priority - b.priority || Date.parse(b.created_at) - Date.parse(a.created_at));
+  const shown = rows.slice(0, 300);
+  byId("incidents").innerHTML = shown.map((i) => `<li class="inc st-${esc(i.status)}" data-id="${i.id}" data-status="${esc(i.status)}">
+      <button type="button" class="link" data-open="${i.id}">${centreTag(state, i.command_centre)}<span class="prio p${i.priority}">P${i.priority}</span>
+      <b>${esc(i.reference)}</b> ${esc(i.category_name || "")} · ${esc(label("incident", i.status))}
+      <span class="muted">${esc(clock(state, i.command_centre, i.created_at))}</span></button></li>`).join("") +
+    (rows.length > shown.length ? `<li class="muted">${esc(fmt(t("… dan %(n)s lainnya (lihat peta)"), { n: rows.length - shown.length }))}</li>` : "");
+  byId("incident-count").textContent = state.openTotal;
+}
+
+/* Once a second: countdowns, time on the line, the centres' clocks. `skew` = server clock − this PC's clock. */
+export function tick(skew) {
+  const now = Date.now() + skew;
+  for (const node of document.querySelectorAll("[data-deadline]")) {
+    const left = Date.parse(node.dataset.deadline) - now;
+    if (!node.dataset.deadline) continue;
+    node.textContent = left > 0 ? mmss(left) : t("lewat batas");
+    node.classList.toggle("urgent", left > 0 && left < 30000);
+    node.classList.toggle("overdue", left <= 0);
+  }
+  for (const node of document.querySelectorAll("[data-since]")) {
+    const long = now - Date.parse(node.dataset.since);
+    node.textContent = mmss(long);
+    node.classList.toggle("long", long > 5 * 60000);
+  }
+  for (const node of document.querySelectorAll(".clock[data-zone]")) {
+    node.textContent = clockFormatter(node.dataset.zone)(now);
+  }
+}
