@@ -41,6 +41,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy when CONTENT_SECURITY_POLICY is on (production by default; dispatch/security.py).
+    "dispatch.security.ContentSecurityPolicyMiddleware",
     # A busy or unreachable database answers 503 + Retry-After, not 500 (dispatch/overload.py).
     "dispatch.overload.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -259,6 +261,8 @@ AML_GATEWAYS = env.json("AML_GATEWAYS", default={})
 VOLUNTEER_SMS_SECRET = env("VOLUNTEER_SMS_SECRET", default="")
 # Where volunteers' phones reach the site (links in call-out SMS); empty: the SMS carries no link.
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="")
+# The pages' Content-Security-Policy header (dispatch/security.py): on in production, off elsewhere unless asked.
+CONTENT_SECURITY_POLICY = env.bool("CSP_ENABLED", default=False)
 # A monitor that sends `X-Health-Token: <this>` gets /healthz's details (timings, versions, errors); empty: admins only.
 HEALTH_TOKEN = env("HEALTH_TOKEN", default="")
 AML_MATCH_WINDOW_MIN = env.int("AML_MATCH_WINDOW_MIN", default=60)

@@ -21,3 +21,32 @@ CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 CONN_HEALTH_CHECKS = True
+
+# HTTPS only: redirect plain HTTP (except the load balancer's /healthz), and tell browsers to stay on HTTPS.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+# Trust X-Forwarded-Proto only behind a proxy that sets it (and strips a client's own): otherwise any client could
+# claim HTTPS and get secure cookies over plain HTTP.
+if env.bool("DJANGO_BEHIND_TLS_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+else:
+    SECURE_PROXY_SSL_HEADER = None
+CONTENT_SECURITY_POLICY = env.bool("CSP_ENABLED", default=True)
+
+# No development default may reach production: a password-less superuser database URL, Redis without a
+# password, the demo password.
+_DATABASE_URL = env("DATABASE_URL", default="")
+if not _DATABASE_URL:
+    raise ImproperlyConfigured("DATABASE_URL must be set in production.")
+_db = DATABASES["default"]  # noqa: F405
+if not _db.get("PASSWORD") or _db.get("USER") in ("", "postgres"):
+    raise ImproperlyConfigured("DATABASE_URL must name the application's own database role with a password (not postgres).")
+_REDIS_URL = env("REDIS_URL", default="")
+if not _REDIS_URL or "@" not in _REDIS_URL.split("//", 1)[-1]:
+    raise ImproperlyConfigured("REDIS_URL must be set with a password in production (redis://:<password>@host:6379/0).")
+if env("DEMO_PASSWORD", default="") == "demo112":
+    raise ImproperlyConfigured("DEMO_PASSWORD must not be the demo default in production (or leave it unset).")
+DEMO_PASSWORD = env("DEMO_PASSWORD", default="")
