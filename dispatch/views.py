@@ -10,6 +10,7 @@ from agencies.models import User
 ROLE_HOME = {
     User.Role.CALL_TAKER: "console-call-taker",
     User.Role.DISPATCHER: "console-dispatcher",
+    User.Role.VOLUNTEER: "volunteer-phone",
 }
 
 

@@ -176,12 +176,12 @@ def callout_data(c, *, responses, mine=None, staff=False) -> dict:
     return data
 
 
-def _responses_prefetch():
+def responses_prefetch():
     return Prefetch("responses", queryset=CallOutResponse.objects.select_related("volunteer__community").order_by("distance_m", "pk"))
 
 
-def render_callouts(user, callouts) -> list[dict]:
-    staff = user.role != User.Role.VOLUNTEER
+def render_callouts(user, callouts, *, staff=None) -> list[dict]:
+    staff = user.role != User.Role.VOLUNTEER if staff is None else staff
     out = []
     for c in callouts:
         rows = list(c.responses.all())
@@ -191,7 +191,7 @@ def render_callouts(user, callouts) -> list[dict]:
 
 
 def _one(user, callout_id) -> dict:
-    qs = selectors.callouts_visible_to(user).prefetch_related(_responses_prefetch()).filter(pk=callout_id)
+    qs = selectors.callouts_visible_to(user).prefetch_related(responses_prefetch()).filter(pk=callout_id)
     callout = qs.first()
     if callout is None:
         selectors.callout_get_for(user, callout_id)  # raises the one 404
@@ -267,6 +267,30 @@ class CommunityMembersApi(APIView):
         if request.user.role == User.Role.VOLUNTEER or request.user.role == User.Role.DISPATCHER:
             ensure_manages(request.user, community)
         return Response(MemberSerializer(selectors.members_with_history(community=community), many=True).data)
+
+
+def community_callouts(community) -> list[dict]:
+    """The call-outs that alerted members of this community, each with this community's answers only."""
+    callouts = (
+        CallOut.objects.filter(pk__in=CallOutResponse.objects.filter(community=community).values("callout_id"))
+        .select_related("incident__category", "incident__command_centre", "community")
+        .prefetch_related(responses_prefetch()).order_by("-sent_at")[:30]
+    )
+    rendered = render_callouts(None, callouts, staff=True)
+    for c in rendered:
+        c["responses"] = [r for r in c["responses"] if r["community"] == community.pk]
+    return rendered
+
+
+class CommunityCalloutsApi(APIView):
+    """The coordinator's (or the centre's) view of the last 30 call-outs that reached the community."""
+
+    @extend_schema(operation_id="communities_callouts", responses={200: CallOutSerializer(many=True)})
+    def get(self, request, community_id):
+        community = selectors.community_get_for(request.user, community_id)
+        if request.user.role in (User.Role.VOLUNTEER, User.Role.DISPATCHER):
+            ensure_manages(request.user, community)
+        return Response(community_callouts(community))
 
 
 class InviteApi(APIView):
@@ -392,7 +416,7 @@ class IncidentCalloutsApi(APIView):
     @extend_schema(operation_id="incident_callouts_list", responses={200: CallOutSerializer(many=True)})
     def get(self, request, incident_id):
         incident = incident_get_for(request.user, incident_id)
-        qs = selectors.callouts_visible_to(request.user).filter(incident=incident).prefetch_related(_responses_prefetch()).order_by("-sent_at")
+        qs = selectors.callouts_visible_to(request.user).filter(incident=incident).prefetch_related(responses_prefetch()).order_by("-sent_at")
         return Response(render_callouts(request.user, qs[:LIST_LIMIT]))
 
 
@@ -450,7 +474,7 @@ class CalloutListApi(APIView):
         open_only = request.query_params.get("open", "1" if volunteer else "0") not in ("0", "false", "")
         if open_only:
             qs = qs.filter(status__in=sorted(CallOut.OPEN_STATUSES), incident__status__in=sorted(Incident.OPEN_STATUSES))
-        qs = qs.prefetch_related(_responses_prefetch()).order_by("-sent_at", "-pk")
+        qs = qs.prefetch_related(responses_prefetch()).order_by("-sent_at", "-pk")
         return Response(render_callouts(request.user, qs[: (50 if volunteer else LIST_LIMIT)]))
 
 
@@ -532,18 +556,16 @@ class SkillsApi(APIView):
 # --- the SMS gateway's inbound webhook ----------------------------------------------------------------------
 
 class SmsGatewayPermission(BasePermission):
-    """The operator's SMS gateway: the shared secret header (`X-SMS-Secret`), or an API token of an
-    admin/supervisor account — the same two ways the AML receiver accepts its gateway."""
+    """Only the SMS gateway's own credential posts replies: the `X-SMS-Secret` header, compared in constant time —
+    as the AML receiver accepts only its gateway's secret. A user's token, even a supervisor's, is not a gateway:
+    it could answer for any member. No secret configured: the webhook is closed."""
 
-    message = "SMS gateway credentials required (X-SMS-Secret header or an integration token)."
+    message = "SMS gateway credentials required (X-SMS-Secret header)."
 
     def has_permission(self, request, view):
         secret = settings.VOLUNTEER_SMS_SECRET
         offered = request.META.get("HTTP_X_SMS_SECRET", "")
-        if secret and offered and hmac.compare_digest(secret.encode(), offered.encode()):
-            return True
-        user = request.user
-        return bool(user and user.is_authenticated and (user.is_superuser or user.role in (User.Role.ADMIN, User.Role.SUPERVISOR)))
+        return bool(secret and offered and hmac.compare_digest(secret.encode(), offered.encode()))
 
 
 class SmsInboundApi(APIView):
@@ -552,7 +574,7 @@ class SmsInboundApi(APIView):
     reply). Idempotent by `message_id`: a repeat answers 200 with `duplicate: true` and changes nothing."""
 
     permission_classes = [SmsGatewayPermission]
-    authentication_classes = APIView.authentication_classes
+    authentication_classes = []
 
     class InputSerializer(serializers.Serializer):
         message_id = serializers.CharField(max_length=120)

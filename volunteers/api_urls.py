@@ -7,6 +7,7 @@ urlpatterns = [
     path("communities/", api.CommunityListApi.as_view(), name="api-communities"),
     path("communities/<int:community_id>/approve/", api.CommunityApproveApi.as_view(), name="api-community-approve"),
     path("communities/<int:community_id>/members/", api.CommunityMembersApi.as_view(), name="api-community-members"),
+    path("communities/<int:community_id>/callouts/", api.CommunityCalloutsApi.as_view(), name="api-community-callouts"),
     path("communities/<int:community_id>/invites/", api.InviteApi.as_view(), name="api-community-invites"),
     path("members/<int:member_id>/suspend/", api.MemberSuspendApi.as_view(), name="api-member-suspend"),
     path("volunteers/me/", api.MeApi.as_view(), name="api-volunteer-me"),

@@ -148,6 +148,9 @@ def test_sms_webhook_authenticates_like_aml_and_is_idempotent(call_taker, incide
     body = {"message_id": "gw-1", "from": "+62" + members["budi"].phone[1:], "body": "YA 15 menit"}
     assert client.post(url, body, content_type="application/json").status_code in (401, 403)
     assert client.post(url, body, content_type="application/json", HTTP_X_SMS_SECRET="salah").status_code in (401, 403)
+    # a supervisor's token is not the gateway
+    supervisor = f.supervisor(call_taker.command_centre, username="spv_sms")
+    assert api_for(supervisor).post(url, body, format="json").status_code in (401, 403)
     first = client.post(url, body, content_type="application/json", HTTP_X_SMS_SECRET="rahasia-gateway")
     assert first.status_code == 200 and first.json() == {"received": True, "duplicate": False, "outcome": "accepted"}
     response = CallOutResponse.objects.get(callout_id=callout_id, volunteer=members["budi"])
