@@ -195,6 +195,8 @@ class Loader:
                 {"command_centre": self.centre_by_code[spec["centre"]], "name": spec["name"]},
                 {"kind": spec["kind"], "category_codes": spec["category_codes"], "base_location": point(spec["base_location"]),
                  "coordinator_phone": spec["coordinator_phone"], "is_active": True},
+                # demo communities are approved when created; an approval withdrawn later is respected
+                create_only={"approved_at": timezone.now()},
             )
             self.community_by_key[spec["key"]] = community
             for v in spec["volunteers"]:
@@ -203,6 +205,7 @@ class Loader:
                     {"community": community, "phone": v["phone"]},
                     {"name": v["name"], "skills": v["skills"]},
                     create_only={"availability": v.get("availability", Volunteer.Availability.AVAILABLE),
+                                 "schedule_hours": v.get("schedule_hours", []), "joined_at": timezone.now(),
                                  "location": point(v["location"]), "location_at": timezone.now()},
                 )
                 if v.get("user"):
@@ -241,6 +244,10 @@ class Loader:
                 self.stats["Token created"] += 1
         for volunteer, username in self.volunteer_user_links:
             self.upsert(Volunteer, {"pk": volunteer.pk}, {"user": self.users_by_name[username]})
+        for spec in people.COMMUNITIES:
+            if spec.get("coordinator"):
+                community = self.community_by_key[spec["key"]]
+                self.upsert(VolunteerCommunity, {"pk": community.pk}, {"coordinator": self.users_by_name[spec["coordinator"]]})
 
     def run(self):
         load_regions(log=self.log)

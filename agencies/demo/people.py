@@ -4,16 +4,23 @@ Every demo account's password is settings.DEMO_PASSWORD (default "demo112"), set
 is created, so a password changed later survives `load_demo`. Names and phone numbers are invented.
 """
 
+# Every demo centre has 2–3 approved communities; members are spread inside the city with skills and availability
+# ("schedule": on call in the hours of the week in `schedule_hours`, centre time). `user` links a demo login;
+# `coordinator` names the community's coordinator login.
+_WORKDAYS_EVENINGS = [d * 24 + h for d in range(7) for h in range(17, 24)]  # every day 17:00–24:00
 COMMUNITIES = [
     {
         "key": "sar_pky", "centre": "pky", "kind": "sar",
         "name": "Relawan SAR Palangka Raya",
-        "category_codes": ["orang_tenggelam", "banjir", "bencana_alam", "pohon_tumbang", "kebakaran_hutan_lahan"],
-        "base_location": (113.9260, -2.2040), "coordinator_phone": "081250001001",
+        "category_codes": ["orang_tenggelam", "banjir", "bencana_alam", "pohon_tumbang", "kebakaran_hutan_lahan", "medis"],
+        "base_location": (113.9260, -2.2040), "coordinator_phone": "081250001001", "coordinator": "coordinator_pky",
         "volunteers": [
             {"name": "Rudi Hartono", "phone": "081250001001", "skills": ["water_rescue", "search", "first_aid"], "location": (113.9260, -2.2040), "user": "volunteer_pky"},
-            {"name": "Yohanes Ampung", "phone": "081250001002", "skills": ["water_rescue", "boat"], "location": (113.9330, -2.2010)},
-            {"name": "Siti Rahmawati", "phone": "081250001003", "skills": ["first_aid", "radio"], "location": (113.8850, -2.2120)},
+            {"name": "Lina Marlina", "phone": "081250001005", "skills": ["first_aid", "search"], "location": (113.9150, -2.2150), "user": "volunteer2_pky"},
+            {"name": "Bayu Pratama", "phone": "081250001006", "skills": ["first_aid", "boat", "water_rescue"], "location": (113.9330, -2.1980), "user": "volunteer3_pky"},
+            {"name": "Hadi Kusuma", "phone": "081250001007", "skills": ["first_aid", "radio", "search"], "location": (113.9100, -2.2000), "user": "coordinator_pky"},
+            {"name": "Yohanes Ampung", "phone": "081250001002", "skills": ["water_rescue", "boat"], "location": (113.9400, -2.2060)},
+            {"name": "Siti Rahmawati", "phone": "081250001003", "skills": ["first_aid", "radio"], "location": (113.8850, -2.2120), "availability": "schedule", "schedule_hours": _WORKDAYS_EVENINGS},
             {"name": "Dedi Saputra", "phone": "081250001004", "skills": ["search", "chainsaw"], "location": (113.9500, -2.2600), "availability": "off"},
         ],
     },
@@ -25,7 +32,18 @@ COMMUNITIES = [
         "volunteers": [
             {"name": "Andreas Dehen", "phone": "081250002001", "skills": ["snake_handling", "animal_rescue"], "location": (113.8950, -2.2000)},
             {"name": "Fajar Nugroho", "phone": "081250002002", "skills": ["snake_handling", "wasp_nest"], "location": (113.9180, -2.2170)},
-            {"name": "Maria Ludia", "phone": "081250002003", "skills": ["animal_rescue"], "location": (113.8800, -2.1950)},
+            {"name": "Maria Ludia", "phone": "081250002003", "skills": ["animal_rescue"], "location": (113.8800, -2.1950), "availability": "schedule", "schedule_hours": _WORKDAYS_EVENINGS},
+        ],
+    },
+    {
+        "key": "bpk_pky", "centre": "pky", "kind": "fire",
+        "name": "BPK Relawan Pemadam Pahandut",
+        "category_codes": ["kebakaran", "kebakaran_hutan_lahan"],
+        "base_location": (113.9290, -2.2120), "coordinator_phone": "081250003001",
+        "volunteers": [
+            {"name": "Samsul Bahri", "phone": "081250003001", "skills": ["firefighting", "forest_fire"], "location": (113.9290, -2.2120)},
+            {"name": "Eko Wibowo", "phone": "081250003002", "skills": ["firefighting", "first_aid"], "location": (113.9220, -2.2230)},
+            {"name": "Gusti Randa", "phone": "081250003003", "skills": ["forest_fire", "chainsaw"], "location": (113.9050, -2.2300)},
         ],
     },
     {
@@ -34,9 +52,42 @@ COMMUNITIES = [
         "category_codes": ["banjir", "bencana_alam", "orang_tenggelam", "pohon_tumbang"],
         "base_location": (117.1550, -0.4550), "coordinator_phone": "081350003001",
         "volunteers": [
-            {"name": "Hendra Wijaya", "phone": "081350003001", "skills": ["4x4", "winch", "evacuation"], "location": (117.1550, -0.4550)},
+            {"name": "Hendra Wijaya", "phone": "081350003001", "skills": ["4x4", "winch", "evacuation"], "location": (117.1550, -0.4550), "user": "volunteer_smd"},
             {"name": "Agus Salim", "phone": "081350003002", "skills": ["4x4", "first_aid"], "location": (117.1300, -0.4950)},
             {"name": "Nur Aini", "phone": "081350003003", "skills": ["radio", "logistics"], "location": (117.1700, -0.5050)},
+        ],
+    },
+    {
+        "key": "ambulans_smd", "centre": "smd", "kind": "ambulance",
+        "name": "Ambulans Relawan Samarinda",
+        "category_codes": ["medis", "permintaan_ambulans", "kecelakaan_lalu_lintas"],
+        "base_location": (117.1450, -0.4990), "coordinator_phone": "081350004001",
+        "volunteers": [
+            {"name": "Ratna Sari", "phone": "081350004001", "skills": ["ambulance", "first_aid"], "location": (117.1450, -0.4990)},
+            {"name": "Fikri Ramadhan", "phone": "081350004002", "skills": ["ambulance", "first_aid"], "location": (117.1620, -0.4800)},
+            {"name": "Yusuf Hamdani", "phone": "081350004003", "skills": ["first_aid"], "location": (117.1200, -0.5150), "availability": "off"},
+        ],
+    },
+    {
+        "key": "rapi_psr", "centre": "psr", "kind": "radio",
+        "name": "RAPI Wilayah Paser",
+        "category_codes": ["bencana_alam", "banjir", "orang_tenggelam"],
+        "base_location": (116.1900, -1.9100), "coordinator_phone": "081350005001",
+        "volunteers": [
+            {"name": "Darmawan", "phone": "081350005001", "skills": ["radio", "logistics"], "location": (116.1900, -1.9100)},
+            {"name": "Sulastri", "phone": "081350005002", "skills": ["radio", "first_aid"], "location": (116.1950, -1.9180)},
+            {"name": "Imran Lubis", "phone": "081350005003", "skills": ["radio", "4x4"], "location": (116.1820, -1.9050)},
+        ],
+    },
+    {
+        "key": "sar_psr", "centre": "psr", "kind": "sar",
+        "name": "Relawan SAR Tana Paser",
+        "category_codes": ["orang_tenggelam", "banjir", "pohon_tumbang"],
+        "base_location": (116.2000, -1.9000), "coordinator_phone": "081350006001",
+        "volunteers": [
+            {"name": "Arif Rahman", "phone": "081350006001", "skills": ["water_rescue", "boat", "search"], "location": (116.2000, -1.9000)},
+            {"name": "Wahyuni", "phone": "081350006002", "skills": ["first_aid", "search"], "location": (116.1870, -1.9150)},
+            {"name": "Budi Santoso", "phone": "081350006003", "skills": ["chainsaw", "search"], "location": (116.2050, -1.9220)},
         ],
     },
 ]
@@ -60,6 +111,10 @@ USERS = [
     {"username": "supervisor_pky", "role": "supervisor", "centre": "pky", "first_name": "Supervisor", "last_name": "112 Palangka Raya"},
     {"username": "official_pky", "role": "official", "centre": "pky", "first_name": "Pimpinan", "last_name": "Diskominfo Palangka Raya"},
     {"username": "volunteer_pky", "role": "volunteer", "community": "sar_pky", "first_name": "Rudi", "last_name": "Hartono"},
+    {"username": "volunteer2_pky", "role": "volunteer", "community": "sar_pky", "first_name": "Lina", "last_name": "Marlina"},
+    {"username": "volunteer3_pky", "role": "volunteer", "community": "sar_pky", "first_name": "Bayu", "last_name": "Pratama"},
+    {"username": "coordinator_pky", "role": "volunteer", "community": "sar_pky", "first_name": "Hadi", "last_name": "Kusuma (koordinator)"},
+    {"username": "volunteer_smd", "role": "volunteer", "community": "offroad_smd", "first_name": "Hendra", "last_name": "Wijaya"},
     {"username": "call_taker_smd", "role": "call_taker", "centre": "smd", "first_name": "Operator", "last_name": "112 Samarinda"},
     {"username": "dispatcher_damkar_smd", "role": "dispatcher", "agency": "damkar@smd", "first_name": "Dispatcher", "last_name": "Damkar SMD"},
     {"username": "dispatcher_psc_smd", "role": "dispatcher", "agency": "psc@smd", "first_name": "Dispatcher", "last_name": "PSC 119 SMD"},
