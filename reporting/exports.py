@@ -111,6 +111,11 @@ def to_xlsx(report: dict) -> bytes:
     return buf.getvalue()
 
 
+def _short(text: str, size: int = 34) -> str:
+    text = str(text)
+    return text if len(text) <= size else text[: size - 1] + "…"
+
+
 def report_charts(report: dict) -> dict:
     calls = report["calls"]
     funnel = [(_("Masuk"), calls["received"]), (_("Dijawab"), calls["answered"]), (_("Tidak terjawab"), calls["abandoned"])]
@@ -123,10 +128,10 @@ def report_charts(report: dict) -> dict:
             [(_("Masuk"), [r["received"] for r in calls["by_hour"]]), (_("Dijawab"), [r["answered"] for r in calls["by_hour"]])],
         ),
         "intervals": charts.hbar_svg(
-            _("Interval p90 (detik)"), [(v["label"][:34], v["p90_s"]) for v in report["intervals"].values()], unit=" s"
+            _("Interval p90 (detik)"), [(_short(v["label"]), v["p90_s"]) for v in report["intervals"].values()], unit=" s"
         ),
         "compliance": charts.hbar_svg(
-            _("Kepatuhan target (%)"), [(c["target"], c["percent"]) for c in report["compliance"]], unit="%", target=None
+            _("Kepatuhan target (%)"), [(_short(c["name"]), c["percent"]) for c in report["compliance"]], unit="%", target=None
         ),
     }
 

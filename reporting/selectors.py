@@ -131,7 +131,7 @@ def coordination_report(*, query: ReportQuery) -> dict:
         "calls": _calls(base),
         "incidents": _incidents(where_sql, params, query),
     }
-    hist = _histogram(query, base)
+    hist = Histograms(_histogram(query, base))
     offered = [row["id"] for row in report["incidents"]["by_agency"]]
     report["intervals"], report["intervals_by_agency"] = _intervals(hist, query, offered)
     report["compliance"] = _compliance(hist, query)
@@ -239,13 +239,26 @@ def _histogram(query: ReportQuery, base) -> list[tuple]:
     return rows
 
 
-def _collect(hist, *, centre=None, interval, agencies):
-    counts, total = Counter(), 0.0
-    for centre_id, name, agency_id, seconds, n, total_s in hist:
-        if name == interval and agency_id in agencies and (centre is None or centre_id == centre):
-            counts[seconds] += int(n)
-            total += float(total_s)
-    return counts, total
+class Histograms:
+    """The period's histogram rows indexed once by (centre, interval, agency view)."""
+
+    def __init__(self, rows):
+        self.cells = defaultdict(lambda: [Counter(), 0.0])
+        self.agencies = set()
+        for centre_id, name, agency_id, seconds, n, total_s in rows:
+            cell = self.cells[(centre_id, name, agency_id)]
+            cell[0][seconds] += int(n)
+            cell[1] += float(total_s)
+            if agency_id and name in AGENCY_INTERVALS:
+                self.agencies.add(agency_id)
+
+    def collect(self, *, interval, agencies, centre=None):
+        counts, total = Counter(), 0.0
+        for (centre_id, name, agency_id), (c, t) in self.cells.items():
+            if name == interval and agency_id in agencies and (centre is None or centre_id == centre):
+                counts.update(c)
+                total += t
+        return counts, total
 
 
 def _view(query, interval):
@@ -256,10 +269,10 @@ def _view(query, interval):
 def _intervals(hist, query, offered):
     result = {}
     for interval in Interval:
-        counts, total = _collect(hist, interval=interval.value, agencies=_view(query, interval))
+        counts, total = hist.collect(interval=interval.value, agencies=_view(query, interval))
         result[interval.value] = {"label": str(interval.label), **summarize(counts, total)}
     # every agency offered an incident of the period, also one whose clock never started (it let it expire)
-    agency_ids = sorted(set(offered) | {a for _c, name, a, *_ in hist if a and name in AGENCY_INTERVALS})
+    agency_ids = sorted(set(offered) | hist.agencies)
     if query.agency:
         agency_ids = [query.agency.pk]
     agencies = Agency.objects.in_bulk(agency_ids)
@@ -268,7 +281,7 @@ def _intervals(hist, query, offered):
         entry = {"id": agency_id, "name": str(agencies.get(agency_id, agency_id)), "intervals": {}}
         for interval in Interval:
             if interval in AGENCY_INTERVALS:
-                entry["intervals"][interval.value] = summarize(*_collect(hist, interval=interval.value, agencies={agency_id}))
+                entry["intervals"][interval.value] = summarize(*hist.collect(interval=interval.value, agencies={agency_id}))
         by_agency.append(entry)
     return result, by_agency
 
@@ -285,7 +298,7 @@ def _compliance(hist, query):
                     views &= {query.agency.pk}
             else:
                 views = _view(query, target.interval)
-            counts, _total = _collect(hist, centre=centre_id, interval=target.interval, agencies=views)
+            counts, _total = hist.collect(centre=centre_id, interval=target.interval, agencies=views)
             entry = merged.setdefault(
                 target.code,
                 {"target": target.code, "name": str(target.name), "interval": str(target.interval), "thresholds": set(),

@@ -1,0 +1,108 @@
+"""The CSV, XLSX and PDF carry the same numbers as the JSON: each file is parsed back and compared."""
+import csv
+import datetime as dt
+import io
+import re
+
+from openpyxl import load_workbook
+from pypdf import PdfReader
+from rest_framework.test import APIClient
+
+from reporting.rollup import rollup_refresh
+
+URL = "/api/v1/reports/coordination/"
+PARAMS = {"from": "2026-11-01", "to": "2026-11-05"}
+
+
+def fetch(user, **extra):
+    client = APIClient()
+    client.force_authenticate(user)
+    report = client.get(URL, {**PARAMS}).json()
+    response = client.get(URL, {**PARAMS, **extra})
+    assert response.status_code == 200, response.content[:500]
+    return report, response
+
+
+def test_csv_holds_the_json_numbers(report_world):
+    rollup_refresh()
+    report, response = fetch(report_world.official, format="csv")
+    assert response["Content-Disposition"] == 'attachment; filename="laporan-112-pky-2026-11-01_2026-11-05.csv"'
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    got = {(r["section"], r["item"], r["field"]): r["value"] for r in rows}
+
+    def val(v):
+        return "" if v is None else str(v)
+
+    for key in ("received", "answered", "abandoned", "genuine", "info", "ghost", "prank", "duplicate", "misdial", "test"):
+        assert got[("calls", "", key)] == str(report["calls"][key])
+    for hour in report["calls"]["by_hour"]:
+        assert got[("calls_by_hour", str(hour["hour"]), "answered")] == str(hour["answered"])
+    assert got[("incidents", "", "total")] == str(report["incidents"]["total"])
+    for row in report["incidents"]["by_category"]:
+        assert got[("incidents_by_category", row["code"], "count")] == str(row["count"])
+    for name, v in report["intervals"].items():
+        for field in ("n", "p50_s", "p90_s", "mean_s"):
+            assert got[("intervals", name, field)] == val(v[field]), (name, field)
+    for c in report["compliance"]:
+        for field in ("threshold_s", "met", "total", "percent"):
+            assert got[("compliance", c["target"], field)] == val(c[field])
+    for key, v in report["escalations"].items():
+        assert got[("escalations", "", key)] == str(v)
+    for key, v in report["handoffs"].items():
+        assert got[("handoffs", "", key)] == str(v)
+    for n in report["repeat_numbers"]:
+        assert got[("repeat_numbers", n["number"], "count")] == str(n["count"])
+    assert len(report["repeat_numbers"]) >= 1
+
+
+def test_xlsx_has_one_sheet_per_section_with_the_json_numbers(report_world):
+    rollup_refresh()
+    report, response = fetch(report_world.supervisor, format="xlsx")
+    assert response["Content-Disposition"].endswith('.xlsx"')
+    book = load_workbook(io.BytesIO(response.content), read_only=True)
+    assert book.sheetnames == ["Laporan", "Panggilan", "Panggilan per jam", "Panggilan per hari", "Kejadian", "Kejadian per kategori",
+                               "Kejadian per kecamatan", "Kejadian per instansi", "Interval", "Interval per instansi",
+                               "Kepatuhan target", "Eskalasi", "Pengalihan", "Relawan", "Nomor berulang"]
+
+    def sheet(title):
+        rows = list(book[title].iter_rows(values_only=True))
+        header = rows[0]
+        return {row[0]: dict(zip(header, row)) for row in rows[1:]}
+
+    calls = sheet("Panggilan")[""] if "" in sheet("Panggilan") else sheet("Panggilan")[None]
+    for key in ("received", "answered", "abandoned", "ghost", "prank"):
+        assert calls[key] == report["calls"][key]
+    intervals = sheet("Interval")
+    for name, v in report["intervals"].items():
+        assert (intervals[name]["n"], intervals[name]["p50_s"], intervals[name]["p90_s"]) == (v["n"], v["p50_s"], v["p90_s"])
+    compliance = sheet("Kepatuhan target")
+    for c in report["compliance"]:
+        assert (compliance[c["target"]]["met"], compliance[c["target"]]["total"], compliance[c["target"]]["percent"]) == (c["met"], c["total"], c["percent"])
+    by_agency = sheet("Kejadian per instansi")
+    assert {int(k): v["count"] for k, v in by_agency.items()} == {r["id"]: r["count"] for r in report["incidents"]["by_agency"]}
+    numbers = sheet("Nomor berulang")
+    assert {k: v["count"] for k, v in numbers.items()} == {n["number"]: n["count"] for n in report["repeat_numbers"]}
+
+
+def test_pdf_is_rendered_on_the_server_with_charts_and_the_json_numbers(report_world):
+    rollup_refresh()
+    report, response = fetch(report_world.official, format="pdf")
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == 'attachment; filename="laporan-112-pky-2026-11-01_2026-11-05.pdf"'
+    pdf = PdfReader(io.BytesIO(response.content))
+    text = re.sub(r"\s+", " ", " ".join(page.extract_text() for page in pdf.pages))
+    assert "Laporan koordinasi 112" in text and "112 Kota Palangka Raya" in text
+    c = report["calls"]
+    # the funnel table row, in order
+    row = " ".join(str(c[k]) for k in ("received", "answered", "abandoned", "genuine", "info", "ghost", "prank", "duplicate", "misdial", "test"))
+    assert row in text
+    for v in report["intervals"].values():
+        if v["n"]:
+            assert f"{v['label']} {v['n']} {v['p50_s']} {v['p90_s']} {v['p95_s']}" in text, v["label"]
+    for comp in report["compliance"]:
+        assert f"{comp['met']} {comp['total']}" in text
+    for n in report["repeat_numbers"]:
+        assert f"{n['number']} {n['prank']} {n['ghost']} {n['count']}" in text
+    # the charts are vector drawings with their own titles (SVG rendered by WeasyPrint)
+    assert "Corong panggilan" in text and "Panggilan per jam" in text and "Kepatuhan target (%)" in text
+    assert f"Masuk {c['received']}" in text  # the funnel chart's first bar and its value label
