@@ -4,13 +4,14 @@ from django.urls import reverse
 
 from agencies.models import User
 
-# Where each role starts its shift. A role without a screen of its own yet (supervisor, official, volunteer:
-# their screens come with the board, reports and volunteer issues) lands on the home page, which says what
-# that role can do today. Every name here must resolve: tests/core/test_home.py reverses each one.
+# Where each role starts its shift. A role without a screen of its own yet lands on the home page, which says
+# what that role can do today. Every name here must resolve: tests/core/test_home.py reverses each one.
 ROLE_HOME = {
     User.Role.CALL_TAKER: "console-call-taker",
     User.Role.DISPATCHER: "console-dispatcher",
     User.Role.VOLUNTEER: "volunteer-phone",
+    User.Role.SUPERVISOR: "board",
+    User.Role.OFFICIAL: "board",  # read-only board
 }
 
 

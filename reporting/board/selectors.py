@@ -295,12 +295,12 @@ def _intervals(days) -> tuple[dict, dict, list]:
     return per_centre, overall, stamps
 
 
-def _callouts(centre_ids) -> list[dict] | None:
-    """Call-outs still waiting for volunteers (the volunteers app's selector); None when that app has none yet."""
-    waiting = getattr(volunteer_selectors, "callouts_waiting", None)
-    if waiting is None:
-        return None
-    return [{k: (_iso(v) if isinstance(v, datetime) else v) for k, v in row.items()} for row in waiting(centre_ids=sorted(centre_ids))]
+def _callouts(centre_ids) -> list[dict]:
+    """Call-outs still short of volunteers (the volunteers app's selector: its own rules of "waiting")."""
+    return [
+        {k: (_iso(v) if isinstance(v, datetime) else v) for k, v in row.items()}
+        for row in volunteer_selectors.callouts_waiting(centre_ids=sorted(centre_ids))
+    ]
 
 
 def board_snapshot(*, user, centre_id=None, now=None) -> dict:

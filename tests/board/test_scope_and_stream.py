@@ -193,3 +193,34 @@ def test_snapshots_taken_while_incidents_are_logged_are_consistent_with_last_seq
         stop.set()
         thread.join()
     assert not errors and checked >= 3
+
+
+@pytest.mark.django_db
+def test_callouts_waiting_for_volunteers_are_on_the_board(make_incident, call_taker, centre, supervisor_pky, supervisor_smd):
+    from django.utils import timezone
+
+    from volunteers.models import Volunteer
+    from volunteers.services import callout_accept, callout_create, callout_decline
+
+    community = f.CommunityFactory(command_centre=centre, name="Relawan SAR Uji", approved_at=timezone.now())
+    members = []
+    for i, name in enumerate(("Ani", "Budi", "Citra")):
+        account = f.UserFactory(username=f"rel_{name.lower()}", role=User.Role.VOLUNTEER, command_centre=None, community=community)
+        members.append(Volunteer.objects.create(
+            community=community, user=account, name=name, phone=f"08120000{i:04d}", skills=["first_aid"],
+            availability=Volunteer.Availability.AVAILABLE, location=Point(f.PKY[0] + 0.001 * (i + 1), f.PKY[1], srid=4326),
+            location_at=timezone.now(),
+        ))
+    short = callout_create(incident_id=make_incident().pk, actor=call_taker, community=community.pk, needed=2)
+    filled = callout_create(incident_id=make_incident().pk, actor=call_taker, community=community.pk, needed=1)
+    callout_accept(callout_id=short.pk, actor=members[0].user)
+    callout_decline(callout_id=short.pk, actor=members[1].user)
+    callout_accept(callout_id=filled.pk, actor=members[2].user)
+
+    rows = {c["id"]: c for c in board_snapshot(user=supervisor_pky)["callouts"]}
+    # given 3 alerted, 1 accepted and 1 declined of the 2 needed: still waiting; the filled one is not
+    assert set(rows) == {short.pk}
+    row = rows[short.pk]
+    assert (row["needed"], row["accepted"], row["declined"], row["pending"]) == (2, 1, 1, 1)
+    assert row["community"] == "Relawan SAR Uji" and row["ack_deadline"] == short.ack_deadline.isoformat()
+    assert board_snapshot(user=supervisor_smd)["callouts"] == []

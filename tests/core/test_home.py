@@ -30,8 +30,10 @@ def _volunteer_member():
         (lambda: f.call_taker(), "console-call-taker"),
         (lambda: f.dispatcher(f.AgencyFactory()), "console-dispatcher"),
         (lambda: _volunteer_member(), "volunteer-phone"),
+        (lambda: f.supervisor(), "board"),
+        (lambda: f.UserFactory(role=User.Role.OFFICIAL), "board"),
     ],
-    ids=["call_taker", "dispatcher", "volunteer"],
+    ids=["call_taker", "dispatcher", "volunteer", "supervisor", "official"],
 )
 def test_roles_with_a_console_go_straight_to_it(client, make_user, target):
     client.force_login(make_user())
@@ -44,10 +46,10 @@ def test_roles_with_a_console_go_straight_to_it(client, make_user, target):
 @pytest.mark.parametrize(
     "make_user, role, must_show",
     [
-        (lambda: f.supervisor(), "supervisor", ["Konsol operator 112", "Konsol dispatcher", "Papan pemantauan"]),
-        (lambda: f.UserFactory(role=User.Role.OFFICIAL), "official", ["hanya baca", "Laporan koordinasi"]),
+        # every other role has its own screen now; an administrator still starts here
+        (lambda: f.UserFactory(role=User.Role.ADMIN, command_centre=None, is_staff=True), "admin", ["Administrasi", "Dokumentasi API"]),
     ],
-    ids=["supervisor", "official"],
+    ids=["admin"],
 )
 def test_roles_without_a_screen_yet_see_what_they_can_do_today(client, make_user, role, must_show):
     client.force_login(make_user())

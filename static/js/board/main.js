@@ -38,6 +38,7 @@ const DRAW = {
   offers: () => view.drawOffers(state),
   alerts: () => view.drawAlerts(state, cfg.canAct),
   agencies: () => view.drawAgencies(state),
+  callouts: () => view.drawCallouts(state),
   callTakers: () => {},
   stats: () => {},
 };

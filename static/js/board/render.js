@@ -63,7 +63,7 @@ export function drawCentres(state) {
           INTERVALS.map(([k]) => `<tr data-interval="${k}"><th>${esc(INTERVAL_LABELS[k])}</th><td>${seconds(iv[k].p50)}</td><td>${seconds(iv[k].p90)}</td><td>${iv[k].n}</td></tr>`).join("")
         }</tbody></table></div>
         <div class="takers"><h3>${esc(t("Operator"))}</h3><table class="b-table"><thead><tr><th>${esc(t("Nama"))}</th><th>${esc(t("Di telepon"))}</th><th>${esc(t("Panggilan"))}</th><th>${esc(t("Rata-rata"))}</th></tr></thead><tbody>${
-          takers.map((u) => `<tr data-user="${u.user}" class="${u.on_call_since ? "on-call" : ""}"><td>${esc(u.name || fmt(t("Petugas %(id)s"), { id: u.user }))}</td>
+          takers.map((u) => `<tr data-user="${u.user}" class="${u.on_call_since ? "on-call" : ""}"><td class="name">${esc(u.name || fmt(t("Petugas %(id)s"), { id: u.user }))}</td>
             <td>${u.on_call_since ? `<span class="since" data-since="${esc(u.on_call_since)}"></span>` : "–"}</td>
             <td>${u.calls_today}</td><td>${seconds(u.avg_handling_s)}</td></tr>`).join("") ||
             `<tr><td colspan="4" class="empty">${esc(t("Belum ada operator."))}</td></tr>`
@@ -85,14 +85,14 @@ export function drawOffers(state) {
 }
 
 export function drawCallouts(state) {
-  const rows = state.callouts || [];
-  byId("callouts").innerHTML = rows.map((c) => `<li class="callout" data-callout="${esc(c.id)}">
-      <button type="button" class="link" data-open="${esc(c.incident)}">${esc(c.reference || "")}</button> · ${esc(c.community || "")}
-      <span class="muted">${esc(fmt(t("%(accepted)s dari %(needed)s bersedia · %(declined)s menolak · %(pending)s belum menjawab"),
-        { accepted: c.accepted, needed: c.needed, declined: c.declined, pending: c.pending }))}</span>
-      ${c.ack_deadline ? `<span class="countdown small" data-deadline="${esc(c.ack_deadline)}"></span>` : ""}</li>`).join("");
+  const rows = [...state.callouts.values()].sort((a, b) => Date.parse(a.ack_deadline || a.sent_at) - Date.parse(b.ack_deadline || b.sent_at));
+  byId("callouts").innerHTML = rows.map((c) => `<li class="callout${c.expired ? " expired" : ""}" data-callout="${esc(c.id)}">
+      <div class="row1"><button type="button" class="link" data-open="${esc(c.incident)}">${esc(c.reference || "")}</button>
+        <span class="agency">${esc(c.community || t("relawan terdekat"))}</span></div>
+      <div class="row2">${c.ack_deadline ? `<span class="countdown small" data-deadline="${esc(c.ack_deadline)}"></span>` : ""}
+        <span class="muted">${esc(fmt(t("%(accepted)s dari %(needed)s bersedia · %(declined)s menolak · %(pending)s belum menjawab"),
+          { accepted: c.accepted, needed: c.needed, declined: c.declined, pending: c.pending }))}</span></div></li>`).join("");
   byId("callout-count").textContent = rows.length;
-  byId("callouts-empty").textContent = state.callouts === null ? t("Data panggilan relawan belum tersedia.") : t("Tidak ada panggilan relawan yang menunggu.");
   byId("callouts-empty").hidden = rows.length > 0;
 }
 

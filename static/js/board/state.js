@@ -24,7 +24,7 @@ export function createState(snap) {
     alerts: byKey(snap.alerts, "id"),
     agencies: byKey(snap.agencies, "id"),
     callTakers: byKey(snap.call_takers, "user"),
-    callouts: snap.callouts,     // null: the volunteers app has no waiting call-outs selector yet
+    callouts: byKey(snap.callouts, "id"),   // call-outs still short of volunteers
     stamps: new Map(),           // today's incidents: their stage stamps, for the live intervals
     openTotal: snap.open_incidents,
   };
@@ -174,6 +174,19 @@ export function apply(s, ev) {
       callEnded(s, p.call_taker, summary.command_centre, p.call_answered_at, p.call_ended_at);
       changed.add("callTakers").add("stats");
     }
+  } else if (kind.startsWith("callout.") && mine && p.callout) {
+    const c = p.callout;
+    // waiting = still taking acceptances (sent, or past its deadline) and short of the N needed: volunteers.selectors
+    if ((c.status === "sent" || c.status === "expired") && c.accepted < c.needed) {
+      s.callouts.set(c.id, {
+        id: c.id, incident: ev.incident, reference: summary.reference, community: c.community_name, needed: c.needed,
+        accepted: c.accepted, declined: c.declined, pending: c.pending, sent_at: c.sent_at, ack_deadline: c.ack_deadline,
+        status: c.status, expired: c.status === "expired", command_centre: summary.command_centre,
+      });
+    } else {
+      s.callouts.delete(c.id);
+    }
+    changed.add("callouts");
   } else if (kind === "alert.raised" && mine) {
     const fresh = [];
     for (const a of p.alerts || []) {

@@ -1,0 +1,91 @@
+"""End to end in a real browser, no reload: with the supervisor's board open, a call-taker logs and routes a fire
+call; the offer appears with its countdown; nobody accepts, the deadline passes and the sweeper (the same function
+beat runs every second) expires it; the alert appears with a flash, and the supervisor acknowledges it with a note.
+
+The server is a uvicorn subprocess on the pytest database (the board needs the WebSocket): tests/support.py."""
+import time
+import uuid
+
+import pytest
+
+from incidents.models import EscalationRule, SupervisorAlert, TimelineEvent
+from incidents.tasks import sweep_ack_deadlines
+from tests import factories as f
+from tests.support import echo_browser_errors, login, wait_live
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
+
+ACK_SECONDS = 6
+
+
+def test_offer_countdown_expiry_alert_and_acknowledge_live(asgi_process, chromium, centre, fire_category, damkar, call_taker):
+    supervisor = f.supervisor(centre, username="supervisor_pky")
+    EscalationRule.objects.create(command_centre=centre, ack_seconds=ACK_SECONDS, second_stage_seconds=600)
+    base = asgi_process.url
+    try:
+        _sctx, board = login(chromium, base, supervisor.username, viewport={"width": 1600, "height": 1000})
+        echo_browser_errors(board)
+        board.route("**/tile.openstreetmap.org/**", lambda route: route.abort())
+        board.goto("/")  # ROLE_HOME: a supervisor lands on the board
+        board.wait_for_url("**/board/")
+        wait_live(board)
+        board.evaluate("() => { window.__sameDocument = true; }")
+        assert board.text_content("#offer-count") == "0"
+
+        # a call-taker logs and routes a fire call (REST API v1, as the console does)
+        ct_ctx, ct = login(chromium, base, call_taker.username)
+        csrf = next(c["value"] for c in ct_ctx.cookies() if c["name"] == "csrftoken")
+        headers = {"X-CSRFToken": csrf, "Idempotency-Key": str(uuid.uuid4()), "Referer": base + "/"}
+        r = ct.request.post(base + "/api/v1/incidents/", headers=headers, data={
+            "category": "kebakaran", "priority": 2, "location": {"type": "Point", "coordinates": [113.9213, -2.2096]},
+            "address": "Jl. Tjilik Riwut km 2", "description": "Rumah terbakar", "caller_number": "081234567890",
+        })
+        assert r.status == 201, r.text()
+        incident_id = r.json()["id"]
+        r = ct.request.post(base + f"/api/v1/incidents/{incident_id}/route/", headers=headers, data={})
+        assert r.status == 200, r.text()
+        [assignment] = r.json()
+
+        # the offer appears live, with a countdown ticking locally
+        offer = f'#offers li.offer[data-assignment="{assignment["id"]}"]'
+        board.wait_for_selector(offer, timeout=10_000)
+        first = board.text_content(offer + " .countdown")
+        assert first.startswith("00:0"), first
+        board.wait_for_function(f"document.querySelector('{offer} .countdown').textContent !== {first!r}", timeout=5_000)
+        board.wait_for_selector(f'#incidents li.inc[data-id="{incident_id}"][data-status="routed"]', timeout=10_000)
+        assert board.text_content("#offer-count") == "1"
+
+        # nobody accepts: the deadline passes, the sweeper expires it
+        board.wait_for_selector(offer + " .countdown.overdue", timeout=(ACK_SECONDS + 5) * 1000)
+        deadline = time.monotonic() + 10
+        while sweep_ack_deadlines() == 0 and time.monotonic() < deadline:
+            time.sleep(0.2)
+
+        # the alert appears (flashing), the offer is gone
+        alert = '#alerts li.alert[data-kind="assignment_expired"][data-acknowledged="false"]'
+        board.wait_for_selector(alert, timeout=10_000)
+        board.wait_for_selector(".b-alerts.flash", timeout=5_000)
+        board.wait_for_selector(offer, state="detached", timeout=10_000)
+        assert "Penugasan tidak dikonfirmasi" in board.text_content(alert)
+        alert_id = int(board.get_attribute(alert, "data-alert"))
+
+        # acknowledged with a note, from the keyboard
+        board.click(f'{alert} button[data-ack="{alert_id}"]')
+        board.wait_for_selector("#ack-dialog[open]")
+        board.fill("#ack-note", "Damkar dihubungi lewat radio")
+        board.click("#ack-submit")
+        board.wait_for_selector(f'#alerts li.alert[data-alert="{alert_id}"][data-acknowledged="true"]', timeout=10_000)
+        # the live alert.acknowledged event brings the note to every board
+        board.wait_for_function(
+            f"document.querySelector('#alerts li.alert[data-alert=\"{alert_id}\"]').textContent.includes('Damkar dihubungi lewat radio')",
+            timeout=10_000,
+        )
+        assert board.evaluate("() => window.__sameDocument") is True  # never reloaded
+    finally:
+        for context in chromium.contexts:
+            context.close()
+
+    row = SupervisorAlert.objects.get(pk=alert_id)
+    assert row.acknowledged_by_id == supervisor.pk and row.acknowledged_at is not None
+    event = TimelineEvent.objects.get(kind="alert.acknowledged", payload__alert=alert_id)
+    assert event.payload["note"] == "Damkar dihubungi lewat radio" and event.actor_id == supervisor.pk
