@@ -4,12 +4,24 @@ import { apiResult as api, url } from "./lib/api.js";
 import { el, pageConfig } from "./lib/dom.js";
 import { t, fmt } from "./lib/i18n.js";
 import { start as startLiveEvents } from "./lib/live.js";
+import { mountCallouts } from "./volunteers/callouts-panel.js";
 
 var cfg = pageConfig("dp-config");
 var root = document.getElementById("dp");
 var clockOffset = Date.parse(cfg.serverNow) - Date.now();  // server clock minus ours
 var state = { offered: [], accepted: [], units: [], loaded: false };
 var STALE_MS = 5 * 60 * 1000;
+// Volunteer call-outs of the incident picked with its "Relawan" button (default: the first handled one);
+// Alt+V opens "call out volunteers" for it.
+var volunteerIncident = null;
+function currentVolunteerIncident() {
+  var a = state.accepted.filter(function (x) { return x.incident === volunteerIncident; })[0] || state.accepted[0];
+  return a ? { id: a.incident, reference: a.incident_reference, category: a.incident_category } : null;
+}
+var volunteers = mountCallouts({ panel: document.getElementById("callouts-panel"), current: currentVolunteerIncident, timeZone: root.dataset.timeZone });
+document.addEventListener("keydown", function (e) {
+  if (e.altKey && !e.ctrlKey && !e.metaKey && e.code === "KeyV") { e.preventDefault(); volunteers.open(); }
+});
 
 function now() { return Date.now() + clockOffset; }
 function errorMessage(res) {
@@ -255,6 +267,7 @@ function renderAccepted() {
         el("button", { type: "button", class: "primary", "data-action": "dispatch", text: t("Tugaskan unit"), onclick: function () { openDialog("dispatch-dialog", a); loadRecommendations(); } }),
         el("button", { type: "button", class: "secondary", "data-action": "handoff", text: t("Alihkan"), onclick: function () { openDialog("handoff-dialog", a); showChain(a); } }),
         el("button", { type: "button", class: "secondary", "data-action": "complete", text: t("Selesai"), onclick: function () { openDialog("complete-dialog", a); } }),
+        el("button", { type: "button", class: "secondary", "data-action": "volunteers", title: "Alt+V", text: t("Relawan"), onclick: function () { volunteerIncident = a.incident; volunteers.tick(); } }),
       ]));
     }
     ol.appendChild(el("li", { class: "incident", "data-assignment": a.id, "data-incident": a.incident }, kids));
@@ -336,12 +349,14 @@ function tick() {
     n.classList.toggle("overdue", ms <= 0);
   });
   document.querySelectorAll(".unit-card .age[data-position-at]").forEach(function (n) { n.textContent = ageText(n.dataset.positionAt); });
+  volunteers.tick();
 }
 setInterval(tick, 500);
 
 /* ── live ── */
 function onEvent(ev) {
   var k = ev.kind || "";
+  volunteers.onEvent(ev);
   if (k === "unit.position") {
     var p = ev.payload || {};
     state.units.forEach(function (u) { if (u.id === p.unit) { u.position = p.position; u.position_at = p.position_at; } });

@@ -314,7 +314,7 @@ function onCreated(data) {
     location: data.location ? data.location.coordinates : null, call_answered_at: data.call_answered_at || (wasCall && wasCall.answered_at),
   });
   openRouting({
-    incident: data.id, reference: data.reference,
+    incident: data.id, reference: data.reference, category: data.category,
     proposed: data.proposed_agencies || [], units: data.nearest_units || [],
   });
 }

@@ -2,7 +2,8 @@
  *
  * Flow of a genuine call: F2 (answer) → category (type, Enter) → location (type, Enter) → SOP questions
  * (y/n, Enter) → description (Enter saves) → routing (digits toggle agencies, Enter routes).
- * Non-emergencies close with one key: Alt+G ghost, Alt+P prank, Alt+I info, Alt+M misdial.
+ * Non-emergencies close with one key: Alt+G ghost, Alt+P prank, Alt+I info, Alt+M misdial. Alt+V calls volunteers
+ * out to the incident just logged (static/js/volunteers/callouts-panel.js).
  *
  * Modules: state (config, draft, shared state), call (call panel, ringing calls, caller history),
  * form (type-aheads, location, save), questions (SOP questions, priority, Enter flow), duplicates,
@@ -19,6 +20,8 @@ import { api } from "../lib/api.js";
 import { pageConfig } from "../lib/dom.js";
 import { t } from "../lib/i18n.js";
 import { start as startLiveEvents } from "../lib/live.js";
+import { pageTimeZone } from "../lib/time.js";
+import { mountCallouts } from "../volunteers/callouts-panel.js";
 
 // The list first: it is what the call-taker reads first, and what "ready" waits for.
 renderRows(pageConfig("ct-incidents"));
@@ -27,6 +30,11 @@ initCall();
 initForm();
 initQuestions();
 initRouting();
+// Volunteer call-outs of the incident just logged: who is coming, live; Alt+V calls volunteers out.
+const volunteers = mountCallouts({
+  panel: $("callouts-panel"), timeZone: pageTimeZone(root),
+  current: () => (S.routing ? { id: S.routing.incident, reference: S.routing.reference, category: S.routing.category } : null),
+});
 
 // ───────────────────────── live events ─────────────────────────
 function onEvent(ev) {
@@ -35,6 +43,7 @@ function onEvent(ev) {
   else if ((ev.kind === "call.answered" || ev.kind === "call.closed") && p.call) {
     removeRinging(p.call.id);
   }
+  volunteers.onEvent(ev);
   if (p.incident && typeof p.incident === "object") {
     const s = { ...p.incident };
     if (s.location && !Array.isArray(s.location) && s.location.coordinates) s.location = s.location.coordinates;
@@ -57,7 +66,7 @@ function startLive() {
 const ALT_KEYS = {
   KeyG: () => closeAs("ghost"), KeyP: () => closeAs("prank"), KeyI: () => closeAs("info"), KeyM: () => closeAs("misdial"),
   KeyK: () => focus("f-category"), KeyL: () => focus("f-place"), KeyA: useAml, KeyD: () => linkDuplicate(S.duplicates[0]),
-  KeyO: toggleOverride, KeyX: clearForm,
+  KeyO: toggleOverride, KeyX: clearForm, KeyV: () => volunteers.open(),
 };
 const toggleHelp = () => { $("shortcut-help").hidden = !$("shortcut-help").hidden; };
 $("help-toggle").addEventListener("click", toggleHelp);
@@ -71,7 +80,7 @@ document.addEventListener("keydown", (e) => {
 
 // ───────────────────────── start ─────────────────────────
 addMarkersLater();
-setInterval(() => { tickTimer(); tickCountdowns(); }, 1000);
+setInterval(() => { tickTimer(); tickCountdowns(); volunteers.tick(); }, 1000);
 setInterval(repaintTimes, 15000);
 
 renderCall();

@@ -14,7 +14,7 @@ export function openRouting(r) {
   for (const a of S.centreAgencies) {
     if (!proposedIds.has(a.id) && a.command_centre === cfg.centre) agencies.push({ id: a.id, name: a.short_name || a.name, type: a.type, reason: null, checked: false });
   }
-  S.routing = { incident: r.incident, reference: r.reference, agencies: agencies.slice(0, 9), units: r.units, assignments: r.assignments || null };
+  S.routing = { incident: r.incident, reference: r.reference, category: r.category, agencies: agencies.slice(0, 9), units: r.units, assignments: r.assignments || null };
   localStorage.setItem(ROUTE_KEY, JSON.stringify(r));
   renderRouting();
   const panel = $("routing");

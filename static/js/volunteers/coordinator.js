@@ -80,5 +80,8 @@ if (config.canApprove && !config.community.approved) {
   });
 }
 
+const pick = byId("pick-community");
+if (pick) pick.addEventListener("change", () => { window.location.href = byId("pick-form").dataset.base + pick.value + "/"; });
+
 renderMembers(); renderCallouts();
 start({ lastSeq: Number(root.dataset.lastSeq), onEvent: (ev) => { if (ev.kind.startsWith("callout.")) refreshSoon(); } });
