@@ -169,7 +169,8 @@ ensure_packages() {
         warn "not a Debian system: install PostgreSQL+PostGIS, Redis, GDAL, GEOS, PROJ, gettext and chromium yourself"
         return 0
     fi
-    local want=(gdal-bin libgdal32 libgeos-c1v5 libproj25 gettext chromium)
+    # pango (+ its FreeType backend) and DejaVu fonts: WeasyPrint renders the report PDFs (reporting.exports).
+    local want=(gdal-bin libgdal32 libgeos-c1v5 libproj25 gettext chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
     # shellcheck disable=SC2206  # word splitting wanted
     [ -n "${APT_EXTRA_PACKAGES:-}" ] && want+=($APT_EXTRA_PACKAGES)
     if [ "$DB_LOCAL" = 1 ]; then

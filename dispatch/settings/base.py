@@ -122,6 +122,8 @@ TIME_ZONE = "UTC"
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Stored monthly reports (reporting.MonthlyReport files); served only through the API, never as public media.
+MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -179,6 +181,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "incidents.notifier.resend_queued_notifications",
         "schedule": timedelta(seconds=60),
         "options": {"expires": 50},
+    },
+    # Reports: rollups follow the timeline (reporting.rollup); last month's report once each centre's month ended.
+    "refresh-report-rollups": {
+        "task": "reporting.tasks.refresh_rollups",
+        "schedule": timedelta(seconds=60),
+        "options": {"expires": 55},
+    },
+    "build-monthly-reports": {
+        "task": "reporting.tasks.build_monthly_reports",
+        "schedule": timedelta(hours=1),
+        "options": {"expires": 3000},
     },
 }
 
