@@ -18,13 +18,26 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 ACK_SECONDS = 6
 
 
-def test_offer_countdown_expiry_alert_and_acknowledge_live(asgi_process, chromium, centre, fire_category, damkar, call_taker):
+def wait_until(predicate, seconds, what):
+    # polled from Python: wait_for_function evaluates a string, which the page's CSP (rightly) refuses
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if predicate():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_offer_countdown_expiry_alert_and_acknowledge_live(asgi_process_factory, chromium, centre, fire_category, damkar, call_taker):
     supervisor = f.supervisor(centre, username="supervisor_pky")
     EscalationRule.objects.create(command_centre=centre, ack_seconds=ACK_SECONDS, second_stage_seconds=600)
-    base = asgi_process.url
+    # under the production Content-Security-Policy (no inline script or handler may run)
+    base = asgi_process_factory(env={"CSP_ENABLED": "true"}).url
+    csp_errors = []
     try:
         _sctx, board = login(chromium, base, supervisor.username, viewport={"width": 1600, "height": 1000})
         echo_browser_errors(board)
+        board.on("console", lambda msg: csp_errors.append(msg.text) if "Content Security Policy" in msg.text else None)
         board.route("**/tile.openstreetmap.org/**", lambda route: route.abort())
         board.goto("/")  # ROLE_HOME: a supervisor lands on the board
         board.wait_for_url("**/board/")
@@ -51,7 +64,7 @@ def test_offer_countdown_expiry_alert_and_acknowledge_live(asgi_process, chromiu
         board.wait_for_selector(offer, timeout=10_000)
         first = board.text_content(offer + " .countdown")
         assert first.startswith("00:0"), first
-        board.wait_for_function(f"document.querySelector('{offer} .countdown').textContent !== {first!r}", timeout=5_000)
+        wait_until(lambda: board.text_content(offer + " .countdown") != first, 5, "the countdown to tick")
         board.wait_for_selector(f'#incidents li.inc[data-id="{incident_id}"][data-status="routed"]', timeout=10_000)
         assert board.text_content("#offer-count") == "1"
 
@@ -76,11 +89,10 @@ def test_offer_countdown_expiry_alert_and_acknowledge_live(asgi_process, chromiu
         board.click("#ack-submit")
         board.wait_for_selector(f'#alerts li.alert[data-alert="{alert_id}"][data-acknowledged="true"]', timeout=10_000)
         # the live alert.acknowledged event brings the note to every board
-        board.wait_for_function(
-            f"document.querySelector('#alerts li.alert[data-alert=\"{alert_id}\"]').textContent.includes('Damkar dihubungi lewat radio')",
-            timeout=10_000,
-        )
+        wait_until(lambda: "Damkar dihubungi lewat radio" in board.text_content(f'#alerts li.alert[data-alert="{alert_id}"]'), 10,
+                   "the note on the acknowledged alert")
         assert board.evaluate("() => window.__sameDocument") is True  # never reloaded
+        assert csp_errors == []
     finally:
         for context in chromium.contexts:
             context.close()

@@ -75,6 +75,10 @@ function drawAll() {
   redraw();
 }
 
+// A provincial board narrows to one centre (a new snapshot: ?centre=<id>); no inline handler (the CSP allows none).
+const centreFilter = byId("centre-filter");
+if (centreFilter) centreFilter.addEventListener("change", () => centreFilter.form.submit());
+
 // Clicks anywhere on the board: open a drill-down, acknowledge an alert.
 root.addEventListener("click", (e) => {
   const open = e.target.closest("[data-open]");
