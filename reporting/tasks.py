@@ -1,0 +1,39 @@
+"""Thin Celery tasks of the reporting app: keep the rollups current from the timeline (every minute) and build
+last month's report of each centre once its local month has ended (hourly check; idempotent)."""
+import logging
+
+from celery import shared_task
+
+from agencies.models import CommandCentre
+
+from .rollup import rollup_refresh
+from .services import monthly_report_build, monthly_reports_due
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(name="reporting.tasks.refresh_rollups", time_limit=300, soft_time_limit=280)
+def refresh_rollups():
+    return rollup_refresh()
+
+
+@shared_task(name="reporting.tasks.build_monthly_reports", time_limit=1800, soft_time_limit=1700)
+def build_monthly_reports():
+    built = []
+    for centre, month in monthly_reports_due():
+        try:
+            monthly_report_build(centre=centre, month=month)
+            built.append(f"{centre.code}:{month:%Y-%m}")
+        except Exception:  # one centre's failure must not stop the others; the next hourly run retries it
+            log.exception("monthly report of %s %s failed", centre.code, month)
+    return built
+
+
+@shared_task(name="reporting.tasks.rebuild_monthly_report", time_limit=900)
+def rebuild_monthly_report(centre_id: int, month_iso: str):
+    import datetime as dt
+
+    centre = CommandCentre.objects.filter(pk=centre_id).first()
+    if centre is None:
+        return None
+    return monthly_report_build(centre=centre, month=dt.date.fromisoformat(month_iso)).pk
