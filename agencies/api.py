@@ -1,14 +1,14 @@
 """REST API v1: API tokens and the agencies directory."""
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, user_logged_in
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agencies.models import Agency, AgencyType
+from agencies.tokens import token_issue, token_revoke
 from dispatch.errors import ValidationFailed
 
 
@@ -29,12 +29,26 @@ class TokenObtainApi(APIView):
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = authenticate(request=request, **data.validated_data)
+        # the HttpRequest, so django-axes can count this failure and mark a lockout (agencies/lockout.py)
+        user = authenticate(request=request._request, **data.validated_data)
         if user is None or not user.is_active:
             message = _("Nama pengguna atau kata sandi salah.")
             raise ValidationFailed(message, code="invalid_credentials", fields={"non_field_errors": [message]})
-        token, _created = Token.objects.get_or_create(user=user)
+        # a successful sign-in, as the login form's: resets the failure count of this username and address
+        # (django-axes) and stamps last_login
+        user_logged_in.send(sender=user.__class__, request=request._request, user=user)
+        token = token_issue(user=user)
         return Response(self.OutputSerializer({"token": token.key}).data)
+
+
+class TokenRevokeApi(APIView):
+    """Revoke the caller's API token (a lost laptop, an integration retired). The session stays; a token-
+    authenticated caller is signed out at once. Logout revokes it too."""
+
+    @extend_schema(operation_id="auth_token_revoke", request=None, responses={204: None})
+    def post(self, request):
+        token_revoke(user=request.user)
+        return Response(status=204)
 
 
 class AgencySerializer(serializers.Serializer):

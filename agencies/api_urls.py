@@ -5,5 +5,6 @@ from agencies import api
 
 urlpatterns = [
     path("auth/token/", api.TokenObtainApi.as_view(), name="api-token"),
+    path("auth/token/revoke/", api.TokenRevokeApi.as_view(), name="api-token-revoke"),
     path("agencies/", api.AgencyListApi.as_view(), name="api-agencies"),
 ]

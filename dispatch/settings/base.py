@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "rest_framework",
     "rest_framework.authtoken",
+    "axes",
     "rest_framework_gis",
     "drf_spectacular",
     "channels",
@@ -56,6 +57,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "agencies.middleware.CentreTimezoneMiddleware",
     # Last: returns a pooled DB connection when the sync view returns, not after the ASGI hops (dispatch/db_release.py).
+    # Login throttling: turns a lockout marked by the axes backend into agencies.lockout's 429.
+    "axes.middleware.AxesMiddleware",
     "dispatch.db_release.ReleaseDbConnectionMiddleware",
 ]
 
@@ -102,6 +105,21 @@ if env.bool("DATABASE_POOL", default=True):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "agencies.User"
+# django-axes first: it refuses a locked-out username+address before the password is even checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# Login throttling (django-axes, well kept and made for this; docs/architecture.md): after AXES_FAILURE_LIMIT
+# failures of one username from one address, that pair waits AXES_COOLOFF_TIME; counted in the shared cache
+# (Redis), so every web process sees the same count. Both the login form and POST /api/v1/auth/token/.
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+# API tokens expire this long after they were issued (agencies/tokens.py); signing in again issues a new one.
+API_TOKEN_TTL = timedelta(days=env.int("API_TOKEN_TTL_DAYS", default=30))
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MIN", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "agencies.lockout.lockout_response"
+AXES_VERBOSE = False
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -197,7 +215,7 @@ CELERY_BEAT_SCHEDULE = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "agencies.tokens.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

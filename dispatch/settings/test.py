@@ -26,3 +26,5 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 # No connection pool in tests: pytest-django creates and drops test databases under open connections.
 DATABASES["default"].get("OPTIONS", {}).pop("pool", None)
+# Login throttling counts failures in the shared cache across tests: off, except where a test turns it on.
+AXES_ENABLED = False

@@ -16,7 +16,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from lxml import etree
 from rest_framework import exceptions, generics, serializers, status
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.parsers import BaseParser
 from rest_framework.permissions import BasePermission
 from rest_framework.renderers import BaseRenderer, JSONRenderer
@@ -24,6 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agencies.models import User
+from agencies.tokens import ExpiringTokenAuthentication
 from dispatch.api import NulCharacters, has_nul, loads_bounded
 from dispatch.errors import NotFound
 from agencies.scoping import scope_for
@@ -193,7 +193,7 @@ class CapFeedApi(APIView):
     CAP_FEED_PUBLIC is False. Public alerts carry no caller data and no free-text description."""
 
     permission_classes = [CapFeedPermission]
-    authentication_classes = [TokenAuthentication]
+    authentication_classes = [ExpiringTokenAuthentication]
     renderer_classes = [AtomRenderer, PlainXmlRenderer, JSONRenderer]
 
     @extend_schema(
@@ -216,7 +216,7 @@ class CapPublicAlertApi(APIView):
     """One public alert of the feed, by incident id (404 unless the incident is marked public)."""
 
     permission_classes = [CapFeedPermission]
-    authentication_classes = [TokenAuthentication]
+    authentication_classes = [ExpiringTokenAuthentication]
     renderer_classes = CAP_RENDERERS
 
     @extend_schema(

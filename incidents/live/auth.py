@@ -9,15 +9,13 @@ from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
 from channels.security.websocket import AllowedHostsOriginValidator, WebsocketDenier
 from django.contrib.auth.models import AnonymousUser
-from rest_framework.authtoken.models import Token
+
+from agencies.tokens import user_for_token_key
 
 
 @database_sync_to_async
 def _user_for_token(key):
-    token = Token.objects.select_related("user").filter(key=key).first()
-    if token is None or not token.user.is_active:
-        return None
-    return token.user
+    return user_for_token_key(key)  # unknown, expired or deactivated: None
 
 
 class TokenAuthMiddleware(BaseMiddleware):

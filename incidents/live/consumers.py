@@ -29,12 +29,14 @@ There is deliberately no `?token=`: query strings end up in access logs; integra
 import asyncio
 import json
 import logging
+import random
 from collections import deque
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from agencies.models import User
 from agencies.scoping import scope_for
 from incidents.selectors import events_after_scope, events_in_scope, incidents_visible_to
 from incidents.live.hub import db_last_seq, get_hub
@@ -55,6 +57,9 @@ REPLAY_PAGE = 500
 RESYNC_THRESHOLD = 5000
 # A socket whose queue grows past this is not reading: drop the queue and replay from the database later.
 MAX_PENDING = 5000
+# How often a socket re-reads its user: a deactivated user, or one moved to another centre/agency/role, is
+# closed (4401 / 4403) within this time, and the console reconnects with its new scope (or not at all).
+SCOPE_RECHECK_S = 30
 
 _RESUME = object()
 
@@ -75,6 +80,15 @@ def _may_follow(user, incident_id):
 replay_page = database_sync_to_async(_replay_page, thread_sensitive=False)
 count_after = database_sync_to_async(_count_after, thread_sensitive=False)
 db_scope_for = database_sync_to_async(scope_for, thread_sensitive=False)
+
+
+def _current_scope(user_id):
+    """The user's scope now, or None when the user is gone or deactivated."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    return scope_for(user) if user is not None else None
+
+
+db_current_scope = database_sync_to_async(_current_scope, thread_sensitive=False)
 may_follow = database_sync_to_async(_may_follow, thread_sensitive=False)
 
 
@@ -111,6 +125,7 @@ class EventsConsumer(AsyncWebsocketConsumer):
         self._server_send = self.scope.get(SERVER_SEND_KEY) or self.base_send
         self._inflight = None  # an eager send still waiting for the socket's write buffer
         self._parked = False  # the writer waits for work: the hub may send directly
+        self._guard = None
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             # Accept, then close with a code: a refused handshake reaches the browser as a bare 1006.
@@ -165,12 +180,17 @@ class EventsConsumer(AsyncWebsocketConsumer):
         self._pending.appendleft((_RESUME, "initial", after))
         self._wake.set()
         await self.accept()
-        self._writer = asyncio.get_running_loop().create_task(self._write_loop())
+        loop = asyncio.get_running_loop()
+        self._writer = loop.create_task(self._write_loop())
+        self._guard = loop.create_task(self._guard_scope(user.pk))
 
     async def disconnect(self, code):
         if self.hub is not None:
             self.hub.leave(self)
             self.hub = None
+        if getattr(self, "_guard", None) is not None and self._guard is not asyncio.current_task():
+            self._guard.cancel()
+            self._guard = None
         if self._writer is not None:
             self._writer.cancel()
             self._writer = None
@@ -237,6 +257,24 @@ class EventsConsumer(AsyncWebsocketConsumer):
         """The hub may have missed events: replay from the last seq sent, before anything still queued."""
         self._pending.appendleft((_RESUME, "last", None))
         self._wake.set()
+
+    async def _guard_scope(self, user_id):
+        """Close the socket when its user is deactivated (4401) or their scope changes (4403): what it may see
+        was decided at connect, and must not outlive the account or the posting it was decided for."""
+        # spread the re-checks of many sockets over the interval instead of all at once
+        await asyncio.sleep(SCOPE_RECHECK_S * (0.5 + random.random() / 2))
+        while True:
+            try:
+                now = await db_current_scope(user_id)
+            except Exception:  # noqa: BLE001 — a database hiccup is not a reason to drop a console
+                logger.warning("live socket could not re-check its user", exc_info=True)
+                now = self.live_scope
+            if now is None or now != self.live_scope:
+                code = CLOSE_UNAUTHENTICATED if now is None else CLOSE_FORBIDDEN
+                await self.disconnect(code)
+                await self.close(code=code)
+                return
+            await asyncio.sleep(SCOPE_RECHECK_S)
 
     # -- the writer: the only task that sends events on this socket --------------------------------------
     async def _write_loop(self):

@@ -1,0 +1,47 @@
+"""API tokens that expire and can be revoked (issue 14).
+
+A token lives API_TOKEN_TTL from its creation; after that every request with it is 401 `token_expired` and
+signing in again issues a new one. `token_revoke` deletes a user's token: `POST /api/v1/auth/token/revoke/`,
+every logout, and a user who is deactivated is refused by every check here (and by DRF) at once.
+The WebSocket authenticates with the same rule (incidents.live.auth)."""
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.authtoken.models import Token
+
+
+def token_is_expired(token) -> bool:
+    return token.created < timezone.now() - settings.API_TOKEN_TTL
+
+
+def user_for_token_key(key: str):
+    """The active user of a live token, or None (unknown, expired, or the user deactivated)."""
+    token = Token.objects.select_related("user").filter(key=key).first()
+    if token is None or token_is_expired(token) or not token.user.is_active:
+        return None
+    return token.user
+
+
+def token_issue(*, user) -> Token:
+    """The user's token, a new one when the old one has expired."""
+    token = Token.objects.filter(user=user).first()
+    if token is not None and token_is_expired(token):
+        token.delete()
+        token = None
+    return token or Token.objects.create(user=user)
+
+
+def token_revoke(*, user) -> int:
+    """Delete the user's API token; answers how many were deleted (0 or 1)."""
+    deleted, _rows = Token.objects.filter(user=user).delete()
+    return deleted
+
+
+class ExpiringTokenAuthentication(TokenAuthentication):
+    def authenticate_credentials(self, key):
+        user, token = super().authenticate_credentials(key)  # unknown key or inactive user: 401
+        if token_is_expired(token):
+            raise exceptions.AuthenticationFailed(_("Token API sudah kedaluwarsa; masuk lagi untuk token baru."), code="token_expired")
+        return user, token
