@@ -93,7 +93,7 @@ function render(r) {
   byId("rp-kpis").replaceChildren(
     ...[[t("Panggilan masuk"), num(c.received)], [t("Dijawab"), num(c.answered)], [t("Tidak terjawab"), num(c.abandoned)],
       [t("Darurat"), num(c.genuine)], [t("Iseng"), num(c.prank)], [t("Panggilan kosong"), num(c.ghost)],
-      [t("Kejadian"), num(r.incidents.total)], [t("Dijawab ≤ 15 dtk (p90)"), secs(r.intervals.answer.p90_s)]]
+      [t("Kejadian"), num(r.incidents.total)], [t("Waktu jawab (p90)"), secs(r.intervals.answer.p90_s)]]
       .map(([label, value]) => el("div", { class: "kpi" }, el("span", { class: "kpi-value" }, value), el("span", { class: "kpi-label" }, label))),
   );
 
