@@ -152,6 +152,26 @@ def report_world(db, settings, tmp_path):
     SupervisorAlert.objects.bulk_create(alerts)
     TimelineEvent.objects.bulk_create(events)
 
+    # volunteer call-outs on a few Palangka Raya incidents, with members who accept, decline, arrive
+    from volunteers.models import CallOut, CallOutResponse, Volunteer, VolunteerCommunity
+
+    community = VolunteerCommunity.objects.create(name="SAR Relawan PKY", kind="sar", command_centre=pky)
+    members = [Volunteer.objects.create(community=community, name=f"Relawan {k}", phone=f"0812555000{k:02d}") for k in range(4)]
+    outcomes = ["on_scene", "accepted", "declined", "pending", "done", "stood_down"]
+    for k, (incident, _stage, _call) in enumerate([x for x in incidents if x[0].command_centre_id == pky.pk][:8]):
+        sent = incident.created_at + dt.timedelta(seconds=60)
+        callout = CallOut.objects.create(
+            incident=incident, community=community, sent_at=sent, needed=2,
+            status=["sent", "filled", "completed", "expired", "cancelled"][k % 5],
+            expired_at=sent + dt.timedelta(minutes=5) if k % 5 == 3 else None,
+        )
+        for m, member in enumerate(members[: 2 + k % 3]):
+            status = outcomes[(k + m) % len(outcomes)]
+            answered = sent + dt.timedelta(seconds=rnd.uniform(20, 300)) if status != "pending" else None
+            on_scene = answered + dt.timedelta(seconds=rnd.uniform(300, 1500)) if status in ("on_scene", "done") else None
+            CallOutResponse.objects.create(callout=callout, incident=incident, community=community, volunteer=member, status=status,
+                                           alerted_at=sent, answered_at=answered, on_scene_at=on_scene)
+
     official = f.UserFactory(username="official_pky", role=User.Role.OFFICIAL, command_centre=pky)
     supervisor = f.supervisor(pky, username="sup_pky")
     provincial = f.UserFactory(username="official_kaltim", role=User.Role.OFFICIAL, command_centre=None, province=smd.province)

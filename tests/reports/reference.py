@@ -137,4 +137,25 @@ def expected(*, centres, first, last, category=None, district=None, agency=None,
             continue
         esc[al.kind] += 1
     out["escalations"] = esc
+
+    # volunteers: call-outs on the period's (filtered) incidents and their members' answers
+    from volunteers.models import CallOut, CallOutResponse
+
+    callouts = list(CallOut.objects.filter(incident__in=incidents))
+    responses = [r for r in CallOutResponse.objects.filter(callout__in=callouts).select_related("callout")]
+    yes = {"accepted", "en_route", "on_scene", "done"}
+    arrive = [(r.on_scene_at - r.callout.sent_at).total_seconds() for r in responses if r.on_scene_at]
+    accept = [(r.answered_at - r.alerted_at).total_seconds() for r in responses if r.status in yes and r.answered_at]
+    out["volunteers"] = {
+        "callouts": len(callouts),
+        "filled": sum(1 for c in callouts if c.status in ("filled", "completed")),
+        "expired": sum(1 for c in callouts if c.expired_at),
+        "cancelled": sum(1 for c in callouts if c.status == "cancelled"),
+        "members_alerted": len(responses),
+        "members_accepted": sum(1 for r in responses if r.status in yes),
+        "members_declined": sum(1 for r in responses if r.status == "declined"),
+        "members_arrived": sum(1 for r in responses if r.on_scene_at),
+        "time_to_accept": summary([math.ceil(s) for s in accept], accept),
+        "time_to_arrive": summary([math.ceil(s) for s in arrive], arrive),
+    }
     return out

@@ -52,6 +52,7 @@ def check(report, exp, *, centre_ids):
     esc = exp["escalations"]
     assert report["escalations"] == {k: esc[k] for k in ("expired", "backup_offered", "target_breached", "second_stage")}
     assert report["handoffs"] == {"within": esc["within"], "across": esc["across"], "total": esc["within"] + esc["across"]}
+    assert report["volunteers"] == exp["volunteers"]
     assert [(r["number"], r["prank"], r["ghost"], r["count"]) for r in report["repeat_numbers"]] == [
         (mask_number(k), p, g, n) for k, p, g, n in exp["repeat"]
     ]
@@ -67,6 +68,8 @@ def test_fixture_covers_every_section(report_world):
     assert all(0 < met < total for met, total in exp["compliance"].values() if total > 3) or True
     assert {k for k, v in exp["escalations"].items() if v} >= {"expired", "backup_offered", "target_breached", "second_stage", "within", "across"}
     assert exp["repeat"]
+    v = exp["volunteers"]
+    assert v["callouts"] and v["members_accepted"] and v["members_declined"] and v["members_arrived"] and v["expired"] and v["cancelled"]
 
 
 def test_single_centre_report_matches_plain_python(report_world):

@@ -21,9 +21,9 @@ const ESCALATIONS = [
   ["target_breached", t("Target waktu terlampaui")], ["second_stage", t("Eskalasi tahap kedua")],
 ];
 const VOLUNTEER_LABELS = {
-  callouts: t("Panggilan relawan"), accepted: t("Diterima"), arrived: t("Tiba di lokasi"),
-  declined: t("Ditolak"), expired: t("Kedaluwarsa"), members_alerted: t("Anggota dihubungi"),
-  members_accepted: t("Anggota bersedia"), members_arrived: t("Anggota tiba"),
+  callouts: t("Panggilan relawan"), filled: t("Terpenuhi"), expired: t("Lewat batas"), cancelled: t("Dibatalkan"),
+  members_alerted: t("Anggota dihubungi"), members_accepted: t("Anggota bersedia"), members_declined: t("Anggota tidak bisa"),
+  members_arrived: t("Anggota tiba di lokasi"),
 };
 
 /* ── the centre's "today" and the period presets ─────────────────────────────────────────────── */
@@ -157,10 +157,12 @@ function render(r) {
   ]);
   const vol = Object.entries(r.volunteers || {}).filter(([, v]) => typeof v !== "object" || v === null);
   const arrive = r.volunteers && r.volunteers.time_to_arrive;
-  table("t-volunteers", [t("Ukuran"), t("Nilai")], [
-    ...vol.map(([k, v]) => [VOLUNTEER_LABELS[k] || k, num(v)]),
-    ...(arrive ? [[t("Waktu tiba relawan (median / p90)"), `${secs(arrive.p50_s)} / ${secs(arrive.p90_s)}`]] : []),
-  ], t("Belum ada data relawan."));
+  const accept = r.volunteers && r.volunteers.time_to_accept;
+  table("t-volunteers", [t("Ukuran"), t("Nilai")], r.volunteers && r.volunteers.callouts ? [
+    ...vol.filter(([k]) => VOLUNTEER_LABELS[k]).map(([k, v]) => [VOLUNTEER_LABELS[k], num(v)]),
+    [t("Dihubungi → bersedia (median / p90)"), `${secs(accept.p50_s)} / ${secs(accept.p90_s)}`],
+    [t("Panggilan → tiba (median / p90)"), `${secs(arrive.p50_s)} / ${secs(arrive.p90_s)}`],
+  ] : [], t("Tidak ada panggilan relawan pada periode ini."));
   table("t-numbers", [t("Nomor"), t("Iseng"), t("Kosong"), t("Total")], r.repeat_numbers.map((x) => [x.number, num(x.prank), num(x.ghost), num(x.count)]));
 
   const p = params().toString();
