@@ -111,7 +111,7 @@ async function refresh() {
 }
 function refreshSoon() {
   if (pending) return;
-  pending = setTimeout(() => { pending = null; refresh(); }, 50);
+  pending = setTimeout(() => { pending = null; refresh(); }, 0);
 }
 
 for (const b of document.querySelectorAll("[data-avail]")) {
