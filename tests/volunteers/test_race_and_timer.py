@@ -108,3 +108,17 @@ def test_countdown_task_and_sweeper_racing_expire_once(make_incident, call_taker
     assert TimelineEvent.objects.filter(kind="callout.expired").count() == 1
     assert Notification.objects.filter(reason="callout_expired").count() == 1
     assert User.objects.filter(username="spv2").exists()
+
+
+@pytest.mark.django_db
+def test_incident_closed_before_the_deadline_stands_volunteers_down_without_alerting(waiting_callout, call_taker):
+    from incidents.services import incident_close
+
+    callout = waiting_callout
+    incident_close(incident_id=callout.incident_id, actor=call_taker, note="selesai tanpa relawan")
+    assert sweep_callouts(now=callout.ack_deadline + timedelta(seconds=1)) == 1
+    callout.refresh_from_db()
+    assert callout.status == CallOut.Status.CANCELLED
+    assert not TimelineEvent.objects.filter(kind="callout.expired").exists()
+    assert not Notification.objects.filter(reason="callout_expired").exists()
+    assert set(callout.responses.values_list("status", flat=True)) == {"stood_down"}

@@ -360,23 +360,27 @@ def callout_cancel(*, callout_id, actor, reason="", now=None) -> CallOut:
             return callout
         if callout.status not in CallOut.OPEN_STATUSES:
             raise IllegalTransition(entity=_("panggilan relawan"), current=callout.status, target=CallOut.Status.CANCELLED)
-        affected = list(
-            callout.responses.select_for_update(of=("self",), no_key=True).select_related("volunteer")
-            .filter(status__in=sorted(CallOutResponse.BUSY_STATUSES | {CallOutResponse.Status.PENDING}))
-        )
-        _stand_down(callout, affected, reason=CallOutResponse.Reason.CANCELLED, actor=actor, now=now)
-        old = callout.status
-        callout.status = CallOut.Status.CANCELLED
-        callout.cancelled_at = now
-        callout.cancelled_by = actor
-        callout.save(update_fields=["status", "cancelled_at", "cancelled_by"])
-        record_event(kind="callout.cancelled", incident=incident, actor=actor,
-                     payload=events.callout_cancelled(callout=callout, counts=counts_for(callout), old=old, reason=reason,
-                                                      stood_down=[r.volunteer_id for r in affected]))
-        text = _("112 %(ref)s: panggilan relawan dibatalkan oleh pusat panggilan. Anda tidak perlu berangkat.") % {"ref": incident.reference}
-        for response in affected:
-            _queue(response.volunteer, text, incident, "callout_cancelled")
+        _cancel(incident, callout, actor=actor, reason=reason, now=now)
     return callout
+
+
+def _cancel(incident, callout, *, actor, reason, now):
+    affected = list(
+        callout.responses.select_for_update(of=("self",), no_key=True).select_related("volunteer")
+        .filter(status__in=sorted(CallOutResponse.BUSY_STATUSES | {CallOutResponse.Status.PENDING}))
+    )
+    _stand_down(callout, affected, reason=CallOutResponse.Reason.CANCELLED, actor=actor, now=now)
+    old = callout.status
+    callout.status = CallOut.Status.CANCELLED
+    callout.cancelled_at = now
+    callout.cancelled_by = actor if (actor is not None and actor.is_authenticated) else None
+    callout.save(update_fields=["status", "cancelled_at", "cancelled_by"])
+    record_event(kind="callout.cancelled", incident=incident, actor=actor,
+                 payload=events.callout_cancelled(callout=callout, counts=counts_for(callout), old=old, reason=reason,
+                                                  stood_down=[r.volunteer_id for r in affected]))
+    text = _("112 %(ref)s: panggilan relawan dibatalkan oleh pusat panggilan. Anda tidak perlu berangkat.") % {"ref": incident.reference}
+    for response in affected:
+        _queue(response.volunteer, text, incident, "callout_cancelled")
 
 
 def callout_expire(*, callout_id, now=None) -> bool:
@@ -392,6 +396,11 @@ def callout_expire(*, callout_id, now=None) -> bool:
         now = given or timezone.now()
         if callout.status != CallOut.Status.SENT or callout.ack_deadline is None or callout.ack_deadline > now:
             return False
+        if incident.status not in Incident.OPEN_STATUSES:
+            # The centre closed the incident meanwhile: nobody is needed any more — stand everyone down instead
+            # of alerting supervisors about volunteers for a closed ticket.
+            _cancel(incident, callout, actor=None, reason=_("Kejadian sudah ditutup."), now=now)
+            return True
         counts = counts_for(callout)
         callout.status = CallOut.Status.EXPIRED
         callout.expired_at = now

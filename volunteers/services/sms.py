@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dispatch.errors import ApplicationError
-from incidents.phone import MIN_KEY_LENGTH, caller_key
+from incidents.phone import MIN_KEY_LENGTH, caller_key, caller_key_expression
 from volunteers.models import CallOut, CallOutResponse, InboundSms, Volunteer
 from volunteers.services.callouts import callout_accept, callout_decline
 
@@ -43,10 +43,9 @@ def sms_reply_receive(*, message_id, sender, body, now=None) -> tuple[InboundSms
     if action is not None:
         # One member however the number is written (+62812…, 0812-…): the same key as caller history uses.
         key = caller_key(sender)
-        members = [
-            m for m in Volunteer.objects.filter(status=Volunteer.Status.ACTIVE, phone__endswith=key[-6:])
-            if caller_key(m.phone) == key
-        ] if len(key) >= MIN_KEY_LENGTH else []
+        members = list(
+            Volunteer.objects.filter(status=Volunteer.Status.ACTIVE).annotate(phone_key=caller_key_expression("phone")).filter(phone_key=key)
+        ) if len(key) >= MIN_KEY_LENGTH else []
         if not members:
             outcome = "unknown_sender"
         else:
