@@ -46,10 +46,11 @@ const DRAW = {
 let dirty = new Set(), scheduled = false, batch = [];
 function schedule(panels, ev) {
   for (const p of panels) dirty.add(p);
-  if (ev && window.__boardApplied) batch.push({ seq: ev.seq, kind: ev.kind, incident: ev.incident });
+  if (ev && window.__boardApplied) batch.push({ seq: ev.seq, kind: ev.kind, incident: ev.incident, eventAt: Date.parse(ev.at), received: Date.now() });
   if (scheduled) return;
   scheduled = true;
   requestAnimationFrame(() => {
+    const started = performance.now();
     scheduled = false;
     const todo = dirty;
     dirty = new Set();
@@ -59,7 +60,10 @@ function schedule(panels, ev) {
     view.tick(skew);
     root.dataset.lastApplied = String(live.lastSeq());
     // bench/board.py measures event → board by what was drawn in this frame
-    if (window.__boardApplied && batch.length) { const at = Date.now(); for (const b of batch) window.__boardApplied.push({ ...b, at }); }
+    if (window.__boardApplied && batch.length) {
+      const at = Date.now(), frameMs = performance.now() - started;
+      for (const b of batch) window.__boardApplied.push({ ...b, at, frameMs });
+    }
     batch = [];
   });
 }

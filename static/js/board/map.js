@@ -47,6 +47,7 @@ export function redraw() {
 }
 
 function draw() {
+  const started = performance.now();
   pending = false;
   const state = getState();
   const now = Date.now();
@@ -85,6 +86,7 @@ function draw() {
     marker.on("click", () => map.fitBounds(L.latLngBounds(group.map((p) => p.ll)).pad(0.3)));
     marker.addTo(layer);
   }
+  if (window.__boardApplied) (window.__mapMs = window.__mapMs || []).push(performance.now() - started);
 }
 
 function drawPoint(p, now) {

@@ -17,6 +17,38 @@ const INTERVAL_LABELS = {
   accepted_to_on_scene: t("Diterima → tiba di lokasi"),
 };
 
+/* Redraw a list by keys: a row whose HTML did not change keeps its node, so a burst of events touches a few rows,
+ * not a few hundred (style and layout of whole lists were most of the page's time under load: bench/board.py). */
+const lists = new WeakMap();
+function patchList(container, rows) {
+  let known = lists.get(container);
+  if (!known) { known = new Map(); lists.set(container, known); container.textContent = ""; }
+  const next = new Map();
+  const tpl = document.createElement("template");
+  rows.forEach(([key, html], i) => {
+    let entry = known.get(key);
+    if (!entry || entry.html !== html) {
+      tpl.innerHTML = html;
+      const node = tpl.content.firstElementChild;
+      if (entry) entry.node.replaceWith(node);
+      entry = { node, html };
+    }
+    next.set(key, entry);
+    const at = container.children[i];
+    if (at !== entry.node) container.insertBefore(entry.node, at || null);
+  });
+  for (const [key, entry] of known) if (!next.has(key)) entry.node.remove();
+  lists.set(container, next);
+}
+
+/* Replace a block's HTML only when it changed. */
+const lastHtml = new WeakMap();
+function setHtml(node, html) {
+  if (lastHtml.get(node) === html) return;
+  lastHtml.set(node, html);
+  node.innerHTML = html;
+}
+
 let labels = {};
 let provincial = false;
 export function setup(cfg, state) {
@@ -39,13 +71,21 @@ function seconds(v) {
   return mmss(v * 1000);
 }
 
+function countBy(rows, keep) {
+  const n = new Map();
+  for (const r of rows) if (!keep || keep(r)) n.set(r.command_centre, (n.get(r.command_centre) || 0) + 1);
+  return n;
+}
+
 export function drawCentres(state) {
   const html = [];
+  // one pass per collection, not one per centre: this runs after every burst of events
+  const opens = countBy(state.incidents.values()), offerCounts = countBy(state.offers.values());
+  const alertCounts = countBy(state.alerts.values(), (a) => !a.acknowledged);
+  const onCalls = countBy(state.callTakers.values(), (u) => u.on_call_since);
   for (const c of state.centres.values()) {
-    const open = [...state.incidents.values()].filter((i) => i.command_centre === c.id).length;
-    const offers = [...state.offers.values()].filter((o) => o.command_centre === c.id).length;
-    const alerts = [...state.alerts.values()].filter((a) => a.command_centre === c.id && !a.acknowledged).length;
-    const onCall = [...state.callTakers.values()].filter((u) => u.command_centre === c.id && u.on_call_since).length;
+    const open = opens.get(c.id) || 0, offers = offerCounts.get(c.id) || 0;
+    const alerts = alertCounts.get(c.id) || 0, onCall = onCalls.get(c.id) || 0;
     const f = c.funnel_today;
     const iv = intervalsOf(state, c.id);
     const takers = [...state.callTakers.values()].filter((u) => u.command_centre === c.id)
@@ -70,42 +110,48 @@ export function drawCentres(state) {
         }</tbody></table></div>
       </div></article>`);
   }
-  byId("centres").innerHTML = html.join("");
+  setHtml(byId("centres"), html.join(""));
 }
+
+// A wall screen shows the most urgent offers; the count says how many wait (a surge can hold hundreds).
+const MAX_OFFERS_SHOWN = 60;
+const MAX_INCIDENTS_SHOWN = 200;
 
 export function drawOffers(state) {
   const rows = [...state.offers.values()].sort((a, b) => Date.parse(a.ack_deadline || 0) - Date.parse(b.ack_deadline || 0));
-  byId("offers").innerHTML = rows.map((o) => `<li class="offer" data-assignment="${o.assignment}" data-incident="${o.incident}">
+  const more = rows.length - MAX_OFFERS_SHOWN;
+  patchList(byId("offers"), rows.slice(0, MAX_OFFERS_SHOWN).map((o) => [o.assignment, `<li class="offer" data-assignment="${o.assignment}" data-incident="${o.incident}">
       <div class="row1">${centreTag(state, o.command_centre)}<button type="button" class="link" data-open="${o.incident}">${esc(o.reference || "")}</button>
         <span class="agency">${esc(o.agency_name)}</span>${o.escalation_stage ? `<span class="stage">${esc(fmt(t("eskalasi %(n)s"), { n: o.escalation_stage }))}</span>` : ""}</div>
       <div class="row2"><span class="countdown" data-deadline="${esc(o.ack_deadline || "")}"></span>
-        <span class="muted">${esc(t("batas"))} ${esc(clock(state, o.command_centre, o.ack_deadline))}</span></div></li>`).join("");
+        <span class="muted">${esc(t("batas"))} ${esc(clock(state, o.command_centre, o.ack_deadline))}</span></div></li>`])
+    .concat(more > 0 ? [["more", `<li class="muted">${esc(fmt(t("… dan %(n)s penugasan lain menunggu"), { n: more }))}</li>`]] : []));
   byId("offer-count").textContent = rows.length;
   byId("offers-empty").hidden = rows.length > 0;
 }
 
 export function drawCallouts(state) {
   const rows = [...state.callouts.values()].sort((a, b) => Date.parse(a.ack_deadline || a.sent_at) - Date.parse(b.ack_deadline || b.sent_at));
-  byId("callouts").innerHTML = rows.map((c) => `<li class="callout${c.expired ? " expired" : ""}" data-callout="${esc(c.id)}">
+  patchList(byId("callouts"), rows.map((c) => [c.id, `<li class="callout${c.expired ? " expired" : ""}" data-callout="${esc(c.id)}">
       <div class="row1"><button type="button" class="link" data-open="${esc(c.incident)}">${esc(c.reference || "")}</button>
         <span class="agency">${esc(c.community || t("relawan terdekat"))}</span></div>
       <div class="row2">${c.ack_deadline ? `<span class="countdown small" data-deadline="${esc(c.ack_deadline)}"></span>` : ""}
         <span class="muted">${esc(fmt(t("%(accepted)s dari %(needed)s bersedia · %(declined)s menolak · %(pending)s belum menjawab"),
-          { accepted: c.accepted, needed: c.needed, declined: c.declined, pending: c.pending }))}</span></div></li>`).join("");
+          { accepted: c.accepted, needed: c.needed, declined: c.declined, pending: c.pending }))}</span></div></li>`]));
   byId("callout-count").textContent = rows.length;
   byId("callouts-empty").hidden = rows.length > 0;
 }
 
 export function drawAlerts(state, canAct) {
   const rows = [...state.alerts.values()].sort((a, b) => (a.acknowledged - b.acknowledged) || Date.parse(b.raised_at) - Date.parse(a.raised_at));
-  byId("alerts").innerHTML = rows.map((a) => `<li class="alert ${a.acknowledged ? "acked" : "open"} k-${esc(a.kind)}" data-alert="${a.id}" data-kind="${esc(a.kind)}" data-acknowledged="${a.acknowledged}">
+  patchList(byId("alerts"), rows.map((a) => [a.id, `<li class="alert ${a.acknowledged ? "acked" : "open"} k-${esc(a.kind)}" data-alert="${a.id}" data-kind="${esc(a.kind)}" data-acknowledged="${a.acknowledged}">
       <div class="row1">${centreTag(state, a.command_centre)}<strong>${esc(label("alert", a.kind))}</strong>
         <button type="button" class="link" data-open="${a.incident}">${esc(a.reference || "")}</button>
         <span class="muted">${esc(clock(state, a.command_centre, a.raised_at))}</span></div>
       <div class="msg">${esc(a.message || "")}</div>
       ${a.acknowledged
         ? `<div class="muted acked-by">${esc(fmt(t("dikonfirmasi %(time)s"), { time: clock(state, a.command_centre, a.acknowledged_at) }))}${a.note ? " · " + esc(a.note) : ""}</div>`
-        : canAct ? `<button type="button" class="primary" data-ack="${a.id}">${esc(t("Konfirmasi"))}</button>` : ""}</li>`).join("");
+        : canAct ? `<button type="button" class="primary" data-ack="${a.id}">${esc(t("Konfirmasi"))}</button>` : ""}</li>`]));
   const open = rows.filter((a) => !a.acknowledged).length;
   byId("alert-count").textContent = open;
   byId("alert-count").classList.toggle("hot", open > 0);
@@ -114,19 +160,19 @@ export function drawAlerts(state, canAct) {
 
 export function drawAgencies(state) {
   const rows = [...state.agencies.values()];
-  byId("agencies").innerHTML = rows.map((a) => `<tr data-agency="${a.id}" class="${a.units_available === 0 && a.units_busy + a.units_out_of_service > 0 ? "all-out" : ""}">
+  patchList(byId("agencies"), rows.map((a) => [a.id, `<tr data-agency="${a.id}" class="${a.units_available === 0 && a.units_busy + a.units_out_of_service > 0 ? "all-out" : ""}">
       <th>${centreTag(state, a.command_centre)}${esc(a.name)}</th><td data-k="open_assignments">${a.open_assignments}</td>
-      <td data-k="units_available">${a.units_available}</td><td data-k="units_busy">${a.units_busy}</td><td data-k="units_out_of_service">${a.units_out_of_service}</td></tr>`).join("");
+      <td data-k="units_available">${a.units_available}</td><td data-k="units_busy">${a.units_busy}</td><td data-k="units_out_of_service">${a.units_out_of_service}</td></tr>`]));
 }
 
 export function drawIncidents(state) {
   const rows = [...state.incidents.values()].sort((a, b) => a.priority - b.priority || Date.parse(b.created_at) - Date.parse(a.created_at));
-  const shown = rows.slice(0, 300);
-  byId("incidents").innerHTML = shown.map((i) => `<li class="inc st-${esc(i.status)}" data-id="${i.id}" data-status="${esc(i.status)}">
+  const shown = rows.slice(0, MAX_INCIDENTS_SHOWN);
+  patchList(byId("incidents"), shown.map((i) => [i.id, `<li class="inc st-${esc(i.status)}" data-id="${i.id}" data-status="${esc(i.status)}">
       <button type="button" class="link" data-open="${i.id}">${centreTag(state, i.command_centre)}<span class="prio p${i.priority}">P${i.priority}</span>
       <b>${esc(i.reference)}</b> ${esc(i.category_name || "")} · ${esc(label("incident", i.status))}
-      <span class="muted">${esc(clock(state, i.command_centre, i.created_at))}</span></button></li>`).join("") +
-    (rows.length > shown.length ? `<li class="muted">${esc(fmt(t("… dan %(n)s lainnya (lihat peta)"), { n: rows.length - shown.length }))}</li>` : "");
+      <span class="muted">${esc(clock(state, i.command_centre, i.created_at))}</span></button></li>`])
+    .concat(rows.length > shown.length ? [["more", `<li class="muted">${esc(fmt(t("… dan %(n)s lainnya (lihat peta)"), { n: rows.length - shown.length }))}</li>`]] : []));
   byId("incident-count").textContent = state.openTotal;
 }
 
