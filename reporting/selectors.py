@@ -84,18 +84,31 @@ def mask_number(key: str) -> str:
 
 # ───────────── the report ─────────────
 def _period_blocks(first: dt.date, last: dt.date):
-    """Whole local months inside [first, last] and the remaining single days."""
-    months, days = [], []
-    day = first
-    while day <= last:
-        month_end = rollup.next_month(day) - dt.timedelta(days=1)
-        if day.day == 1 and month_end <= last:
-            months.append(day)
-            day = month_end + dt.timedelta(days=1)
+    """How to read [first, last] from the rollups: (months, days, minus_days). Whole local months are month rows;
+    a month covered for more than half its days is its month row minus the day rows left out (fewer rows to
+    read); a month covered for less is its day rows."""
+    months, days, minus = [], [], []
+    month = first.replace(day=1)
+    while month <= last:
+        month_end = rollup.next_month(month) - dt.timedelta(days=1)
+        lo, hi = max(first, month), min(last, month_end)
+        covered = (hi - lo).days + 1
+        length = month_end.day
+        if covered == length:
+            months.append(month)
+        elif covered * 2 > length:
+            months.append(month)
+            minus += [month + dt.timedelta(days=k) for k in range(length) if not lo <= month + dt.timedelta(days=k) <= hi]
         else:
-            days.append(day)
-            day += dt.timedelta(days=1)
-    return months, days
+            days += [lo + dt.timedelta(days=k) for k in range(covered)]
+        month = rollup.next_month(month)
+    return months, days, minus
+
+
+# The rows of a period: month rows, plus day rows, minus the day rows a partly covered month leaves out.
+BLOCKS_WHERE = """centre_id = ANY(%(centres)s)
+    AND ((grain = 'm' AND start = ANY(%(months)s)) OR (grain = 'd' AND (start = ANY(%(days)s) OR start = ANY(%(minus)s))))"""
+SIGN = "(CASE WHEN grain = 'd' AND start = ANY(%(minus)s) THEN -1 ELSE 1 END)"
 
 
 def _fetch(sql, params):
@@ -211,15 +224,13 @@ def _incidents(where_sql, params, query) -> dict:
 def _histogram(query: ReportQuery, base) -> list[tuple]:
     """(centre_id, interval, agency_id, seconds, n, total_s) over the period, from the rollups — or, when a
     category or district narrows the incidents, from the same interval SQL run over the period's rows."""
-    months, days = _period_blocks(query.first, query.last)
+    months, days, minus = _period_blocks(query.first, query.last)
     calls_only = bool(query.category or query.district)
     rows = _fetch(
-        """SELECT centre_id, interval, agency_id, seconds, sum(n), sum(total_s) FROM reporting_intervalhistogram
-           WHERE centre_id = ANY(%(centres)s)
-             AND ((grain = 'm' AND start = ANY(%(months)s)) OR (grain = 'd' AND start = ANY(%(days)s)))
-             AND (%(calls_only)s = false OR interval = 'answer')
-           GROUP BY 1, 2, 3, 4""",
-        {**base, "months": months, "days": days, "calls_only": calls_only},
+        f"""SELECT centre_id, interval, agency_id, seconds, sum({SIGN} * n), sum({SIGN} * total_s) FROM reporting_intervalhistogram
+           WHERE {BLOCKS_WHERE} AND (%(calls_only)s = false OR interval = 'answer')
+           GROUP BY 1, 2, 3, 4 HAVING sum({SIGN} * n) <> 0""",
+        {**base, "months": months, "days": days, "minus": minus, "calls_only": calls_only},
     )
     if not calls_only:
         return rows
@@ -325,14 +336,13 @@ def _escalations(where_sql, params) -> dict:
 
 def _repeat_numbers(base) -> list:
     """The numbers that rang most often as prank or ghost calls (at least twice), masked."""
-    months, days = _period_blocks(base["first"], base["last"])
+    months, days, minus = _period_blocks(base["first"], base["last"])
     rows = _fetch(
-        """SELECT caller_key, sum(n) FILTER (WHERE disposition = 'prank'), sum(n) FILTER (WHERE disposition = 'ghost'), sum(n)
-           FROM reporting_callerstat
-           WHERE centre_id = ANY(%(centres)s)
-             AND ((grain = 'm' AND start = ANY(%(months)s)) OR (grain = 'd' AND start = ANY(%(days)s)))
-           GROUP BY 1 HAVING sum(n) >= 2 ORDER BY 4 DESC, 1 LIMIT %(limit)s""",
-        {**base, "months": months, "days": days, "limit": TOP_NUMBERS},
+        f"""SELECT caller_key, sum({SIGN} * n) FILTER (WHERE disposition = 'prank'), sum({SIGN} * n) FILTER (WHERE disposition = 'ghost'),
+                   sum({SIGN} * n)
+           FROM reporting_callerstat WHERE {BLOCKS_WHERE}
+           GROUP BY 1 HAVING sum({SIGN} * n) >= 2 ORDER BY 4 DESC, 1 LIMIT %(limit)s""",
+        {**base, "months": months, "days": days, "minus": minus, "limit": TOP_NUMBERS},
     )
     return [
         {"number": mask_number(key), "prank": int(prank or 0), "ghost": int(ghost or 0), "count": int(total)}

@@ -84,12 +84,15 @@ def test_single_centre_report_matches_plain_python(report_world):
     check(report, expected(centres=[w.pky], first=FIRST, last=LAST, targets=targets), centre_ids=[w.pky.pk])
 
 
-def test_one_day_and_a_whole_month_use_local_days(report_world):
+def test_period_shapes_use_local_days_and_the_right_rollup_rows(report_world):
     w = report_world
     rollup_refresh()
     targets = targets_for([w.pky.pk])[w.pky.pk]
+    # one day; a whole month (month rows); two months; most of a month (month rows minus the days left out);
+    # the end of one month and most of the next (day rows + month rows minus days)
     for first, last in ((dt.date(2026, 11, 2), dt.date(2026, 11, 2)), (dt.date(2026, 11, 1), dt.date(2026, 11, 30)),
-                        (dt.date(2026, 10, 1), dt.date(2026, 11, 30))):
+                        (dt.date(2026, 10, 1), dt.date(2026, 11, 30)), (dt.date(2026, 11, 2), dt.date(2026, 11, 25)),
+                        (dt.date(2026, 10, 28), dt.date(2026, 11, 4))):
         report = get_report(w.official, **{"from": first.isoformat(), "to": last.isoformat()})
         check(report, expected(centres=[w.pky], first=first, last=last, targets=targets), centre_ids=[w.pky.pk])
 
