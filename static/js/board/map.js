@@ -62,7 +62,8 @@ function draw() {
     map.fitBounds(L.latLngBounds(points.map((p) => p.ll)).pad(0.1), { maxZoom: 14, animate: false });
     fitted = true;
   }
-  layer.clearLayers();
+  // Markers are kept by what they show: a redraw after one event replaces the one or two that changed, not all.
+  const keep = new Map();
   const bounds = map.getBounds().pad(0.2);
   const cells = new Map();
   for (const p of points) {
@@ -73,37 +74,53 @@ function draw() {
     cells.get(key).push(p);
   }
   for (const group of cells.values()) {
-    if (group.length === 1) { drawPoint(group[0], now); continue; }
+    if (group.length === 1) { drawPoint(group[0], now, keep); continue; }
     const incidents = group.filter((p) => p.kind === "incident");
     const hot = incidents.some((p) => UNHANDLED.has(p.row.status));
     const center = L.latLngBounds(group.map((p) => p.ll)).getCenter();
     const text = incidents.length ? `${incidents.length}/${group.length - incidents.length}` : String(group.length);
+    const key = `c|${center.lat.toFixed(6)}|${center.lng.toFixed(6)}|${text}|${hot}`;
+    if (reuse(key, keep)) continue;
     const marker = L.marker(center, {
       icon: L.divIcon({ className: "mk-cluster" + (hot ? " hot" : "") + (incidents.length ? "" : " units"), html: `<span>${text}</span>`, iconSize: [38, 38] }),
       keyboard: true,
       title: fmt(t("%(i)s kejadian, %(u)s unit"), { i: incidents.length, u: group.length - incidents.length }),
     });
     marker.on("click", () => map.fitBounds(L.latLngBounds(group.map((p) => p.ll)).pad(0.3)));
-    marker.addTo(layer);
+    keep.set(key, marker.addTo(layer));
   }
+  for (const [key, marker] of shown) if (!keep.has(key)) layer.removeLayer(marker);
+  shown = keep;
   if (window.__boardApplied) (window.__mapMs = window.__mapMs || []).push(performance.now() - started);
 }
 
-function drawPoint(p, now) {
+let shown = new Map();
+
+function reuse(key, keep) {
+  const marker = shown.get(key);
+  if (marker) keep.set(key, marker);
+  return !!marker;
+}
+
+function drawPoint(p, now, keep) {
   const r = p.row;
   if (p.kind === "incident") {
     const cls = "mk-incident " + (UNHANDLED.has(r.status) ? "unhandled" : "handled") + " p" + r.priority;
+    const key = `i|${r.id}|${p.ll}|${cls}|${r.category}`;
+    if (reuse(key, keep)) return;
     const marker = L.marker(p.ll, {
       icon: L.divIcon({ className: cls, html: `<span>${icon(r.category)}</span>`, iconSize: [28, 28] }),
       keyboard: true, title: `${r.reference} · ${r.category_name || ""} · ${labelFn("incident", r.status)}`,
     });
     marker.on("click", () => onOpen(r.id));
-    marker.addTo(layer);
+    keep.set(key, marker.addTo(layer));
     return;
   }
   const stale = !r.position_at || now - Date.parse(r.position_at) > STALE_MS;
   const color = r.status === "available" ? "#1a7f37" : r.status === "out_of_service" ? "#57606a" : "#0969da";
-  L.circleMarker(p.ll, { radius: 6, color: stale ? "#8c959f" : color, fillColor: color, fillOpacity: stale ? 0.3 : 0.9, dashArray: stale ? "3" : null, weight: 2 })
-    .bindTooltip(`${r.call_sign} · ${labelFn("unit", r.status)} · ${age(r.position_at, now)}`)
-    .addTo(layer);
+  const key = `u|${r.id}|${p.ll}|${r.status}|${stale}`;
+  if (reuse(key, keep)) return;
+  const marker = L.circleMarker(p.ll, { radius: 6, color: stale ? "#8c959f" : color, fillColor: color, fillOpacity: stale ? 0.3 : 0.9, dashArray: stale ? "3" : null, weight: 2 })
+    .bindTooltip(() => `${r.call_sign} · ${labelFn("unit", r.status)} · ${age(r.position_at, Date.now())}`);
+  keep.set(key, marker.addTo(layer));
 }
