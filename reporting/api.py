@@ -2,6 +2,7 @@
 Officials and supervisors (and admins) only; everyone else 403. Errors in the one shape."""
 from django.http import FileResponse, HttpResponse
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -22,6 +23,7 @@ FILE_TYPES = {
     "pdf": "application/pdf",
 }
 RENDER = {"csv": exports.to_csv, "xlsx": exports.to_xlsx, "pdf": exports.to_pdf}
+FILE_RESPONSES = {(200, media.split(";")[0]): OpenApiTypes.BINARY for media in FILE_TYPES.values()}
 
 
 def file_response(content: bytes, *, name: str, ext: str) -> HttpResponse:
@@ -48,7 +50,7 @@ class CoordinationReportApi(JsonOnlyNegotiation):
             OpenApiParameter("centre", int), OpenApiParameter("district", str), OpenApiParameter("category", str),
             OpenApiParameter("agency", int), OpenApiParameter("format", str, enum=["json", "csv", "xlsx", "pdf"]),
         ],
-        responses={200: dict},
+        responses={(200, "application/json"): OpenApiTypes.OBJECT, **FILE_RESPONSES},
     )
     def get(self, request):
         require_role(request.user, *REPORT_ROLES)
@@ -63,7 +65,7 @@ class CoordinationReportApi(JsonOnlyNegotiation):
 
 
 class MonthlyReportListApi(JsonOnlyNegotiation):
-    @extend_schema(operation_id="reports_monthly_list", responses={200: dict})
+    @extend_schema(operation_id="reports_monthly_list", responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         require_role(request.user, *REPORT_ROLES)
         results = []
@@ -83,7 +85,7 @@ class MonthlyReportListApi(JsonOnlyNegotiation):
 
 
 class MonthlyReportDownloadApi(JsonOnlyNegotiation):
-    @extend_schema(operation_id="reports_monthly_download", responses={200: bytes})
+    @extend_schema(operation_id="reports_monthly_download", responses=FILE_RESPONSES)
     def get(self, request, pk: int, ext: str):
         require_role(request.user, *REPORT_ROLES)
         report = monthly_reports_for(user=request.user).filter(pk=pk).first()
