@@ -145,6 +145,9 @@ class Incident(models.Model):
         CANCELLED = "cancelled", _("Dibatalkan")
 
     OPEN_STATUSES = frozenset({Status.NEW, Status.ROUTED, Status.ACCEPTED, Status.DISPATCHED, Status.EN_ROUTE, Status.ON_SCENE, Status.RESOLVED})
+    # location_source of an incident placed from a civic address only (an EIDO without coordinates): the pin is
+    # the named region's centre or the centre's own, and the console asks the call-taker to confirm it.
+    LOCATION_TO_CONFIRM = "eido_civic"
     TERMINAL_STATUSES = frozenset({Status.CLOSED, Status.CANCELLED})
 
     command_centre = models.ForeignKey("agencies.CommandCentre", on_delete=models.PROTECT, related_name="incidents")

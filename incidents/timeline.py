@@ -37,6 +37,8 @@ def incident_summary(incident: Incident) -> dict:
         "routed_at": _iso(incident.routed_at),
         "accepted_at": _iso(incident.accepted_at),
         "on_scene_at": _iso(incident.on_scene_at),
+        # placed from an address only (an EIDO without coordinates): the console asks for a pin
+        "location_to_confirm": incident.location_source == Incident.LOCATION_TO_CONFIRM,
     }
 
 

@@ -28,7 +28,7 @@ def _incident_rows(user):
         .select_related("category")
         .only(
             "id", "reference", "status", "priority", "address", "location", "caller_count", "created_at",
-            "call_answered_at", "routed_at", "category__code", "category__name_id", "category__name_en",
+            "call_answered_at", "routed_at", "location_source", "category__code", "category__name_id", "category__name_en",
         )
         .order_by("priority", "-created_at")[:MAX_OPEN_INCIDENTS]
     )
@@ -65,6 +65,7 @@ def _row_data(incidents) -> list[dict]:
             "call_answered_at": _iso(i.call_answered_at),
             "routed_at": _iso(i.routed_at),
             "location": [round(i.location.x, 6), round(i.location.y, 6)],
+            "location_to_confirm": i.location_source == Incident.LOCATION_TO_CONFIRM,
         }
         for i in incidents
     ]

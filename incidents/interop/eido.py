@@ -200,17 +200,25 @@ def _safe_xml(text: str):
         return None
 
 
+CIVIC_PARTS = ("country", "A1", "A2", "A3", "A4", "A5", "A6", "PRD", "RD", "STS", "POD", "HNO", "HNS", "LMK", "LOC", "NAM", "PC")
+
+
 def parse_pidf_lo(text: str) -> dict | None:
-    """{'lat', 'lon', 'radius_m', 'address', 'method'} from a PIDF-LO by value; None when it has no position."""
+    """{'lat', 'lon', 'radius_m', 'address', 'method', 'civic'} from a PIDF-LO by value; None when it has neither a
+    position nor a civic address. A civic address alone (RFC 5139/6848, as NENA's own sample sends) gives lat/lon
+    None: the importer places it by the address and asks the call-taker to confirm the pin."""
     root = _safe_xml(text or "")
     if root is None:
         return None
     pos = root.find(".//gml:pos", NS)
-    if pos is None or not (pos.text or "").split():
-        return None
-    try:
-        lat, lon = (float(v) for v in pos.text.split()[:2])
-    except ValueError:
+    civic_el = root.find(".//ca:civicAddress", NS)
+    lat = lon = None
+    if pos is not None and (pos.text or "").split():
+        try:
+            lat, lon = (float(v) for v in pos.text.split()[:2])
+        except ValueError:
+            lat = lon = None
+    if lat is None and civic_el is None:
         return None
     radius = root.find(".//gs:radius", NS)
     try:
@@ -218,16 +226,26 @@ def parse_pidf_lo(text: str) -> dict | None:
     except ValueError:
         radius_m = None
     address = ""
-    civic = root.find(".//ca:civicAddress", NS)
+    civic = civic_el
+    civic_parts = {}
     if civic is not None:
+        for part in CIVIC_PARTS:
+            value = (civic.findtext(f"ca:{part}", default="", namespaces=NS) or "").strip()
+            if value:
+                civic_parts[part] = value[:120]
         loc = civic.find("ca:LOC", NS)
         if loc is not None and (loc.text or "").strip():
             address = loc.text.strip()
         else:
-            parts = [civic.findtext(f"ca:{k}", default="", namespaces=NS).strip() for k in ("RD", "STS", "HNO", "A4", "A3", "A2")]
+            street = " ".join(civic_parts.get(k, "") for k in ("PRD", "RD", "STS", "POD")).strip()
+            parts = [f"{street} {civic_parts.get('HNO', '')}".strip(), *(civic_parts.get(k, "") for k in ("A6", "A5", "A4", "A3", "A2", "A1"))]
             address = ", ".join(p for p in parts if p)
+            if civic_parts.get("country") and civic_parts["country"].upper() != "ID":
+                address = f"{address}, {civic_parts['country']}" if address else civic_parts["country"]
+    if lat is None and not address:
+        return None
     method = (root.findtext(".//gp:method", default="", namespaces=NS) or "").strip()
-    return {"lat": lat, "lon": lon, "radius_m": radius_m, "address": address, "method": method}
+    return {"lat": lat, "lon": lon, "radius_m": radius_m, "address": address, "method": method, "civic": civic_parts}
 
 
 def subscriber_info(*, reference, name, tel_uri) -> str:
@@ -562,18 +580,24 @@ def eido_to_incident_data(document: dict) -> dict:
 
     # Location: the incident's own first, then any location given by value.
     candidates = [locations[r] for r in _refs(incident, "locationReference") if r in locations] + list(locations.values())
+    # Location: a position wins; a civic address alone is kept as the fallback (placed by name, pin to confirm).
     place = None
     for loc in candidates:
         if loc.get("locationByValue"):
-            place = parse_pidf_lo(loc["locationByValue"])
-            if place is not None:
-                if not place["address"]:
-                    place["address"] = (loc.get("locationDescriptionText") or "").strip()
+            found = parse_pidf_lo(loc["locationByValue"])
+            if found is None:
+                continue
+            if not found["address"]:
+                found["address"] = (loc.get("locationDescriptionText") or "").strip()
+            if found["lat"] is not None:
+                place = found
                 break
+            place = place or found
     if place is None:
         raise EidoProblem(
             "locationComponent",
-            "The EIDO carries no position by value (PIDF-LO with gml:pos); a location by reference cannot be dereferenced here.",
+            "The EIDO carries neither a position nor a civic address by value (PIDF-LO); a location by reference cannot "
+            "be dereferenced here.",
         )
 
     note_refs = _refs(incident, "notesReference")
@@ -610,6 +634,7 @@ def eido_to_incident_data(document: dict) -> dict:
         "priority": priority,
         "lat": place["lat"],
         "lon": place["lon"],
+        "civic": place.get("civic") or {},
         "accuracy_m": place["radius_m"],
         "address": place["address"][:255],
         "description": description[:4000],

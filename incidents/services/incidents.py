@@ -305,6 +305,11 @@ def incident_update(*, incident_id, actor, **changes) -> Incident:
             place = place_for_point(incident.location)
             incident.regency, incident.district, incident.village = place.regency, place.district, place.village
             fields += ["regency", "district", "village"]
+            if incident.location_source == Incident.LOCATION_TO_CONFIRM:
+                # the call-taker placed the pin an address-only EIDO could not give
+                diff["location_source"] = {"old": incident.location_source, "new": "map"}
+                incident.location_source = "map"
+                fields.append("location_source")
         incident.save(update_fields=fields)
         record_event(kind="incident.updated", incident=incident, actor=actor, payload=events.incident_updated(changes=diff))
     return incident

@@ -6,6 +6,7 @@ side effects after commit. Inbound callbacks (EIDO posts, AML reports) are idemp
 import hashlib
 import json
 import logging
+import re
 from datetime import timedelta
 
 from django.conf import settings
@@ -17,7 +18,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from agencies.geo import in_indonesia
-from agencies.models import User
+from agencies.models import CommandCentre, Region, User
 from agencies.scoping import require_role, scope_for
 from dispatch.errors import Conflict, ValidationFailed
 from incidents import events
@@ -122,6 +123,7 @@ def incident_import_eido(*, document, actor, command_centre_id=None) -> tuple[In
         return existing, False
 
     category = _category_for(data)
+    location, location_source = _import_location(data, actor, command_centre_id)
     digest = _document_digest(document)
     links = _resolve_links(data["links"]) if data["links"] else []
     merges = _resolve_links(data["merges"]) if data["merges"] else []
@@ -130,11 +132,11 @@ def incident_import_eido(*, document, actor, command_centre_id=None) -> tuple[In
             incident, _created = incident_create(
                 actor=actor,
                 category=category.code,
-                location=Point(data["lon"], data["lat"], srid=4326),
+                location=location,
                 priority=data["priority"],
                 address=data["address"],
-                location_accuracy_m=_valid_accuracy(data["accuracy_m"]),
-                location_source="eido",
+                location_accuracy_m=_valid_accuracy(data["accuracy_m"]) if data["lat"] is not None else None,
+                location_source=location_source,
                 description=data["description"],
                 caller_number=_phone_or_blank(data["caller_number"]),
                 caller_name=data["caller_name"],
@@ -177,11 +179,56 @@ def _valid_accuracy(value):
     return value if value is not None and 0 <= value <= 100_000 else None
 
 
+LOCATION_TO_CONFIRM = Incident.LOCATION_TO_CONFIRM
+
+_REGION_PREFIXES = re.compile(r"^(kota|kabupaten|kab\.?|kecamatan|kec\.?|kelurahan|kel\.?|desa|provinsi|prov\.?)\s+", re.I)
+
+
+def _import_location(data, actor, command_centre_id) -> tuple[Point, str]:
+    """Where an imported incident goes on the map: its position, else the most specific Kemendagri region its civic
+    address names (within the receiving centre's province first), else the receiving centre itself — the last two
+    marked LOCATION_TO_CONFIRM, so the console asks the call-taker for a pin."""
+    if data["lat"] is not None and data["lon"] is not None:
+        return Point(data["lon"], data["lat"], srid=4326), "eido"
+    centre = CommandCentre.objects.filter(pk=command_centre_id).first() if command_centre_id else actor.command_centre
+    civic = data.get("civic") or {}
+    names = [_REGION_PREFIXES.sub("", civic[k]).strip() for k in ("A6", "A5", "A4", "A3", "A2", "A1") if civic.get(k)]
+    placed = Q(centroid__isnull=False) | Q(boundary__isnull=False)
+    for name in names:
+        matches = Region.objects.filter(placed, name__iexact=name)
+        if centre is not None and centre.province_id:
+            local = matches.filter(Q(code=centre.province_id) | Q(code__startswith=f"{centre.province_id}."))
+            matches = local if local.exists() else matches
+        region = matches.order_by("code").first()
+        point = _region_point(region)
+        if point is not None and in_indonesia(point):
+            return point, LOCATION_TO_CONFIRM
+    if centre is not None:
+        if centre.location is not None:
+            return centre.location, LOCATION_TO_CONFIRM
+        point = _region_point(centre.regions.filter(placed).order_by("code").first())
+        if point is not None:
+            return point, LOCATION_TO_CONFIRM
+    raise ValidationFailed(
+        _("Lokasi EIDO hanya berupa alamat dan pusat panggilan penerima tidak punya titik acuan; kirim dengan koordinat."),
+        code="eido_incomplete",
+        fields={"locationComponent": [_("Alamat tanpa koordinat tidak dapat dipetakan.")]},
+    )
+
+
+def _region_point(region):
+    if region is None:
+        return None
+    if region.centroid is not None:
+        return region.centroid
+    return region.boundary.point_on_surface if region.boundary is not None else None
+
+
 def _sent_fields(data) -> dict:
     """The incident fields as the sender's document gave them (JSON), named as incident_update takes them."""
     return {
         "priority": data["priority"],
-        "location": [data["lon"], data["lat"]],
+        "location": [data["lon"], data["lat"]] if data["lat"] is not None else None,
         "location_accuracy_m": _valid_accuracy(data["accuracy_m"]),
         "address": data["address"],
         "description": data["description"],
@@ -229,7 +276,10 @@ def _apply_sender_update(incident, data, document, actor):
         changed = {name: value for name, value in sent.items() if value != before.get(name) and not (name == "priority" and value is None)}
         if changed:
             if "location" in changed:
-                changed["location"] = Point(*changed["location"], srid=4326)
+                if changed["location"] is None:
+                    changed.pop("location")  # the sender dropped its position: keep ours
+                else:
+                    changed["location"] = Point(*changed["location"], srid=4326)
             incident_update(incident_id=incident.pk, actor=actor, **changed)
         record_event(
             kind="incident.eido_updated",

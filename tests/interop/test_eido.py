@@ -260,15 +260,47 @@ def test_non_json_and_non_object_bodies_are_400(api, psr_call_taker):
 
 
 @pytest.mark.django_db
-def test_schema_valid_eido_without_a_position_is_refused_clearly(psr_call_taker):
-    # NENA's own sample is valid but gives its locations as civic address / by reference only.
-    from dispatch.errors import ValidationFailed
-
+def test_nenas_own_sample_with_a_civic_address_only_is_imported_with_the_pin_to_confirm(psr_call_taker):
+    # NENA's own sample is valid and gives its location as a civic address only (no coordinates): issue 14 — what
+    # the standard allows is accepted, placed by name or at the receiving centre, and marked "to be confirmed".
+    # (its incident type maps to none of ours: the centre's catch-all category takes it)
+    f.CategoryFactory(code="lainnya", name_id="Lainnya", name_en="Other", responsible_agency_types=[], required_capabilities=[])
     sample = json.loads((SCHEMAS / "eido" / "sample-call-transfer.json").read_text())
-    with pytest.raises(ValidationFailed) as refused:
-        incident_import_eido(document=sample, actor=psr_call_taker)
-    assert refused.value.code == "eido_incomplete"
-    assert Incident.objects.count() == 0
+    incident, created = incident_import_eido(document=sample, actor=psr_call_taker)
+    assert created and incident.location_source == Incident.LOCATION_TO_CONFIRM
+    assert "42" in incident.address and "Wilmington" in incident.address
+    assert incident.location is not None and incident.location_accuracy_m is None
+    # the call-taker places the pin: the mark goes, and the timeline says so
+    from incidents.services import incident_update
+
+    incident_update(incident_id=incident.pk, actor=psr_call_taker, location=Point(116.20, -1.91, srid=4326))
+    incident.refresh_from_db()
+    assert incident.location_source == "map"
+
+
+@pytest.mark.django_db
+def test_a_civic_address_naming_a_kemendagri_region_is_placed_there(psr_call_taker, psr, smd_call_taker, smd_point):
+    from agencies.models import Region
+
+    district = Region.objects.create(code="64.01.05", level=Region.Level.DISTRICT, name="Tanah Grogot", parent_id="64.01",
+                                     timezone="Asia/Makassar", centroid=Point(116.19, -1.90, srid=4326))
+    document = incident_to_eido(_border_incident(smd_call_taker, smd_point))
+    document["$id"] = "urn:emergency:uid:incidentid:C-1:cad.other.example"
+    civic = (
+        '<presence xmlns="urn:ietf:params:xml:ns:pidf" xmlns:gp="urn:ietf:params:xml:ns:pidf:geopriv10" '
+        'xmlns:dm="urn:ietf:params:xml:ns:pidf:data-model" entity="pres:x@example"><dm:device id="d1"><gp:geopriv>'
+        '<gp:location-info><civicAddress xmlns="urn:ietf:params:xml:ns:pidf:geopriv10:civicAddr"><country>ID</country>'
+        '<A1>Kalimantan Timur</A1><A2>Kabupaten Paser</A2><A3>Kecamatan Tanah Grogot</A3><RD>Jl. Jenderal Sudirman</RD>'
+        '<HNO>12</HNO></civicAddress></gp:location-info><gp:usage-rules/><gp:method>Manual</gp:method></gp:geopriv>'
+        '</dm:device></presence>'
+    )
+    for location in document["locationComponent"]:
+        location["locationByValue"] = civic
+    incident, _created = incident_import_eido(document=document, actor=psr_call_taker)
+    assert incident.location_source == Incident.LOCATION_TO_CONFIRM
+    assert (round(incident.location.x, 2), round(incident.location.y, 2)) == (116.19, -1.90)
+    assert incident.address.startswith("Jl. Jenderal Sudirman 12")
+    assert district.code  # the district named by A3 placed it
 
 
 @pytest.mark.django_db

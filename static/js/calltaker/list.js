@@ -11,6 +11,8 @@ import { mmss } from "../lib/time.js";
 const listEl = $("open-incidents");
 const template = document.createElement("template");
 const CALLERS_TITLE = t("jumlah pelapor");
+const TO_CONFIRM = t("Lokasi perlu dikonfirmasi");
+const TO_CONFIRM_TITLE = t("Kejadian ini datang hanya dengan alamat (EIDO tanpa koordinat): tandai titiknya di peta.");
 
 function ageText(created, now) {
   return fmt(t("%(m)s lalu"), { m: mmss(now - created) });
@@ -40,6 +42,7 @@ export function rowHtml(s, now) {
     + `<span class="ref">${h(s.reference)}</span><span class="prio">${priority ? "P" + h(priority) : ""}</span>`
     + `<span class="cat">${h(s.category_name)}</span><span class="status">${h(status ? STATUS_LABEL[status] || status : "")}</span>`
     + `<span class="addr">${h(s.address)}</span>`
+    + `<span class="to-confirm" title="${h(TO_CONFIRM_TITLE)}"${s.location_to_confirm ? "" : " hidden"}>${h(TO_CONFIRM)}</span>`
     + `<span class="callers" title="${h(CALLERS_TITLE)}">👥 <b>${h(s.caller_count)}</b></span>`
     + `<span class="times"><span class="t-age">${h(ageText(createdMs, now))}</span> `
     + `<span class="t-intervals">${h(intervalsText(createdMs, answered ? Date.parse(answered) : null, routed ? Date.parse(routed) : null))}</span></span></li>`;
@@ -79,6 +82,7 @@ export function upsertIncident(s) {
   if (s.address !== undefined) row.querySelector(".addr").textContent = s.address;
   if (s.caller_count !== undefined) row.querySelector(".callers b").textContent = s.caller_count;
   if (s.location) { row.dataset.lon = s.location[0]; row.dataset.lat = s.location[1]; }
+  if (s.location_to_confirm !== undefined) row.querySelector(".to-confirm").hidden = !s.location_to_confirm;
   row.className = `inc p${row.dataset.priority} st-${row.dataset.status}`;
   if (!row.parentNode) placeRow(row);
   else if (s.priority) { row.remove(); placeRow(row); }
