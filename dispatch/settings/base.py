@@ -6,7 +6,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
-from psycopg_pool import ConnectionPool
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -95,11 +94,12 @@ DATABASE_POOL_OPTIONS = {
     "min_size": env.int("DATABASE_POOL_MIN", default=2),
     "max_size": env.int("DATABASE_POOL_MAX", default=10),
     "timeout": 10,
-    # Check a connection when it is taken from the pool (one empty round trip): after a PostgreSQL restart the pool
-    # still holds dead connections, and without the check requests drew them at random for about a minute (503s,
-    # a login included). A dead one is discarded and replaced (tests/core/test_db_pool.py).
-    "check": ConnectionPool.check_connection,
 }
+# Check a connection when it is taken from the pool (Django passes psycopg_pool's check_connection for this: one
+# empty round trip): after a PostgreSQL restart the pool still holds dead connections, and without the check
+# requests drew them at random for about a minute (503s, a login included). A dead one is discarded and replaced
+# (tests/core/test_db_pool.py). A per-database setting: a module-level CONN_HEALTH_CHECKS does nothing.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if env.bool("DATABASE_POOL", default=True):
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = dict(DATABASE_POOL_OPTIONS)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
