@@ -82,7 +82,8 @@ function draw() {
     const key = `c|${center.lat.toFixed(6)}|${center.lng.toFixed(6)}|${text}|${hot}`;
     if (reuse(key, keep)) continue;
     const marker = L.marker(center, {
-      icon: L.divIcon({ className: "mk-cluster" + (hot ? " hot" : "") + (incidents.length ? "" : " units"), html: `<span>${text}</span>`, iconSize: [38, 38] }),
+      icon: L.divIcon({ className: "mk-cluster" + (hot ? " hot" : "") + (incidents.length ? "" : " units"), html: `<span>${text}</span>`,
+        iconSize: [Math.max(38, text.length * 8 + 8), 38] }),
       keyboard: true,
       title: fmt(t("%(i)s kejadian, %(u)s unit"), { i: incidents.length, u: group.length - incidents.length }),
     });
