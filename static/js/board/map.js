@@ -3,7 +3,7 @@
  * cheap to draw. Works without tiles (plain canvas); tiles are opt-in (internet). Leaflet comes from django-leaflet. */
 import { t, fmt } from "../lib/i18n.js";
 
-const CELL_PX = 48;
+const CELL_PX = 64;  // wider than the widest badge ("127/31")
 const STALE_MS = 5 * 60000;
 // Category code → a glyph readable at a glance on a wall screen (prefix match: kebakaran_hutan_lahan → fire).
 const CATEGORY_ICON = [
@@ -69,15 +69,16 @@ function draw() {
   for (const p of points) {
     if (!bounds.contains(p.ll)) continue;
     const px = map.latLngToLayerPoint(p.ll);
-    const key = Math.floor(px.x / CELL_PX) + ":" + Math.floor(px.y / CELL_PX);
-    if (!cells.has(key)) cells.set(key, []);
+    const cx = Math.floor(px.x / CELL_PX), cy = Math.floor(px.y / CELL_PX), key = cx + ":" + cy;
+    if (!cells.has(key)) { const g = []; g.cell = [cx, cy]; cells.set(key, g); }
     cells.get(key).push(p);
   }
   for (const group of cells.values()) {
     if (group.length === 1) { drawPoint(group[0], now, keep); continue; }
     const incidents = group.filter((p) => p.kind === "incident");
     const hot = incidents.some((p) => UNHANDLED.has(p.row.status));
-    const center = L.latLngBounds(group.map((p) => p.ll)).getCenter();
+    // at the middle of its grid cell: badges of neighbouring cells never overlap
+    const center = map.layerPointToLatLng(L.point((group.cell[0] + 0.5) * CELL_PX, (group.cell[1] + 0.5) * CELL_PX));
     const text = incidents.length ? `${incidents.length}/${group.length - incidents.length}` : String(group.length);
     const key = `c|${center.lat.toFixed(6)}|${center.lng.toFixed(6)}|${text}|${hot}`;
     if (reuse(key, keep)) continue;
