@@ -101,3 +101,42 @@ def test_offer_countdown_expiry_alert_and_acknowledge_live(asgi_process_factory,
     assert row.acknowledged_by_id == supervisor.pk and row.acknowledged_at is not None
     event = TimelineEvent.objects.get(kind="alert.acknowledged", payload__alert=alert_id)
     assert event.payload["note"] == "Damkar dihubungi lewat radio" and event.actor_id == supervisor.pk
+
+
+def test_provincial_board_each_centre_in_its_zone_numbers_live(asgi_process, chromium, centre, smd, paser, supervisor_kaltim):
+    """The East Kalimantan board: Samarinda and Paser in WITA, not Palangka Raya; a Samarinda call-taker's calls move
+    Samarinda's funnel and activity live (on a call, then a prank closed), a Palangka Raya call moves nothing."""
+    from incidents.services import call_close, call_start
+
+    ct_smd = f.call_taker(smd, username="ct_smd", first_name="Sari", last_name="Operator")
+    ct_pky = f.call_taker(centre, username="ct_pky")
+    base = asgi_process.url
+    try:
+        _ctx, board = login(chromium, base, supervisor_kaltim.username, viewport={"width": 1600, "height": 1000})
+        echo_browser_errors(board)
+        board.route("**/tile.openstreetmap.org/**", lambda route: route.abort())
+        board.goto("/board/")
+        wait_live(board)
+        blocks = board.query_selector_all(".centre-block")
+        assert sorted(b.get_attribute("data-centre") for b in blocks) == sorted([str(smd.pk), str(paser.pk)])
+        assert [z.text_content() for z in board.query_selector_all(".centre-block .zone")] == ["WITA", "WITA"]
+        smd_block = f'.centre-block[data-centre="{smd.pk}"]'
+        assert board.text_content(f'{smd_block} [data-funnel="received"]') == "0"
+
+        # a Palangka Raya call is not this board's business
+        call_close(call_id=call_start(actor=ct_pky, caller_number="081200000001").pk, actor=ct_pky, disposition="prank")
+        # a Samarinda call-taker answers: on a call, with a clock running
+        call = call_start(actor=ct_smd, caller_number="081200000002")
+        board.wait_for_selector(f'{smd_block} tr[data-user="{ct_smd.pk}"].on-call .since', timeout=10_000)
+        assert board.text_content(f'{smd_block} [data-funnel="received"]') == "1"
+        assert "Sari Operator" in board.text_content(f'{smd_block} tr[data-user="{ct_smd.pk}"]')
+        # … and closes it as a prank
+        call_close(call_id=call.pk, actor=ct_smd, disposition="prank")
+        board.wait_for_selector(f'{smd_block} tr[data-user="{ct_smd.pk}"]:not(.on-call)', timeout=10_000)
+        assert board.text_content(f'{smd_block} [data-funnel="prank"]') == "1"
+        assert board.text_content(f'{smd_block} tr[data-user="{ct_smd.pk}"] td:nth-child(3)') == "1"
+        assert board.text_content(f'.centre-block[data-centre="{paser.pk}"] [data-funnel="received"]') == "0"
+        assert board.query_selector(f'.centre-block[data-centre="{centre.pk}"]') is None
+    finally:
+        for context in chromium.contexts:
+            context.close()
