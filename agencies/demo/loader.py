@@ -203,7 +203,7 @@ class Loader:
                 volunteer = self.upsert(
                     Volunteer,
                     {"community": community, "phone": v["phone"]},
-                    {"name": v["name"], "skills": v["skills"]},
+                    {"name": v["name"], "skills": v["skills"], "certifications": v.get("certifications", [])},
                     create_only={"availability": v.get("availability", Volunteer.Availability.AVAILABLE),
                                  "schedule_hours": v.get("schedule_hours", []), "joined_at": timezone.now(),
                                  "location": point(v["location"]), "location_at": timezone.now()},

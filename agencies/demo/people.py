@@ -15,9 +15,11 @@ COMMUNITIES = [
         "category_codes": ["orang_tenggelam", "banjir", "bencana_alam", "pohon_tumbang", "kebakaran_hutan_lahan", "medis"],
         "base_location": (113.9260, -2.2040), "coordinator_phone": "081250001001", "coordinator": "coordinator_pky",
         "volunteers": [
-            {"name": "Rudi Hartono", "phone": "081250001001", "skills": ["water_rescue", "search", "first_aid"], "location": (113.9260, -2.2040), "user": "volunteer_pky"},
+            {"name": "Rudi Hartono", "phone": "081250001001", "skills": ["water_rescue", "search", "first_aid"], "location": (113.9260, -2.2040), "user": "volunteer_pky",
+             "certifications": [{"name": "Basic Life Support (PMI)", "skill": "first_aid", "expires_on": "2027-06-30"}]},
             {"name": "Lina Marlina", "phone": "081250001005", "skills": ["first_aid", "search"], "location": (113.9150, -2.2150), "user": "volunteer2_pky"},
-            {"name": "Bayu Pratama", "phone": "081250001006", "skills": ["first_aid", "boat", "water_rescue"], "location": (113.9330, -2.1980), "user": "volunteer3_pky"},
+            {"name": "Bayu Pratama", "phone": "081250001006", "skills": ["first_aid", "boat", "water_rescue"], "location": (113.9330, -2.1980), "user": "volunteer3_pky",
+             "certifications": [{"name": "Water Rescue Basarnas", "skill": "water_rescue", "expires_on": "2026-03-31"}]},
             {"name": "Hadi Kusuma", "phone": "081250001007", "skills": ["first_aid", "radio", "search"], "location": (113.9100, -2.2000), "user": "coordinator_pky"},
             {"name": "Yohanes Ampung", "phone": "081250001002", "skills": ["water_rescue", "boat"], "location": (113.9400, -2.2060)},
             {"name": "Siti Rahmawati", "phone": "081250001003", "skills": ["first_aid", "radio"], "location": (113.8850, -2.2120), "availability": "schedule", "schedule_hours": _WORKDAYS_EVENINGS},

@@ -11,6 +11,7 @@ const config = pageConfig("coord-config");
 const clock = clockFormatter(pageTimeZone(root));
 const community = config.community.id;
 let members = config.members;
+const today = new Date().toISOString().slice(0, 10);
 let callouts = config.callouts;
 
 const RESPONSE = {
@@ -30,10 +31,12 @@ function renderMembers() {
   byId("members").replaceChildren(...members.map((m) => el("tr", { dataset: { id: m.id } },
     el("td", {}, el("strong", { text: m.name }), el("br"), el("small", { text: m.phone })),
     el("td", {}, now(m)),
-    el("td", {}, m.skills.map((s) => el("span", { class: "pill", text: config.skills[s] || s }))),
-    el("td", { text: m.location_at ? clock(m.location_at) : "—" }),
-    el("td", { text: m.accepted }), el("td", { text: m.arrived }),
-    el("td", { text: m.avg_arrival_min != null ? fmt(t("%(m)s menit"), { m: m.avg_arrival_min }) : "—" }),
+    el("td", {}, m.skills.map((s) => el("span", { class: "pill", text: config.skills[s] || s })),
+      (m.certifications || []).map((c) => el("span", { class: "pill cert" + (c.expires_on && c.expires_on < today ? " expired" : "") },
+        c.name + (c.expires_on ? " · " + fmt(t("s/d %(d)s"), { d: c.expires_on }) : "")))),
+    el("td", { "data-label": t("Lokasi terakhir"), text: m.location_at ? clock(m.location_at) : "—" }),
+    el("td", { "data-label": t("Diterima"), text: m.accepted }), el("td", { "data-label": t("Tiba"), text: m.arrived }),
+    el("td", { "data-label": t("Rata-rata tiba"), text: m.avg_arrival_min != null ? fmt(t("%(m)s menit"), { m: m.avg_arrival_min }) : "—" }),
     el("td", {}, m.status === "left" ? "" : el("button", { type: "button", onclick: () => suspend(m) },
       m.status === "suspended" ? t("Aktifkan lagi") : t("Tangguhkan"))))));
   byId("avail-count").textContent = fmt(t("%(n)s siaga"), { n: members.filter((m) => m.status === "active" && m.on_call_now && !m.busy).length });
