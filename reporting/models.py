@@ -153,8 +153,13 @@ class CallerStat(models.Model):
     grain = models.CharField(max_length=1)
     start = models.DateField()
     caller_key = models.CharField(max_length=32)
-    disposition = models.CharField(max_length=10)
+    disposition = models.CharField(max_length=10, blank=True)  # '' = the caller's month total (grain 'm' only)
     n = models.IntegerField()
 
     class Meta:
-        indexes = [models.Index(fields=["centre_id", "grain", "start"], name="rep_caller_start")]
+        indexes = [
+            models.Index(fields=["centre_id", "grain", "start"], name="rep_caller_start"),
+            # a whole month's top numbers: the month totals (disposition '') in count order
+            models.Index(fields=["centre_id", "grain", "start", "disposition", "-n"], name="rep_caller_top",
+                         condition=models.Q(grain="m", disposition="")),
+        ]

@@ -215,6 +215,13 @@ def _rebuild_month(cur, *, centre_id: int, month: dt.date) -> None:
             f"GROUP BY centre_id, {cols}",
             params,
         )
+    # Each caller's month total (disposition ''), so a whole month's top numbers are an index scan, not a sort.
+    cur.execute(
+        "INSERT INTO reporting_callerstat (centre_id, grain, start, caller_key, disposition, n) "
+        "SELECT centre_id, 'm', start, caller_key, '', sum(n) FROM reporting_callerstat "
+        "WHERE centre_id = %(centre)s AND grain = 'm' AND start = %(month)s GROUP BY centre_id, start, caller_key",
+        params,
+    )
 
 
 AFFECTED_DAYS_SQL = f"""

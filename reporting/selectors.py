@@ -337,13 +337,28 @@ def _escalations(where_sql, params) -> dict:
 def _repeat_numbers(base) -> list:
     """The numbers that rang most often as prank or ghost calls (at least twice), masked."""
     months, days, minus = _period_blocks(base["first"], base["last"])
-    rows = _fetch(
-        f"""SELECT caller_key, sum({SIGN} * n) FILTER (WHERE disposition = 'prank'), sum({SIGN} * n) FILTER (WHERE disposition = 'ghost'),
-                   sum({SIGN} * n)
-           FROM reporting_callerstat WHERE {BLOCKS_WHERE}
-           GROUP BY 1 HAVING sum({SIGN} * n) >= 2 ORDER BY 4 DESC, 1 LIMIT %(limit)s""",
-        {**base, "months": months, "days": days, "minus": minus, "limit": TOP_NUMBERS},
-    )
+    params = {**base, "months": months, "days": days, "minus": minus, "limit": TOP_NUMBERS}
+    if len(months) == 1 and not days and not minus and len(base["centres"]) == 1:
+        # One whole month of one centre: its callers' month totals are indexed, so the top ten are read, not sorted.
+        rows = _fetch(
+            """WITH top AS (
+                   SELECT caller_key, n FROM reporting_callerstat
+                   WHERE centre_id = %(centre)s AND grain = 'm' AND start = %(month)s AND disposition = '' AND n >= 2
+                   ORDER BY n DESC, caller_key LIMIT %(limit)s)
+               SELECT top.caller_key, sum(s.n) FILTER (WHERE s.disposition = 'prank'), sum(s.n) FILTER (WHERE s.disposition = 'ghost'), top.n
+               FROM top JOIN reporting_callerstat s ON s.centre_id = %(centre)s AND s.grain = 'm' AND s.start = %(month)s
+                    AND s.caller_key = top.caller_key AND s.disposition <> ''
+               GROUP BY top.caller_key, top.n ORDER BY top.n DESC, top.caller_key""",
+            {"centre": base["centres"][0], "month": months[0], "limit": TOP_NUMBERS},
+        )
+    else:
+        rows = _fetch(
+            f"""SELECT caller_key, sum({SIGN} * n) FILTER (WHERE disposition = 'prank'), sum({SIGN} * n) FILTER (WHERE disposition = 'ghost'),
+                       sum({SIGN} * n)
+               FROM reporting_callerstat WHERE {BLOCKS_WHERE} AND disposition <> ''
+               GROUP BY 1 HAVING sum({SIGN} * n) >= 2 ORDER BY 4 DESC, 1 LIMIT %(limit)s""",
+            params,
+        )
     return [
         {"number": mask_number(key), "prank": int(prank or 0), "ghost": int(ghost or 0), "count": int(total)}
         for key, prank, ghost, total in rows
