@@ -224,3 +224,29 @@ def test_callouts_waiting_for_volunteers_are_on_the_board(make_incident, call_ta
     assert (row["needed"], row["accepted"], row["declined"], row["pending"]) == (2, 1, 1, 1)
     assert row["community"] == "Relawan SAR Uji" and row["ack_deadline"] == short.ack_deadline.isoformat()
     assert board_snapshot(user=supervisor_smd)["callouts"] == []
+
+
+@pytest.mark.django_db
+def test_the_provincial_supervisor_reroutes_hands_off_and_cancels_as_actor(client, three_centres, supervisor_kaltim):
+    smd = three_centres["smd"]
+    incident = smd["incident"]
+    police = f.AgencyFactory(command_centre=smd["centre"], type="police", short_name="Polresta SMD")
+    client.force_login(supervisor_kaltim)
+    post = lambda name, pk, body: client.post(reverse(name, args=[pk]), body, content_type="application/json")  # noqa: E731
+
+    r = post("api-incident-route", incident.pk, {"agencies": [police.pk]})
+    assert r.status_code == 200, r.content
+    offered = next(a for a in r.json() if a["agency"] == police.pk)
+    r = post("api-assignment-handoff", offered["id"], {"to_agency": smd["agency"].pk, "reason": "x"})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "already_assigned"  # Damkar already holds it
+    other = f.AgencyFactory(command_centre=smd["centre"], type="disaster", short_name="BPBD SMD")
+    r = post("api-assignment-handoff", offered["id"], {"to_agency": other.pk, "reason": "Bukan wewenang polisi"})
+    assert r.status_code == 200, r.content
+    r = post("api-incident-cancel", incident.pk, {"reason": "Laporan palsu, dikonfirmasi di lokasi"})
+    assert r.status_code == 200, r.content
+
+    events = TimelineEvent.objects.filter(incident=incident, seq__gt=0, actor=supervisor_kaltim).values_list("kind", flat=True)
+    assert {"assignment.offered", "assignment.handed_off", "assignment.cancelled", "incident.status_changed"} <= set(events)
+    # and a Palangka Raya incident is not theirs to touch
+    r = post("api-incident-cancel", three_centres["pky"]["incident"].pk, {"reason": "x"})
+    assert r.status_code == 404
