@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from agencies.views import LogoutView
 from dispatch import health, views
@@ -17,7 +17,7 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("dispatch.api_urls")),
     path("", include("incidents.urls")),
     path("", include("volunteers.urls")),
@@ -27,5 +27,6 @@ urlpatterns = [
 if settings.DEBUG:
     urlpatterns += []
 
+handler403 = "dispatch.handlers.permission_denied"
 handler404 = "dispatch.handlers.not_found"
 handler500 = "dispatch.handlers.server_error"

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "axes",
     "rest_framework_gis",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "channels",
     "leaflet",
     "agencies",
@@ -238,6 +239,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI from our own static files (drf-spectacular-sidecar): a centre's LAN may have no internet.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 LEAFLET_CONFIG = {
