@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from agencies.models import TimeZoneName, User
 from agencies.scoping import scope_for
 from dispatch.errors import NotFound
+from incidents.models import Incident
 from volunteers.models import CallOut, CallOutResponse, Volunteer, VolunteerCommunity
 
 # At most this many members are alerted by one call-out (more than needed on purpose: the first N to accept
@@ -100,6 +101,16 @@ def hour_of_week(now, tz_name) -> int:
     return local.weekday() * 24 + local.hour
 
 
+def busy_responses():
+    """Responses that make a member busy: coming to (or at) an open call-out of an incident still open. A call-out
+    left filled when the centre closed its incident does not keep its volunteers busy for ever."""
+    return CallOutResponse.objects.filter(
+        status__in=sorted(CallOutResponse.BUSY_STATUSES),
+        callout__status__in=sorted(CallOut.OPEN_STATUSES),
+        incident__status__in=sorted(Incident.OPEN_STATUSES),
+    )
+
+
 def alertable_community_ids(centre) -> list[int]:
     """Approved, active communities of the centre (whose members may be called out)."""
     return list(
@@ -111,11 +122,7 @@ def alertable_members(*, centre, now=None):
     """Members who may be alerted now: active, of an approved active community of the centre, on call now
     (available, or on their weekly schedule this hour), and not busy on another open call-out."""
     now = now or timezone.now()
-    busy = CallOutResponse.objects.filter(
-        volunteer_id=OuterRef("pk"),
-        status__in=sorted(CallOutResponse.BUSY_STATUSES),
-        callout__status__in=sorted(CallOut.OPEN_STATUSES),
-    )
+    busy = busy_responses().filter(volunteer_id=OuterRef("pk"))
     return (
         Volunteer.objects.filter(
             status=Volunteer.Status.ACTIVE,
@@ -196,11 +203,7 @@ def community_get_for(user, community_id) -> VolunteerCommunity:
 def with_members_available(qs, *, now=None):
     """Annotate each community with how many members may be alerted right now."""
     now = now or timezone.now()
-    busy = CallOutResponse.objects.filter(
-        volunteer_id=OuterRef("volunteers__pk"),
-        status__in=sorted(CallOutResponse.BUSY_STATUSES),
-        callout__status__in=sorted(CallOut.OPEN_STATUSES),
-    )
+    busy = busy_responses().filter(volunteer_id=OuterRef("volunteers__pk"))
     # The hour of the week is the community's own centre's (WIB, WITA, WIT).
     on_schedule = Q(pk__in=[])
     for tz_name in TimeZoneName.values:
@@ -247,10 +250,7 @@ def members_with_history(*, community, now=None) -> list[dict]:
     call-outs accepted, arrivals, mean minutes from accepting to on scene."""
     now = now or timezone.now()
     alertable = set(alertable_members(centre=community.command_centre, now=now).filter(community=community).values_list("pk", flat=True))
-    busy = set(
-        CallOutResponse.objects.filter(community=community, status__in=sorted(CallOutResponse.BUSY_STATUSES),
-                                       callout__status__in=sorted(CallOut.OPEN_STATUSES)).values_list("volunteer_id", flat=True)
-    )
+    busy = set(busy_responses().filter(community=community).values_list("volunteer_id", flat=True))
     counted = sorted(CallOutResponse.COUNTED_STATUSES)
     members = (
         Volunteer.objects.filter(community=community)

@@ -163,3 +163,15 @@ def test_nobody_to_alert_stores_nothing(make_incident, call_taker, members):
         callout_create(incident_id=incident.pk, actor=call_taker, skills=["snake_handling"], radius_m=5000, needed=1)
     assert err.value.code == "no_volunteers_available"
     assert not CallOut.objects.exists() and not TimelineEvent.objects.filter(kind__startswith="callout.").exists()
+
+
+def test_a_closed_incident_does_not_keep_its_volunteers_busy(make_incident, call_taker, members):
+    from incidents.services import incident_close
+
+    first = make_incident()
+    callout = callout_create(incident_id=first.pk, actor=call_taker, skills=["first_aid"], radius_m=5000, needed=1)
+    callout_accept(callout_id=callout.pk, actor=members["ani"].user)
+    incident_close(incident_id=first.pk, actor=call_taker, note="selesai")
+    # Ani never pressed "done"; the incident is closed: she is alertable again
+    second = callout_create(incident_id=make_incident().pk, actor=call_taker, skills=["first_aid"], radius_m=5000, needed=1)
+    assert members["ani"].pk in set(second.responses.values_list("volunteer_id", flat=True))

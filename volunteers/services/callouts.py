@@ -22,7 +22,7 @@ from incidents.services.escalation import supervisor_phones
 from incidents.timeline import record_event
 from volunteers import timers
 from volunteers.models import CallOut, CallOutResponse, Volunteer, VolunteerCommunity
-from volunteers.selectors import members_for_callout
+from volunteers.selectors import busy_responses, members_for_callout
 from volunteers.services.common import counts_for, ensure_requester, lock_callout, member_for, response_of
 from volunteers.skills import SKILLS
 
@@ -226,9 +226,7 @@ def callout_accept(*, callout_id, actor=None, member=None, reply="", channel=Cal
             )
         if response.status not in (CallOutResponse.Status.PENDING, CallOutResponse.Status.DECLINED):
             raise IllegalTransition(entity=_("jawaban"), current=response.status, target=CallOutResponse.Status.ACCEPTED)
-        if CallOutResponse.objects.filter(
-            volunteer=member, status__in=sorted(CallOutResponse.BUSY_STATUSES), callout__status__in=sorted(CallOut.OPEN_STATUSES)
-        ).exclude(pk=response.pk).exists():
+        if busy_responses().filter(volunteer=member).exclude(pk=response.pk).exists():
             raise Conflict(_("Anda sedang bertugas di panggilan lain. Selesaikan atau mundur dulu."), code="volunteer_busy")
         response.status = CallOutResponse.Status.ACCEPTED
         response.answered_at = now
