@@ -162,4 +162,6 @@ class CallerStat(models.Model):
             # a whole month's top numbers: the month totals (disposition '') in count order
             models.Index(fields=["centre_id", "grain", "start", "disposition", "-n"], name="rep_caller_top",
                          condition=models.Q(grain="m", disposition="")),
+            # … and their prank/ghost split, looked up by number
+            models.Index(fields=["centre_id", "start", "caller_key"], name="rep_caller_month_key", condition=models.Q(grain="m")),
         ]
