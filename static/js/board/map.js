@@ -5,11 +5,13 @@ import { t, fmt } from "../lib/i18n.js";
 
 const CELL_PX = 64;  // wider than the widest badge ("127/31")
 const STALE_MS = 5 * 60000;
-// Category code → a glyph readable at a glance on a wall screen (prefix match: kebakaran_hutan_lahan → fire).
+// Category code → a glyph readable at a glance on a wall screen (prefix match: kebakaran_hutan_lahan → fire). Symbols
+// of the Basic Multilingual Plane that common fonts carry (DejaVu, Segoe UI Symbol): a PC without a colour-emoji font
+// must not show empty boxes.
 const CATEGORY_ICON = [
-  ["kebakaran", "🔥"], ["kecelakaan", "🚗"], ["medis", "✚"], ["permintaan_ambulans", "✚"], ["banjir", "🌊"],
-  ["bencana", "⛰"], ["pohon", "🌳"], ["evakuasi_hewan", "🐍"], ["kriminalitas", "⚠"], ["kdrt", "⚠"],
-  ["orang_tenggelam", "🛟"], ["rumah_roboh", "🏚"], ["temuan_jenazah", "✝"], ["odgj", "♥"], ["pln", "⚡"], ["pju", "💡"], ["pdam", "💧"],
+  ["kebakaran", "♨"], ["kecelakaan", "⚠"], ["medis", "✚"], ["permintaan_ambulans", "✚"], ["banjir", "≈"],
+  ["bencana", "☄"], ["pohon", "♣"], ["evakuasi_hewan", "☣"], ["kriminalitas", "⚑"], ["kdrt", "⚑"],
+  ["orang_tenggelam", "⚓"], ["rumah_roboh", "⌂"], ["temuan_jenazah", "✝"], ["odgj", "♥"], ["pln", "⚡"], ["pju", "☼"], ["pdam", "≈"],
 ];
 const UNHANDLED = new Set(["new", "routed"]);
 
