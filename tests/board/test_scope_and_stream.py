@@ -136,6 +136,34 @@ def test_alert_raised_names_the_alerts_it_raised(three_centres):
 
 
 @pytest.mark.django_db
+def test_second_stage_and_target_breach_name_their_alerts_too(make_incident, call_taker, damkar, damkar_dispatcher, supervisor_pky):
+    from incidents.services import assignment_accept
+    from incidents.services.escalation import assignment_second_stage, incident_check_service_target
+
+    # an expiry, then its second stage (nobody accepted meanwhile)
+    incident = make_incident()
+    [offer] = incident_route(incident_id=incident.pk, actor=call_taker)
+    expired = assignment_expire(assignment_id=offer.pk, now=offer.ack_deadline + timedelta(seconds=1))
+    expired.refresh_from_db()
+    assert assignment_second_stage(assignment_id=offer.pk, now=expired.second_stage_due_at + timedelta(seconds=1))
+    # an accepted fire whose on-scene target passed
+    late = make_incident()
+    [offer2] = incident_route(incident_id=late.pk, actor=call_taker)
+    assignment_accept(assignment_id=offer2.pk, actor=damkar_dispatcher)
+    late.refresh_from_db()
+    assert incident_check_service_target(incident_id=late.pk, now=late.on_scene_due_at + timedelta(seconds=1))
+
+    for kind, about in (("second_stage", incident), ("target_breached", late)):
+        event = TimelineEvent.objects.get(kind="alert.raised", payload__alert=kind)
+        row = SupervisorAlert.objects.get(kind=kind)
+        assert event.payload["alerts"] == [
+            {"id": row.pk, "kind": kind, "message": row.message, "raised_at": row.created_at.isoformat(), "assignment": row.assignment_id}
+        ] and row.incident_id == about.pk
+    on_board = {a["kind"] for a in board_snapshot(user=supervisor_pky)["alerts"]}
+    assert {"assignment_expired", "second_stage", "target_breached"} <= on_board
+
+
+@pytest.mark.django_db
 def test_drill_down_has_the_whole_timeline(client, three_centres, supervisor_pky):
     incident = three_centres["pky"]["incident"]
     client.force_login(supervisor_pky)
