@@ -267,7 +267,7 @@ function renderAccepted() {
         el("button", { type: "button", class: "primary", "data-action": "dispatch", text: t("Tugaskan unit"), onclick: function () { openDialog("dispatch-dialog", a); loadRecommendations(); } }),
         el("button", { type: "button", class: "secondary", "data-action": "handoff", text: t("Alihkan"), onclick: function () { openDialog("handoff-dialog", a); showChain(a); } }),
         el("button", { type: "button", class: "secondary", "data-action": "complete", text: t("Selesai"), onclick: function () { openDialog("complete-dialog", a); } }),
-        el("button", { type: "button", class: "secondary", "data-action": "volunteers", title: "Alt+V", text: t("Relawan"), onclick: function () { volunteerIncident = a.incident; volunteers.tick(); } }),
+        el("button", { type: "button", class: "secondary", "data-action": "volunteers", title: "Alt+V", text: t("Relawan"), onclick: function () { volunteerIncident = a.incident; volunteers.tick(); document.getElementById("callouts-panel").scrollIntoView({ block: "nearest" }); } }),
       ]));
     }
     ol.appendChild(el("li", { class: "incident", "data-assignment": a.id, "data-incident": a.incident }, kids));

@@ -44,7 +44,8 @@ export function mountCallouts({ panel, current, timeZone }) {
   function render() {
     panel.hidden = !shown;
     if (!shown) return;
-    const head = el("h3", {}, t("Relawan"), " ", el("button", { type: "button", class: "secondary open-callout", onclick: open }, t("Panggil relawan"), " ", el("kbd", {}, "Alt+V")));
+    const inc = current();
+    const head = el("h3", {}, t("Relawan"), inc && inc.reference ? " · " + inc.reference : "", " ", el("button", { type: "button", class: "secondary open-callout", onclick: open }, t("Panggil relawan"), " ", el("kbd", {}, "Alt+V")));
     if (!callouts.length) { panel.replaceChildren(head, el("div", { class: "co-line hint" }, t("Belum ada panggilan relawan."))); return; }
     panel.replaceChildren(head, ...callouts.map((c) => {
       const coming = c.responses.filter((r) => COMING.has(r.status));
@@ -53,7 +54,7 @@ export function mountCallouts({ panel, current, timeZone }) {
           CALLOUT[c.status] || c.status, " · ",
           el("span", { class: "co-counts" }, fmt(t("dibutuhkan %(n)s · bersedia %(a)s · tidak bisa %(d)s · belum menjawab %(p)s"),
             { n: c.needed, a: c.accepted, d: c.declined, p: c.pending })),
-          c.status === "sent" && c.ack_deadline ? [" · ", el("span", { class: "countdown" }, "")] : "",
+          c.status === "sent" && c.ack_deadline ? [" · ", el("span", { class: "co-countdown" }, "")] : "",
           c.status === "sent" || c.status === "filled" || c.status === "expired"
             ? [" ", el("button", { type: "button", class: "link cancel-callout", onclick: () => cancel(c) }, t("Batalkan"))] : ""),
         el("ul", { class: "coming" }, coming.map((r) => el("li", { class: "co-line coming-" + r.status },
@@ -67,7 +68,7 @@ export function mountCallouts({ panel, current, timeZone }) {
 
   function tickCountdowns() {
     panel.querySelectorAll(".callout-row").forEach((row) => {
-      const cd = row.querySelector(".countdown");
+      const cd = row.querySelector(".co-countdown");
       if (cd && row.dataset.deadline) cd.textContent = fmt(t("batas jawab %(t)s"), { t: mmss(Date.parse(row.dataset.deadline) - Date.now()) });
     });
   }
