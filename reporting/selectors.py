@@ -338,19 +338,8 @@ def _repeat_numbers(base) -> list:
     """The numbers that rang most often as prank or ghost calls (at least twice), masked."""
     months, days, minus = _period_blocks(base["first"], base["last"])
     params = {**base, "months": months, "days": days, "minus": minus, "limit": TOP_NUMBERS}
-    if len(months) == 1 and not days and not minus and len(base["centres"]) == 1:
-        # One whole month of one centre: its callers' month totals are indexed, so the top ten are read, not sorted.
-        rows = _fetch(
-            """WITH top AS (
-                   SELECT caller_key, n FROM reporting_callerstat
-                   WHERE centre_id = %(centre)s AND grain = 'm' AND start = %(month)s AND disposition = '' AND n >= 2
-                   ORDER BY n DESC, caller_key LIMIT %(limit)s)
-               SELECT top.caller_key, sum(s.n) FILTER (WHERE s.disposition = 'prank'), sum(s.n) FILTER (WHERE s.disposition = 'ghost'), top.n
-               FROM top JOIN reporting_callerstat s ON s.centre_id = %(centre)s AND s.grain = 'm' AND s.start = %(month)s
-                    AND s.caller_key = top.caller_key AND s.disposition <> ''
-               GROUP BY top.caller_key, top.n ORDER BY top.n DESC, top.caller_key""",
-            {"centre": base["centres"][0], "month": months[0], "limit": TOP_NUMBERS},
-        )
+    if months and not days and not minus and len(base["centres"]) == 1:
+        rows = _top_callers_of_months(base["centres"][0], months)
     else:
         rows = _fetch(
             f"""SELECT caller_key, sum({SIGN} * n) FILTER (WHERE disposition = 'prank'), sum({SIGN} * n) FILTER (WHERE disposition = 'ghost'),
@@ -363,6 +352,43 @@ def _repeat_numbers(base) -> list:
         {"number": mask_number(key), "prank": int(prank or 0), "ghost": int(ghost or 0), "count": int(total)}
         for key, prank, ghost, total in rows
     ]
+
+
+def _top_callers_of_months(centre_id: int, months: list) -> list:
+    """Exact top ten over whole months without summing every caller (Fagin's threshold rule): take each month's
+    `depth` biggest month totals (an index scan), sum the candidates exactly over all months; a number outside
+    every month's top `depth` has at most the sum of the months' `depth`-th values, so once that bound is below
+    the tenth candidate, no other number can enter. Otherwise look deeper."""
+    depth = TOP_NUMBERS * 4
+    while True:
+        cand = _fetch(
+            """SELECT m.start, t.caller_key, t.n FROM unnest(%(months)s::date[]) AS m(start)
+               CROSS JOIN LATERAL (
+                   SELECT caller_key, n FROM reporting_callerstat
+                   WHERE centre_id = %(centre)s AND grain = 'm' AND start = m.start AND disposition = ''
+                   ORDER BY n DESC, caller_key LIMIT %(depth)s) t""",
+            {"centre": centre_id, "months": months, "depth": depth},
+        )
+        floor_by_month, keys = {}, set()
+        for start, key, n in cand:
+            keys.add(key)
+            floor_by_month[start] = min(floor_by_month.get(start, n), n)
+        full = {start for start in floor_by_month if sum(1 for s, _k, _n in cand if s == start) == depth}
+        rows = _fetch(
+            """SELECT caller_key, sum(n) FILTER (WHERE disposition = 'prank'), sum(n) FILTER (WHERE disposition = 'ghost'),
+                      sum(n) FILTER (WHERE disposition = '')
+               FROM reporting_callerstat
+               WHERE centre_id = %(centre)s AND grain = 'm' AND start = ANY(%(months)s) AND caller_key = ANY(%(keys)s)
+               GROUP BY 1 HAVING sum(n) FILTER (WHERE disposition = '') >= 2 ORDER BY 4 DESC, 1 LIMIT %(limit)s""",
+            {"centre": centre_id, "months": months, "keys": list(keys), "limit": TOP_NUMBERS},
+        )
+        # an unseen number: at most each exhausted-not month's floor (months listed in full contribute their floor)
+        bound = sum(floor_by_month[m] for m in full)
+        if not full or (len(rows) == TOP_NUMBERS and bound < rows[-1][3]):
+            return rows
+        if len(rows) < TOP_NUMBERS and not full:
+            return rows
+        depth *= 4
 
 
 def _volunteers(query) -> dict:

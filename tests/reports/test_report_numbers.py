@@ -151,3 +151,24 @@ def test_rollups_follow_the_timeline(report_world):
     after = get_report(w.official)
     assert after["intervals"]["created_to_closed"]["n"] == before["intervals"]["created_to_closed"]["n"] + 1
     assert rollup_refresh()["days"] == 0  # nothing new: nothing rebuilt
+
+
+def test_top_numbers_over_whole_months_find_a_number_below_every_months_top(report_world):
+    """A number that is never in one month's top 40 but has the most calls over two months still comes first
+    (the threshold rule looks deeper until no unseen number can enter)."""
+    from reporting.models import CallerStat
+    from reporting.selectors import _repeat_numbers
+
+    centre = report_world.pky.pk
+    rows = []
+    for month, prefix in ((dt.date(2025, 3, 1), "81111"), (dt.date(2025, 4, 1), "82222")):
+        for k in range(50):
+            rows.append(CallerStat(centre_id=centre, grain="m", start=month, caller_key=f"{prefix}{k:05d}", disposition="prank", n=10))
+            rows.append(CallerStat(centre_id=centre, grain="m", start=month, caller_key=f"{prefix}{k:05d}", disposition="", n=10))
+        rows.append(CallerStat(centre_id=centre, grain="m", start=month, caller_key="8999912345", disposition="ghost", n=9))
+        rows.append(CallerStat(centre_id=centre, grain="m", start=month, caller_key="8999912345", disposition="", n=9))
+    CallerStat.objects.bulk_create(rows)
+    top = _repeat_numbers({"centres": [centre], "first": dt.date(2025, 3, 1), "last": dt.date(2025, 4, 30)})
+    assert top[0] == {"number": mask_number("8999912345"), "prank": 0, "ghost": 18, "count": 18}
+    assert [t["count"] for t in top[1:]] == [10] * 9
+    assert [t["number"] for t in top[1:]] == [mask_number(f"81111{k:05d}") for k in range(9)]
