@@ -168,3 +168,15 @@ def test_sms_webhook_authenticates_like_aml_and_is_idempotent(call_taker, incide
                           HTTP_X_SMS_SECRET="rahasia-gateway")
     assert unknown.json()["outcome"] == "unknown_sender"
     error_of(client.post(url, {"from": "0899000111", "body": "1"}, content_type="application/json", HTTP_X_SMS_SECRET="rahasia-gateway"), 400)
+
+
+def test_callout_lists_do_not_grow_queries_with_rows(call_taker, make_incident, members, django_assert_max_num_queries):
+    # given 6 call-outs on 6 incidents, each alerting 3 members
+    for _ in range(6):
+        post_callout(api_for(call_taker), make_incident(), {"skills": ["first_aid"], "radius_m": 5000, "needed": 1})
+    staff, ani = api_for(call_taker), api_for(members["ani"].user)
+    # then the staff list and a volunteer's list each take a fixed number of queries (prefetched answers)
+    with django_assert_max_num_queries(8):
+        assert len(staff.get("/api/v1/callouts/").json()) == 6
+    with django_assert_max_num_queries(8):
+        assert len(ani.get("/api/v1/callouts/").json()) == 6
