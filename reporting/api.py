@@ -2,6 +2,7 @@
 Officials and supervisors (and admins) only; everyone else 403. Errors in the one shape."""
 from django.http import FileResponse, HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.renderers import JSONRenderer
@@ -56,7 +57,7 @@ class CoordinationReportApi(JsonOnlyNegotiation):
         require_role(request.user, *REPORT_ROLES)
         fmt = (request.query_params.get("format") or "json").lower()
         if fmt not in ("json", *FILE_TYPES):
-            raise field_error("format", "Format harus json, csv, xlsx atau pdf.", code="invalid_choice")
+            raise field_error("format", _("Format harus json, csv, xlsx atau pdf."), code="invalid_choice")
         query = report_query_from_params(user=request.user, params=request.query_params)
         report = coordination_report(query=query)
         if fmt == "json":
@@ -90,7 +91,7 @@ class MonthlyReportDownloadApi(JsonOnlyNegotiation):
         require_role(request.user, *REPORT_ROLES)
         report = monthly_reports_for(user=request.user).filter(pk=pk).first()
         if report is None or ext not in FILE_TYPES:
-            raise NotFound("Laporan tidak ditemukan.")
+            raise NotFound(_("Laporan tidak ditemukan."))
         stored = getattr(report, f"{ext}_file")
         name = f"laporan-112-{report.command_centre.code}-{report.month:%Y-%m}.{ext}"
         return FileResponse(stored.open("rb"), as_attachment=True, filename=name, content_type=FILE_TYPES[ext])

@@ -13,6 +13,7 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from agencies.models import Agency, CommandCentre, Region
 from agencies.scoping import scope_for
@@ -24,7 +25,7 @@ from .models import AGENCY_INTERVALS, Interval, MonthlyReport, RollupState
 from .targets import targets_for
 
 DISPOSITIONS = [d.value for d in Call.Disposition]
-WEEKDAYS = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"]
+WEEKDAYS = [_l("Senin"), _l("Selasa"), _l("Rabu"), _l("Kamis"), _l("Jumat"), _l("Sabtu"), _l("Minggu")]
 ESCALATION_KINDS = ("expired", "backup_offered", "target_breached", "second_stage")
 TOP_NUMBERS = 10
 
@@ -174,7 +175,7 @@ def _calls(base) -> dict:
     )
     calls = {"received": 0, "answered": 0, "abandoned": 0, **{d: 0 for d in DISPOSITIONS}, "unclassified": 0}
     by_hour = {h: {"hour": h, "received": 0, "answered": 0, "abandoned": 0} for h in range(24)}
-    by_dow = {d: {"weekday": d, "name": WEEKDAYS[d - 1], "received": 0, "answered": 0, "abandoned": 0} for d in range(1, 8)}
+    by_dow = {d: {"weekday": d, "name": str(WEEKDAYS[d - 1]), "received": 0, "answered": 0, "abandoned": 0} for d in range(1, 8)}
     for dow, hour, disposition, answered, abandoned, n in rows:
         n = int(n)
         for bucket in (calls, by_hour[hour], by_dow[dow]):
