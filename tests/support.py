@@ -10,12 +10,15 @@
 - `login(browser, base_url, username, password)`: a new context logged in through the login form.
 - `session_context(browser, base_url, user)`: a new context carrying a force-logged-in session cookie.
 - `wait_live(page)`: until the page's `#live-state` says live.
+- `api_routes()`: every /api/v1/ route of the URL conf with the HTTP methods its view answers;
+  `fill_route(route, values)`: that route with its parameters set (the access matrix, the hostile fuzz).
 
 The fixtures (`chromium`, `asgi_process`, `asgi_process_factory`) live in tests/conftest.py.
 """
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -205,3 +208,41 @@ def session_context(browser, base_url: str, user, **context_options):
 
 def wait_live(page, timeout: float = 15_000):
     page.wait_for_selector("#live-state.live", timeout=timeout)
+
+
+ROUTE_PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
+
+
+def api_routes():
+    """(route, methods) for every route under /api/v1/ in the URL conf, methods upper-case; a new endpoint
+    appears here by itself, so tests built on this cannot forget one."""
+    from django.urls import URLResolver, get_resolver
+
+    def walk(patterns, prefix=""):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                yield from walk(p.url_patterns, prefix + str(p.pattern))
+            else:
+                yield prefix + str(p.pattern), p
+
+    for route, pattern in walk(get_resolver().url_patterns):
+        if not route.startswith("api/v1/"):
+            continue
+        view = getattr(pattern.callback, "view_class", None) or getattr(pattern.callback, "cls", None)
+        yield route, [m.upper() for m in ("get", "post", "patch", "put", "delete") if view is not None and hasattr(view, m)]
+
+
+def fill_route(route: str, values: dict, missing=None) -> str | None:
+    """The route as a path with each parameter taken from `values` by name; a parameter not in `values` takes
+    `missing`, or makes the answer None when `missing` is None."""
+    unfilled = []
+
+    def value(match):
+        name = match.group(2)
+        if name in values:
+            return str(values[name])
+        unfilled.append(name)
+        return str(missing)
+
+    path = "/" + ROUTE_PARAM.sub(value, route)
+    return None if unfilled and missing is None else path

@@ -8,12 +8,10 @@ incident with its caller, an assignment, an alert, a unit, a community with a me
 report. Markers (a caller number, a description, a community name) must never appear in an answer to us.
 """
 import datetime
-import re
 
 import pytest
 from django.contrib.gis.geos import Point
 from django.core.files.base import ContentFile
-from django.urls import URLResolver, get_resolver
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -21,6 +19,7 @@ from agencies.models import User
 from incidents.models import SupervisorAlert
 from incidents.services import call_start, incident_create, incident_route
 from tests import factories as f
+from tests.support import api_routes, fill_route
 
 pytestmark = pytest.mark.django_db
 
@@ -36,22 +35,6 @@ PUBLIC_OR_NOT_SCOPED = {
     "api/v1/aml/sms/",
     "api/v1/callouts/sms/",  # the SMS gateway's inbound webhook, by secret (tests/volunteers)
 }
-
-
-def api_routes():
-    def walk(patterns, prefix=""):
-        for p in patterns:
-            if isinstance(p, URLResolver):
-                yield from walk(p.url_patterns, prefix + str(p.pattern))
-            else:
-                yield prefix + str(p.pattern), p
-
-    for route, pattern in walk(get_resolver().url_patterns):
-        if not route.startswith("api/v1/"):
-            continue
-        view = getattr(pattern.callback, "view_class", None) or getattr(pattern.callback, "cls", None)
-        methods = [m.upper() for m in ("get", "post", "patch", "put", "delete") if view is not None and hasattr(view, m)]
-        yield route, methods
 
 
 @pytest.fixture
@@ -112,17 +95,7 @@ def _fill(route, ids, report):
     """The route with its parameters set to SMD's objects; None when a parameter has no object here."""
     if route == "api/v1/reports/monthly/<int:pk>/<str:ext>/":
         return f"/api/v1/reports/monthly/{report.pk}/pdf/"
-    missing = []
-
-    def value(match):
-        name = match.group(2)
-        if name not in ids:
-            missing.append(name)
-            return "0"
-        return str(ids[name])
-
-    path = "/" + re.sub(r"<(?:(\w+):)?(\w+)>", value, route)
-    return None if missing else path
+    return fill_route(route, ids)
 
 
 def _client(user):
