@@ -5,6 +5,7 @@ Django 5.2 has no CSP of its own; the policy here is one fixed header (no nonces
 data islands (`json_script`) are not executed — and the language switch and filters use `data-autosubmit`).
 Styles allow 'unsafe-inline' because Leaflet positions its panes and markers with inline styles.
 """
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -21,6 +22,8 @@ def _tile_origins() -> list[str]:
     return sorted(set(origins))
 
 
+# Built once per host, not on every response: the tile servers come from settings, which do not change at run time.
+@lru_cache(maxsize=64)
 def policy_for(host: str) -> str:
     images = " ".join(["'self'", "data:", "blob:", *_tile_origins()])
     return "; ".join(

@@ -1,6 +1,7 @@
 """Pieces every incident workflow shares: locking, status refresh, deadlines, input checks."""
 import re
 from datetime import timedelta
+from functools import lru_cache
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -150,10 +151,16 @@ def transition(
         setattr(obj, name, value)
         fields.append(name)
     # auto_now fields are only written when named in update_fields
-    fields += [f.name for f in obj._meta.concrete_fields if getattr(f, "auto_now", False) and f.name not in fields]
+    fields += [name for name in _auto_now_fields(type(obj)) if name not in fields]
     obj.save(update_fields=fields)
     record_event(kind=kind, incident=incident, actor=actor, payload=payload(old), **audience)
     return old
+
+
+@lru_cache(maxsize=None)
+def _auto_now_fields(model) -> tuple[str, ...]:
+    """A model's auto_now fields, looked up once per model (transition runs on every state change)."""
+    return tuple(f.name for f in model._meta.concrete_fields if getattr(f, "auto_now", False))
 
 
 # The time each derived incident status is first reached (report intervals read them).
