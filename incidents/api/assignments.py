@@ -10,7 +10,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from incidents import selectors
-from incidents.api.pagination import CappedLimitOffsetPagination
 from incidents.api.serializers import AlertSerializer, AssignmentListItemSerializer, AssignmentSerializer
 from incidents.models import Assignment, Incident
 from incidents.services import (
@@ -31,7 +30,6 @@ class AssignmentListApi(generics.ListAPIView):
     """The assignments in the caller's scope — a dispatcher's agency, or the centre's incidents — newest first."""
 
     serializer_class = AssignmentListItemSerializer
-    pagination_class = CappedLimitOffsetPagination
 
     class FilterSerializer(serializers.Serializer):
         status = serializers.CharField(required=False, help_text="One status or several separated by commas, e.g. `offered`.")
@@ -112,7 +110,6 @@ class AlertListApi(generics.ListAPIView):
     """Supervisor alerts of the caller's centres: unacknowledged first, then newest first."""
 
     serializer_class = AlertSerializer
-    pagination_class = CappedLimitOffsetPagination
 
     class FilterSerializer(serializers.Serializer):
         open = serializers.BooleanField(required=False, allow_null=True, default=None, help_text="1: only unacknowledged alerts.")

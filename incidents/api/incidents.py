@@ -9,7 +9,6 @@ from agencies.models import CommandCentre, User
 from dispatch.api import RejectUnknownFieldsMixin
 from dispatch.errors import field_error
 from incidents import selectors
-from incidents.api.pagination import CappedLimitOffsetPagination
 from incidents.events import carries_caller_data
 from incidents.api.serializers import (
     AssignmentSerializer,
@@ -63,7 +62,6 @@ class IncidentListCreateApi(generics.ListAPIView):
     """`GET`: the incidents in the caller's scope, newest first, paginated. `POST`: log a genuine emergency."""
 
     serializer_class = IncidentListItemSerializer
-    pagination_class = CappedLimitOffsetPagination
 
     class FilterSerializer(serializers.Serializer):
         status = serializers.CharField(required=False, help_text="One status or several separated by commas.")

@@ -9,9 +9,9 @@ from agencies.models import Agency, Unit
 from dispatch.errors import IllegalTransition, NotFound, field_error
 from incidents.models import Assignment, Incident, SupervisorAlert, UnitDispatch
 from incidents import events
+from incidents.events import assignment_summary
 from incidents.services.common import (
     ack_seconds_for,
-    assignment_summary,
     clean_text,
     ensure_agency_actor,
     incident_refresh_status,

@@ -244,5 +244,3 @@ def offer_assignment(*, incident: Incident, agency, actor=None, previous=None, r
     transaction.on_commit(lambda: timers.schedule_ack_timer(assignment.pk, assignment.ack_deadline))
     return assignment
 
-
-assignment_summary = events.assignment_summary

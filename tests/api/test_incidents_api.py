@@ -247,7 +247,7 @@ class TestRouteCloseCancel:
 
 
 def test_list_limit_is_capped(api, make_incident, monkeypatch):
-    from incidents.api.pagination import CappedLimitOffsetPagination
+    from dispatch.api import CappedLimitOffsetPagination
 
     for _i in range(3):
         make_incident()
