@@ -8,8 +8,11 @@ import io
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import pgettext
+from django.utils.translation import pgettext_lazy
 
 from . import charts
+from .models import Interval
 
 # section key → sheet title (Bahasa Indonesia, ≤ 31 characters for Excel)
 SECTIONS = {
@@ -29,6 +32,20 @@ SECTIONS = {
     "repeat_numbers": "Nomor berulang",
 }
 INTERVAL_FIELDS = ("n", "p50_s", "p90_s", "p95_s", "mean_s")
+
+# What an official reads as the XLSX column heads; the CSV keeps the field keys (it is the machine format:
+# integrators parse `section,item,field`), with the human label beside them.
+FIELD_LABELS = {
+    "received": pgettext_lazy("call funnel", "Masuk"), "answered": _l("Dijawab"), "abandoned": _l("Tidak terjawab"),
+    "genuine": _l("Darurat"), "info": _l("Informasi"), "ghost": _l("Panggilan kosong"), "prank": _l("Iseng"),
+    "duplicate": _l("Duplikat"), "misdial": _l("Salah sambung"), "test": _l("Uji coba"),
+    "total": _l("Total"), "count": _l("Jumlah"), "n": "n", "p50_s": _l("p50 (detik)"), "p90_s": _l("p90 (detik)"),
+    "p95_s": _l("p95 (detik)"), "mean_s": _l("rata-rata (detik)"), "threshold_s": _l("Batas (detik)"),
+    "goal_percent": _l("Sasaran %"), "met": _l("Memenuhi"), "percent": "%",
+    "expired": _l("Konfirmasi kedaluwarsa"), "backup_offered": _l("Cadangan ditawarkan"),
+    "target_breached": _l("Target terlampaui"), "second_stage": _l("Eskalasi tahap kedua"),
+    "within": _l("Pengalihan dalam pusat"), "across": _l("Pengalihan antarpusat"),
+}
 
 
 def rows(report: dict):
@@ -93,7 +110,7 @@ def to_xlsx(report: dict) -> bytes:
     info.append([_("Laporan koordinasi 112")])
     info.append([_("Pusat panggilan"), ", ".join(c["name"] for c in period["centres"])])
     info.append([_("Periode"), period["from"], period["to"]])
-    info.append([_("Filter"), *(f"{k}={v}" for k, v in report["filters"].items() if v is not None)])
+    info.append([_("Filter"), *filter_labels(report)])
     by_section: dict[str, dict] = {}
     for section, item, label, field, value in rows(report):
         table = by_section.setdefault(section, {"fields": [], "items": {}})
@@ -103,7 +120,7 @@ def to_xlsx(report: dict) -> bytes:
     for section, title in SECTIONS.items():
         sheet = book.create_sheet(title)
         table = by_section.get(section, {"fields": [], "items": {}})
-        sheet.append(["item", "label", *table["fields"]])
+        sheet.append([_("Kode"), _("Nama"), *(str(FIELD_LABELS.get(f, f)) for f in table["fields"])])
         for item, values in table["items"].items():
             sheet.append([item, values["label"], *(values.get(f) for f in table["fields"])])
     buf = io.BytesIO()
@@ -118,14 +135,15 @@ def _short(text: str, size: int = 34) -> str:
 
 def report_charts(report: dict) -> dict:
     calls = report["calls"]
-    funnel = [(_("Masuk"), calls["received"]), (_("Dijawab"), calls["answered"]), (_("Tidak terjawab"), calls["abandoned"])]
+    received = pgettext("call funnel", "Masuk")
+    funnel = [(received, calls["received"]), (_("Dijawab"), calls["answered"]), (_("Tidak terjawab"), calls["abandoned"])]
     funnel += [(label, calls[key]) for key, label in DISPOSITION_LABELS.items()]
     hours = [f"{h:02d}" for h in range(24)]
     return {
         "funnel": charts.hbar_svg(_("Corong panggilan"), funnel),
         "by_hour": charts.columns_svg(
             _("Panggilan per jam"), hours,
-            [(_("Masuk"), [r["received"] for r in calls["by_hour"]]), (_("Dijawab"), [r["answered"] for r in calls["by_hour"]])],
+            [(received, [r["received"] for r in calls["by_hour"]]), (_("Dijawab"), [r["answered"] for r in calls["by_hour"]])],
         ),
         "intervals": charts.hbar_svg(
             _("Interval p90 (detik)"), [(_short(v["label"]), v["p90_s"]) for v in report["intervals"].values()], unit=" s"
@@ -142,8 +160,34 @@ DISPOSITION_LABELS = {
 }
 
 
+def filter_labels(report: dict) -> list[str]:
+    """The report's filters as an official reads them ("Kategori: Kebakaran"), not as query keys."""
+    from agencies.models import Agency
+    from agencies.models import Region
+    from incidents.models import IncidentCategory
+
+    f, out = report["filters"], []
+    if f.get("category"):
+        cat = IncidentCategory.objects.filter(code=f["category"]).first()
+        out.append(f"{_('Kategori')}: {cat.name_id if cat else f['category']}")
+    if f.get("district"):
+        region = Region.objects.filter(code=f["district"]).first()
+        out.append(f"{_('Kecamatan')}: {region.name if region else f['district']}")
+    if f.get("agency"):
+        agency = Agency.objects.filter(pk=f["agency"]).first()
+        out.append(f"{_('Instansi')}: {agency.name if agency else f['agency']}")
+    return out
+
+
 def to_pdf(report: dict) -> bytes:
     from weasyprint import HTML
 
-    html = render_to_string("reporting/report_pdf.html", {"r": report, "charts": report_charts(report), "dispositions": DISPOSITION_LABELS})
+    context = {
+        "r": report, "charts": report_charts(report), "dispositions": DISPOSITION_LABELS,
+        "filters": filter_labels(report),
+        "agency_intervals": [
+            (a["name"], [(str(Interval(key).label), v) for key, v in a["intervals"].items()]) for a in report["intervals_by_agency"]
+        ],
+    }
+    html = render_to_string("reporting/report_pdf.html", context)
     return HTML(string=html).write_pdf()

@@ -8,6 +8,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from rest_framework.test import APIClient
 
+from reporting.exports import FIELD_LABELS
 from reporting.rollup import rollup_refresh
 
 URL = "/api/v1/reports/coordination/"
@@ -64,9 +65,13 @@ def test_xlsx_has_one_sheet_per_section_with_the_json_numbers(report_world):
                                "Kejadian per kecamatan", "Kejadian per instansi", "Interval", "Interval per instansi",
                                "Kepatuhan target", "Eskalasi", "Pengalihan", "Relawan", "Nomor berulang"]
 
+    keys = {str(label): key for key, label in FIELD_LABELS.items()}
+
     def sheet(title):
         rows = list(book[title].iter_rows(values_only=True))
-        header = rows[0]
+        # the column heads are what an official reads, never field keys
+        assert rows[0][:2] == ("Kode", "Nama") and not any(h and "_" in h for h in rows[0]), rows[0]
+        header = [keys.get(h, h) for h in rows[0]]
         return {row[0]: dict(zip(header, row)) for row in rows[1:]}
 
     calls = sheet("Panggilan")[""] if "" in sheet("Panggilan") else sheet("Panggilan")[None]
@@ -106,3 +111,30 @@ def test_pdf_is_rendered_on_the_server_with_charts_and_the_json_numbers(report_w
     # the charts are vector drawings with their own titles (SVG rendered by WeasyPrint)
     assert "Corong panggilan" in text and "Panggilan per jam" in text and "Kepatuhan target (%)" in text
     assert f"Masuk {c['received']}" in text  # the funnel chart's first bar and its value label
+
+
+def test_exports_name_filters_and_agency_intervals_as_people_read_them(report_world):
+    rollup_refresh()
+    medic, district = report_world.medic, report_world.districts[0]
+    _report, response = fetch(report_world.official, format="pdf", category=medic.code, district=district.code)
+    text = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages))
+    assert f"Kategori: {medic.name_id}" in text and f"Kecamatan: {district.name}" in text
+    assert "category=" not in text and "district=" not in text
+    # per-agency intervals carry their names, never their keys
+    assert "Diteruskan → diterima instansi" in text
+    assert not re.search(r"\b(acceptance|turnout|travel|response)\b", text)
+    _report, response = fetch(report_world.official, format="xlsx", category=medic.code)
+    info = list(load_workbook(io.BytesIO(response.content), read_only=True)["Laporan"].iter_rows(values_only=True))
+    assert ("Filter", f"Kategori: {medic.name_id}") in [row[:2] for row in info]
+
+
+def test_the_english_export_says_received_not_log_in(report_world, settings):
+    from django.utils import translation
+
+    rollup_refresh()
+    from reporting.exports import report_charts
+
+    report, _response = fetch(report_world.official, format="csv")
+    with translation.override("en"):
+        svg = report_charts(report)["funnel"]
+    assert "Received" in svg and "Log in" not in svg
