@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from dispatch.errors import ApplicationError, Conflict, IllegalTransition, field_error
 from incidents import events
@@ -105,9 +106,12 @@ def _queue(member, body, incident, reason):
 
 def _alert_text(callout, incident) -> str:
     # What a volunteer needs, never the caller's number or name.
-    text = _(
+    text = ngettext(
         "PANGGILAN RELAWAN 112 %(ref)s: %(cat)s di %(addr)s. Dibutuhkan %(n)d relawan. "
-        "Balas 1 atau YA jika berangkat, 2 atau TIDAK jika tidak bisa."
+        "Balas 1 atau YA jika berangkat, 2 atau TIDAK jika tidak bisa.",
+        "PANGGILAN RELAWAN 112 %(ref)s: %(cat)s di %(addr)s. Dibutuhkan %(n)d relawan. "
+        "Balas 1 atau YA jika berangkat, 2 atau TIDAK jika tidak bisa.",
+        callout.needed,
     ) % {"ref": incident.reference, "cat": incident.category.name_id, "addr": incident.address or _("lokasi di peta"),
          "n": callout.needed}
     url = _phone_url(callout.pk)
@@ -276,7 +280,7 @@ def callout_report_status(*, callout_id, actor, status, location=None, note="", 
     completes the call-out once it is filled (or expired)."""
     member = member_for(actor)
     if status not in STATUS_STAMPS:
-        raise field_error("status", _("Status harus en_route, on_scene atau done."), code="invalid_choice")
+        raise field_error("status", _("Status tidak dikenal: pilih Berangkat, Tiba di lokasi atau Selesai (en_route, on_scene, done)."), code="invalid_choice")
     note = (note or "").strip() if isinstance(note, str) else ""
     if len(note) > 500:
         raise field_error("note", _("Catatan paling banyak 500 karakter."), code="too_long")
