@@ -13,3 +13,14 @@ export function fmt(format, values) {
   if (typeof window.interpolate === "function") return window.interpolate(format, values, true);
   return format.replace(/%\((\w+)\)s/g, (_m, key) => values[key]);
 }
+
+/* Numbers in the page's language: "0,8" and "1.234" in Indonesian, "0.8" and "1,234" in English.
+ * The page's <html lang> is what Django activated for the user, so numbers follow the words. */
+const numberFormats = new Map();
+export function num(value, options = {}) {
+  if (value === null || value === undefined || value === "" || Number.isNaN(Number(value))) return "–";
+  const lang = (document.documentElement.lang || "id").toLowerCase().startsWith("en") ? "en-GB" : "id-ID";
+  const key = lang + JSON.stringify(options);
+  if (!numberFormats.has(key)) numberFormats.set(key, new Intl.NumberFormat(lang, options));
+  return numberFormats.get(key).format(Number(value));
+}

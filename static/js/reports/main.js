@@ -3,7 +3,7 @@
  * hours and "today" are the centre's (data-time-zone), whatever the PC's zone. */
 import { apiResult } from "../lib/api.js";
 import { byId, el, pageConfig } from "../lib/dom.js";
-import { t, fmt } from "../lib/i18n.js";
+import { t, fmt, num as formatNumber } from "../lib/i18n.js";
 
 const cfg = pageConfig("rp-config");
 const root = byId("rp");
@@ -63,7 +63,7 @@ function params() {
 }
 
 /* ── rendering ───────────────────────────────────────────────────────────────────────────────── */
-const num = (v) => (v === null || v === undefined ? "–" : Number(v).toLocaleString("id-ID"));
+const num = (v) => formatNumber(v);
 function secs(v) {
   if (v === null || v === undefined) return "–";
   if (v < 120) return fmt(t("%(s)s dtk"), { s: v });
