@@ -180,19 +180,16 @@ def _stand_down(callout, responses, *, reason, actor, now):
 
 def _fill(incident, callout, *, actor, now):
     """N accepted: the call-out is filled; everyone still pending is stood down and told who goes, and when."""
-    callout.status = CallOut.Status.FILLED
-    callout.filled_at = now
-    callout.save(update_fields=["status", "filled_at"])
     pending = list(
         callout.responses.select_for_update(of=("self",), no_key=True).select_related("volunteer")
         .filter(status=CallOutResponse.Status.PENDING)
     )
     _stand_down(callout, pending, reason=CallOutResponse.Reason.FILLED, actor=actor, now=now)
     taken = list(callout.responses.select_related("volunteer").filter(status__in=sorted(CallOutResponse.COUNTED_STATUSES)).order_by("answered_at", "pk"))
-    record_event(
-        kind="callout.filled", incident=incident, actor=actor,
-        payload=events.callout_filled(callout=callout, counts=counts_for(callout), taken=taken,
-                                      stood_down=[r.volunteer_id for r in pending], filled_at=now),
+    transition(
+        callout, status=CallOut.Status.FILLED, kind="callout.filled", incident=incident, actor=actor, now=now, stamp="filled_at",
+        payload=lambda _old: events.callout_filled(callout=callout, counts=counts_for(callout), taken=taken,
+                                                   stood_down=[r.volunteer_id for r in pending], filled_at=now),
     )
     local = timezone.localtime(now, timezone=_centre_zone(incident))
     text = _("112 %(ref)s: panggilan relawan sudah terpenuhi (%(names)s) pukul %(time)s. Anda tidak perlu berangkat. Terima kasih.") % {
@@ -232,15 +229,15 @@ def callout_accept(*, callout_id, actor=None, member=None, reply="", channel=Cal
             raise IllegalTransition(entity=_("jawaban"), current=response.status, target=CallOutResponse.Status.ACCEPTED)
         if busy_responses().filter(volunteer=member).exclude(pk=response.pk).exists():
             raise Conflict(_("Anda sedang bertugas di panggilan lain. Selesaikan atau mundur dulu."), code="volunteer_busy")
-        response.status = CallOutResponse.Status.ACCEPTED
-        response.answered_at = now
-        response.reply = reply
-        response.channel = channel
-        response.save(update_fields=["status", "answered_at", "reply", "channel"])
-        counts = counts_for(callout)
-        record_event(kind="callout.accepted", incident=incident, actor=actor,
-                     payload=events.callout_answered(callout=callout, counts=counts, response=response))
-        if counts["accepted"] >= callout.needed:
+        after = {}
+
+        def accepted(_old):
+            after.update(counts_for(callout))
+            return events.callout_answered(callout=callout, counts=after, response=response)
+
+        transition(response, status=CallOutResponse.Status.ACCEPTED, kind="callout.accepted", incident=incident, actor=actor,
+                   now=now, stamp="answered_at", changes={"reply": reply, "channel": channel}, payload=accepted)
+        if after["accepted"] >= callout.needed:
             _fill(incident, callout, actor=actor, now=now)
     return response
 
@@ -258,13 +255,9 @@ def callout_decline(*, callout_id, actor=None, member=None, reply="", channel=Ca
         if response.status != CallOutResponse.Status.PENDING:
             raise IllegalTransition(entity=_("jawaban"), current=response.status, target=CallOutResponse.Status.DECLINED,
                                     code="response_not_pending")
-        response.status = CallOutResponse.Status.DECLINED
-        response.answered_at = now
-        response.reply = reply
-        response.channel = channel
-        response.save(update_fields=["status", "answered_at", "reply", "channel"])
-        record_event(kind="callout.declined", incident=incident, actor=actor,
-                     payload=events.callout_answered(callout=callout, counts=counts_for(callout), response=response))
+        transition(response, status=CallOutResponse.Status.DECLINED, kind="callout.declined", incident=incident, actor=actor,
+                   now=now, stamp="answered_at", changes={"reply": reply, "channel": channel},
+                   payload=lambda _old: events.callout_answered(callout=callout, counts=counts_for(callout), response=response))
     return response
 
 
@@ -312,6 +305,7 @@ def _complete_if_done(callout, *, finishing, now):
         return
     others = callout.responses.filter(status__in=sorted(CallOutResponse.COUNTED_STATUSES)).exclude(pk=finishing.pk)
     if not others.exclude(status=CallOutResponse.Status.DONE).exists():
+        # No event of its own: the finishing member's `callout.status` event, written next, carries it.
         callout.status = CallOut.Status.COMPLETED
         callout.completed_at = now
         callout.save(update_fields=["status", "completed_at"])
@@ -332,6 +326,7 @@ def callout_withdraw(*, callout_id, actor, reply="", now=None) -> CallOutRespons
             raise IllegalTransition(entity=_("jawaban"), current=response.status, target=CallOutResponse.Status.STOOD_DOWN)
         reopened = callout.status == CallOut.Status.FILLED
         if reopened:
+            # No event of its own: the `callout.status` event below carries the reopened call-out and its counts.
             callout.status = CallOut.Status.SENT if callout.expired_at is None else CallOut.Status.EXPIRED
             callout.filled_at = None
             callout.save(update_fields=["status", "filled_at"])
@@ -372,14 +367,12 @@ def _cancel(incident, callout, *, actor, reason, now):
         .filter(status__in=sorted(CallOutResponse.BUSY_STATUSES | {CallOutResponse.Status.PENDING}))
     )
     _stand_down(callout, affected, reason=CallOutResponse.Reason.CANCELLED, actor=actor, now=now)
-    old = callout.status
-    callout.status = CallOut.Status.CANCELLED
-    callout.cancelled_at = now
-    callout.cancelled_by = actor if (actor is not None and actor.is_authenticated) else None
-    callout.save(update_fields=["status", "cancelled_at", "cancelled_by"])
-    record_event(kind="callout.cancelled", incident=incident, actor=actor,
-                 payload=events.callout_cancelled(callout=callout, counts=counts_for(callout), old=old, reason=reason,
-                                                  stood_down=[r.volunteer_id for r in affected]))
+    transition(
+        callout, status=CallOut.Status.CANCELLED, kind="callout.cancelled", incident=incident, actor=actor, now=now,
+        stamp="cancelled_at", changes={"cancelled_by": actor if (actor is not None and actor.is_authenticated) else None},
+        payload=lambda old: events.callout_cancelled(callout=callout, counts=counts_for(callout), old=old, reason=reason,
+                                                     stood_down=[r.volunteer_id for r in affected]),
+    )
     text = _("112 %(ref)s: panggilan relawan dibatalkan oleh pusat panggilan. Anda tidak perlu berangkat.") % {"ref": incident.reference}
     for response in affected:
         _queue(response.volunteer, text, incident, "callout_cancelled")
@@ -404,9 +397,6 @@ def callout_expire(*, callout_id, now=None) -> bool:
             _cancel(incident, callout, actor=None, reason=_("Kejadian sudah ditutup."), now=now)
             return True
         counts = counts_for(callout)
-        callout.status = CallOut.Status.EXPIRED
-        callout.expired_at = now
-        callout.save(update_fields=["status", "expired_at"])
         message = _(
             "112 %(ref)s: panggilan relawan belum terpenuhi (%(a)d dari %(n)d bersedia, %(p)d belum menjawab) setelah batas waktu. "
             "Segera tindak lanjuti."
@@ -420,9 +410,9 @@ def callout_expire(*, callout_id, now=None) -> bool:
                 logger.warning("callout expiry: cannot notify supervisor %s", phone)
                 continue
             notified.append(phone)
-        record_event(
-            kind="callout.expired", incident=incident,
-            payload=events.callout_expired(callout=callout, counts=counts, notified=notified,
-                                           late_by_ms=int((now - callout.ack_deadline).total_seconds() * 1000)),
+        transition(
+            callout, status=CallOut.Status.EXPIRED, kind="callout.expired", incident=incident, now=now, stamp="expired_at",
+            payload=lambda _old: events.callout_expired(callout=callout, counts=counts, notified=notified,
+                                                        late_by_ms=int((now - callout.ack_deadline).total_seconds() * 1000)),
         )
     return True
