@@ -209,7 +209,9 @@ class UnitPosition(models.Model):
 class Landmark(models.Model):
     """Places call-takers type by name ("RSUD Doris Sylvanus", "Bundaran Besar") entered by the admin."""
 
-    command_centre = models.ForeignKey(CommandCentre, on_delete=models.CASCADE, related_name="landmarks")
+    command_centre = models.ForeignKey(
+        CommandCentre, verbose_name=_("pusat panggilan"), on_delete=models.CASCADE, related_name="landmarks"
+    )
     name = models.CharField(_("nama"), max_length=160, db_index=True)
     location = models.PointField(_("lokasi"), srid=4326)
 

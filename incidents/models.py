@@ -54,10 +54,11 @@ class EscalationRule(models.Model):
     """How long an agency has to acknowledge an assignment; the most specific matching rule wins."""
 
     command_centre = models.ForeignKey(
-        "agencies.CommandCentre", null=True, blank=True, on_delete=models.CASCADE, related_name="escalation_rules"
+        "agencies.CommandCentre", verbose_name=_("pusat panggilan"), null=True, blank=True, on_delete=models.CASCADE,
+        related_name="escalation_rules",
     )
-    category = models.ForeignKey(IncidentCategory, null=True, blank=True, on_delete=models.CASCADE)
-    priority = models.PositiveSmallIntegerField(choices=Priority.choices, null=True, blank=True)
+    category = models.ForeignKey(IncidentCategory, verbose_name=_("kategori"), null=True, blank=True, on_delete=models.CASCADE)
+    priority = models.PositiveSmallIntegerField(_("prioritas"), choices=Priority.choices, null=True, blank=True)
     ack_seconds = models.PositiveIntegerField(_("batas konfirmasi (detik)"))
     # After expiry and re-offer, a second stage notifies people (SMS/WhatsApp/email) this much later.
     second_stage_seconds = models.PositiveIntegerField(_("tahap kedua (detik)"), default=120)
@@ -150,20 +151,28 @@ class Incident(models.Model):
     LOCATION_TO_CONFIRM = "eido_civic"
     TERMINAL_STATUSES = frozenset({Status.CLOSED, Status.CANCELLED})
 
-    command_centre = models.ForeignKey("agencies.CommandCentre", on_delete=models.PROTECT, related_name="incidents")
+    command_centre = models.ForeignKey(
+        "agencies.CommandCentre", verbose_name=_("pusat panggilan"), on_delete=models.PROTECT, related_name="incidents"
+    )
     reference = models.CharField(_("nomor tiket"), max_length=24, unique=True)  # PKY-2026-000123
-    year = models.PositiveSmallIntegerField()
-    number = models.PositiveIntegerField()
-    category = models.ForeignKey(IncidentCategory, on_delete=models.PROTECT, related_name="incidents")
+    year = models.PositiveSmallIntegerField(_("tahun"))
+    number = models.PositiveIntegerField(_("nomor urut"))
+    category = models.ForeignKey(IncidentCategory, verbose_name=_("kategori"), on_delete=models.PROTECT, related_name="incidents")
     priority = models.PositiveSmallIntegerField(_("prioritas"), choices=Priority.choices)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.NEW, db_index=True)
     location = models.PointField(_("lokasi"), srid=4326, spatial_index=False)
     address = models.CharField(_("alamat"), max_length=255, blank=True)
     location_accuracy_m = models.FloatField(_("akurasi lokasi (m)"), null=True, blank=True)
     location_source = models.CharField(_("sumber lokasi"), max_length=20, blank=True)  # map, landmark, coordinates, aml
-    regency = models.ForeignKey("agencies.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    district = models.ForeignKey("agencies.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    village = models.ForeignKey("agencies.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    regency = models.ForeignKey(
+        "agencies.Region", verbose_name=_("kabupaten/kota"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    district = models.ForeignKey(
+        "agencies.Region", verbose_name=_("kecamatan"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    village = models.ForeignKey(
+        "agencies.Region", verbose_name=_("kelurahan/desa"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     outside_service_area = models.BooleanField(_("di luar wilayah layanan"), default=False)
     description = models.TextField(_("uraian"), blank=True)
     caller_number = models.CharField(_("nomor penelepon"), max_length=32, blank=True, db_index=True)
@@ -173,8 +182,10 @@ class Incident(models.Model):
     answers = models.JSONField(_("jawaban SOP"), default=dict, blank=True)
     is_public_alert = models.BooleanField(_("peringatan publik"), default=False)
     # An incident received from another CAD (NENA EIDO) keeps the sender's tracking id for dedup.
-    external_tracking_id = models.CharField(max_length=255, null=True, blank=True, unique=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    external_tracking_id = models.CharField(_("ID pelacakan EIDO"), max_length=255, null=True, blank=True, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("dibuat oleh"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
     # The time each stage was first reached; report intervals are computed from these and the timeline.
     call_answered_at = models.DateTimeField(_("panggilan dijawab"), null=True, blank=True)
     created_at = models.DateTimeField(_("dibuat"))
@@ -186,7 +197,7 @@ class Incident(models.Model):
     closed_at = models.DateTimeField(_("ditutup"), null=True, blank=True)
     # Service-target timer (e.g. Damkar SPM: on scene within 15 min); the sweeper alerts once when passed.
     on_scene_due_at = models.DateTimeField(_("target tiba"), null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("diperbarui"), auto_now=True)
 
     class Meta:
         verbose_name = _("kejadian")
@@ -234,8 +245,8 @@ class Assignment(models.Model):
         Status.ACCEPTED: frozenset({Status.COMPLETED, Status.HANDED_OFF, Status.CANCELLED}),
     }
 
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="assignments")
-    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="assignments")
+    incident = models.ForeignKey(Incident, verbose_name=_("kejadian"), on_delete=models.CASCADE, related_name="assignments")
+    agency = models.ForeignKey("agencies.Agency", verbose_name=_("instansi"), on_delete=models.PROTECT, related_name="assignments")
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OFFERED)
     offered_at = models.DateTimeField(_("ditawarkan"))
     ack_deadline = models.DateTimeField(_("batas konfirmasi"), null=True, blank=True)
@@ -246,13 +257,20 @@ class Assignment(models.Model):
     completed_at = models.DateTimeField(_("selesai"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("dibatalkan"), null=True, blank=True)
     reason = models.TextField(_("alasan"), blank=True)  # decline or handoff reason
-    offered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    acted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    offered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("ditawarkan oleh"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    acted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("ditangani oleh"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     # The chain of handoffs and escalations: this assignment was created from `previous`.
-    previous = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="next_assignments")
-    escalation_stage = models.PositiveSmallIntegerField(default=0)
+    previous = models.ForeignKey(
+        "self", verbose_name=_("penugasan sebelumnya"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="next_assignments",
+    )
+    escalation_stage = models.PositiveSmallIntegerField(_("tahap eskalasi"), default=0)
     # When the second-stage notification is due (set on expiry); null when nothing is pending.
-    second_stage_due_at = models.DateTimeField(null=True, blank=True)
+    second_stage_due_at = models.DateTimeField(_("tahap kedua jatuh tempo"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("penugasan")
@@ -307,16 +325,20 @@ class TimelineEvent(models.Model):
     A database trigger (migration 0002) refuses UPDATE and DELETE.
     """
 
-    seq = models.BigAutoField(primary_key=True)
-    at = models.DateTimeField(db_index=True)
-    kind = models.CharField(max_length=60)  # "incident.created", "assignment.accepted", …
-    incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    seq = models.BigAutoField(_("urutan"), primary_key=True)
+    at = models.DateTimeField(_("waktu"), db_index=True)
+    kind = models.CharField(_("jenis"), max_length=60)  # "incident.created", "assignment.accepted", …
+    incident = models.ForeignKey(
+        Incident, verbose_name=_("kejadian"), null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("pelaku"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     # Who may see it: every centre, agency and community concerned at the time of the event.
-    centre_ids = ArrayField(models.BigIntegerField(), default=list)
-    agency_ids = ArrayField(models.BigIntegerField(), default=list)
-    community_ids = ArrayField(models.BigIntegerField(), default=list)
-    payload = models.JSONField(default=dict)
+    centre_ids = ArrayField(models.BigIntegerField(), verbose_name=_("pusat panggilan penerima"), default=list)
+    agency_ids = ArrayField(models.BigIntegerField(), verbose_name=_("instansi penerima"), default=list)
+    community_ids = ArrayField(models.BigIntegerField(), verbose_name=_("komunitas penerima"), default=list)
+    payload = models.JSONField(_("isi"), default=dict)
 
     class Meta:
         verbose_name = _("peristiwa linimasa")
@@ -355,16 +377,25 @@ class SupervisorAlert(models.Model):
         # every agency declined or let it expire with no backup: the incident is back at "new", nobody holds it
         UNROUTED = "unrouted", _("Tidak ada instansi yang menangani")
 
-    command_centre = models.ForeignKey("agencies.CommandCentre", on_delete=models.CASCADE, related_name="alerts")
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="alerts")
-    assignment = models.ForeignKey(Assignment, null=True, blank=True, on_delete=models.CASCADE, related_name="alerts")
-    kind = models.CharField(max_length=30, choices=Kind.choices)
-    message = models.TextField()
-    created_at = models.DateTimeField()
-    acknowledged_at = models.DateTimeField(null=True, blank=True)
-    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    command_centre = models.ForeignKey(
+        "agencies.CommandCentre", verbose_name=_("pusat panggilan"), on_delete=models.CASCADE, related_name="alerts"
+    )
+    incident = models.ForeignKey(Incident, verbose_name=_("kejadian"), on_delete=models.CASCADE, related_name="alerts")
+    assignment = models.ForeignKey(
+        Assignment, verbose_name=_("penugasan"), null=True, blank=True, on_delete=models.CASCADE, related_name="alerts"
+    )
+    kind = models.CharField(_("jenis"), max_length=30, choices=Kind.choices)
+    message = models.TextField(_("pesan"))
+    created_at = models.DateTimeField(_("dibuat"))
+    acknowledged_at = models.DateTimeField(_("dikonfirmasi"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("dikonfirmasi oleh"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
+        verbose_name = _("peringatan supervisor")
+        verbose_name_plural = _("peringatan supervisor")
         ordering = ["-created_at"]
         constraints = [
             # Exactly-once escalation: one alert of a kind per assignment, or per incident for incident-level alerts.
@@ -400,23 +431,27 @@ class Notification(models.Model):
         DELIVERED = "delivered", pgettext_lazy("notification status", "Diterima")  # the gateway confirmed delivery
         FAILED = "failed", _("Gagal")  # retries exhausted
 
-    channel = models.CharField(max_length=10, choices=Channel.choices)
-    recipient = models.CharField(max_length=254)
-    subject = models.CharField(max_length=200, blank=True)
-    body = models.TextField()
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    backend = models.CharField(max_length=60, blank=True)
-    external_id = models.CharField(max_length=120, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-    incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications")
-    assignment = models.ForeignKey(Assignment, null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications")
+    channel = models.CharField(_("saluran"), max_length=10, choices=Channel.choices)
+    recipient = models.CharField(_("penerima"), max_length=254)
+    subject = models.CharField(_("judul"), max_length=200, blank=True)
+    body = models.TextField(_("isi pesan"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    backend = models.CharField(_("gerbang pengirim"), max_length=60, blank=True)
+    external_id = models.CharField(_("ID di gerbang"), max_length=120, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("percobaan"), default=0)
+    last_error = models.TextField(_("galat terakhir"), blank=True)
+    incident = models.ForeignKey(
+        Incident, verbose_name=_("kejadian"), null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
+    )
+    assignment = models.ForeignKey(
+        Assignment, verbose_name=_("penugasan"), null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
+    )
     # Why it was sent ("second_stage", "callout", …) so the same reason is never sent twice for one assignment.
-    reason = models.CharField(max_length=40, blank=True)
-    created_at = models.DateTimeField()
-    sent_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(_("alasan kirim"), max_length=40, blank=True)
+    created_at = models.DateTimeField(_("dibuat"))
+    sent_at = models.DateTimeField(_("terkirim"), null=True, blank=True)
     # When a worker claimed it (status SENDING); a claim far older than a send can take belongs to a dead worker.
-    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(_("diambil pekerja"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notifikasi")
@@ -427,18 +462,22 @@ class Notification(models.Model):
 class AmlReport(models.Model):
     """A handset location (AML / Android ELS) as received, kept raw for audit; attached to the caller's recent call."""
 
-    received_at = models.DateTimeField(db_index=True)
-    source = models.CharField(max_length=10)  # "https" or "sms"
-    raw = models.JSONField(default=dict)
-    device_number = models.CharField(max_length=32, blank=True, db_index=True)
-    location = models.PointField(srid=4326, null=True, blank=True, spatial_index=False)
-    accuracy_m = models.FloatField(null=True, blank=True)
-    location_time = models.DateTimeField(null=True, blank=True)
-    positioning_method = models.CharField(max_length=20, blank=True)
-    call = models.ForeignKey(Call, null=True, blank=True, on_delete=models.SET_NULL, related_name="aml_reports")
+    received_at = models.DateTimeField(_("diterima"), db_index=True)
+    source = models.CharField(_("jalur"), max_length=10)  # "https" or "sms"
+    raw = models.JSONField(_("data mentah"), default=dict)
+    device_number = models.CharField(_("nomor perangkat"), max_length=32, blank=True, db_index=True)
+    location = models.PointField(_("lokasi"), srid=4326, null=True, blank=True, spatial_index=False)
+    accuracy_m = models.FloatField(_("akurasi (m)"), null=True, blank=True)
+    location_time = models.DateTimeField(_("waktu lokasi"), null=True, blank=True)
+    positioning_method = models.CharField(_("metode penentuan posisi"), max_length=20, blank=True)
+    call = models.ForeignKey(
+        Call, verbose_name=_("panggilan"), null=True, blank=True, on_delete=models.SET_NULL, related_name="aml_reports"
+    )
     # Sender's own id where it gives one; a repeat is acknowledged and not stored twice.
-    dedup_key = models.CharField(max_length=200, unique=True)
-    problems = ArrayField(models.CharField(max_length=200), default=list, blank=True)
+    dedup_key = models.CharField(_("kunci deduplikasi"), max_length=200, unique=True)
+    problems = ArrayField(models.CharField(max_length=200), verbose_name=_("masalah"), default=list, blank=True)
 
     class Meta:
+        verbose_name = _("laporan lokasi AML")
+        verbose_name_plural = _("laporan lokasi AML")
         ordering = ["-received_at"]

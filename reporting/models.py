@@ -63,12 +63,12 @@ class MonthlyReport(models.Model):
         "agencies.CommandCentre", verbose_name=_("pusat panggilan"), on_delete=models.CASCADE, related_name="monthly_reports"
     )
     month = models.DateField(_("bulan"))  # the first day of the month
-    data = models.JSONField(default=dict)
-    csv_file = models.FileField(upload_to=monthly_upload_to, max_length=255)
-    xlsx_file = models.FileField(upload_to=monthly_upload_to, max_length=255)
-    pdf_file = models.FileField(upload_to=monthly_upload_to, max_length=255)
+    data = models.JSONField(_("isi laporan"), default=dict)
+    csv_file = models.FileField(_("berkas CSV"), upload_to=monthly_upload_to, max_length=255)
+    xlsx_file = models.FileField(_("berkas XLSX"), upload_to=monthly_upload_to, max_length=255)
+    pdf_file = models.FileField(_("berkas PDF"), upload_to=monthly_upload_to, max_length=255)
     generated_at = models.DateTimeField(_("dibuat"))
-    build_count = models.PositiveIntegerField(default=1)
+    build_count = models.PositiveIntegerField(_("jumlah pembuatan"), default=1)
 
     class Meta:
         verbose_name = _("laporan bulanan")

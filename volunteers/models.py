@@ -40,7 +40,9 @@ class VolunteerCommunity(models.Model):
     contact_email = models.EmailField(_("email kontak"), blank=True)
     # Only an approved community can be called out (a supervisor or admin of its centre approves it).
     approved_at = models.DateTimeField(_("disetujui"), null=True, blank=True)
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("disetujui oleh"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     is_active = models.BooleanField(_("aktif"), default=True)
 
     class Meta:
@@ -76,9 +78,12 @@ class Volunteer(models.Model):
     # Members who may be alerted at all (the partial GiST index below covers exactly these).
     ALERTABLE_AVAILABILITY = frozenset({Availability.AVAILABLE, Availability.SCHEDULE})
 
-    community = models.ForeignKey(VolunteerCommunity, on_delete=models.CASCADE, related_name="volunteers")
+    community = models.ForeignKey(
+        VolunteerCommunity, verbose_name=_("komunitas"), on_delete=models.CASCADE, related_name="volunteers"
+    )
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="volunteer"
+        settings.AUTH_USER_MODEL, verbose_name=_("akun pengguna"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="volunteer",
     )
     name = models.CharField(_("nama"), max_length=160)
     phone = models.CharField(_("telepon"), max_length=32)
@@ -155,9 +160,13 @@ class CallOut(models.Model):
     # completed (the incident's close); a cancelled call-out stops them.
     FOLLOWING_STATUSES = OPEN_STATUSES | {Status.COMPLETED}
 
-    incident = models.ForeignKey("incidents.Incident", on_delete=models.CASCADE, related_name="callouts")
+    incident = models.ForeignKey(
+        "incidents.Incident", verbose_name=_("kejadian"), on_delete=models.CASCADE, related_name="callouts"
+    )
     # The whole community asked (null for a call-out by skill and radius).
-    community = models.ForeignKey(VolunteerCommunity, null=True, blank=True, on_delete=models.PROTECT, related_name="callouts")
+    community = models.ForeignKey(
+        VolunteerCommunity, verbose_name=_("komunitas"), null=True, blank=True, on_delete=models.PROTECT, related_name="callouts"
+    )
     skills = ArrayField(models.CharField(max_length=40), verbose_name=_("keahlian"), default=list, blank=True)
     radius_m = models.PositiveIntegerField(_("radius (m)"), null=True, blank=True)
     needed = models.PositiveSmallIntegerField(_("dibutuhkan"), default=1)
@@ -170,8 +179,13 @@ class CallOut(models.Model):
     completed_at = models.DateTimeField(_("selesai"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("dibatalkan"), null=True, blank=True)
     note = models.TextField(_("catatan"), blank=True)
-    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    cancelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("dikirim oleh"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("dibatalkan oleh"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("panggilan relawan")
