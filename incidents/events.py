@@ -33,7 +33,7 @@ EVENT_KINDS = {
     "call.answered": "a call-taker took the call (centre only)",
     "call.closed": "the call ended: classified (ghost, prank, info, …) or hung up after logging (centre only)",
     "call.location": "a handset location (AML/ELS) was attached to a call",
-    "alert.raised": "a timer raised a supervisor alert (expired, second stage, service target breached)",
+    "alert.raised": "a supervisor alert: a timer's (expired, second stage, service target breached) or nobody left on the incident (unrouted)",
     "alert.acknowledged": "a supervisor acknowledged an alert",
     "callout.sent": "volunteers were called out to the incident (a community, or by skill within a radius)",
     "callout.accepted": "a volunteer accepted a call-out (counted among the N needed)",
@@ -201,7 +201,7 @@ def call_location(*, call, point, accuracy_m, located_at, source, old) -> dict:
 # --- supervisor alerts --------------------------------------------------------------------------------------
 
 def alert_raised(*, alert: str, alerts=(), **fields) -> dict:
-    """`alert` is the SupervisorAlert kind (assignment_expired, second_stage, target_breached); the fields say
+    """`alert` is the SupervisorAlert kind (assignment_expired, second_stage, target_breached, unrouted); the fields say
     what it is about: assignment, agency, notified, target_min, due_at, late_by_ms. `alerts` lists the
     SupervisorAlert rows the event raised (an expiry without a backup raises two), so the board can show and
     acknowledge them without another request."""

@@ -38,3 +38,36 @@ def alert_acknowledge(*, alert_id, actor, note="") -> SupervisorAlert:
             payload=events.alert_acknowledged(alert=alert, note=note),
         )
     return alert
+
+
+def alert_raise_if_unrouted(*, incident, assignment, now=None) -> SupervisorAlert | None:
+    """The incident's last live assignment just ended (declined, or expired with no backup to offer) and its derived
+    status is back at "new": nobody holds it. Raise one `unrouted` alert for the supervisors of its centre, named by
+    the assignment that left it (re-routed and left again later, it alerts again), with its `alert.raised` event.
+
+    Runs inside the caller's transaction, with the incident locked (incidents.services.common.lock_assignment), after
+    incident_refresh_status: the alert row commits or rolls back with the state change that caused it, and the
+    event's push waits for that commit (record_event). Returns None when the incident still has someone on it."""
+    if incident.status != incident.Status.NEW:
+        return None
+    now = now or timezone.now()
+    alert, created = SupervisorAlert.objects.get_or_create(
+        assignment=assignment,
+        kind=SupervisorAlert.Kind.UNROUTED,
+        defaults={
+            "command_centre_id": incident.command_centre_id,
+            "incident": incident,
+            "message": _("%(ref)s tidak ditangani instansi mana pun (%(agency)s: %(status)s); teruskan ulang.") % {
+                "ref": incident.reference, "agency": assignment.agency, "status": assignment.get_status_display(),
+            },
+            "created_at": now,
+        },
+    )
+    if not created:
+        return None
+    record_event(
+        kind="alert.raised",
+        incident=incident,
+        payload=events.alert_raised(alert=SupervisorAlert.Kind.UNROUTED.value, assignment=assignment.pk, agency=assignment.agency_id, alerts=[alert]),
+    )
+    return alert

@@ -6,10 +6,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency, Unit
+from agencies.scoping import scope_for
 from dispatch.errors import IllegalTransition, NotFound, field_error
 from incidents.models import Assignment, Incident, SupervisorAlert, UnitDispatch
 from incidents import events
 from incidents.events import assignment_summary
+from incidents.services.alerts import alert_raise_if_unrouted
 from incidents.services.common import (
     ack_seconds_for,
     clean_text,
@@ -77,7 +79,8 @@ def assignment_decline(*, assignment_id, actor, reason) -> Assignment:
             assignment, incident, actor, Assignment.Status.DECLINED, "assignment.declined",
             stamp="declined_at", changes={"reason": reason, "acted_by": actor}, reason=reason,
         )
-        incident_refresh_status(incident=incident, actor=actor)
+        if incident_refresh_status(incident=incident, actor=actor):
+            alert_raise_if_unrouted(incident=incident, assignment=assignment)
     return assignment
 
 
@@ -107,11 +110,18 @@ def assignment_handoff(*, assignment_id, actor, to_agency_id, reason) -> Assignm
     return new
 
 
-def assignment_complete(*, assignment_id, actor, note="") -> Assignment:
+def assignment_complete(*, assignment_id, actor, note="", via_unit_id=None) -> Assignment:
+    """The agency is done. `via_unit_id`: a crew resolving the last unit on the assignment (unit_resolve) completes
+    it through that unit — the crew may act on its own unit's dispatch, never on the agency's other assignments."""
     note = clean_text("note", note)
     with transaction.atomic():
         incident, assignment = lock_assignment(assignment_id)
-        ensure_agency_actor(actor, assignment)
+        if not (
+            via_unit_id is not None
+            and via_unit_id in scope_for(actor).unit_ids
+            and UnitDispatch.objects.filter(assignment=assignment, unit_id=via_unit_id).exists()
+        ):
+            ensure_agency_actor(actor, assignment)
         _check_transition(assignment, Assignment.Status.COMPLETED)
         _release_units(assignment, actor)
         _move(
@@ -181,7 +191,8 @@ def assignment_expire(*, assignment_id, now=None) -> Assignment | None:
             incident=incident,
             payload=events.alert_raised(alert="assignment_expired", assignment=assignment.pk, agency=assignment.agency_id, alerts=raised),
         )
-        incident_refresh_status(incident=incident)
+        if incident_refresh_status(incident=incident):
+            alert_raise_if_unrouted(incident=incident, assignment=assignment, now=now)
     return assignment
 
 
