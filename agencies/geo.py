@@ -1,17 +1,50 @@
 """Place lookups: is a point in Indonesia, which village/district/regency holds it, which centre serves it."""
+import json
+import threading
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
-from django.contrib.gis.geos import Point
+from django.contrib.gis.geos import GEOSGeometry, Point
 
 from agencies.models import Region
 
-# Indonesia's extent with a margin for its outer islands and territorial sea.
-INDONESIA_BBOX = (94.5, -11.5, 141.5, 6.5)  # min lon, min lat, max lon, max lat
+# Indonesia's land and 12 nautical miles of sea around it, minus the neighbours' land (Natural Earth 1:10m,
+# public domain; how it is built and why: agencies/management/commands/build_indonesia_outline.py).
+OUTLINE_PATH = Path(__file__).resolve().parent / "data" / "indonesia_outline.geojson"
+
+
+@lru_cache(maxsize=1)
+def indonesia_outline() -> GEOSGeometry:
+    """Read once per process; the file never changes while the process runs."""
+    collection = json.loads(OUTLINE_PATH.read_text())
+    return GEOSGeometry(json.dumps(collection["features"][0]["geometry"]), srid=4326)
+
+
+_local = threading.local()
+
+
+def _prepared_outline():
+    # A prepared geometry indexes the outline's 7,000 edges once: a test is then a few microseconds. GEOS builds
+    # that index lazily and does not lock it, so each thread (ASGI runs sync views in several) has its own.
+    prepared = getattr(_local, "outline", None)
+    if prepared is None:
+        prepared = _local.outline = indonesia_outline().clone().prepared
+    return prepared
 
 
 def in_indonesia(point: Point) -> bool:
-    min_lon, min_lat, max_lon, max_lat = INDONESIA_BBOX
-    return min_lon <= point.x <= max_lon and min_lat <= point.y <= max_lat
+    """The one answer to "is this point in Indonesia (land or territorial sea)?" for every input path."""
+    if point.srid not in (None, 4326):
+        point = point.transform(4326, clone=True)
+    return _prepared_outline().covers(point)
+
+
+def touches_indonesia(geom: GEOSGeometry) -> bool:
+    """A boundary or area that lies at least partly in Indonesia (a region file read in the wrong CRS does not)."""
+    if geom.srid not in (None, 4326):
+        geom = geom.transform(4326, clone=True)
+    return _prepared_outline().intersects(geom)
 
 
 @dataclass(frozen=True)

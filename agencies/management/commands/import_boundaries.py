@@ -19,7 +19,7 @@ from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from agencies.geo import INDONESIA_BBOX
+from agencies.geo import touches_indonesia
 from agencies.models import Region
 
 # Digits per level of a Kemendagri code: 62 | 71 | 01 | 1001.
@@ -113,9 +113,7 @@ def import_boundaries(path, *, level=None, code_field="kode", source=None, skip_
         if multi is None:
             result.invalid.append(f"feature {index} ({code}): geometry {geom.geom_type} is not a polygon")
             continue
-        min_lon, min_lat, max_lon, max_lat = INDONESIA_BBOX
-        x0, y0, x1, y1 = multi.extent
-        if x0 < min_lon or x1 > max_lon or y0 < min_lat or y1 > max_lat:
+        if not touches_indonesia(multi):
             result.invalid.append(
                 f"feature {index} ({code}): extent {multi.extent} lies outside Indonesia — wrong coordinate system?"
             )
