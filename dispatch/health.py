@@ -9,7 +9,6 @@ import hmac
 import time
 import uuid
 
-import redis
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
@@ -18,6 +17,7 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from dispatch import redis_client
 from dispatch.celery import app
 
 
@@ -47,7 +47,7 @@ def check_database():
 
 
 def check_redis():
-    client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1)
+    client = redis_client.sync_client(socket_timeout=1, socket_connect_timeout=1)
     try:
         client.ping()
     finally:

@@ -311,3 +311,54 @@ NOTIFIER_MAX_RETRIES = env.int("NOTIFIER_MAX_RETRIES", default=5)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="112@dispatch112.local")
 # Celery autodiscovers `<app>.tasks` only; the notifications package keeps its own tasks module.
 CELERY_IMPORTS = ["incidents.notifications.tasks"]
+
+# --- Scale-out (issue 14; docs/deploy.md "Scale-out topology", scripts/topology.sh) ---
+# Each block is off unless its variable is set: `make run` and the tests use one PostgreSQL and one Redis.
+#
+# PostgreSQL with failover: DATABASE_HOSTS="db1:5432,db2:5432" replaces DATABASE_URL's host and port by libpq's
+# host list; target_session_attrs=read-write makes every new connection find whichever server is the primary
+# now, so after the replica is promoted the application follows with no change of settings.
+_DB_HOSTS = env.list("DATABASE_HOSTS", default=[])
+if _DB_HOSTS:
+    DATABASES["default"]["HOST"] = ",".join(h.rsplit(":", 1)[0] for h in _DB_HOSTS)
+    DATABASES["default"]["PORT"] = ",".join(h.rsplit(":", 1)[1] for h in _DB_HOSTS)
+    DATABASES["default"].setdefault("OPTIONS", {}).update(target_session_attrs="read-write", connect_timeout=3)
+# A streaming replica for reports and the events feed's catch-up (dispatch/db_router.py): DATABASE_REPLICA_HOSTS
+# lists the replica first, then the other servers, with prefer-standby so that a promoted replica (no standby left)
+# still answers. Reads fall back to the primary when the replica lags more than REPLICA_MAX_LAG_S.
+_REPLICA_HOSTS = env.list("DATABASE_REPLICA_HOSTS", default=[])
+REPLICA_MAX_LAG_S = env.float("REPLICA_MAX_LAG_S", default=5.0)
+REPLICA_LAG_CHECK_S = env.float("REPLICA_LAG_CHECK_S", default=2.0)
+REPLICA_READ_PATHS = ["/api/v1/events/", "/api/v1/reports/"]
+if _REPLICA_HOSTS:
+    _replica_options = {k: v for k, v in DATABASES["default"].get("OPTIONS", {}).items() if k != "pool"}
+    _replica_options.update(target_session_attrs="prefer-standby", connect_timeout=3)
+    if "pool" in DATABASES["default"].get("OPTIONS", {}):
+        _replica_options["pool"] = dict(DATABASE_POOL_OPTIONS)
+    DATABASES["replica"] = {
+        **DATABASES["default"],
+        "HOST": ",".join(h.rsplit(":", 1)[0] for h in _REPLICA_HOSTS),
+        "PORT": ",".join(h.rsplit(":", 1)[1] for h in _REPLICA_HOSTS),
+        "OPTIONS": _replica_options,
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["dispatch.db_router.ReplicaRouter"]
+    MIDDLEWARE.insert(MIDDLEWARE.index("dispatch.overload.DatabaseUnavailableMiddleware") + 1, "dispatch.db_router.ReplicaReadsMiddleware")
+
+# Redis with Sentinel: REDIS_SENTINELS="s1:26379,s2:26379,s3:26379" and REDIS_SENTINEL_MASTER name the primary
+# to follow; REDIS_DB and REDIS_PASSWORD replace what REDIS_URL carried. The cache, the channel layer, Celery's
+# broker and the project's own clients (dispatch/redis_client.py) then ask the Sentinels where the primary is.
+REDIS_SENTINELS = [(h.rsplit(":", 1)[0], int(h.rsplit(":", 1)[1])) for h in env.list("REDIS_SENTINELS", default=[])]
+REDIS_SENTINEL_MASTER = env("REDIS_SENTINEL_MASTER", default="dispatch112")
+REDIS_DB = env.int("REDIS_DB", default=0)
+REDIS_PASSWORD = env("REDIS_PASSWORD", default="")
+if REDIS_SENTINELS:
+    CACHES["default"]["OPTIONS"] = {"pool_class": "dispatch.redis_client.SentinelCachePool"}
+    _sentinel_host = {"sentinels": REDIS_SENTINELS, "master_name": REDIS_SENTINEL_MASTER, "db": REDIS_DB}
+    if REDIS_PASSWORD:
+        _sentinel_host["password"] = REDIS_PASSWORD
+    CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [_sentinel_host]
+    _auth = f":{REDIS_PASSWORD}@" if REDIS_PASSWORD else ""
+    CELERY_BROKER_URL = ";".join(f"sentinel://{_auth}{h}:{p}/{REDIS_DB}" for h, p in REDIS_SENTINELS)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {**CELERY_BROKER_TRANSPORT_OPTIONS, "master_name": REDIS_SENTINEL_MASTER,
+                                       "sentinel_kwargs": {"socket_timeout": 1}}

@@ -20,10 +20,10 @@ import weakref
 from collections import defaultdict
 
 import psycopg
-import redis.asyncio as aioredis
 from channels.db import database_sync_to_async
 from django.db import connections
 
+from dispatch import redis_client
 from incidents.models import TimelineEvent
 from incidents.selectors import last_seq
 
@@ -116,7 +116,7 @@ class LiveHub:
     async def _run(self):
         backoff = 0.1
         while True:
-            client = aioredis.Redis.from_url(live_redis_url(), health_check_interval=15)
+            client = redis_client.async_client(live_redis_url(), health_check_interval=15)
             pubsub = client.pubsub()
             try:
                 await pubsub.subscribe(live_channel())

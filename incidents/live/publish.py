@@ -17,9 +17,11 @@ import threading
 
 # Imported here, not at first use: importing redis takes ≈ 0.15 s, which the first event of every
 # process after a restart then waited for (seen as the slowest events in bench/push_latency).
-import redis
+import redis  # noqa: F401
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
+
+from dispatch import redis_client
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +89,7 @@ def _redis():
     if _client is None:
         with _client_lock:
             if _client is None:
-                _client = redis.Redis.from_url(live_redis_url(), socket_timeout=2, socket_connect_timeout=2, health_check_interval=30)
+                _client = redis_client.sync_client(live_redis_url(), socket_timeout=2, socket_connect_timeout=2, health_check_interval=30)
     return _client
 
 
