@@ -9,6 +9,7 @@ from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdmin, LeafletGeoAdminMixin
 
+from agencies.admin_maps import PointMapMedia, map_display
 from agencies.models import Agency, CommandCentre, Landmark, Region, Station, Unit, User
 
 
@@ -85,7 +86,7 @@ class StationAdmin(LeafletGeoAdmin):
 
 
 @admin.register(Unit)
-class UnitAdmin(LeafletGeoAdmin):
+class UnitAdmin(PointMapMedia, LeafletGeoAdmin):
     list_display = ("call_sign", "agency", "type", "status", "capabilities_list", "station", "position_at")
     list_filter = ("status", "type", "agency__command_centre", "agency__type")
     list_select_related = ("agency", "station")
@@ -97,8 +98,19 @@ class UnitAdmin(LeafletGeoAdmin):
         # Status and AVL position change through the dispatch services (which write the timeline);
         # the admin sets them only when a unit is first registered.
         if obj is not None:
-            return ("status", "status_changed_at", "position", "position_at")
+            return ("status", "status_changed_at", "position_map", "position_at")
         return ()
+
+    # The last AVL position of a registered unit, on a map (read-only: it changes through the crew phone/tracker).
+    position_map = map_display("position", _("posisi terakhir"))
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if obj is not None:
+            fields = [f for f in fields if f != "position"]
+            if "position_map" not in fields:
+                fields.insert(fields.index("position_at") if "position_at" in fields else len(fields), "position_map")
+        return fields
 
     @admin.display(description=_("kemampuan"))
     def capabilities_list(self, obj):

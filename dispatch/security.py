@@ -5,6 +5,7 @@ Django 5.2 has no CSP of its own; the policy here is one fixed header (no nonces
 data islands (`json_script`) are not executed — and the language switch and filters use `data-autosubmit`).
 Styles allow 'unsafe-inline' because Leaflet positions its panes and markers with inline styles.
 """
+import secrets
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -43,12 +44,25 @@ def policy_for(host: str) -> str:
     )
 
 
+ADMIN_PREFIX = "/admin/"
+
+
 class ContentSecurityPolicyMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        enabled = getattr(settings, "CONTENT_SECURITY_POLICY", False)
+        # django-leaflet's admin map widgets write inline scripts and mark them with `request.csp_nonce`; only
+        # admin pages get a nonce, so every other page keeps the plain no-inline-script policy.
+        nonce = secrets.token_urlsafe(16) if enabled and request.path.startswith(ADMIN_PREFIX) else None
+        if nonce:
+            request.csp_nonce = nonce
         response = self.get_response(request)
-        if getattr(settings, "CONTENT_SECURITY_POLICY", False) and "Content-Security-Policy" not in response:
-            response["Content-Security-Policy"] = policy_for(request.get_host())
+        if enabled and "Content-Security-Policy" not in response:
+            policy = policy_for(request.get_host())
+            if nonce:
+                policy = policy.replace("script-src 'self'", f"script-src 'self' 'nonce-{nonce}'", 1)
+            response["Content-Security-Policy"] = policy
         return response
+

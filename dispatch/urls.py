@@ -2,11 +2,17 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from agencies.views import LogoutView
 from dispatch import health, views
+
+# The admin's own titles, in the page's language like everything else (Django's default is "Django administration").
+admin.site.site_header = _("Administrasi 112")
+admin.site.site_title = _("Admin 112")
+admin.site.index_title = _("Data dan pengaturan")
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -15,9 +15,17 @@ ROLE_HOME = {
 }
 
 
+# Administrators (createsuperuser makes them role "admin") work in the admin site; one without staff access would
+# only meet the admin's login form, so it stays on the home page, which says what the role can do.
+ADMIN_HOME = "admin:index"
+
+
 @login_required
 def home(request):
-    name = ROLE_HOME.get(request.user.role)
+    user = request.user
+    if user.role == User.Role.ADMIN and user.is_staff:
+        return redirect(reverse(ADMIN_HOME))
+    name = ROLE_HOME.get(user.role)
     if name:
         return redirect(reverse(name))
     return render(request, "home.html", {"role": request.user.role, "Role": User.Role})

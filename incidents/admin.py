@@ -4,9 +4,17 @@ Incidents, assignments, alerts and call-outs change only through incidents.servi
 re-check and write the append-only timeline; the admin therefore only shows them. TimelineEvent has
 no add/change/delete permission at all (a database trigger refuses UPDATE/DELETE anyway).
 """
+import json
+import zoneinfo
+
 from django.contrib import admin
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from agencies.admin_maps import PointMapMedia, map_display
+from incidents import timeline_text
+from incidents.events import EVENT_KINDS
 from incidents.models import (
     AmlReport,
     Assignment,
@@ -51,14 +59,39 @@ class EscalationRuleAdmin(admin.ModelAdmin):
     autocomplete_fields = ("command_centre", "category")
 
 
-class TimelineInline(ReadOnlyMixin, admin.TabularInline):
+def _centre_zone(incident):
+    return incident.command_centre.timezone if incident is not None and incident.command_centre_id else None
+
+
+class TimelineDisplay:
+    """The timeline as people read it: time in the incident's centre zone, what happened, who, and a summary
+    (incidents.timeline_text) instead of the payload's JSON."""
+
+    @admin.display(description=_("waktu"), ordering="at")
+    def time_local(self, obj):
+        zone = _centre_zone(obj.incident) if obj.incident_id else None
+        return format_html('<span class="timeline-time">{}</span>', timeline_text.local_time(obj.at, zone))
+
+    @admin.display(description=_("peristiwa"), ordering="kind")
+    def kind_label(self, obj):
+        return timeline_text.kind_label(obj.kind)
+
+    @admin.display(description=_("keterangan"))
+    def summary_text(self, obj):
+        return format_html('<span class="timeline-summary">{}</span>', timeline_text.summary(obj.kind, obj.payload))
+
+
+class TimelineInline(TimelineDisplay, ReadOnlyMixin, admin.TabularInline):
     model = TimelineEvent
-    fields = ("seq", "at", "kind", "actor", "payload")
+    fields = ("seq", "time_local", "kind_label", "actor", "summary_text")
     readonly_fields = fields
     ordering = ("seq",)
     extra = 0
     can_delete = False
     show_change_link = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor", "incident__command_centre")
 
 
 class AssignmentInline(ReadOnlyMixin, admin.TabularInline):
@@ -69,16 +102,73 @@ class AssignmentInline(ReadOnlyMixin, admin.TabularInline):
     extra = 0
     can_delete = False
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("agency")
+
+
+class CentreZoneChangeView:
+    """A record's page shows its times in its centre's zone (WIB/WITA/WIT), whoever reads it: the response is
+    rendered inside the override because a TemplateResponse would otherwise render after it ends."""
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        zone = self.centre_zone(obj) if obj is not None else None
+        if not zone:
+            return super().change_view(request, object_id, form_url, extra_context)
+        with timezone.override(zoneinfo.ZoneInfo(zone)):
+            response = super().change_view(request, object_id, form_url, extra_context)
+            if hasattr(response, "render"):
+                response.render()
+        return response
+
 
 @admin.register(Incident)
-class IncidentAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ("reference", "category", "priority", "status", "command_centre", "district", "caller_number", "created_at")
+class IncidentAdmin(CentreZoneChangeView, ReadOnlyMixin, PointMapMedia, admin.ModelAdmin):
+    list_display = ("reference", "category", "priority", "status", "command_centre", "district", "caller_number", "created_local")
     list_filter = ("status", "priority", "command_centre", "category")
     list_select_related = ("category", "command_centre", "district")
     search_fields = ("^reference", "caller_number", "address")
     date_hierarchy = "created_at"
     show_full_result_count = False
     inlines = (AssignmentInline, TimelineInline)
+    location_map = map_display("location", _("lokasi"))
+    readonly_fields = ("location_map", "answers_list")
+    fieldsets = (
+        (None, {"fields": ("reference", "command_centre", "category", "priority", "status", "created_by", "created_at")}),
+        (_("Lokasi"), {"fields": ("location_map", "address", "location_accuracy_m", "location_source", "regency",
+                                  "district", "village", "outside_service_area")}),
+        (_("Penelepon"), {"fields": ("caller_number", "caller_name", "caller_count")}),
+        (_("Uraian"), {"fields": ("description", "answers_list", "is_public_alert")}),
+        (_("Tahapan"), {"fields": ("call_answered_at", "routed_at", "accepted_at", "dispatched_at", "on_scene_at",
+                                   "on_scene_due_at", "resolved_at", "closed_at", "updated_at")}),
+        (_("Dari sistem lain"), {"fields": ("external_tracking_id",), "classes": ("collapse",)}),
+    )
+
+    @staticmethod
+    def centre_zone(obj):
+        return _centre_zone(obj)
+
+    @admin.display(description=_("dibuat"), ordering="created_at")
+    def created_local(self, obj):
+        return timeline_text.local_time(obj.created_at, _centre_zone(obj))
+
+    @admin.display(description=_("jawaban SOP"))
+    def answers_list(self, obj):
+        """The question script's answers with their questions, not the stored {key: value} JSON."""
+        answers = obj.answers or {}
+        if not answers:
+            return "—"
+        questions = {q.get("key"): q for q in (obj.category.question_script or []) if isinstance(q, dict)}
+        rows = []
+        for key, value in answers.items():
+            question = questions.get(key, {})
+            text = question.get("question_id") or key
+            if value is True:
+                value = _("Ya")
+            elif value is False:
+                value = _("Tidak")
+            rows.append((text, value))
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}: <b>{}</b></li>", rows))
 
 
 @admin.register(Assignment)
@@ -91,16 +181,43 @@ class AssignmentAdmin(ReadOnlyMixin, admin.ModelAdmin):
     show_full_result_count = False
 
 
+class EventKindFilter(admin.SimpleListFilter):
+    """Kinds by their label, not their code."""
+
+    title = _("peristiwa")
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        return [(kind, timeline_text.kind_label(kind)) for kind in EVENT_KINDS]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(kind=self.value()) if self.value() else queryset
+
+
 @admin.register(TimelineEvent)
-class TimelineEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class TimelineEventAdmin(CentreZoneChangeView, TimelineDisplay, ReadOnlyMixin, admin.ModelAdmin):
     """Append-only: visible, never added, changed or deleted here."""
 
-    list_display = ("seq", "at", "kind", "incident", "actor")
-    list_filter = ("kind",)
-    list_select_related = ("incident", "actor")
+    list_display = ("seq", "time_local", "kind_label", "incident", "actor", "summary_text")
+    list_filter = (EventKindFilter,)
+    list_select_related = ("incident__command_centre", "actor")
     search_fields = ("^incident__reference", "kind")
     date_hierarchy = "at"
     show_full_result_count = False
+    fields = ("seq", "time_local", "kind_label", "incident", "actor", "summary_text", "payload_pretty")
+    readonly_fields = ("time_local", "kind_label", "summary_text", "payload_pretty")
+
+    class Media:
+        css = {"all": ["css/admin.css"]}
+
+    @staticmethod
+    def centre_zone(obj):
+        return _centre_zone(obj.incident) if obj.incident_id else None
+
+    @admin.display(description=_("data lengkap (untuk audit dan integrasi)"))
+    def payload_pretty(self, obj):
+        return format_html('<pre class="timeline-payload">{}</pre>',
+                           json.dumps(obj.payload, ensure_ascii=False, indent=2, sort_keys=True))
 
 
 @admin.register(SupervisorAlert)
@@ -124,8 +241,17 @@ class NotificationAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(AmlReport)
-class AmlReportAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class AmlReportAdmin(ReadOnlyMixin, PointMapMedia, admin.ModelAdmin):
     """Handset locations (AML/ELS) as received, with the problems found in them; kept for audit."""
+
+    location_map = map_display("location", _("lokasi"))
+    fields = ("received_at", "source", "device_number", "location_map", "accuracy_m", "location_time",
+              "positioning_method", "call", "problems", "raw_pretty")
+    readonly_fields = ("location_map", "raw_pretty")
+
+    @admin.display(description=_("pesan asli"))
+    def raw_pretty(self, obj):
+        return format_html('<pre class="timeline-payload">{}</pre>', json.dumps(obj.raw, ensure_ascii=False, indent=2))
 
     list_display = ("id", "received_at", "source", "device_number", "accuracy_m", "positioning_method", "call", "problem_count")
     list_filter = ("source", "positioning_method")

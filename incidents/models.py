@@ -291,7 +291,8 @@ class Assignment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.incident_id} → {self.agency_id} ({self.status})"
+        # read by people (admin rows, the alert's assignment): the agency and the status in words
+        return f"{self.agency} ({self.get_status_display()})"
 
     def can_transition_to(self, target):
         return target in self.TRANSITIONS.get(self.status, frozenset())
@@ -351,7 +352,8 @@ class TimelineEvent(models.Model):
         ]
 
     def __str__(self):
-        return f"#{self.seq} {self.kind}"
+        # the kind is a code; pages show it in words (incidents.timeline_text), so the name is the sequence number
+        return f"#{self.seq}"
 
 
 class IdempotencyRecord(models.Model):

@@ -351,7 +351,7 @@ def test_incident_admin_is_read_only_with_its_timeline(admin_client_demo):
                                   caller_number="081234567890")
     response = admin_client_demo.get(f"/admin/incidents/incident/{incident.pk}/change/")
     assert response.status_code == 200
-    assert b"incident.created" in response.content
+    assert "Kejadian dicatat" in response.content.decode()  # the timeline in words (incidents.timeline_text)
     assert b'name="_save"' not in response.content  # view only
     assert admin_client_demo.get("/admin/incidents/incident/add/").status_code == 403
 

@@ -43,11 +43,19 @@ def test_roles_with_a_console_go_straight_to_it(client, make_user, target):
 
 
 @pytest.mark.django_db
+def test_a_staff_administrator_lands_on_the_admin_site(client):
+    client.force_login(f.UserFactory(role=User.Role.ADMIN, command_centre=None, is_staff=True, is_superuser=True))
+    response = client.get(reverse("home"))
+    assert response.status_code == 302 and response["Location"] == reverse("admin:index")
+    assert client.get(response["Location"]).status_code == 200
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     "make_user, role, must_show",
     [
-        # every other role has its own screen now; an administrator still starts here
-        (lambda: f.UserFactory(role=User.Role.ADMIN, command_centre=None, is_staff=True), "admin", ["Administrasi", "Dokumentasi API"]),
+        # every other role has its own screen; an administrator without staff access cannot use the admin site
+        (lambda: f.UserFactory(role=User.Role.ADMIN, command_centre=None, is_staff=False), "admin", ["Dokumentasi API"]),
     ],
     ids=["admin"],
 )

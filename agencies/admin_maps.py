@@ -1,0 +1,56 @@
+"""Read-only maps in the admin: a place shown on a small Leaflet map instead of `SRID=4326;POINT(…)`.
+
+Editable geometries use django-leaflet's widget (LeafletGeoAdmin). Records the admin only shows (incidents, AML
+reports, a unit's AVL position) never build a form widget, so Django would print the geometry's WKT; these
+helpers render a map container instead, which static/js/admin/point-map.js fills from its data attributes
+(no inline script: the production Content-Security-Policy allows none). Tiles come from LEAFLET_CONFIG's tile
+server only, Leaflet itself from our static files.
+"""
+from django.conf import settings
+from django.contrib import admin
+from django.forms import Media
+from django.utils.formats import number_format
+from django.utils.html import format_html
+
+
+def _tiles() -> tuple[str, str]:
+    layers = (getattr(settings, "LEAFLET_CONFIG", {}) or {}).get("TILES") or []
+    if not layers:
+        return "", ""
+    layer = layers[0]
+    options = layer[2] if len(layer) > 2 and isinstance(layer[2], dict) else {}
+    return str(layer[1]), str(options.get("attribution", ""))
+
+
+def point_map(point) -> str:
+    """A map container for one point (WGS 84), with the coordinates written out beneath it."""
+    if point is None:
+        return "—"
+    tiles, attribution = _tiles()
+    return format_html(
+        '<div class="admin-point-map" data-lat="{}" data-lon="{}" data-tiles="{}" data-attribution="{}"></div>'
+        '<div class="admin-point-coords">{}, {}</div>',
+        point.y, point.x, tiles, attribution, number_format(point.y, 6), number_format(point.x, 6),
+    )
+
+
+class PointMapMedia:
+    """Mixin for a ModelAdmin that shows `point_map` fields: loads Leaflet and the initialiser."""
+
+    @property
+    def media(self):
+        return super().media + Media(
+            js=["leaflet/leaflet.js", "js/admin/point-map.js"],
+            css={"all": ["leaflet/leaflet.css", "css/admin.css"]},
+        )
+
+
+def map_display(field: str, description):
+    """A read-only admin column/field that draws `obj.<field>` on a map."""
+
+    @admin.display(description=description)
+    def show(self, obj):
+        return point_map(getattr(obj, field, None) if obj is not None else None)
+
+    show.__name__ = f"{field}_map"
+    return show

@@ -1,0 +1,159 @@
+"""Timeline events as people read them: a label per kind and a one-line summary of the payload, in the page's
+language, with times in the incident's centre zone. The admin shows these instead of raw JSON; the payloads
+themselves stay as incidents.events builds them (the audit record), this only reads them."""
+import zoneinfo
+from datetime import datetime
+
+from django.utils import formats
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _
+
+from agencies.models import TimeZoneName, Unit
+from incidents.models import Assignment, Call, Incident
+
+# Every kind of incidents.events.EVENT_KINDS (tests/core/test_admin_i18n.py keeps the two equal).
+KIND_LABELS = {
+    "incident.created": _("Kejadian dicatat"),
+    "incident.updated": _("Data kejadian dikoreksi"),
+    "incident.status_changed": _("Status kejadian berubah"),
+    "incident.duplicate_linked": _("Penelepon lain melaporkan kejadian yang sama"),
+    "incident.imported": _("Diterima dari sistem lain (EIDO)"),
+    "incident.eido_updated": _("Pembaruan dari sistem lain (EIDO)"),
+    "assignment.offered": _("Ditawarkan ke instansi"),
+    "assignment.accepted": _("Instansi menerima"),
+    "assignment.declined": _("Instansi menolak"),
+    "assignment.handed_off": _("Dialihkan ke instansi lain"),
+    "assignment.completed": _("Instansi selesai menangani"),
+    "assignment.expired": _("Batas konfirmasi lewat"),
+    "assignment.cancelled": _("Penugasan ditarik"),
+    "unit.status_changed": _("Status unit berubah"),
+    "unit.position": _("Posisi unit"),
+    "call.ringing": _("Panggilan masuk"),
+    "call.answered": _("Panggilan dijawab"),
+    "call.closed": _("Panggilan ditutup"),
+    "call.location": _("Lokasi perangkat penelepon"),
+    "alert.raised": _("Peringatan supervisor"),
+    "alert.acknowledged": _("Peringatan dikonfirmasi"),
+    "callout.sent": _("Relawan dipanggil"),
+    "callout.accepted": _("Relawan bersedia datang"),
+    "callout.declined": _("Relawan tidak bisa"),
+    "callout.filled": _("Panggilan relawan terpenuhi"),
+    "callout.expired": _("Panggilan relawan lewat batas"),
+    "callout.status": _("Kemajuan relawan"),
+    "callout.cancelled": _("Panggilan relawan dibatalkan"),
+}
+
+# A volunteer's progress (volunteers.models.CallOutResponse.Status; incidents does not import volunteers' models):
+# the same msgids, so one translation serves both.
+_RESPONSE_LABELS = {
+    "pending": _("Belum menjawab"),
+    "accepted": _("Bersedia datang"),
+    "declined": _("Tidak bisa"),
+    "en_route": _("Menuju lokasi"),
+    "on_scene": _("Di lokasi"),
+    "done": _("Selesai"),
+    "stood_down": _("Tidak diperlukan"),
+}
+
+_ZONE_ABBR = {value: label.split(" ")[0] for value, label in ((z.value, str(z.label)) for z in TimeZoneName)}
+
+
+def kind_label(kind: str) -> str:
+    return str(KIND_LABELS.get(kind, kind))
+
+
+def local_time(at: datetime, tzname: str | None) -> str:
+    """`12 Des. 2026 08.15.02 WITA`: the moment in the centre's zone, with the zone's Indonesian abbreviation."""
+    tzname = tzname or TimeZoneName.WIB
+    local = at.astimezone(zoneinfo.ZoneInfo(tzname))
+    clock = local.strftime("%H.%M.%S" if (get_language() or "id").startswith("id") else "%H:%M:%S")  # 08.15.02 in Indonesian
+    return f"{formats.date_format(local, 'DATE_FORMAT')} {clock} {_ZONE_ABBR.get(tzname, tzname)}"
+
+
+def _choice(choices, value) -> str:
+    """The label of a stored status; a value no longer listed shows as stored (history outlives choices)."""
+    if value in (None, ""):
+        return "—"
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return str(value)
+
+
+def _move(choices, payload) -> str:
+    return f"{_choice(choices, payload.get('old'))} → {_choice(choices, payload.get('new'))}"
+
+
+def _field_name(name: str) -> str:
+    try:
+        return str(Incident._meta.get_field(name).verbose_name)
+    except Exception:  # a field since removed: its stored name is still the truth
+        return name
+
+
+def _callout(payload) -> str:
+    c = payload.get("callout") or {}
+    if not isinstance(c, dict):
+        return ""
+    parts = [c.get("community_name") or _t("relawan terdekat")]
+    if c.get("needed") is not None:
+        parts.append(_t("%(accepted)s dari %(needed)s bersedia") % {"accepted": c.get("accepted", 0), "needed": c["needed"]})
+    return ", ".join(str(p) for p in parts if p)
+
+
+def summary(kind: str, payload: dict) -> str:
+    """One readable line for an event; what a kind does not carry is left out, nothing is invented."""
+    p = payload or {}
+    parts: list[str] = []
+    a = p.get("assignment") if isinstance(p.get("assignment"), dict) else None
+    if kind == "incident.created":
+        parts.append(_t("dari panggilan") if p.get("call") else _t("tanpa panggilan (dicatat langsung)"))
+    elif kind == "incident.updated":
+        changes = p.get("changes") or {}
+        parts.append(_t("diubah: %(fields)s") % {"fields": ", ".join(_field_name(k) for k in changes)})
+    elif kind == "incident.status_changed":
+        parts.append(_move(Incident.Status, p))
+    elif kind == "incident.duplicate_linked":
+        count = p.get("caller_count") or {}
+        parts.append(_t("jumlah pelapor %(old)s → %(new)s") % {"old": count.get("old", "?"), "new": count.get("new", "?")})
+    elif kind in ("incident.imported", "incident.eido_updated"):
+        parts.append(_t("dari %(sender)s") % {"sender": p.get("sender") or "?"})
+    elif kind.startswith("assignment."):
+        if a:
+            parts.append(a.get("agency_name") or "")
+        if kind == "assignment.offered" and a:
+            parts.append(_t("tahap eskalasi %(n)s") % {"n": a.get("escalation_stage", 0)} if a.get("escalation_stage") else "")
+        elif "new" in p:
+            parts.append(_move(Assignment.Status, p))
+        if kind == "assignment.expired" and p.get("late_by_ms") is not None:
+            parts.append(_t("terlambat %(s)s detik") % {"s": formats.number_format(p["late_by_ms"] / 1000, 1)})
+    elif kind == "unit.status_changed":
+        parts.append(f"{p.get('call_sign', '?')}: {_move(Unit.Status, p)}")
+    elif kind == "unit.position":
+        lon, lat = (p.get("position") or [None, None])[:2]
+        parts.append(p.get("call_sign") or "")
+        if lat is not None:
+            parts.append(f"{formats.number_format(lat, 5)}, {formats.number_format(lon, 5)}")
+    elif kind.startswith("call."):
+        call = p.get("call") or {}
+        parts.append(call.get("caller_number") or "")
+        if kind == "call.closed":
+            parts.append(_choice(Call.Disposition, call.get("disposition")))
+        if kind == "call.location" and p.get("accuracy_m") is not None:
+            parts.append(_t("akurasi %(m)s m") % {"m": formats.number_format(p["accuracy_m"], 0)})
+    elif kind == "alert.raised":
+        parts.append(" ".join(str(row.get("message", "")) for row in p.get("alerts") or [] if isinstance(row, dict)))
+    elif kind.startswith("callout."):
+        parts.append(_callout(p))
+        response = p.get("response") if isinstance(p.get("response"), dict) else None
+        if response:
+            parts.append(response.get("volunteer_name") or "")
+        if kind == "callout.status":
+            old, new = p.get("old"), p.get("new")
+            parts.append(f"{_RESPONSE_LABELS.get(old, old or '—')} → {_RESPONSE_LABELS.get(new, new or '—')}")
+    if p.get("reason") and isinstance(p["reason"], str):
+        parts.append(_t("alasan: %(r)s") % {"r": p["reason"]})
+    if p.get("note") and isinstance(p["note"], str):
+        parts.append(_t("catatan: %(n)s") % {"n": p["note"]})
+    return " · ".join(str(x) for x in parts if x)
