@@ -5,34 +5,68 @@ The page embeds the centre's open incidents (as data), the ringing calls and `la
 """
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.db.models import Max
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies.api import AgencySerializer
 from agencies.models import Agency, User
+from agencies.scoping import scope_for
 from incidents import selectors
 from incidents.api.serializers import CategorySerializer
 from incidents.consoles.access import require_console_role
-from incidents.models import Call, Incident, IncidentCategory, Priority
+from incidents.models import Assignment, Call, Incident, IncidentCategory, Priority
 
+# How Indonesians name their zones (the clock in the top bar); static/js/lib/time.js has the same table.
+ZONE_ABBR = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
 CONSOLE_ROLES = (User.Role.CALL_TAKER, User.Role.SUPERVISOR)
-# A console shows every open incident of its centre; a cap keeps a disaster surge from freezing the page.
-MAX_OPEN_INCIDENTS = 1000
+# Every open incident of the centre is on the page (the browser draws only the rows in view, list.js), so the
+# counter is the server's count. This ceiling only keeps a runaway import from sending a page of hundreds of MB;
+# above it the page says how many it left out (`incident_count` stays the true count).
+MAX_OPEN_INCIDENTS = 20_000
+
+
+def _open_incidents(user):
+    return selectors.incidents_visible_to(user).filter(status__in=Incident.OPEN_STATUSES)
 
 
 def _incident_rows(user):
     qs = (
-        selectors.incidents_visible_to(user)
-        .filter(status__in=Incident.OPEN_STATUSES)
+        _open_incidents(user)
         .select_related("category")
         .only(
-            "id", "reference", "status", "priority", "address", "location", "caller_count", "created_at",
+            "id", "reference", "status", "priority", "address", "location", "caller_count", "created_at", "created_by_id",
             "call_answered_at", "routed_at", "location_source", "category__code", "category__name_id", "category__name_en",
         )
         .order_by("priority", "-created_at")[:MAX_OPEN_INCIDENTS]
     )
     return list(qs)
+
+
+def _live_agencies(incidents) -> dict[int, list[int]]:
+    """incident id → the agencies holding a live assignment (the list's agency filter), in one query."""
+    by_incident: dict[int, list[int]] = {}
+    ids = [i.pk for i in incidents]
+    rows = Assignment.objects.filter(incident_id__in=ids, status__in=Assignment.LIVE_STATUSES).values_list("incident_id", "agency_id")
+    for incident_id, agency_id in rows.order_by("incident_id", "agency_id"):
+        by_incident.setdefault(incident_id, []).append(agency_id)
+    return by_incident
+
+
+def _left_at(incidents) -> dict[int, object]:
+    """incident id → when the last agency let go of an incident routed before and back at "new" (declined or
+    expired): the list colours such a row by how long nobody has held it. One query, only over those rows."""
+    ids = [i.pk for i in incidents if i.status == Incident.Status.NEW and i.routed_at]
+    if not ids:
+        return {}
+    rows = (
+        Assignment.objects.filter(incident_id__in=ids)
+        .values("incident_id")
+        .annotate(declined=Max("declined_at"), expired=Max("expired_at"))
+    )
+    return {r["incident_id"]: max(t for t in (r["declined"], r["expired"]) if t) for r in rows if r["declined"] or r["expired"]}
 
 
 def _tiles():
@@ -51,7 +85,11 @@ def _iso(dt):
 def _row_data(incidents) -> list[dict]:
     """The open-incidents list as data, drawn by the browser (static/js/calltaker/list.js: rowHtml, the one
     renderer of a row, also used for live updates). Same field names as the live events' incident and the
-    create answer. Plain dicts, not a serializer: a disaster surge puts hundreds of rows on this page."""
+    create answer, plus what only the list needs: `created_by` (the "mine" filter), `agencies` (live assignments,
+    the agency filter) and `unrouted_since` (when an incident routed before lost its last agency).
+    Plain dicts, not a serializer: a disaster surge puts thousands of rows on this page."""
+    agencies = _live_agencies(incidents)
+    left_at = _left_at(incidents)
     return [
         {
             "id": i.pk,
@@ -62,8 +100,11 @@ def _row_data(incidents) -> list[dict]:
             "address": i.address,
             "caller_count": i.caller_count,
             "created_at": _iso(i.created_at),
+            "created_by": i.created_by_id,
             "call_answered_at": _iso(i.call_answered_at),
             "routed_at": _iso(i.routed_at),
+            "unrouted_since": _iso(left_at.get(i.pk)),
+            "agencies": agencies.get(i.pk, []),
             "location": [round(i.location.x, 6), round(i.location.y, 6)],
             "location_to_confirm": i.location_source == Incident.LOCATION_TO_CONFIRM,
         }
@@ -128,14 +169,26 @@ def call_taker_console(request):
             "device_location": [active.device_location.x, active.device_location.y] if active.device_location else None,
             "device_accuracy_m": active.device_accuracy_m,
         }
+    # The seq first, then the rows: an event committed in between is then newer than `last_seq` and replayed by the
+    # socket (list.js applies it idempotently). Read the other way round, it would be in neither (seq follows commit
+    # order, incidents.timeline.record_event).
+    last_seq = selectors.last_seq()
     incidents = _incident_rows(user)
+    count = len(incidents) if len(incidents) < MAX_OPEN_INCIDENTS else _open_incidents(user).count()
+    scope = scope_for(user)
+    # The list keeps only its centres' incidents: a centre also hears about another centre's incident while one of
+    # its agencies holds it, and such a row would be missing after a reload (the counter's drift, issue 16).
+    config["centreIds"] = None if scope.is_global else sorted(scope.centre_ids)
     context = {
-        "incident_count": len(incidents),
+        "incident_count": count,
         "incident_rows": _row_data(incidents),
         "ringing": ringing,
-        "last_seq": selectors.last_seq(),
+        "last_seq": last_seq,
         "config": config,
         "priorities": Priority.choices,
+        "open_statuses": [(v, label) for v, label in Incident.Status.choices if v in Incident.OPEN_STATUSES],
+        "incident_rows_left_out": count - len(incidents),
+        "zone_abbr": ZONE_ABBR.get(timezone.get_current_timezone_name(), timezone.get_current_timezone_name()),
         "title": _("Konsol Operator 112"),
     }
     return render(request, "consoles/calltaker.html", context)

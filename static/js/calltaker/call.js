@@ -4,6 +4,7 @@ import { $, S, cfg, DISPOSITION_LABEL, STATUS_LABEL, debounce, focus, metres, ne
 import { fillForm, useAml } from "./form.js";
 import { refreshDuplicates } from "./duplicates.js";
 import { hideAml, showAml } from "./map.js";
+import { clearRouting } from "./routing.js";
 import { api } from "../lib/api.js";
 import { el } from "../lib/dom.js";
 import { t, fmt } from "../lib/i18n.js";
@@ -77,6 +78,7 @@ function startCall(data) {
   };
   const draft = S.draft;
   delete timerEl.dataset.final;
+  clearRouting(); // the last incident's routing leaves the screen; its outcome stays in the list
   draft.call = call.id;
   if (data.caller_number) draft.caller_number = data.caller_number;
   if (data.caller_name && !draft.caller_name) draft.caller_name = data.caller_name;

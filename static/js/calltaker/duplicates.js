@@ -3,7 +3,7 @@
 import { $, S, cfg, STATUS_LABEL, debounce, metres, newDraft, saveDraft } from "./state.js";
 import { callMessage, endCallLocally } from "./call.js";
 import { fillForm } from "./form.js";
-import { upsertIncident } from "./list.js";
+import { flushList, upsertIncident } from "./list.js";
 import { api } from "../lib/api.js";
 import { el } from "../lib/dom.js";
 import { t, fmt } from "../lib/i18n.js";
@@ -41,6 +41,7 @@ export async function linkDuplicate(d) {
     fillForm();
     callMessage(fmt(t("Panggilan ditautkan ke %(ref)s (pelapor: %(n)s)."), { ref: data.incident.reference, n: data.incident.caller_count }), "ok");
     upsertIncident({ id: data.incident.id, caller_count: data.incident.caller_count });
+    flushList();
     $("btn-new-call").focus();
   } catch (err) {
     callMessage(err.error.message, "error");

@@ -3,7 +3,7 @@
 import { $, S, cfg, DRAFT_KEY, FIELD_INPUT, debounce, focus, metres, newDraft, root, saveDraft } from "./state.js";
 import { callMessage, endCallLocally, loadHistory } from "./call.js";
 import { refreshDuplicates } from "./duplicates.js";
-import { upsertIncident } from "./list.js";
+import { flushList, upsertIncident } from "./list.js";
 import { placePin, removePin } from "./map.js";
 import { flowNext, renderQuestions, suggestPriority } from "./questions.js";
 import { openRouting } from "./routing.js";
@@ -267,7 +267,7 @@ function payload() {
   const catText = $("f-category").value.trim();
   return {
     category: draft.category || catText,
-    priority: draft.priority_touched ? Number($("f-priority").value) : null,
+    priority: draft.priority_touched && $("f-priority").value ? Number($("f-priority").value) : null,
     location: draft.location ? { type: "Point", coordinates: [draft.location.lon, draft.location.lat] } : null,
     location_accuracy_m: draft.location ? draft.location.accuracy_m : null,
     location_source: draft.location ? draft.location.source : "",
@@ -312,7 +312,9 @@ function onCreated(data) {
     id: data.id, reference: data.reference, status: data.status, priority: data.priority, category_name: data.category_name,
     address: data.address, caller_count: data.caller_count, created_at: data.created_at,
     location: data.location ? data.location.coordinates : null, call_answered_at: data.call_answered_at || (wasCall && wasCall.answered_at),
+    created_by: cfg.user,
   });
+  flushList();
   openRouting({
     incident: data.id, reference: data.reference, category: data.category,
     proposed: data.proposed_agencies || [], units: data.nearest_units || [],

@@ -1,122 +1,226 @@
-/* The centre's open incidents (right column). The one renderer of an incident row: the page embeds the
- * rows' data (json_script "ct-incidents", the same fields as the live events and the create answer) and
- * rowHtml() draws them all with one innerHTML on load; live events and the console's own actions add and
- * update rows through upsertIncident(), which draws a new row with the same rowHtml(). */
-import { $, OPEN, STATUS_LABEL } from "./state.js";
+/* The centre's open incidents (right column), kept as data and drawn as a window of rows.
+ *
+ * The page embeds every open incident (json_script "ct-incidents", the fields of the live events' incident plus
+ * created_by, agencies, unrouted_since); live events and the console's own actions change them through
+ * upsertIncident(). The list is sorted by what needs attention — nobody holding it first (never routed, or
+ * every agency declined / let it expire), then priority, then the longest waiting — and filtered (mine, unrouted,
+ * priority, status, agency). Only the rows in view are in the DOM (fixed row height, spacers above and below),
+ * so thousands of incidents cost one screenful of nodes; the counter counts the data, which is what the server
+ * counts (incidents.consoles.calltaker). rowHtml() is the one renderer of a row. */
+import { $, OPEN, STATUS_LABEL, cfg } from "./state.js";
 import { addMarker, removeMarker } from "./map.js";
 import { escapeHtml as h } from "../lib/dom.js";
-import { t, fmt } from "../lib/i18n.js";
+import { t, fmt, num } from "../lib/i18n.js";
+import { tone } from "../lib/sound.js";
 import { mmss } from "../lib/time.js";
 
 const listEl = $("open-incidents");
-const template = document.createElement("template");
 const CALLERS_TITLE = t("jumlah pelapor");
 const TO_CONFIRM = t("Lokasi perlu dikonfirmasi");
 const TO_CONFIRM_TITLE = t("Kejadian ini datang hanya dengan alamat (EIDO tanpa koordinat): tandai titiknya di peta.");
+const FLAG_NEVER = t("Belum diteruskan");
+const FLAG_LEFT = t("Tanpa instansi — teruskan ulang");
+const OVERSCAN = 8;
+// Minutes without anyone holding it → how loud the row is (a 20-minute-old unrouted call must not look calm).
+const AGE_STEPS = [[15, "age-3"], [5, "age-2"], [1, "age-1"]];
+const LIVE_ASSIGNMENT = new Set(["offered", "accepted"]);
 
-function ageText(created, now) {
-  return fmt(t("%(m)s lalu"), { m: mmss(now - created) });
+const records = new Map(); // id → the incident's row data
+let view = []; // records after filters, in attention order
+let pitch = 0; // px from one row's top to the next (measured once)
+let dirty = false;
+const filters = { mine: false, unrouted: false, priority: "", status: "", agency: "" };
+const alerted = new Set(); // "id@unrouted_since": the sound plays once per time an incident is left
+const centreIds = cfg.centreIds ? new Set(cfg.centreIds) : null;
+
+export const isUnrouted = (s) => s.status === "new";
+const leftByAll = (s) => isUnrouted(s) && !!s.routed_at;
+const waitingSince = (s) => Date.parse((leftByAll(s) && s.unrouted_since) || s.created_at);
+
+function ageClass(s, now) {
+  if (!isUnrouted(s)) return "";
+  const minutes = (now - waitingSince(s)) / 60000;
+  for (const [limit, cls] of AGE_STEPS) if (minutes >= limit) return cls;
+  return "age-0";
 }
 
-function intervalsText(created, answered, routed) {
+function intervalsText(s) {
+  const created = Date.parse(s.created_at);
   const parts = [];
-  if (answered) parts.push(t("jawab→tiket") + " " + mmss(created - answered));
-  if (routed) parts.push(t("tiket→terus") + " " + mmss(routed - created));
+  if (s.call_answered_at) parts.push(t("jawab→tiket") + " " + mmss(created - Date.parse(s.call_answered_at)));
+  if (s.routed_at) parts.push(t("tiket→terus") + " " + mmss(Date.parse(s.routed_at) - created));
   else parts.push(t("belum diteruskan"));
   return parts.join(" · ");
 }
 
-/* One <li class="inc"> as HTML. `s` has the fields of an incident row (id, reference, status, priority,
- * category_name, address, caller_count, created_at, call_answered_at, routed_at, location [lon, lat]);
- * a live event may know only some of them: what is missing stays empty until an update fills it. */
+/* One <li class="inc"> as HTML from a row's data; a field a live event did not carry stays empty. */
 export function rowHtml(s, now) {
-  const created = s.created_at || new Date().toISOString();
-  const answered = s.call_answered_at || "";
-  const routed = s.routed_at || "";
   const status = s.status || "";
   const priority = s.priority || "";
-  const [lon, lat] = s.location || ["", ""];
-  const createdMs = Date.parse(created);
-  return `<li class="inc p${h(priority)} st-${h(status)}" data-id="${h(s.id)}" data-status="${h(status)}" data-priority="${h(priority)}" `
-    + `data-created="${h(created)}" data-answered="${h(answered)}" data-routed="${h(routed)}" data-lat="${h(lat)}" data-lon="${h(lon)}">`
-    + `<span class="ref">${h(s.reference)}</span><span class="prio">${priority ? "P" + h(priority) : ""}</span>`
-    + `<span class="cat">${h(s.category_name)}</span><span class="status">${h(status ? STATUS_LABEL[status] || status : "")}</span>`
-    + `<span class="addr">${h(s.address)}</span>`
-    + `<span class="to-confirm" title="${h(TO_CONFIRM_TITLE)}"${s.location_to_confirm ? "" : " hidden"}>${h(TO_CONFIRM)}</span>`
-    + `<span class="callers" title="${h(CALLERS_TITLE)}">👥 <b>${h(s.caller_count)}</b></span>`
-    + `<span class="times"><span class="t-age">${h(ageText(createdMs, now))}</span> `
-    + `<span class="t-intervals">${h(intervalsText(createdMs, answered ? Date.parse(answered) : null, routed ? Date.parse(routed) : null))}</span></span></li>`;
+  const unrouted = isUnrouted(s);
+  const flag = unrouted ? (leftByAll(s) ? FLAG_LEFT : FLAG_NEVER) : "";
+  const age = unrouted ? fmt(t("%(m)s tanpa instansi"), { m: mmss(now - waitingSince(s)) }) : fmt(t("%(m)s lalu"), { m: mmss(now - Date.parse(s.created_at)) });
+  const cls = `inc p${h(priority)} st-${h(status)}${unrouted ? " unrouted " + ageClass(s, now) : ""}${leftByAll(s) ? " left" : ""}`;
+  return `<li class="${cls}" data-id="${h(s.id)}" data-status="${h(status)}" data-priority="${h(priority)}">`
+    + `<span class="l1"><span class="ref">${h(s.reference)}</span> <span class="prio">${priority ? "P" + h(priority) : ""}</span> `
+    + `<span class="cat">${h(s.category_name)}</span>${flag ? ` <span class="flag">${h(flag)}</span>` : ""}</span>`
+    + `<span class="l2"><span class="status">${h(status ? STATUS_LABEL[status] || status : "")}</span>`
+    + `<span class="to-confirm" title="${h(TO_CONFIRM_TITLE)}"${s.location_to_confirm ? "" : " hidden"}> · ${h(TO_CONFIRM)}</span>`
+    + `${s.address ? " · " : ""}<span class="addr">${h(s.address)}</span></span>`
+    + `<span class="l3"><span class="callers" title="${h(CALLERS_TITLE)}"><svg class="icon" viewBox="0 0 16 16" aria-hidden="true">`
+    + `<circle cx="5.5" cy="5" r="2.5"/><circle cx="11" cy="5.5" r="2"/><path d="M1 14c0-3 2-4.5 4.5-4.5S10 11 10 14zM10.5 14c0-1.6-.4-2.8-1.2-3.7.6-.4 1.1-.6 1.7-.6 2 0 4 1.2 4 4.3z"/></svg>`
+    + ` <b>${h(s.caller_count)}</b></span><span class="times"><span class="t-age">${h(age)}</span> · `
+    + `<span class="t-intervals">${h(intervalsText(s))}</span></span></span></li>`;
 }
 
-/* Every open incident the page came with, in the server's order (priority, then newest first). */
+// ───────────────────────── data ─────────────────────────
+/* Every open incident the page came with. */
 export function renderRows(rows) {
-  const now = Date.now();
-  listEl.innerHTML = rows.map((s) => rowHtml(s, now)).join("");
-  updateCount();
+  for (const s of rows) records.set(String(s.id), { ...s, agencies: new Set(s.agencies || []) });
+  listEl.addEventListener("scroll", () => requestAnimationFrame(drawWindow), { passive: true });
+  window.addEventListener("resize", () => requestAnimationFrame(drawWindow));
+  initFilters();
+  refresh();
 }
 
-function rowFor(id) { return listEl.querySelector(`li.inc[data-id="${id}"]`); }
-
+/* A live event, the create answer or the console's own routing changed an incident. Idempotent: the replay of an
+ * event already applied changes nothing. */
 export function upsertIncident(s) {
-  let row = rowFor(s.id);
+  const id = String(s.id);
+  let r = records.get(id);
+  if (s.command_centre && centreIds && !centreIds.has(s.command_centre)) return; // another centre's, heard via an agency
   if (s.status && !OPEN.has(s.status)) {
-    if (row) { row.remove(); removeMarker(s.id); }
-    updateCount();
+    if (r) { records.delete(id); removeMarker(id); schedule(); }
     return;
   }
-  if (!row) {
+  if (!r) {
     if (!s.reference) return; // not enough to draw a new row
-    template.innerHTML = rowHtml(s, Date.now());
-    row = template.content.firstElementChild;
+    r = { id: s.id, agencies: new Set(), created_at: s.created_at || new Date().toISOString() };
+    records.set(id, r);
   }
-  if (s.priority) { row.dataset.priority = s.priority; row.querySelector(".prio").textContent = "P" + s.priority; }
-  if (s.status) {
-    row.dataset.status = s.status;
-    row.querySelector(".status").textContent = STATUS_LABEL[s.status] || s.status;
-    if (s.status !== "new" && !row.dataset.routed) row.dataset.routed = s.routed_at || new Date().toISOString();
+  const wasLeft = leftByAll(r);
+  for (const key of ["reference", "status", "priority", "category_name", "address", "caller_count", "location_to_confirm", "created_by"]) {
+    if (s[key] !== undefined && s[key] !== null) r[key] = s[key];
   }
-  if (s.routed_at && !row.dataset.routed) row.dataset.routed = s.routed_at;
-  // A live event may have drawn the row first; the create answer knows when the call was answered.
-  if (s.call_answered_at && !row.dataset.answered) row.dataset.answered = s.call_answered_at;
-  if (s.category_name) row.querySelector(".cat").textContent = s.category_name;
-  if (s.address !== undefined) row.querySelector(".addr").textContent = s.address;
-  if (s.caller_count !== undefined) row.querySelector(".callers b").textContent = s.caller_count;
-  if (s.location) { row.dataset.lon = s.location[0]; row.dataset.lat = s.location[1]; }
-  if (s.location_to_confirm !== undefined) row.querySelector(".to-confirm").hidden = !s.location_to_confirm;
-  row.className = `inc p${row.dataset.priority} st-${row.dataset.status}`;
-  if (!row.parentNode) placeRow(row);
-  else if (s.priority) { row.remove(); placeRow(row); }
-  paintTimes(row, Date.now());
-  addMarker(row);
-  updateCount();
+  if (s.location) r.location = s.location;
+  for (const key of ["routed_at", "call_answered_at", "unrouted_since"]) if (s[key] && !r[key]) r[key] = s[key];
+  if (r.status && r.status !== "new") { r.unrouted_since = null; if (!r.routed_at) r.routed_at = new Date().toISOString(); }
+  if (!wasLeft && leftByAll(r)) {
+    r.unrouted_since = s.unrouted_since || r.unrouted_since || new Date().toISOString();
+    const key = `${id}@${r.unrouted_since}`;
+    if (!alerted.has(key)) {
+      alerted.add(key);
+      tone();
+      document.documentElement.dataset.ctUnroutedSounds = String(Number(document.documentElement.dataset.ctUnroutedSounds || 0) + 1);
+    }
+  }
+  addMarker(r);
+  schedule();
 }
 
-function placeRow(row) {
-  // Priority first, newest first within a priority: the same order as the server's query.
-  const p = Number(row.dataset.priority), created = Date.parse(row.dataset.created);
-  for (const other of listEl.children) {
-    const op = Number(other.dataset.priority), oc = Date.parse(other.dataset.created);
-    if (op > p || (op === p && oc < created)) { listEl.insertBefore(row, other); return; }
-  }
-  listEl.append(row);
+/* assignment.* events: which agencies hold the incident (the agency filter). */
+export function noteAssignment(incidentId, agency, status) {
+  const r = records.get(String(incidentId));
+  if (!r || !agency) return;
+  if (LIVE_ASSIGNMENT.has(status)) r.agencies.add(agency);
+  else r.agencies.delete(agency);
+  schedule();
 }
 
-function updateCount() { $("open-count").textContent = listEl.children.length; }
+export function recordOf(id) { return records.get(String(id)) || null; }
 
-function paintTimes(row, now) {
-  const created = Date.parse(row.dataset.created);
-  const answered = row.dataset.answered ? Date.parse(row.dataset.answered) : null;
-  const routed = row.dataset.routed ? Date.parse(row.dataset.routed) : null;
-  row.querySelector(".t-age").textContent = ageText(created, now);
-  row.querySelector(".t-intervals").textContent = intervalsText(created, answered, routed);
+// ───────────────────────── order and filters ─────────────────────────
+function attentionOrder(a, b) {
+  const ua = isUnrouted(a) ? 0 : 1, ub = isUnrouted(b) ? 0 : 1;
+  if (ua !== ub) return ua - ub;
+  if (a.priority !== b.priority) return (a.priority || 9) - (b.priority || 9);
+  return waitingSince(a) - waitingSince(b) || a.id - b.id; // the longest waiting first
 }
 
-export function repaintTimes() {
+function passes(r) {
+  if (filters.mine && r.created_by !== cfg.user) return false;
+  if (filters.unrouted && !isUnrouted(r)) return false;
+  if (filters.priority && String(r.priority) !== filters.priority) return false;
+  if (filters.status && r.status !== filters.status) return false;
+  if (filters.agency && !r.agencies.has(Number(filters.agency))) return false;
+  return true;
+}
+
+function schedule() {
+  if (dirty) return;
+  dirty = true;
+  requestAnimationFrame(refresh);
+}
+
+/* Draw now rather than in the next frame: after the console's own action the row must already say so. */
+export function flushList() { if (dirty) refresh(); }
+
+function refresh() {
+  dirty = false;
+  const all = [...records.values()];
+  view = all.filter(passes).sort(attentionOrder);
+  const unrouted = all.filter(isUnrouted).length;
+  $("open-count").textContent = num(records.size);
+  $("open-count").dataset.count = String(records.size);
+  const shown = $("shown-count");
+  shown.hidden = view.length === records.size;
+  shown.textContent = fmt(t("%(n)s ditampilkan"), { n: num(view.length) });
+  $("unrouted-count").textContent = unrouted ? num(unrouted) : "";
+  drawWindow();
+}
+
+function drawWindow() {
   const now = Date.now();
-  for (const row of listEl.children) paintTimes(row, now);
+  if (!pitch && view.length) {
+    listEl.innerHTML = rowHtml(view[0], now) + rowHtml(view[0], now);
+    const [a, b] = listEl.children;
+    pitch = b.getBoundingClientRect().top - a.getBoundingClientRect().top || 64;
+  }
+  const height = listEl.clientHeight || window.innerHeight;
+  const first = Math.max(0, Math.floor(listEl.scrollTop / (pitch || 64)) - OVERSCAN);
+  const last = Math.min(view.length, first + Math.ceil(height / (pitch || 64)) + 2 * OVERSCAN);
+  listEl.style.paddingTop = `${first * pitch}px`;
+  listEl.style.paddingBottom = `${(view.length - last) * pitch}px`;
+  let html = "";
+  for (let i = first; i < last; i++) html += rowHtml(view[i], now);
+  listEl.innerHTML = html;
+  listEl.dataset.first = String(first);
+}
+
+export function repaintTimes() { drawWindow(); }
+
+function initFilters() {
+  const toggle = (id, key) => $(id).addEventListener("click", (e) => {
+    filters[key] = !filters[key];
+    e.currentTarget.setAttribute("aria-pressed", String(filters[key]));
+    listEl.scrollTop = 0;
+    refresh();
+  });
+  toggle("flt-mine", "mine");
+  toggle("flt-unrouted", "unrouted");
+  for (const key of ["priority", "status", "agency"]) {
+    $(`flt-${key}`).addEventListener("change", (e) => { filters[key] = e.target.value; listEl.scrollTop = 0; refresh(); });
+  }
+}
+
+/* The agency filter's choices: the centre's agencies (they arrive with the reference data). */
+export function fillAgencyFilter(agencies) {
+  const select = $("flt-agency");
+  for (const a of agencies) {
+    const option = document.createElement("option");
+    option.value = a.id;
+    option.textContent = a.short_name || a.name;
+    select.append(option);
+  }
+}
+
+/* A click (or Enter) on a row: the incident's id, for routing it again. */
+export function onRowChosen(handler) {
+  const choose = (row) => row && handler(row.dataset.id);
+  listEl.addEventListener("click", (e) => choose(e.target.closest("li.inc")));
 }
 
 /* Pins after the first paint: the list is what the call-taker reads first. */
 export function addMarkersLater() {
-  requestAnimationFrame(() => { for (const row of listEl.children) addMarker(row); });
+  requestAnimationFrame(() => { for (const r of records.values()) addMarker(r); });
 }

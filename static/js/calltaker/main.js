@@ -12,19 +12,20 @@ import { $, S, cfg, ROUTE_KEY, focus, isTextField, root } from "./state.js";
 import { answerOrNew, addRinging, closeAs, initCall, loadHistory, removeRinging, renderCall, tickTimer } from "./call.js";
 import { linkDuplicate } from "./duplicates.js";
 import { clearForm, fillForm, initForm, pickOnMap, toggleOverride, save, useAml } from "./form.js";
-import { addMarkersLater, renderRows, repaintTimes, upsertIncident } from "./list.js";
+import { addMarkersLater, fillAgencyFilter, isUnrouted, noteAssignment, onRowChosen, recordOf, renderRows, repaintTimes, upsertIncident } from "./list.js";
 import { initMap } from "./map.js";
 import { initQuestions, renderQuestions, suggestPriority } from "./questions.js";
-import { initRouting, openRouting, tickCountdowns } from "./routing.js";
+import { initRouting, openRouting, rerouteIncident, routingEvent, tickCountdowns } from "./routing.js";
 import { api } from "../lib/api.js";
 import { pageConfig } from "../lib/dom.js";
 import { t } from "../lib/i18n.js";
 import { start as startLiveEvents } from "../lib/live.js";
-import { pageTimeZone } from "../lib/time.js";
+import { pageTimeZone, startClock } from "../lib/time.js";
 import { mountCallouts } from "../volunteers/callouts-panel.js";
 
 // The list first: it is what the call-taker reads first, and what "ready" waits for.
 renderRows(pageConfig("ct-incidents"));
+startClock($("ct-clock"), pageTimeZone(root));
 initMap(pickOnMap);
 initCall();
 initForm();
@@ -48,8 +49,15 @@ function onEvent(ev) {
     const s = { ...p.incident };
     if (s.location && !Array.isArray(s.location) && s.location.coordinates) s.location = s.location.coordinates;
     if (ev.kind === "incident.status_changed" && p.new === "routed") s.routed_at = ev.at;
+    if (ev.kind === "incident.status_changed" && p.new === "new") s.unrouted_since = ev.at;
+    if (ev.kind === "incident.created") s.created_by = ev.actor;
     upsertIncident(s);
   }
+  if (ev.kind.startsWith("assignment.")) {
+    const a = p.assignment && typeof p.assignment === "object" ? p.assignment : { agency: p.agency, status: p.new };
+    noteAssignment(ev.incident, a.agency, a.status);
+  }
+  routingEvent(ev);
 }
 
 function startLive() {
@@ -61,6 +69,9 @@ function startLive() {
   };
   startLiveEvents({ url: "/ws/events/", lastSeq: Number(root.dataset.lastSeq || 0), onEvent, onState });
 }
+
+// An incident nobody holds: a click on its row opens the routing panel for it again.
+onRowChosen((id) => { const r = recordOf(id); if (r && isUnrouted(r)) rerouteIncident(id); });
 
 // ───────────────────────── global shortcuts ─────────────────────────
 const ALT_KEYS = {
@@ -97,6 +108,7 @@ Promise.all([
   }),
   fromPage(cfg.agencies, `${cfg.api.agencies}?command_centre=${encodeURIComponent(cfg.centre || "")}`).then((data) => {
     S.centreAgencies = Array.isArray(data) ? data : data.results || [];
+    fillAgencyFilter(S.centreAgencies);
   }).catch(() => { S.centreAgencies = []; }),
 ]).then(() => {
   // The draft's category and questions need the category list.

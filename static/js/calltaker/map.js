@@ -2,6 +2,7 @@
  * shows as a circle; every open incident is a canvas pin. Works without tiles (offline). */
 import { cfg } from "./state.js";
 import { t } from "../lib/i18n.js";
+import { escapeHtml } from "../lib/dom.js";
 
 let map = null;
 let incidentLayer = null;
@@ -53,16 +54,17 @@ export function hideAml() {
 
 const PRIORITY_COLOUR = { 1: "#c8102e", 2: "#d4600c", 3: "#9a6700", 4: "#57606a" };
 
-/* The pin of an open-incident row (from its data-lat/-lon/-priority and its reference). */
-export function addMarker(row) {
-  const id = row.dataset.id;
-  const lat = parseFloat(row.dataset.lat), lon = parseFloat(row.dataset.lon);
-  if (Number.isNaN(lat) || Number.isNaN(lon)) return;
+/* The pin of an open incident (list.js record: id, location [lon, lat], priority, reference). */
+export function addMarker(r) {
+  const id = String(r.id);
+  const [lon, lat] = (r.location || []).map(Number);
+  if (!Number.isFinite(lat) || !Number.isFinite(lon)) return;
   const m = markers.get(id);
   if (m) { m.setLatLng([lat, lon]); return; }
-  const colour = PRIORITY_COLOUR[row.dataset.priority] || "#57606a";
+  const colour = PRIORITY_COLOUR[r.priority] || "#57606a";
   markers.set(id, L.circleMarker([lat, lon], { radius: 6, color: colour, weight: 2, fillOpacity: 0.5 })
-    .bindTooltip(row.querySelector(".ref").textContent).addTo(incidentLayer));
+    // Leaflet reads a string tooltip as HTML: every value is escaped (the address is the caller's words)
+    .bindTooltip([r.reference, r.address].filter(Boolean).map(escapeHtml).join(" · ")).addTo(incidentLayer));
 }
 
 export function removeMarker(id) {

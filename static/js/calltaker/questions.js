@@ -76,7 +76,8 @@ export function suggestPriority() {
   const draft = S.draft;
   const sel = $("f-priority");
   const hint = $("priority-hint");
-  if (p === null) { hint.textContent = ""; return; }
+  // No category yet: no priority either ("–"), not the first option (P1) by default.
+  if (p === null) { hint.textContent = ""; if (!draft.priority_touched) sel.value = ""; return; }
   if (!draft.priority_touched) { sel.value = String(p); draft.priority = null; }
   hint.textContent = fmt(t("saran: P%(p)s"), { p }) + (draft.priority_touched && Number(sel.value) !== p ? " · " + t("diubah operator") : "");
 }

@@ -1,8 +1,12 @@
 /* Routing a saved incident to agencies: the proposal checked, digits 1–9 toggle an agency, Enter routes,
- * Esc leaves it for later. A routing not yet sent survives a reload (localStorage). */
+ * Esc leaves it for later. A routing not yet sent survives a reload (localStorage).
+ *
+ * Once routed, the panel follows the incident's assignments live (assignment.* events): "Diterima", "Ditolak"
+ * with the reason, expired, handed off to another agency, a backup offered. When nobody holds it any more the
+ * panel says so and takes digits and Enter again, to route it elsewhere. The next call clears it (clearRouting). */
 import { $, S, cfg, ASSIGNMENT_LABEL, ROUTE_KEY, clock, metres } from "./state.js";
 import { clearFieldError, showFieldError } from "./form.js";
-import { upsertIncident } from "./list.js";
+import { flushList, upsertIncident } from "./list.js";
 import { api } from "../lib/api.js";
 import { el } from "../lib/dom.js";
 import { t, fmt } from "../lib/i18n.js";
@@ -14,12 +18,27 @@ export function openRouting(r) {
   for (const a of S.centreAgencies) {
     if (!proposedIds.has(a.id) && a.command_centre === cfg.centre) agencies.push({ id: a.id, name: a.short_name || a.name, type: a.type, reason: null, checked: false });
   }
-  S.routing = { incident: r.incident, reference: r.reference, category: r.category, agencies: agencies.slice(0, 9), units: r.units, assignments: r.assignments || null };
-  localStorage.setItem(ROUTE_KEY, JSON.stringify(r));
+  S.routing = {
+    incident: r.incident, reference: r.reference, category: r.category, agencies: agencies.slice(0, 9), units: r.units,
+    assignments: new Map((r.assignments || []).map((a) => [a.id, a])), done: !!(r.assignments || []).length,
+  };
+  if (!S.routing.done) localStorage.setItem(ROUTE_KEY, JSON.stringify(r));
   renderRouting();
+  renderAssignments();
   const panel = $("routing");
   panel.hidden = false;
   panel.focus();
+}
+
+/* The next call starts: the last incident's routing leaves the screen (its assignments stay in the list). */
+export function clearRouting() {
+  S.routing = null;
+  localStorage.removeItem(ROUTE_KEY);
+  $("routing").hidden = true;
+  $("routing-list").replaceChildren();
+  $("assignments").replaceChildren();
+  $("routing-ref").textContent = "";
+  clearFieldError("agencies");
 }
 
 function renderRouting() {
@@ -55,10 +74,16 @@ async function route() {
   try {
     const assignments = await api("POST", `${cfg.api.incidents}${routing.incident}/route/`, { agencies: ids });
     localStorage.removeItem(ROUTE_KEY);
-    renderAssignments(assignments);
-    upsertIncident({ id: routing.incident, status: "routed", routed_at: new Date().toISOString() });
+    if (S.routing !== routing) return; // the next call began meanwhile: the list shows the outcome
+    for (const a of assignments) routing.assignments.set(a.id, { ...routing.assignments.get(a.id), ...a });
     routing.done = true;
-    $("btn-new-call").focus();
+    routing.unrouted = false;
+    renderAssignments();
+    upsertIncident({ id: routing.incident, status: "routed", routed_at: new Date().toISOString() });
+    flushList();
+    // The outcome sits under the map: bring it into view, keyboard back on the next call.
+    $("assignments").scrollIntoView({ block: "nearest" });
+    $("btn-new-call").focus({ preventScroll: true });
   } catch (err) {
     showFieldError("agencies", err.error.message + " " + Object.values(err.error.fields || {}).flat().join(" "));
   } finally {
@@ -66,13 +91,72 @@ async function route() {
   }
 }
 
-function renderAssignments(assignments) {
-  $("assignments").replaceChildren(el("h3", {}, t("Penugasan")), el("ul", {}, assignments.map((a) => el("li", { class: "assignment", dataset: { id: a.id, deadline: a.ack_deadline || "" } },
-    el("b", {}, a.agency_name), " · ", ASSIGNMENT_LABEL[a.status] || a.status,
-    a.ack_deadline ? [" · ", t("batas konfirmasi"), " ", clock(a.ack_deadline), " (", el("span", { class: "countdown" }, mmss(Date.parse(a.ack_deadline) - Date.now())), ")"] : ""))));
+function assignmentItem(a) {
+  const label = ASSIGNMENT_LABEL[a.status] || a.status;
+  const offered = a.status === "offered";
+  return el("li", { class: `assignment as-${a.status}`, dataset: { id: a.id, status: a.status, deadline: offered && a.ack_deadline ? a.ack_deadline : "" } },
+    el("b", {}, a.agency_name), " · ", el("span", { class: "as-label" }, label),
+    a.escalation_stage > 0 && offered ? [" · ", el("span", { class: "hint" }, t("cadangan"))] : "",
+    a.note ? [" · ", el("span", { class: "as-note" }, a.note)] : "",
+    offered && a.ack_deadline ? [" · ", t("batas konfirmasi"), " ", clock(a.ack_deadline), " (", el("span", { class: "countdown" }, mmss(Date.parse(a.ack_deadline) - Date.now())), ")"] : "");
 }
 
-/* The confirmation countdowns of the assignments just made (called every second). */
+function renderAssignments() {
+  const routing = S.routing;
+  const box = $("assignments");
+  if (!routing || !routing.assignments.size) { box.replaceChildren(); return; }
+  const list = [...routing.assignments.values()].sort((a, b) => a.id - b.id);
+  box.replaceChildren(
+    el("h3", {}, t("Penugasan")),
+    el("ul", {}, list.map(assignmentItem)),
+    routing.unrouted ? el("p", { class: "unrouted-note", role: "alert" }, t("Tidak ada instansi yang menangani kejadian ini. Pilih instansi lain (1–9) lalu Enter.")) : "",
+  );
+}
+
+/* A live event about the incident on the panel (main.js passes every event). */
+export function routingEvent(ev) {
+  const routing = S.routing;
+  if (!routing || String(ev.incident) !== String(routing.incident)) return;
+  const p = ev.payload || {};
+  const summary = p.assignment && typeof p.assignment === "object" ? p.assignment : null;
+  if (summary) {
+    const note = ev.kind === "assignment.declined" ? p.reason
+      : ev.kind === "assignment.handed_off" ? p.reason
+      : ev.kind === "assignment.offered" && p.previous ? t("menggantikan penugasan sebelumnya") : "";
+    routing.assignments.set(summary.id, { ...routing.assignments.get(summary.id), ...summary, note: note || (routing.assignments.get(summary.id) || {}).note || "" });
+  } else if (ev.kind === "assignment.cancelled" && routing.assignments.has(p.assignment)) {
+    routing.assignments.set(p.assignment, { ...routing.assignments.get(p.assignment), status: p.new });
+  } else if (ev.kind === "incident.status_changed") {
+    routing.unrouted = p.new === "new";
+    if (routing.unrouted) {
+      // Route it again from here: the agencies that let it go are unchecked.
+      routing.done = false;
+      const gone = new Set([...routing.assignments.values()].map((a) => a.agency));
+      routing.agencies.forEach((a) => { a.checked = a.checked && !gone.has(a.id); });
+      renderRouting();
+    }
+  } else {
+    return;
+  }
+  renderAssignments();
+}
+
+/* Route an incident from the list again (nobody holds it): the panel with the centre's agencies and its history. */
+export async function rerouteIncident(id) {
+  let detail;
+  try {
+    detail = await api("GET", `${cfg.api.incidents}${id}/`);
+  } catch (err) {
+    return;
+  }
+  if (detail.status !== "new") return;
+  openRouting({ incident: detail.id, reference: detail.reference, category: detail.category, proposed: [], units: [], assignments: detail.assignments });
+  S.routing.done = false;
+  S.routing.unrouted = detail.assignments.length > 0;
+  renderAssignments();
+}
+
+/* The confirmation countdowns of the offers on the panel (called every second). */
 export function tickCountdowns() {
   document.querySelectorAll("#assignments .assignment").forEach((a) => {
     const cd = a.querySelector(".countdown");

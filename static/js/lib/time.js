@@ -32,3 +32,44 @@ export function mmss(ms) {
   const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
   return (h ? h + ":" + String(m).padStart(2, "0") : String(m).padStart(2, "0")) + ":" + String(sec).padStart(2, "0");
 }
+
+/* The centre's zone as Indonesians name it (WIB/WITA/WIT); any other zone by its IANA name. */
+const ZONE_ABBR = { "Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT" };
+export function zoneAbbr(timeZone) {
+  return ZONE_ABBR[timeZone] || timeZone || "";
+}
+
+/* Dates (and date-times) in `timeZone`, as the clock formatter does for times: a deadline near midnight shows
+ * the centre's date, not the PC's. */
+export function dateFormatter(timeZone, options = { dateStyle: "medium" }) {
+  let f;
+  try {
+    f = new Intl.DateTimeFormat(undefined, { ...options, timeZone: timeZone || undefined });
+  } catch (e) {
+    f = new Intl.DateTimeFormat(undefined, options);
+  }
+  return (value) => f.format(value instanceof Date ? value : new Date(value));
+}
+
+/* Today's date in `timeZone` as YYYY-MM-DD (a date input's value), not the UTC date of toISOString(). */
+export function localDate(timeZone, now = new Date()) {
+  const options = { year: "numeric", month: "2-digit", day: "2-digit" };
+  let f;
+  try {
+    f = new Intl.DateTimeFormat("en-CA", { ...options, timeZone: timeZone || undefined });
+  } catch (e) {
+    f = new Intl.DateTimeFormat("en-CA", options);
+  }
+  // en-CA writes dates as YYYY-MM-DD; only the digits are used, never shown.
+  return f.format(now);
+}
+
+/* A live clock in an element: <span data-clock data-time-zone="Asia/Makassar">. Ticks every second. */
+export function startClock(node, timeZone) {
+  if (!node) return;
+  const clock = clockFormatter(timeZone);
+  const abbr = zoneAbbr(timeZone);
+  const tick = () => { node.textContent = clock(new Date()) + (abbr ? " " + abbr : ""); };
+  tick();
+  setInterval(tick, 1000);
+}

@@ -4,14 +4,16 @@ import { apiResult } from "../lib/api.js";
 import { el, byId, pageConfig } from "../lib/dom.js";
 import { t, fmt } from "../lib/i18n.js";
 import { start } from "../lib/live.js";
-import { clockFormatter, pageTimeZone } from "../lib/time.js";
+import { clockFormatter, dateFormatter, localDate, pageTimeZone } from "../lib/time.js";
 
 const root = byId("coord");
 const config = pageConfig("coord-config");
 const clock = clockFormatter(pageTimeZone(root));
 const community = config.community.id;
 let members = config.members;
-const today = new Date().toISOString().slice(0, 10);
+// The centre's date: before 07:00 WIB the UTC date is still yesterday.
+const today = localDate(pageTimeZone(root));
+const day = dateFormatter(pageTimeZone(root));
 let callouts = config.callouts;
 
 const RESPONSE = {
@@ -72,7 +74,7 @@ byId("invite").addEventListener("click", async () => {
   const res = await apiResult("POST", `/api/v1/communities/${community}/invites/`, { name: byId("invite-name").value, phone: byId("invite-phone").value });
   const box = byId("invite-url");
   byId("coord-error").textContent = res.ok ? "" : res.error.message;
-  if (res.ok) { box.hidden = false; box.textContent = fmt(t("Kirim tautan ini ke anggota baru (sekali pakai, berlaku sampai %(t)s): "), { t: new Date(res.data.expires_at).toLocaleDateString() }) + res.data.url; }
+  if (res.ok) { box.hidden = false; box.textContent = fmt(t("Kirim tautan ini ke anggota baru (sekali pakai, berlaku sampai %(t)s): "), { t: day(res.data.expires_at) + " " + clock(res.data.expires_at) }) + res.data.url; }
 });
 if (config.canApprove && !config.community.approved) {
   const b = byId("approve");
