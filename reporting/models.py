@@ -3,6 +3,7 @@
 The rollups are derived data, rebuilt per (centre, local day) from the incidents' stage timestamps and the
 calls whenever the timeline shows something changed (reporting.rollup); nothing here is a hand tally.
 """
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -129,25 +130,40 @@ class EscalationStat(models.Model):
         indexes = [models.Index(fields=["centre_id", "day"], name="rep_escstat_day")]
 
 
-class IntervalHistogram(models.Model):
-    """How many intervals took exactly `seconds` (rounded up): exact percentiles and compliance from sums.
-    grain 'd' rows cover one local day, 'm' rows a whole local month (the sum of its 'd' rows)."""
+class IntervalCell(models.Model):
+    """The exact distribution of one interval in one rollup cell, as a sparse histogram: `seconds` (ascending,
+    whole seconds rounded up) and how many intervals took each (`counts`), plus n and the exact unrounded sum.
+    Percentiles and compliance over any period are exact merges of cells — never averages of percentiles.
+
+    grain 'd' = one local day (built from the rows), 'm' = a local month and 'y' = a local year (each the sum of
+    its days, kept current by adding each rebuilt day's difference). Three key sets per grain: every incident
+    (category_id 0, district '*'), one category (district '*'), one district (category_id 0); agency_id 0 = the
+    whole centre, X = what the filter "agency X" sees. One row per cell instead of one per second: a month of a
+    million incidents is a few thousand rows, not hundreds of thousands (docs/reports.md)."""
 
     centre_id = models.BigIntegerField()
     grain = models.CharField(max_length=1)
     start = models.DateField()
+    category_id = models.BigIntegerField()  # 0 = every category
+    district = models.CharField(max_length=13)  # '*' = every district; '' = outside the known districts
     interval = models.CharField(max_length=30)
-    agency_id = models.BigIntegerField()  # 0 for per-call and per-incident intervals
-    seconds = models.IntegerField()
-    n = models.IntegerField()
+    agency_id = models.BigIntegerField()  # 0 for the whole centre
+    seconds = ArrayField(models.IntegerField())
+    counts = ArrayField(models.IntegerField())
+    n = models.BigIntegerField()
     total_s = models.FloatField()  # the exact (unrounded) sum, for the mean
 
     class Meta:
-        indexes = [models.Index(fields=["centre_id", "grain", "start"], name="rep_hist_start")]
+        constraints = [
+            # also the read path: a period's blocks × one key set
+            models.UniqueConstraint(
+                fields=["centre_id", "grain", "start", "category_id", "district", "interval", "agency_id"], name="rep_cell_key"
+            )
+        ]
 
 
 class CallerStat(models.Model):
-    """Prank and ghost calls per caller, for the repeat-number table (grain as IntervalHistogram)."""
+    """Prank and ghost calls per caller, for the repeat-number table (grain 'd' = a local day, 'm' = a local month)."""
 
     centre_id = models.BigIntegerField()
     grain = models.CharField(max_length=1)

@@ -2,20 +2,22 @@
 
 Each interval is measured in whole seconds **rounded up** (`ceil`): "answered within 15 s" then means exactly
 `ceil(elapsed) <= 15`, i.e. `elapsed <= 15.0`, so compliance is exact, and a per-second histogram holds the
-whole distribution, so percentiles over any period are exact sums of day (or month) rows — never an average
+whole distribution, so percentiles over any period are exact sums of day, month and year cells — never an average
 of daily percentiles. Negative intervals (clock skew between a phone and the server) are left out.
 
-`interval_rows_sql` is the single definition of the intervals. The rollup stores its output per local day
-(`grain='d'`) and per local month (`grain='m'`, the sum of the month's days); a report filtered by category or
-district runs the same SQL straight over the rows of the period instead.
+`_values_sql` is the single definition of the intervals. The rollup stores them as interval cells (`IntervalCell`:
+one row per cell holding the cell's per-second histogram as two arrays) per local day, month and year, for
+three key sets: every incident, per category, per district. A report filtered by a category *and* a district
+(no key set of its own) runs the same SQL straight over the rows of the period instead (`interval_rows_sql`).
 
 Views by agency: rows with `agency_id = 0` are the whole centre (each call, incident and assignment once);
 rows with `agency_id = X` are what agency X's filter sees (X's assignments, and the per-incident intervals of
 incidents offered to X). The same holds for IncidentStat and EscalationStat.
 
 Kept current: `rollup_refresh` reads the timeline after the last seq it saw (seq follows commit order, so
-nothing is skipped), rebuilds each (centre, local day) those events touched from the stage timestamps and
-the calls, then the months those days belong to. Celery beat runs it every minute.
+nothing is skipped) and rebuilds each (centre, local day) those events touched from the stage timestamps and
+the calls. Month and year cells are never re-summed: the difference between a day's new and old cells is added
+to them, so a refresh costs the touched days whatever the month's volume. Celery beat runs it every minute.
 """
 from __future__ import annotations
 
@@ -55,44 +57,74 @@ def _incident_ctes(*, incident_filter: str = "", assignment_filter: str = "") ->
     """
 
 
-def interval_rows_sql(*, by_day: bool, incident_filter: str = "", assignment_filter: str = "", with_calls: bool = True) -> str:
-    """(centre_id, [day,] interval, agency_id, seconds, n, total_s) for one centre and one UTC range."""
+def _values_sql(*, incident_filter: str = "", assignment_filter: str = "", with_calls: bool = True) -> str:
+    """The CTEs ending in `vals` (centre_id, day, category_id, district, interval, agency_id, s): every interval
+    value once per agency view. Calls have no category or district (NULL): they are the centre's."""
     per_incident = """
-        SELECT centre_id, day, id AS incident_id, 'call_to_incident' AS interval, extract(epoch FROM created_at - call_answered_at) AS s FROM inc
-        UNION ALL SELECT centre_id, day, id, 'processing', extract(epoch FROM routed_at - created_at) FROM inc
-        UNION ALL SELECT centre_id, day, id, 'alarm_processing', extract(epoch FROM routed_at - call_answered_at) FROM inc
-        UNION ALL SELECT centre_id, day, id, 'on_scene_to_resolved', extract(epoch FROM resolved_at - on_scene_at) FROM inc
-        UNION ALL SELECT centre_id, day, id, 'created_to_closed', extract(epoch FROM closed_at - created_at) FROM inc
+        SELECT centre_id, day, category_id, district, id AS incident_id, 'call_to_incident' AS interval,
+               extract(epoch FROM created_at - call_answered_at) AS s FROM inc
+        UNION ALL SELECT centre_id, day, category_id, district, id, 'processing', extract(epoch FROM routed_at - created_at) FROM inc
+        UNION ALL SELECT centre_id, day, category_id, district, id, 'alarm_processing', extract(epoch FROM routed_at - call_answered_at) FROM inc
+        UNION ALL SELECT centre_id, day, category_id, district, id, 'on_scene_to_resolved', extract(epoch FROM resolved_at - on_scene_at) FROM inc
+        UNION ALL SELECT centre_id, day, category_id, district, id, 'created_to_closed', extract(epoch FROM closed_at - created_at) FROM inc
     """
     per_assignment = """
-        SELECT centre_id, day, agency_id, 'acceptance' AS interval, extract(epoch FROM accepted_at - offered_at) AS s FROM asg
-        UNION ALL SELECT centre_id, day, agency_id, 'turnout', extract(epoch FROM first_en_route - accepted_at) FROM asg
-        UNION ALL SELECT centre_id, day, agency_id, 'travel', extract(epoch FROM first_on_scene - first_en_route) FROM asg
-        UNION ALL SELECT centre_id, day, agency_id, 'response', extract(epoch FROM first_on_scene - offered_at) FROM asg
+        SELECT centre_id, day, category_id, district, agency_id, 'acceptance' AS interval, extract(epoch FROM accepted_at - offered_at) AS s FROM asg
+        UNION ALL SELECT centre_id, day, category_id, district, agency_id, 'turnout', extract(epoch FROM first_en_route - accepted_at) FROM asg
+        UNION ALL SELECT centre_id, day, category_id, district, agency_id, 'travel', extract(epoch FROM first_on_scene - first_en_route) FROM asg
+        UNION ALL SELECT centre_id, day, category_id, district, agency_id, 'response', extract(epoch FROM first_on_scene - offered_at) FROM asg
     """
     calls = f"""
         UNION ALL
-        SELECT c.command_centre_id, ({CALL_TIME} AT TIME ZONE %(tz)s)::date, 'answer', 0::bigint,
+        SELECT c.command_centre_id, ({CALL_TIME} AT TIME ZONE %(tz)s)::date, NULL::bigint, NULL::text, 'answer', 0::bigint,
                extract(epoch FROM c.answered_at - c.ringing_at)
         FROM incidents_call c
         WHERE c.command_centre_id = %(centre)s AND {CALL_TIME} >= %(start)s AND {CALL_TIME} < %(end)s
           AND c.answered_at IS NOT NULL AND c.ringing_at IS NOT NULL
     """ if with_calls else ""
-    day = "day, " if by_day else ""
-    return f"""
-    WITH {_incident_ctes(incident_filter=incident_filter, assignment_filter=assignment_filter)},
+    return f"""{_incident_ctes(incident_filter=incident_filter, assignment_filter=assignment_filter)},
     pi AS ({per_incident}),
     pa AS ({per_assignment}),
     vals AS (
-        SELECT centre_id, day, interval, 0::bigint AS agency_id, s FROM pi WHERE s IS NOT NULL
-        UNION ALL SELECT pi.centre_id, pi.day, pi.interval, ia.agency_id, pi.s FROM pi JOIN inc_agency ia ON ia.incident_id = pi.incident_id WHERE pi.s IS NOT NULL
-        UNION ALL SELECT centre_id, day, interval, 0::bigint, s FROM pa WHERE s IS NOT NULL
-        UNION ALL SELECT centre_id, day, interval, agency_id, s FROM pa WHERE s IS NOT NULL
+        SELECT centre_id, day, category_id, district, interval, 0::bigint AS agency_id, s FROM pi WHERE s IS NOT NULL
+        UNION ALL SELECT pi.centre_id, pi.day, pi.category_id, pi.district, pi.interval, ia.agency_id, pi.s
+            FROM pi JOIN inc_agency ia ON ia.incident_id = pi.incident_id WHERE pi.s IS NOT NULL
+        UNION ALL SELECT centre_id, day, category_id, district, interval, 0::bigint, s FROM pa WHERE s IS NOT NULL
+        UNION ALL SELECT centre_id, day, category_id, district, interval, agency_id, s FROM pa WHERE s IS NOT NULL
         {calls}
-    )
-    SELECT centre_id, {day}interval, agency_id, ceil(s)::int AS seconds, count(*) AS n, sum(s) AS total_s
+    )"""
+
+
+def interval_rows_sql(*, by_day: bool, incident_filter: str = "", assignment_filter: str = "", with_calls: bool = True) -> str:
+    """(centre_id, [day,] interval, agency_id, seconds, n, total_s) for one centre and one UTC range, straight
+    from the rows: the report's path for a filter no rollup key serves (a category and a district at once)."""
+    day = "day, " if by_day else ""
+    return f"""
+    WITH {_values_sql(incident_filter=incident_filter, assignment_filter=assignment_filter, with_calls=with_calls)}
+    SELECT centre_id, {day}interval, agency_id, ceil(s)::int AS seconds, count(*) AS n, sum(s)::float8 AS total_s
     FROM vals WHERE s >= 0
     GROUP BY centre_id, {day}interval, agency_id, ceil(s)::int
+    """
+
+
+def interval_cells_sql() -> str:
+    """(centre_id, day, category_id, district, interval, agency_id, seconds[], counts[], n, total_s): the day
+    cells of one centre and UTC range for the three key sets — every incident (0, '*'), per category (c, '*'),
+    per district (0, d). Calls only in the first: a filter narrows incidents, never the call funnel."""
+    return f"""
+    WITH {_values_sql()},
+    per_second AS (
+        SELECT centre_id, day, interval, agency_id,
+               CASE WHEN GROUPING(category_id) = 1 THEN 0 ELSE category_id END AS cat,
+               CASE WHEN GROUPING(district) = 1 THEN '*' ELSE district END AS dist,
+               ceil(s)::int AS sec, count(*)::int AS k, sum(s) AS raw
+        FROM vals WHERE s >= 0
+        GROUP BY centre_id, day, interval, agency_id, ceil(s)::int, GROUPING SETS ((), (category_id), (district))
+        HAVING (GROUPING(category_id) = 1 OR category_id IS NOT NULL) AND (GROUPING(district) = 1 OR district IS NOT NULL)
+    )
+    SELECT centre_id, day, cat, dist, interval, agency_id, array_agg(sec ORDER BY sec), array_agg(k ORDER BY sec),
+           sum(k)::bigint, sum(raw)::float8
+    FROM per_second GROUP BY centre_id, day, cat, dist, interval, agency_id
     """
 
 
@@ -173,48 +205,131 @@ def next_month(day: dt.date) -> dt.date:
     return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
 
 
+def year_start(day: dt.date) -> dt.date:
+    return day.replace(month=1, day=1)
+
+
 def rebuild_days(*, centre: CommandCentre, first: dt.date, last: dt.date) -> None:
-    """Replace every rollup row of the centre's local days [first, last], then the months they fall in."""
+    """Replace every rollup row of the centre's local days [first, last]; add each interval cell's difference to
+    its month and year cells, and re-sum the callers of the months they fall in."""
     start, end = local_bounds(centre.timezone, first, last)
     params = {"centre": centre.pk, "tz": centre.timezone, "start": start, "end": end, "first": first, "last": last}
     with transaction.atomic(), connection.cursor() as cur:
         for table in ("reporting_callstat", "reporting_incidentstat", "reporting_escalationstat"):
             cur.execute(f"DELETE FROM {table} WHERE centre_id = %(centre)s AND day BETWEEN %(first)s AND %(last)s", params)
-        for table in ("reporting_intervalhistogram", "reporting_callerstat"):
-            cur.execute(f"DELETE FROM {table} WHERE centre_id = %(centre)s AND grain = 'd' AND start BETWEEN %(first)s AND %(last)s", params)
+        cur.execute("DELETE FROM reporting_callerstat WHERE centre_id = %(centre)s AND grain = 'd' AND start BETWEEN %(first)s AND %(last)s", params)
         cur.execute(f"INSERT INTO reporting_callstat (centre_id, day, hour, disposition, answered, abandoned, n) {CALL_ROWS_SQL}", params)
         cur.execute(f"INSERT INTO reporting_incidentstat (centre_id, day, category_id, district, agency_id, n) {incident_rows_sql()}", params)
         cur.execute(
             f"INSERT INTO reporting_escalationstat (centre_id, day, category_id, district, agency_id, kind, n) {escalation_rows_sql()}", params
         )
-        cur.execute(
-            "INSERT INTO reporting_intervalhistogram (centre_id, grain, start, interval, agency_id, seconds, n, total_s) "
-            f"SELECT centre_id, 'd', day, interval, agency_id, seconds, n, total_s FROM ({interval_rows_sql(by_day=True)}) r",
-            params,
-        )
         cur.execute(f"INSERT INTO reporting_callerstat (centre_id, grain, start, caller_key, disposition, n) {CALLER_ROWS_SQL}", params)
+        _rebuild_interval_cells(cur, params)
         month = month_start(first)
         while month <= last:
-            _rebuild_month(cur, centre_id=centre.pk, month=month)
+            _rebuild_caller_month(cur, centre_id=centre.pk, month=month)
             month = next_month(month)
 
 
-def _rebuild_month(cur, *, centre_id: int, month: dt.date) -> None:
-    params = {"centre": centre_id, "month": month, "next": next_month(month)}
-    for table, cols in (
-        ("reporting_intervalhistogram", "interval, agency_id, seconds"),
-        ("reporting_callerstat", "caller_key, disposition"),
-    ):
-        sums = "sum(n), sum(total_s)" if table == "reporting_intervalhistogram" else "sum(n)"
-        values = "n, total_s" if table == "reporting_intervalhistogram" else "n"
-        cur.execute(f"DELETE FROM {table} WHERE centre_id = %(centre)s AND grain = 'm' AND start = %(month)s", params)
-        cur.execute(
-            f"INSERT INTO {table} (centre_id, grain, start, {cols}, {values}) "
-            f"SELECT centre_id, 'm', %(month)s, {cols}, {sums} FROM {table} "
-            f"WHERE centre_id = %(centre)s AND grain = 'd' AND start >= %(month)s AND start < %(next)s "
-            f"GROUP BY centre_id, {cols}",
-            params,
+CELL_COLUMNS = "centre_id, grain, start, category_id, district, interval, agency_id, seconds, counts, n, total_s"
+
+
+def _rebuild_interval_cells(cur, params) -> None:
+    """Day cells rebuilt from the rows; month and year cells changed by the difference only (new day − old day),
+    so keeping a month of a million incidents current costs one day's rows, not a re-sum of the month."""
+    cur.execute(
+        "SELECT start, category_id, district, interval, agency_id, seconds, counts, total_s FROM reporting_intervalcell "
+        "WHERE centre_id = %(centre)s AND grain = 'd' AND start BETWEEN %(first)s AND %(last)s",
+        params,
+    )
+    old = {row[:5]: row[5:] for row in cur.fetchall()}
+    cur.execute(interval_cells_sql(), params)
+    new = {row[1:6]: (row[6], row[7], row[9]) for row in cur.fetchall()}
+    cur.execute("DELETE FROM reporting_intervalcell WHERE centre_id = %(centre)s AND grain = 'd' AND start BETWEEN %(first)s AND %(last)s", params)
+    centre_id = params["centre"]
+    with cur.cursor.copy(f"COPY reporting_intervalcell ({CELL_COLUMNS}) FROM STDIN") as copy:
+        for (day, cat, dist, interval, agency), (secs, counts, total) in new.items():
+            copy.write_row((centre_id, "d", day, cat, dist, interval, agency, secs, counts, sum(counts), total))
+
+    deltas = defaultdict(lambda: [{}, 0.0])  # (grain, start, category, district, interval, agency) → ({second: Δn}, Δsum)
+    for key in old.keys() | new.keys():
+        was, now = old.get(key), new.get(key)
+        if was and now and was[0] == now[0] and was[1] == now[1] and abs(was[2] - now[2]) < 1e-6:
+            continue  # the day's cell did not change
+        diff = dict(zip(now[0], now[1])) if now else {}
+        for sec, k in zip(*was[:2]) if was else ():
+            diff[sec] = diff.get(sec, 0) - k
+        d_total = (now[2] if now else 0.0) - (was[2] if was else 0.0)
+        day, rest = key[0], key[1:]
+        for block in (("m", month_start(day)), ("y", year_start(day))):
+            cell = deltas[block + rest]
+            for sec, k in diff.items():
+                if k:
+                    cell[0][sec] = cell[0].get(sec, 0) + k
+            cell[1] += d_total
+    _apply_deltas(cur, centre_id, deltas)
+
+
+def _apply_deltas(cur, centre_id: int, deltas: dict) -> None:
+    keys = [key for key, (diff, d_total) in deltas.items() if d_total or any(diff.values())]
+    if not keys:
+        return
+    columns = list(zip(*keys))
+    cur.execute(
+        """SELECT c.grain, c.start, c.category_id, c.district, c.interval, c.agency_id, c.seconds, c.counts, c.total_s
+           FROM unnest(%s::text[], %s::date[], %s::bigint[], %s::text[], %s::text[], %s::bigint[]) AS k(grain, start, category_id, district, interval, agency_id)
+           JOIN reporting_intervalcell c ON c.centre_id = %s AND c.grain = k.grain AND c.start = k.start
+                AND c.category_id = k.category_id AND c.district = k.district AND c.interval = k.interval AND c.agency_id = k.agency_id""",
+        [list(col) for col in columns] + [centre_id],
+    )
+    current = {row[:6]: row[6:] for row in cur.fetchall()}
+    upserts, emptied = [], []
+    for key in keys:
+        diff, d_total = deltas[key]
+        secs, counts, total = current.get(key, ([], [], 0.0))
+        merged = dict(zip(secs, counts))
+        for sec, k in diff.items():
+            value = merged.get(sec, 0) + k
+            if value:
+                merged[sec] = value
+            else:
+                merged.pop(sec, None)
+        if any(v < 0 for v in merged.values()):
+            raise RuntimeError(f"rollup cell {key} of centre {centre_id} would go negative: the day cells and their sums disagree")
+        if merged:
+            ordered = sorted(merged)
+            counts = [merged[sec] for sec in ordered]
+            upserts.append((centre_id, *key, ordered, counts, sum(counts), total + d_total))
+        elif key in current:
+            emptied.append(key)
+    if upserts:
+        cur.executemany(
+            f"""INSERT INTO reporting_intervalcell ({CELL_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+                ON CONFLICT ON CONSTRAINT rep_cell_key DO UPDATE
+                SET seconds = excluded.seconds, counts = excluded.counts, n = excluded.n, total_s = excluded.total_s""",
+            upserts,
         )
+    if emptied:
+        columns = list(zip(*emptied))
+        cur.execute(
+            """DELETE FROM reporting_intervalcell c
+               USING unnest(%s::text[], %s::date[], %s::bigint[], %s::text[], %s::text[], %s::bigint[]) AS k(grain, start, category_id, district, interval, agency_id)
+               WHERE c.centre_id = %s AND c.grain = k.grain AND c.start = k.start AND c.category_id = k.category_id
+                 AND c.district = k.district AND c.interval = k.interval AND c.agency_id = k.agency_id""",
+            [list(col) for col in columns] + [centre_id],
+        )
+
+
+def _rebuild_caller_month(cur, *, centre_id: int, month: dt.date) -> None:
+    params = {"centre": centre_id, "month": month, "next": next_month(month)}
+    cur.execute("DELETE FROM reporting_callerstat WHERE centre_id = %(centre)s AND grain = 'm' AND start = %(month)s", params)
+    cur.execute(
+        "INSERT INTO reporting_callerstat (centre_id, grain, start, caller_key, disposition, n) "
+        "SELECT centre_id, 'm', %(month)s, caller_key, disposition, sum(n) FROM reporting_callerstat "
+        "WHERE centre_id = %(centre)s AND grain = 'd' AND start >= %(month)s AND start < %(next)s "
+        "GROUP BY centre_id, caller_key, disposition",
+        params,
+    )
     # Each caller's month total (disposition ''), so a whole month's top numbers are an index scan, not a sort.
     cur.execute(
         "INSERT INTO reporting_callerstat (centre_id, grain, start, caller_key, disposition, n) "

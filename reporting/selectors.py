@@ -106,6 +106,28 @@ def _period_blocks(first: dt.date, last: dt.date):
     return months, days, minus
 
 
+def _cell_blocks(first: dt.date, last: dt.date) -> dict:
+    """{(grain, start): sign} whose signed sum is exactly [first, last] in interval cells: as _period_blocks, and a
+    year with more than six whole months in the range is its year cell minus its other months (whose covered
+    days are then added back as their month minus days, or their days) — a calendar year is one cell, a rolling
+    365 days three."""
+    months, days, minus = _period_blocks(first, last)
+    blocks = Counter()
+    for month in months:
+        blocks[("m", month)] += 1
+    for day in days:
+        blocks[("d", day)] += 1
+    for day in minus:
+        blocks[("d", day)] -= 1
+    for year in range(first.year, last.year + 1):
+        whole = [m for m in months if m.year == year and first <= m and rollup.next_month(m) - dt.timedelta(days=1) <= last]
+        if len(whole) > 6:
+            blocks[("y", dt.date(year, 1, 1))] += 1
+            for k in range(1, 13):
+                blocks[("m", dt.date(year, k, 1))] -= 1
+    return {block: sign for block, sign in blocks.items() if sign}
+
+
 # The rows of a period: month rows, plus day rows, minus the day rows a partly covered month leaves out.
 BLOCKS_WHERE = """centre_id = ANY(%(centres)s)
     AND ((grain = 'm' AND start = ANY(%(months)s)) OR (grain = 'd' AND (start = ANY(%(days)s) OR start = ANY(%(minus)s))))"""
@@ -147,7 +169,7 @@ def coordination_report(*, query: ReportQuery) -> dict:
         "calls": _calls(base),
         "incidents": _incidents(where_sql, params, query),
     }
-    hist = Histograms(_histogram(query, base))
+    hist = _histogram(query, base)
     offered = [row["id"] for row in report["incidents"]["by_agency"]]
     report["intervals"], report["intervals_by_agency"] = _intervals(hist, query, offered)
     report["compliance"] = _compliance(hist, query)
@@ -222,26 +244,31 @@ def _incidents(where_sql, params, query) -> dict:
     }
 
 
-def _histogram(query: ReportQuery, base) -> list[tuple]:
-    """(centre_id, interval, agency_id, seconds, n, total_s) over the period, from the rollups — or, when a
-    category or district narrows the incidents, from the same interval SQL run over the period's rows."""
-    months, days, minus = _period_blocks(query.first, query.last)
-    calls_only = bool(query.category or query.district)
+def _histogram(query: ReportQuery, base) -> "Histograms":
+    """The period's interval distributions from the cells of its blocks (year, month, day; signed) for the
+    filter's key set. A category together with a district has no key set of its own: those incidents' intervals
+    are measured by the same SQL straight over the period's rows (calls still come from the cells)."""
+    blocks = _cell_blocks(query.first, query.last)
+    from_rows = bool(query.category and query.district)
+    category = query.category.pk if query.category and not from_rows else 0
+    district = query.district.code if query.district and not from_rows else "*"
     rows = _fetch(
-        f"""SELECT centre_id, interval, agency_id, seconds, sum({SIGN} * n), sum({SIGN} * total_s) FROM reporting_intervalhistogram
-           WHERE {BLOCKS_WHERE} AND (%(calls_only)s = false OR interval = 'answer')
-           GROUP BY 1, 2, 3, 4 HAVING sum({SIGN} * n) <> 0""",
-        {**base, "months": months, "days": days, "minus": minus, "calls_only": calls_only},
+        """SELECT c.grain, c.start, c.centre_id, c.interval, c.agency_id, c.seconds, c.counts, c.total_s
+           FROM unnest(%(grains)s::text[], %(starts)s::date[]) AS b(grain, start)
+           JOIN reporting_intervalcell c ON c.grain = b.grain AND c.start = b.start
+           WHERE c.centre_id = ANY(%(centres)s) AND (%(agency)s = 0 OR c.agency_id IN (0, %(agency)s))
+             AND ((c.category_id = %(category)s AND c.district = %(district)s AND NOT %(from_rows)s)
+                  OR (c.interval = 'answer' AND c.category_id = 0 AND c.district = '*'))""",
+        {**base, "grains": [g for g, _s in blocks], "starts": [s for _g, s in blocks], "category": category, "district": district,
+         "agency": query.agency.pk if query.agency else 0, "from_rows": from_rows},
     )
-    if not calls_only:
-        return rows
-    inc_filter, asg_filter, extra = "", "", {}
-    if query.category:
-        inc_filter += " AND i.category_id = %(category)s"
-        extra["category"] = query.category.pk
-    if query.district:
-        inc_filter += " AND i.district_id = %(district)s"
-        extra["district"] = query.district.code
+    hist = Histograms()
+    for grain, start, *cell in rows:
+        hist.add_cell(blocks[(grain, start)], *cell)
+    if not from_rows:
+        return hist
+    inc_filter = " AND i.category_id = %(category)s AND i.district_id = %(district)s"
+    extra, asg_filter = {"category": query.category.pk, "district": query.district.code}, ""
     if query.agency:
         inc_filter += " AND EXISTS (SELECT 1 FROM incidents_assignment x WHERE x.incident_id = i.id AND x.agency_id = %(agency)s)"
         asg_filter = "WHERE a.agency_id = %(agency)s"
@@ -249,22 +276,34 @@ def _histogram(query: ReportQuery, base) -> list[tuple]:
     sql = rollup.interval_rows_sql(by_day=False, incident_filter=inc_filter, assignment_filter=asg_filter, with_calls=False)
     for centre in query.centres:
         start, end = rollup.local_bounds(centre.timezone, query.first, query.last)
-        rows += _fetch(sql, {"centre": centre.pk, "tz": centre.timezone, "start": start, "end": end, **extra})
-    return rows
+        for centre_id, name, agency_id, seconds, n, total_s in _fetch(
+            sql, {"centre": centre.pk, "tz": centre.timezone, "start": start, "end": end, **extra}
+        ):
+            hist.add_cell(1, centre_id, name, agency_id, [seconds], [int(n)], total_s)
+    return hist
 
 
 class Histograms:
-    """The period's histogram rows indexed once by (centre, interval, agency view)."""
+    """The period's distributions by (centre, interval, agency view): signed sums of cells."""
 
-    def __init__(self, rows):
+    def __init__(self):
         self.cells = defaultdict(lambda: [Counter(), 0.0])
-        self.agencies = set()
-        for centre_id, name, agency_id, seconds, n, total_s in rows:
-            cell = self.cells[(centre_id, name, agency_id)]
-            cell[0][seconds] += int(n)
-            cell[1] += float(total_s)
-            if agency_id and name in AGENCY_INTERVALS:
-                self.agencies.add(agency_id)
+
+    def add_cell(self, sign, centre_id, name, agency_id, seconds, counts, total_s):
+        cell = self.cells[(centre_id, name, agency_id)]
+        merged = cell[0]
+        if sign == 1 and not merged:
+            merged.update(dict(zip(seconds, counts)))
+        else:
+            get = merged.get
+            for sec, k in zip(seconds, counts):
+                merged[sec] = get(sec, 0) + sign * k
+        cell[1] += sign * total_s
+
+    @property
+    def agencies(self):
+        """Agencies with an agency interval in the period."""
+        return {a for (_c, name, a), (counts, _t) in self.cells.items() if a and name in AGENCY_INTERVALS and any(counts.values())}
 
     def collect(self, *, interval, agencies, centre=None):
         counts, total = Counter(), 0.0
@@ -272,7 +311,7 @@ class Histograms:
             if name == interval and agency_id in agencies and (centre is None or centre_id == centre):
                 counts.update(c)
                 total += t
-        return counts, total
+        return +counts, total
 
 
 def _view(query, interval):
