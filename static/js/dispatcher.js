@@ -1,7 +1,7 @@
 /* Agency dispatcher console (issue 5). Lists come from REST API v1; live events (lib/live.js, from the
  * page's data-last-seq) tell the console when to reload them, and move unit markers directly. */
 import { apiResult as api, url } from "./lib/api.js";
-import { el, pageConfig } from "./lib/dom.js";
+import { el, escapeHtml, pageConfig } from "./lib/dom.js";
 import { t, fmt } from "./lib/i18n.js";
 import { start as startLiveEvents } from "./lib/live.js";
 import { mountCallouts } from "./volunteers/callouts-panel.js";
@@ -325,7 +325,8 @@ function renderMap() {
     var ll = [a.incident_location.coordinates[1], a.incident_location.coordinates[0]];
     pts.push(ll);
     L.circleMarker(ll, { radius: 9, color: "#c8102e", fillOpacity: 0.8, className: "mk-incident" })
-      .bindTooltip(a.incident_reference + " · " + a.incident_category).addTo(incidentLayer);
+      // Leaflet reads a string tooltip as HTML: every value is escaped (the address is the caller's words)
+      .bindTooltip([a.incident_reference, a.incident_category, a.incident_address].filter(Boolean).map(escapeHtml).join(" · ")).addTo(incidentLayer);
   });
   state.units.forEach(function (u) {
     if (!u.position) return;
@@ -334,7 +335,7 @@ function renderMap() {
     var stale = !u.position_at || now() - Date.parse(u.position_at) > STALE_MS;
     var color = stale ? "#8c959f" : (u.status === "available" ? "#1a7f37" : "#0969da");
     L.circleMarker(ll, { radius: 7, color: color, fillOpacity: 0.9, className: "mk-unit" })
-      .bindTooltip(u.call_sign + " · " + cfg.units.labels[u.status] + " · " + ageText(u.position_at)).addTo(unitLayer);
+      .bindTooltip([u.call_sign, cfg.units.labels[u.status], ageText(u.position_at)].map(escapeHtml).join(" · ")).addTo(unitLayer);
   });
   if (!fitted && pts.length) { map.fitBounds(L.latLngBounds(pts).pad(0.2), { maxZoom: 15 }); fitted = true; }
 }

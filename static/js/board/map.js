@@ -2,6 +2,7 @@
  * when its position is old), clustered on a pixel grid when dense so 500 incidents and 300 units stay readable and
  * cheap to draw. Works without tiles (plain canvas); tiles are opt-in (internet). Leaflet comes from django-leaflet. */
 import { t, fmt } from "../lib/i18n.js";
+import { escapeHtml } from "../lib/dom.js";
 
 const CELL_PX = 64;  // wider than the widest badge ("127/31")
 const STALE_MS = 5 * 60000;
@@ -114,8 +115,9 @@ function drawPoint(p, now, keep) {
     if (reuse(key, keep)) return;
     const marker = L.marker(p.ll, {
       icon: L.divIcon({ className: cls, html: `<span>${icon(r.category)}</span>`, iconSize: [28, 28] }),
+      // `title` is set as a property (never parsed); the tooltip is a string Leaflet reads as HTML, so escaped
       keyboard: true, title: `${r.reference} · ${r.category_name || ""} · ${labelFn("incident", r.status)}`,
-    });
+    }).bindTooltip(() => [r.reference, r.address].filter(Boolean).map(escapeHtml).join(" · "));
     marker.on("click", () => onOpen(r.id));
     keep.set(key, marker.addTo(layer));
     return;
@@ -125,6 +127,6 @@ function drawPoint(p, now, keep) {
   const key = `u|${r.id}|${p.ll}|${r.status}|${stale}`;
   if (reuse(key, keep)) return;
   const marker = L.circleMarker(p.ll, { radius: 6, color: stale ? "#8c959f" : color, fillColor: color, fillOpacity: stale ? 0.3 : 0.9, dashArray: stale ? "3" : null, weight: 2 })
-    .bindTooltip(() => `${r.call_sign} · ${labelFn("unit", r.status)} · ${age(r.position_at, Date.now())}`);
+    .bindTooltip(() => [r.call_sign, labelFn("unit", r.status), age(r.position_at, Date.now())].map(escapeHtml).join(" · "));
   keep.set(key, marker.addTo(layer));
 }
