@@ -51,28 +51,27 @@ def centres_in_scope(*, user):
 
 
 # ───────────── percentiles (the one convention, shared with the tests' plain-Python check) ─────────────
-def percentile_disc(counts: Counter, total: int, p: float):
-    """Smallest value v such that at least p·total of the values are ≤ v."""
+def percentiles_disc(counts: Counter, ps) -> list:
+    """For each p: the smallest value v such that at least p·n of the values are ≤ v (one pass over the sorted values)."""
+    total = sum(counts.values())
     if not total:
-        return None
-    rank = math.ceil(p * total)
-    seen = 0
+        return [None] * len(ps)
+    ranks = [math.ceil(p * total) for p in ps]
+    found, seen = {}, 0
     for value in sorted(counts):
         seen += counts[value]
-        if seen >= rank:
-            return value
-    return None
+        for rank in ranks:
+            if rank not in found and seen >= rank:
+                found[rank] = value
+        if len(found) == len(set(ranks)):
+            break
+    return [found.get(rank) for rank in ranks]
 
 
 def summarize(counts: Counter, total_s: float) -> dict:
     n = sum(counts.values())
-    return {
-        "n": n,
-        "p50_s": percentile_disc(counts, n, 0.5),
-        "p90_s": percentile_disc(counts, n, 0.9),
-        "p95_s": percentile_disc(counts, n, 0.95),
-        "mean_s": round(total_s / n, 1) if n else None,
-    }
+    p50, p90, p95 = percentiles_disc(counts, (0.5, 0.9, 0.95))
+    return {"n": n, "p50_s": p50, "p90_s": p90, "p95_s": p95, "mean_s": round(total_s / n, 1) if n else None}
 
 
 def mask_number(key: str) -> str:
