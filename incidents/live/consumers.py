@@ -10,8 +10,9 @@ Resume without gap or duplicate at the seam:
 3. then send the queued live events, dropping every seq <= the last one sent (which also drops an event
    that reaches this socket through two of its groups).
 Order holds because one socket sends from one place at a time: while its queue is empty and its writer task
-is parked, the hub sends a live event at once through the server's own `send` (incidents.live.send: no task
-switch, no wrapper — the cheap path that keeps hundreds of sockets within milliseconds); everything else
+is parked, the hub sends a live event at once — under Uvicorn as the frame bytes the hub built once for all
+sockets, written to the connection's transport; elsewhere through the server's own `send` (incidents.live.send:
+no task switch, no wrapper — the cheap path that keeps a thousand sockets within milliseconds); everything else
 (replay, a backlog, a send still waiting for a full write buffer) goes through the socket's writer task in
 order, so a slow socket never delays the others.
 
@@ -41,7 +42,7 @@ from agencies.scoping import scope_for
 from incidents.selectors import events_after_scope, events_in_scope, incidents_visible_to
 from incidents.live.hub import db_last_seq, get_hub
 from incidents.live.publish import encode_event
-from incidents.live.send import SERVER_SEND_KEY, start_eagerly
+from incidents.live.send import SERVER_SEND_KEY, direct_target, start_eagerly, write_frame
 
 logger = logging.getLogger(__name__)
 
@@ -123,6 +124,8 @@ class EventsConsumer(AsyncWebsocketConsumer):
         self._writer = None
         # The server's send (the cheap path); without ServerSendMiddleware (tests of the bare consumer), Channels'.
         self._server_send = self.scope.get(SERVER_SEND_KEY) or self.base_send
+        # The leaner path still: Uvicorn's connection, to write the hub's pre-built frame bytes to (send.py).
+        self._direct = direct_target(self._server_send)
         self._inflight = None  # an eager send still waiting for the socket's write buffer
         self._parked = False  # the writer waits for work: the hub may send directly
         self._guard = None
@@ -199,7 +202,9 @@ class EventsConsumer(AsyncWebsocketConsumer):
             self._inflight = None
 
     # -- called by the hub (synchronously, on the event loop) --------------------------------------------
-    def push(self, seq: int, text: str, groups=()):
+    def push(self, seq: int, text: str, groups=(), frame: bytes | None = None):
+        """One live event for this socket; `frame` is the event's WebSocket frame, built once by the hub for
+        every socket of the process (incidents.live.send.text_frame)."""
         # Already queued, or already sent by a replay that read it from the database before its live copy came.
         if seq <= self._last_queued or (self.last_sent is not None and seq <= self.last_sent):
             return
@@ -207,6 +212,10 @@ class EventsConsumer(AsyncWebsocketConsumer):
             return  # an event of the followed incident that the user's scope does not cover
         self._last_queued = seq
         if self._parked and self._inflight is None and not self._pending:
+            if frame is not None and self._direct is not None and write_frame(self._direct, frame):
+                self.last_sent = seq
+                self.sent_any = True
+                return
             self._send_now(seq, text)
             return
         if len(self._pending) >= MAX_PENDING:

@@ -28,6 +28,7 @@ from incidents.models import TimelineEvent
 from incidents.selectors import last_seq
 
 from incidents.live.publish import encode_event, event_groups, live_channel, live_redis_url, parse_wire
+from incidents.live.send import text_frame
 
 logger = logging.getLogger(__name__)
 
@@ -210,12 +211,17 @@ class LiveHub:
             self._drain_held()
 
     def _deliver(self, seq: int, groups: list[str], text: str):
+        # The frame bytes are built once here for every socket of the process (an event has one audience, so one
+        # text: record_event already dropped the communities from any payload with caller data).
         # A socket in two of the groups receives the event once: push() drops a seq it already queued.
+        frame = None
         for g in groups:
             members = self.groups.get(g)
             if members:
+                if frame is None:
+                    frame = text_frame(text)
                 for consumer in members:
-                    consumer.push(seq, text, groups)
+                    consumer.push(seq, text, groups, frame)
 
 
 _hubs: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LiveHub]" = weakref.WeakKeyDictionary()

@@ -9,7 +9,7 @@ class FakeSocket:
         self.got = []
         self._last_queued = -1
 
-    def push(self, seq, text, groups=()):
+    def push(self, seq, text, groups=(), frame=None):
         if seq <= self._last_queued:
             return
         self._last_queued = seq
