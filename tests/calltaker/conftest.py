@@ -62,9 +62,11 @@ def ct_browser(chromium):
     return chromium
 
 
-def console_page(browser, server, user, *, path="/console/call-taker/"):
-    """A logged-in page on the call-taker console (session cookie from Django's test client), tiles blocked."""
-    context = session_context(browser, server.url, user, viewport={"width": 1500, "height": 950})
+def console_page(browser, server, user, *, path="/console/call-taker/", **context_options):
+    """A logged-in page on the call-taker console (session cookie from Django's test client), tiles blocked.
+    `context_options` go to the browser context (e.g. timezone_id: the PC's own zone)."""
+    context_options.setdefault("viewport", {"width": 1500, "height": 950})
+    context = session_context(browser, server.url, user, **context_options)
     context.route("**/tile.openstreetmap.org/**", lambda route: route.abort())
     page = context.new_page()
     page.set_default_timeout(10_000)
