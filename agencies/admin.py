@@ -125,7 +125,8 @@ class LandmarkAdmin(LeafletGeoAdmin):
     search_fields = ("name",)
 
 
-SCOPE_FIELDS = ("role", "command_centre", "agency", "community", "province", "phone", "language")
+# `unit` must be in the form: Django validates the scope constraint only when every field it names is in the form.
+SCOPE_FIELDS = ("role", "command_centre", "agency", "community", "province", "unit", "phone", "language")
 
 
 @admin.register(User)
@@ -133,10 +134,10 @@ class DispatchUserAdmin(UserAdmin):
     list_display = ("username", "first_name", "last_name", "role", "command_centre", "agency", "community", "province", "is_active")
     list_filter = ("role", "command_centre", "is_active", "is_staff")
     list_select_related = ("command_centre", "agency", "community", "province")
-    autocomplete_fields = ("command_centre", "agency", "community", "province")
+    autocomplete_fields = ("command_centre", "agency", "community", "province", "unit")
     fieldsets = UserAdmin.fieldsets + ((_("Peran dan cakupan"), {
         "fields": SCOPE_FIELDS,
         "description": _("Operator, supervisor dan pejabat: pusat panggilan (atau provinsi untuk supervisor/pejabat "
-                         "provinsi). Dispatcher: instansi. Relawan: komunitas."),
+                         "provinsi). Dispatcher: instansi. Relawan: komunitas. Kru: unitnya (satu akun per unit)."),
     }),)
     add_fieldsets = UserAdmin.add_fieldsets + ((_("Peran dan cakupan"), {"fields": SCOPE_FIELDS}),)

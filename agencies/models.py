@@ -239,9 +239,10 @@ class User(AbstractUser):
         OFFICIAL = "official", _("Pejabat")
         VOLUNTEER = "volunteer", _("Relawan")
         ADMIN = "admin", _("Administrator")
+        CREW = "crew", _("Kru unit")  # one login per unit: the crew's phone page, that unit's work only
 
     role = models.CharField(_("peran"), max_length=20, choices=Role.choices, default=Role.CALL_TAKER)
-    # Exactly one scope applies per role (see agencies.scoping): a centre, an agency, a community,
+    # Exactly one scope applies per role (see agencies.scoping): a centre, an agency, a community, a unit (crews)
     # or a whole province for provincial supervisors and officials.
     command_centre = models.ForeignKey(
         CommandCentre, verbose_name=_("pusat panggilan"), null=True, blank=True, on_delete=models.PROTECT, related_name="users"
@@ -266,6 +267,9 @@ class User(AbstractUser):
         related_name="+",
         limit_choices_to={"level": Region.Level.PROVINCE},
     )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="crew_users"
+    )
     phone = models.CharField(_("telepon"), max_length=32, blank=True)
     language = models.CharField(_("bahasa"), max_length=5, default="id", choices=[("id", "Bahasa Indonesia"), ("en", "English")])
 
@@ -282,6 +286,7 @@ class User(AbstractUser):
                     | Q(role="call_taker", command_centre__isnull=False)
                     | Q(role="dispatcher", agency__isnull=False)
                     | Q(role="volunteer", community__isnull=False)
+                    | Q(role="crew", unit__isnull=False)
                     | Q(role__in=["supervisor", "official"], command_centre__isnull=False)
                     | Q(role__in=["supervisor", "official"], province__isnull=False)
                 ),

@@ -2,7 +2,7 @@
 
 A call-taker, centre supervisor or centre official sees their centre; a provincial supervisor or
 official sees every centre of the province; a dispatcher sees their agency's work; a volunteer their
-community's call-outs; an admin sees everything.
+community's call-outs; a crew its own unit and the incident that unit is on now; an admin sees everything.
 """
 from dataclasses import dataclass, field
 
@@ -16,10 +16,12 @@ class Scope:
     centre_ids: frozenset = field(default_factory=frozenset)
     agency_ids: frozenset = field(default_factory=frozenset)
     community_ids: frozenset = field(default_factory=frozenset)
+    # A crew's unit: not its agency (a crew never sees the agency's other offers, incidents or units).
+    unit_ids: frozenset = field(default_factory=frozenset)
 
     @property
     def is_empty(self):
-        return not (self.is_global or self.centre_ids or self.agency_ids or self.community_ids)
+        return not (self.is_global or self.centre_ids or self.agency_ids or self.community_ids or self.unit_ids)
 
     def group_names(self):
         """Channels groups a console of this scope listens to."""
@@ -29,6 +31,7 @@ class Scope:
             [f"centre.{i}" for i in sorted(self.centre_ids)]
             + [f"agency.{i}" for i in sorted(self.agency_ids)]
             + [f"community.{i}" for i in sorted(self.community_ids)]
+            + [f"unit.{i}" for i in sorted(self.unit_ids)]
         )
 
 
@@ -48,6 +51,8 @@ def scope_for(user) -> Scope:
         return Scope(agency_ids=frozenset({user.agency_id}))
     if user.role == User.Role.VOLUNTEER and user.community_id:
         return Scope(community_ids=frozenset({user.community_id}))
+    if user.role == User.Role.CREW and user.unit_id:
+        return Scope(unit_ids=frozenset({user.unit_id}))
     return Scope()
 
 

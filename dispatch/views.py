@@ -10,6 +10,7 @@ ROLE_HOME = {
     User.Role.CALL_TAKER: "console-call-taker",
     User.Role.DISPATCHER: "console-dispatcher",
     User.Role.VOLUNTEER: "volunteer-phone",
+    User.Role.CREW: "crew",  # the unit's phone page
     User.Role.SUPERVISOR: "board",
     User.Role.OFFICIAL: "board",  # read-only board
 }

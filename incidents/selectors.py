@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from agencies.models import Unit
 from agencies.scoping import scope_for
 from dispatch.errors import NotFound
-from incidents.models import Assignment, Call, Incident, SupervisorAlert, TimelineEvent
+from incidents.models import Assignment, Call, Incident, SupervisorAlert, TimelineEvent, UnitDispatch
 from incidents.phone import caller_lookup
 from incidents.timeline import incident_summary
 from volunteers.selectors import incident_ids_called_out_to
@@ -33,12 +33,19 @@ def _incident_scope_q(scope) -> Q:
         )
     if scope.community_ids:
         q |= Q(pk__in=incident_ids_called_out_to(scope.community_ids))
+    if scope.unit_ids:
+        q |= Q(pk__in=_current_dispatches(scope.unit_ids).values("assignment__incident_id"))
     return q
+
+
+def _current_dispatches(unit_ids):
+    """A crew's work: the dispatches of its unit not yet released (after release the incident is no longer theirs)."""
+    return UnitDispatch.objects.filter(unit_id__in=unit_ids, released_at__isnull=True)
 
 
 def incidents_visible_to(user):
     """Centre staff: their centres' incidents; dispatchers: incidents with any assignment of their agency;
-    volunteers: incidents their community was called out to; admins: all."""
+    volunteers: incidents their community was called out to; crews: the incident their unit is on; admins: all."""
     scope = scope_for(user)
     if scope.is_global:
         return Incident.objects.all()
@@ -74,6 +81,8 @@ def assignments_visible_to(user):
         q |= Q(agency_id__in=scope.agency_ids)
     if scope.centre_ids:
         q |= Q(incident__command_centre_id__in=scope.centre_ids) | Q(agency__command_centre_id__in=scope.centre_ids)
+    if scope.unit_ids:
+        q |= Q(pk__in=_current_dispatches(scope.unit_ids).values("assignment_id"))
     return qs.filter(q)
 
 
@@ -228,12 +237,12 @@ def handoff_chain(assignment) -> list:
 
 
 def units_visible_to(user):
-    """Dispatchers and crews: their agency's units; centre staff: units of their centres' agencies; admins: all."""
+    """Dispatchers: their agency's units; crews: their own unit; centre staff: units of their centres' agencies; admins: all."""
     scope = scope_for(user)
     qs = Unit.objects.select_related("agency", "station")
     if scope.is_global:
         return qs
-    return qs.filter(Q(agency_id__in=scope.agency_ids) | Q(agency__command_centre_id__in=scope.centre_ids))
+    return qs.filter(Q(agency_id__in=scope.agency_ids) | Q(agency__command_centre_id__in=scope.centre_ids) | Q(pk__in=scope.unit_ids))
 
 
 def events_in_scope(scope, *, incident_id: int | None = None):
@@ -252,6 +261,9 @@ def events_in_scope(scope, *, incident_id: int | None = None):
         q |= Q(agency_ids__overlap=sorted(scope.agency_ids))
     if scope.community_ids:
         q |= Q(community_ids__overlap=sorted(scope.community_ids))
+    if scope.unit_ids:
+        # The unit's own events (incidents.live.publish.unit_groups: the same rule for live delivery).
+        q |= Q(kind__startswith="unit.", payload__unit__in=sorted(scope.unit_ids))
     return qs.filter(q)
 
 

@@ -146,6 +146,11 @@ def dispatcher(agency, **kw) -> User:
     return UserFactory(role=User.Role.DISPATCHER, command_centre=None, agency=agency, **kw)
 
 
+def crew(unit, **kw) -> User:
+    """A unit's crew login (issue 16): scoped to that unit."""
+    return UserFactory(role=User.Role.CREW, command_centre=None, unit=unit, **kw)
+
+
 def supervisor(centre=None, **kw) -> User:
     return UserFactory(role=User.Role.SUPERVISOR, command_centre=centre or CommandCentreFactory(), **kw)
 

@@ -215,13 +215,16 @@ class Loader:
         self.users_by_name = {}
         password_hash = None  # hashing is slow on purpose (~0.5 s): hash once, for the new accounts only
         for spec in people.USERS:
-            scope = {"command_centre": None, "agency": None, "community": None, "province": None}
+            scope = {"command_centre": None, "agency": None, "community": None, "province": None, "unit": None}
             if spec.get("centre"):
                 scope["command_centre"] = self.centre_by_code[spec["centre"]]
             if spec.get("agency"):
                 scope["agency"] = self.agency_by_key[spec["agency"]]
             if spec.get("community"):
                 scope["community"] = self.community_by_key[spec["community"]]
+            if spec.get("unit"):
+                agency_key, call_sign = spec["unit"].split("/")
+                scope["unit"] = Unit.objects.get(agency=self.agency_by_key[agency_key], call_sign=call_sign)
             if spec.get("province"):
                 scope["province"] = Region.objects.get(code=spec["province"])
             superuser = bool(spec.get("superuser"))

@@ -95,11 +95,13 @@ COMMUNITIES = [
 ]
 
 # Scope keys: centre (call-takers, centre supervisors/officials), agency "<key>@<centre>" (dispatchers),
-# community (volunteers), province (provincial supervisors/officials).
+# community (volunteers), province (provincial supervisors/officials), unit "<agency key>@<centre>/<call sign>" (crews).
 USERS = [
     {"username": "call_taker_pky", "role": "call_taker", "centre": "pky", "first_name": "Operator", "last_name": "112 Palangka Raya"},
     {"username": "call_taker2_pky", "role": "call_taker", "centre": "pky", "first_name": "Operator 2", "last_name": "112 Palangka Raya"},
     {"username": "dispatcher_damkar_pky", "role": "dispatcher", "agency": "damkar@pky", "first_name": "Dispatcher", "last_name": "Damkar PKY"},
+    # A crew login per unit: the phone page /crew/ for that unit only.
+    {"username": "crew_damkar_pky", "role": "crew", "unit": "damkar@pky/PKY-DMK-01", "first_name": "Kru", "last_name": "PKY-DMK-01"},
     {"username": "dispatcher_psc_pky", "role": "dispatcher", "agency": "psc@pky", "first_name": "Dispatcher", "last_name": "PSC 119 PKY"},
     {"username": "dispatcher_polisi_pky", "role": "dispatcher", "agency": "polisi@pky", "first_name": "Dispatcher", "last_name": "Polresta PKY"},
     {"username": "dispatcher_bpbd_pky", "role": "dispatcher", "agency": "bpbd@pky", "first_name": "Dispatcher", "last_name": "BPBD PKY"},

@@ -95,8 +95,12 @@ class AssignmentListItemSerializer(AssignmentSerializer):
     incident_status = serializers.CharField(source="incident.status")
     incident_priority = serializers.IntegerField(source="incident.priority")
     incident_category = serializers.CharField(source="incident.category.code")
+    incident_category_name = serializers.SerializerMethodField(help_text="The category's name in the request's language.")
     incident_address = serializers.CharField(source="incident.address")
     incident_location = GeoJSONPointField(source="incident.location")
+
+    def get_incident_category_name(self, obj) -> str:
+        return localised_category_name(obj.incident.category)
 
 
 class TimelineEventSerializer(serializers.Serializer):

@@ -6,5 +6,5 @@ from incidents.consoles.dispatcher import dispatcher_console
 
 urlpatterns = [
     path("console/dispatcher/", dispatcher_console, name="console-dispatcher"),
-    path("crew/", crew_page, name="crew"),
+    path("crew/", crew_page, name="crew"),  # the crew role's home (dispatch.views.ROLE_HOME)
 ]

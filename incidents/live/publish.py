@@ -54,7 +54,16 @@ def event_groups(event) -> list[str]:
         + [f"agency.{i}" for i in event.agency_ids]
         + [f"community.{i}" for i in event.community_ids]
         + ([f"incident.{event.incident_id}"] if event.incident_id else [])
+        + unit_groups(event)
     )
+
+
+def unit_groups(event) -> list[str]:
+    """`unit.<id>` for a unit's own events (status, position): what a crew's phone follows. A crew's scope is its
+    unit, never its agency, so the agency's other work does not reach that phone."""
+    if event.kind.startswith("unit.") and isinstance(event.payload, dict) and isinstance(event.payload.get("unit"), int):
+        return [f"unit.{event.payload['unit']}"]
+    return []
 
 
 def live_channel() -> str:

@@ -80,6 +80,8 @@ def _ensure_unit_actor(actor, unit: Unit):
         return
     if unit.agency_id in scope.agency_ids and actor.role == User.Role.DISPATCHER:
         return
+    if unit.pk in scope.unit_ids:  # the unit's own crew login
+        return
     if unit.agency_id in scope.agency_ids or unit.agency.command_centre_id in scope.centre_ids:
         raise PermissionDenied(_("Peran Anda tidak dapat mengubah unit ini."))
     raise NotFound(_("Unit tidak ditemukan."), code="unit_not_found")
@@ -240,7 +242,7 @@ def unit_resolve(*, unit_id, actor, note="") -> Unit:
         others = UnitDispatch.objects.filter(assignment_id=assignment_id, released_at__isnull=True).exists()
         status = Assignment.objects.filter(pk=assignment_id).values_list("status", flat=True).first()
         if not others and status == Assignment.Status.ACCEPTED:
-            assignment_complete(assignment_id=assignment_id, actor=actor, note=note)
+            assignment_complete(assignment_id=assignment_id, actor=actor, note=note, via_unit_id=unit.pk)
     return unit
 
 

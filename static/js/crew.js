@@ -1,5 +1,7 @@
-/* Field crew page: three big steps (en route, on scene, resolved with a note) and the phone's position
- * sent to the AVL endpoint — every ~10 s while moving, at least once a minute while standing still. */
+/* Field crew page (one unit's crew login): the job the unit is on with a small map and navigation links, big
+ * steps (en route, on scene, …), "resolved" behind a confirmation with a note, and the phone's position sent to
+ * the AVL endpoint — every ~10 s while moving, at least once a minute while standing still. The socket follows
+ * the unit's own events from the first moment (the unit is the login's, nothing to pick). */
 import { apiResult as api, url } from "./lib/api.js";
 import { pageConfig } from "./lib/dom.js";
 import { t, fmt } from "./lib/i18n.js";
@@ -10,56 +12,108 @@ var cfg = pageConfig("crew-config");
 var root = document.getElementById("crew");
 // The time a position was sent, in the unit's centre's zone (the phone's own zone may differ).
 var clock = clockFormatter(pageTimeZone(root));
+var STEPS = ["en_route", "on_scene", "transporting", "at_hospital"];
 if (cfg.unit) startCrew();
 
 function startCrew() {
-  var unit = null;
+  var unit = null, job = null, map = null, marker = null;
   var MOVE_M = 25, IDLE_MS = 60000, INTERVAL_MS = (cfg.avlIntervalS || 10) * 1000;
+  var byId = function (id) { return document.getElementById(id); };
 
-  function setError(text) { document.getElementById("crew-error").textContent = text || ""; }
+  function setError(text) { byId("crew-error").textContent = text || ""; }
+  function errorOf(r, fallback) { return (r.data && r.data.error && r.data.error.message) || fallback; }
 
   function render() {
     if (!unit) return;
-    document.getElementById("crew-status").textContent = cfg.units.labels[unit.status] || unit.status;
-    var inc = document.getElementById("crew-incident");
-    inc.textContent = unit.dispatch ? fmt(t("Tugas: %(ref)s"), { ref: unit.dispatch.reference }) : t("Tidak sedang bertugas.");
-    if (unit.dispatch) {
-      api("GET", url(cfg.api.incident, unit.dispatch.incident)).then(function (r) {
-        if (r.ok && r.data && unit.dispatch && r.data.id === unit.dispatch.incident) {
-          inc.textContent = r.data.reference + " · " + (r.data.category_name || r.data.category) + " · " + (r.data.address || "") +
-            (r.data.description ? " — " + r.data.description : "");
-        }
-      });
-    }
-    var next = cfg.units.next[unit.status] || [];
+    var status = byId("crew-status");
+    status.textContent = cfg.units.labels[unit.status] || unit.status;
+    status.dataset.status = unit.status;
     var on = !!unit.dispatch;
-    show("en_route", on && next.indexOf("en_route") >= 0);
-    show("on_scene", on && next.indexOf("on_scene") >= 0);
-    var canResolve = on && ["on_scene", "transporting", "at_hospital", "en_route", "dispatched"].indexOf(unit.status) >= 0;
-    show("resolved", canResolve);
-    document.getElementById("crew-note").hidden = !canResolve;
-    document.getElementById("crew-note-label").hidden = !canResolve;
+    byId("crew-idle").hidden = on;
+    byId("crew-job").hidden = !on;
+    if (!on) { job = null; return; }
+    var next = cfg.units.next[unit.status] || [];
+    STEPS.forEach(function (to) { show(to, next.indexOf(to) >= 0); });
+    byId("crew-resolve").hidden = false;
+    byId("crew-resolve").disabled = false;
+    renderJob();
+    if (!job || job.id !== unit.dispatch.incident) loadJob(unit.dispatch.incident);
   }
   function show(to, yes) { var b = root.querySelector('button[data-to="' + to + '"]'); if (b) { b.hidden = !yes; b.disabled = false; } }
 
+  function renderJob() {
+    var d = unit.dispatch;
+    var lon = d.location[0], lat = d.location[1];
+    byId("job-ref").textContent = d.reference;
+    if (job && job.id === d.incident) {
+      byId("job-prio").textContent = "P" + job.priority;
+      byId("job-prio").className = "prio p" + job.priority;
+      byId("job-cat").textContent = job.category_name || "";
+      byId("job-addr").textContent = job.address || "";
+      byId("job-desc").textContent = job.description || "";
+      lon = job.location.coordinates[0]; lat = job.location.coordinates[1];
+    }
+    // A geo: URI opens the phone's own navigation app; OpenStreetMap is the fallback that works in any browser.
+    byId("nav-geo").href = "geo:" + lat + "," + lon + "?q=" + lat + "," + lon + "(" + encodeURIComponent(d.reference) + ")";
+    byId("nav-osm").href = "https://www.openstreetmap.org/?mlat=" + lat + "&mlon=" + lon + "#map=17/" + lat + "/" + lon;
+    drawMap(lat, lon);
+  }
+  function loadJob(incidentId) {
+    api("GET", url(cfg.api.incident, incidentId)).then(function (r) {
+      if (r.ok && r.data && unit && unit.dispatch && r.data.id === unit.dispatch.incident) { job = r.data; renderJob(); }
+    });
+  }
+  function drawMap(lat, lon) {
+    if (!window.L) return;
+    if (!map) {
+      map = L.map("crew-map", { center: [lat, lon], zoom: 16, zoomControl: true, attributionControl: true });
+      if (cfg.tiles) L.tileLayer(cfg.tiles, { maxZoom: 19, attribution: "&copy; OpenStreetMap" }).addTo(map);
+      marker = L.circleMarker([lat, lon], { radius: 10, color: "#c8102e", fillOpacity: 0.85 }).addTo(map);
+    } else {
+      marker.setLatLng([lat, lon]);
+      map.setView([lat, lon], map.getZoom());
+    }
+    // The card was hidden when the map was made: let Leaflet measure it again.
+    setTimeout(function () { map.invalidateSize(); }, 0);
+  }
+
   function load() {
     return api("GET", cfg.api.units).then(function (r) {
-      if (!r.ok) { setError((r.data && r.data.error && r.data.error.message) || t("Gagal memuat unit.")); return; }
+      if (!r.ok) { setError(errorOf(r, t("Gagal memuat unit."))); return; }
       unit = (r.data || []).filter(function (u) { return u.id === cfg.unit; })[0] || null;
       render();
     });
   }
+  function send(body, button) {
+    if (button) button.disabled = true;
+    setError("");
+    return api("POST", url(cfg.api.unitStatus, cfg.unit), body).then(function (r) {
+      if (r.ok) { unit = r.data; render(); }
+      else { setError(errorOf(r, t("Gagal mengubah status."))); load(); }
+      sendNow = true;  // a status change is worth a fresh position
+      return r;
+    });
+  }
   root.querySelectorAll("button[data-to]").forEach(function (b) {
-    b.addEventListener("click", function () {
-      b.disabled = true;
-      setError("");
-      var body = { status: b.dataset.to };
-      if (b.dataset.to === "resolved") body.note = document.getElementById("crew-note").value;
-      api("POST", url(cfg.api.unitStatus, cfg.unit), body).then(function (r) {
-        if (r.ok) { unit = r.data; if (b.dataset.to === "resolved") document.getElementById("crew-note").value = ""; render(); }
-        else { setError((r.data && r.data.error && r.data.error.message) || t("Gagal mengubah status.")); load(); }
-        sendNow = true;  // a status change is worth a fresh position
-      });
+    b.addEventListener("click", function () { send({ status: b.dataset.to }, b); });
+  });
+
+  /* "Selesai" asks first, with the note in the same dialog. */
+  var dialog = byId("resolve-dialog");
+  byId("crew-resolve").addEventListener("click", function () {
+    byId("resolve-text").textContent = fmt(t("Tugas %(ref)s selesai dan unit kembali siaga?"), { ref: unit && unit.dispatch ? unit.dispatch.reference : "" });
+    dialog.showModal();
+    byId("crew-note").focus();
+  });
+  dialog.querySelector("[data-close]").addEventListener("click", function () { dialog.close(); });
+  byId("resolve-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var confirm = byId("resolve-confirm");
+    confirm.disabled = true;
+    send({ status: "resolved", note: byId("crew-note").value }).then(function (r) {
+      confirm.disabled = false;
+      if (r.ok) byId("crew-note").value = "";
+      dialog.close();
     });
   });
 
@@ -86,19 +140,19 @@ function startCrew() {
       recorded_at: new Date(p.timestamp || at).toISOString(),
     }).then(function (r) {
       pending = false;
-      var g = document.getElementById("crew-gps");
+      var g = byId("crew-gps");
       if (r.ok) {
         last = fix; lastSent = at; sendNow = false;
         g.className = "gps on";
         g.textContent = fmt(t("Lokasi terkirim %(t)s (±%(a)s m)"), { t: clock(new Date()), a: Math.round(c.accuracy || 0) });
       } else {
         g.className = "gps";
-        g.textContent = (r.data && r.data.error && r.data.error.message) || t("Lokasi gagal dikirim; mencoba lagi.");
+        g.textContent = errorOf(r, t("Lokasi gagal dikirim; mencoba lagi."));
       }
     });
   }
   function onGeoError(e) {
-    var g = document.getElementById("crew-gps");
+    var g = byId("crew-gps");
     g.className = "gps";
     g.textContent = t("Lokasi tidak tersedia") + " (" + e.message + ")";
   }
@@ -108,10 +162,10 @@ function startCrew() {
     onGeoError({ message: t("perangkat tidak mendukung") });
   }
 
-  /* live */
+  /* live: the socket carries this unit's own events only (its scope is the unit) */
   function onEvent(ev) {
     var p = ev.payload || {};
-    if ((ev.kind === "unit.status_changed" && p.unit === cfg.unit) || ev.kind === "assignment.completed" || ev.kind === "assignment.handed_off") load();
+    if (ev.kind === "unit.status_changed" && p.unit === cfg.unit) load();
   }
   function onState(s) { if (s === "live") load(); }  // live.js shows the state itself
   load().then(function () {

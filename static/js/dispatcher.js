@@ -2,8 +2,9 @@
  * page's data-last-seq) tell the console when to reload them, and move unit markers directly. */
 import { apiResult as api, url } from "./lib/api.js";
 import { el, escapeHtml, pageConfig } from "./lib/dom.js";
-import { t, fmt } from "./lib/i18n.js";
+import { t, fmt, num } from "./lib/i18n.js";
 import { start as startLiveEvents } from "./lib/live.js";
+import { setupDetail, openDetail, detailKeys, refreshDetail } from "./dispatcher/detail.js";
 import { mountCallouts } from "./volunteers/callouts-panel.js";
 
 var cfg = pageConfig("dp-config");
@@ -134,18 +135,26 @@ document.getElementById("decline-form").addEventListener("submit", function (ev)
   });
 });
 
-function fillHandoffTargets() {
+/* The handoff list: grouped by centre (ours first), filtered by what the dispatcher types — every word must
+ * appear in the agency's short or full name, its kind or its centre. */
+function fillHandoffTargets(query) {
   var sel = document.getElementById("handoff-agency");
-  sel.innerHTML = "";
-  sel.appendChild(el("option", { value: "", text: t("— pilih instansi —") }));
+  var chosen = sel.value;
+  var words = (query || "").toLowerCase().split(/\s+/).filter(Boolean);
+  sel.textContent = "";
+  var shown = 0;
   cfg.handoffTargets.forEach(function (g) {
     var og = el("optgroup", { label: g.centre });
     g.agencies.forEach(function (a) {
       if (cfg.agencyIds.indexOf(a.id) >= 0) return;  // not to ourselves
-      og.appendChild(el("option", { value: a.id, text: a.name + " — " + a.type }));
+      var hay = (a.name + " " + a.full_name + " " + a.type + " " + g.centre).toLowerCase();
+      if (!words.every(function (w) { return hay.indexOf(w) >= 0; })) return;
+      og.appendChild(el("option", { value: a.id, title: a.full_name, text: a.name + " — " + a.type, selected: String(a.id) === chosen }));
+      shown += 1;
     });
-    sel.appendChild(og);
+    if (og.children.length) sel.appendChild(og);
   });
+  if (!shown) sel.appendChild(el("option", { value: "", disabled: true, text: t("Tidak ada instansi yang cocok.") }));
 }
 fillHandoffTargets();
 function showChain(a) {
@@ -161,10 +170,23 @@ function showChain(a) {
     box.appendChild(ol);
   });
 }
+document.getElementById("handoff-search").addEventListener("input", function (e) { fillHandoffTargets(e.target.value); });
+document.getElementById("handoff-search").addEventListener("keydown", function (e) {
+  // Arrow down from the search box walks into the list (the first agency still shown).
+  if (e.key !== "ArrowDown") return;
+  var sel = document.getElementById("handoff-agency");
+  var first = sel.querySelector("option:not([disabled])");
+  if (first) { e.preventDefault(); sel.value = first.value; sel.focus(); }
+});
 document.getElementById("handoff-form").addEventListener("submit", function (ev) {
   ev.preventDefault();
   var d = document.getElementById("handoff-dialog");
   var body = { to_agency: Number(document.getElementById("handoff-agency").value) || null, reason: document.getElementById("handoff-reason").value.trim() };
+  // Our own messages beside the fields, in the page's language (the form is novalidate: no browser bubbles).
+  var missing = {};
+  if (!body.to_agency) missing.to_agency = [t("Pilih instansi tujuan.")];
+  if (!body.reason) missing.reason = [t("Alasan pengalihan wajib diisi.")];
+  if (Object.keys(missing).length) { fieldErrors(d, { data: { error: { fields: missing } } }); return; }
   api("POST", url(cfg.api.handoff, d.dataset.assignment), body).then(function (res) {
     if (res.ok) { closeDialog(d); document.getElementById("handoff-reason").value = ""; flash(t("Kejadian dialihkan; instansi tujuan harus menerimanya."), "ok"); }
     else if (res.status === 400) fieldErrors(d, res);
@@ -181,19 +203,19 @@ function loadRecommendations() {
   api("GET", url(cfg.api.recommend, d.dataset.incident) + (any ? "?any=1&limit=10" : "?limit=10")).then(function (res) {
     if (!res.ok) { tbody.appendChild(el("tr", {}, [el("td", { colspan: 5, text: errorMessage(res) })])); return; }
     document.getElementById("dispatch-caps").textContent = res.data.capabilities.length
-      ? fmt(t("Unit siaga terdekat dengan kemampuan: %(c)s"), { c: res.data.capabilities.join(", ") })
+      ? fmt(t("Unit siaga terdekat dengan kemampuan: %(c)s"), { c: res.data.capabilities.map(capabilityName).join(", ") })
       : t("Unit siaga terdekat (semua kemampuan)");
     if (!res.data.units.length) {
       tbody.appendChild(el("tr", {}, [el("td", { colspan: 5, text: t("Tidak ada unit siaga yang sesuai.") })]));
     }
     res.data.units.forEach(function (u, i) {
-      var km = (u.distance_m / 1000).toFixed(1) + " km";
+      var km = fmt(t("%(d)s km"), { d: num(u.distance_m / 1000, { minimumFractionDigits: 1, maximumFractionDigits: 1 }) });
       tbody.appendChild(el("tr", {}, [
         el("td", {}, [el("input", { type: "checkbox", name: "unit", value: u.id, id: "rec-" + u.id, checked: i === 0 ? "checked" : null })]),
         el("td", {}, [el("label", { for: "rec-" + u.id, text: u.call_sign })]),
         el("td", { text: u.type_display }),
         el("td", { text: km }),
-        el("td", { text: fmt(t("%(m)s mnt"), { m: u.eta_min }) }),
+        el("td", { text: fmt(t("%(m)s mnt"), { m: num(u.eta_min, { maximumFractionDigits: 0 }) }) }),
       ]));
     });
   });
@@ -220,27 +242,35 @@ document.getElementById("complete-form").addEventListener("submit", function (ev
 });
 
 /* ── rendering ── */
-function prio(p) { return el("span", { class: "prio p" + p, text: "P" + p }); }
+function capabilityName(code) { return (cfg.capabilities && cfg.capabilities[code]) || code; }
+function prio(p) { return el("span", { class: "prio p" + p, text: "P" + p, title: cfg.priorities[p] || "" }); }
+function detailButton(a) {
+  return el("button", { type: "button", class: "secondary", "data-action": "detail", title: "Enter / D", text: t("Detail"),
+    onclick: function (e) { openDetail(a, e.target.closest("li")); } });
+}
 function renderOffered() {
   var ol = document.getElementById("offered");
   ol.textContent = "";
   state.offered.forEach(function (a) {
     var kids = [
       el("div", { class: "row1" }, [prio(a.incident_priority), el("strong", { class: "ref", text: a.incident_reference }),
-        el("span", { class: "cat", text: a.incident_category })]),
+        el("span", { class: "cat", text: a.incident_category_name })]),
       el("div", { class: "addr", text: a.incident_address || "—" }),
       a.escalation_stage ? el("div", { class: "note", text: t("Eskalasi dari instansi lain") }) : null,
       a.previous && a.reason ? el("div", { class: "note", text: t("Dialihkan") + ": " + a.reason }) : null,
       cfg.agencyIds.length === 1 ? null : el("div", { class: "agency", text: a.agency_name }),
       el("div", { class: "countdown", "data-deadline": a.ack_deadline, "aria-label": t("Sisa waktu konfirmasi") }),
     ];
+    kids.push(el("div", { class: "actions" }, [detailButton(a)]));
     if (cfg.canAct) {
       kids.push(el("div", { class: "actions" }, [
         el("button", { type: "button", class: "big accept", "data-action": "accept", text: t("Terima"), onclick: function (e) { e.target.disabled = true; accept(a); } }),
         el("button", { type: "button", class: "big decline", "data-action": "decline", text: t("Tolak"), onclick: function () { openDialog("decline-dialog", a); document.getElementById("decline-reason").focus(); } }),
       ]));
     }
-    ol.appendChild(el("li", { class: "offer", "data-assignment": a.id, "data-incident": a.incident }, kids));
+    var li = el("li", { class: "offer", "data-assignment": a.id, "data-incident": a.incident, "aria-label": a.incident_reference + " · " + a.incident_category_name }, kids);
+    detailKeys(li, function () { openDetail(a, li); });
+    ol.appendChild(li);
   });
   document.getElementById("offered-count").textContent = state.offered.length;
   document.getElementById("offered-empty").hidden = state.offered.length > 0;
@@ -256,7 +286,7 @@ function renderAccepted() {
     var units = unitsOn(a);
     var kids = [
       el("div", { class: "row1" }, [prio(a.incident_priority), el("strong", { class: "ref", text: a.incident_reference }),
-        el("span", { class: "cat", text: a.incident_category }), el("span", { class: "status st-" + a.incident_status, text: cfg.incidentLabels[a.incident_status] || a.incident_status })]),
+        el("span", { class: "cat", text: a.incident_category_name }), el("span", { class: "status st-" + a.incident_status, text: cfg.incidentLabels[a.incident_status] || a.incident_status })]),
       el("div", { class: "addr", text: a.incident_address || "—" }),
       el("ul", { class: "on-units" }, units.map(function (u) {
         return el("li", { class: "st-" + u.status, text: u.call_sign + " · " + cfg.units.labels[u.status] });
@@ -264,13 +294,23 @@ function renderAccepted() {
     ];
     if (cfg.canAct) {
       kids.push(el("div", { class: "actions" }, [
+        detailButton(a),
         el("button", { type: "button", class: "primary", "data-action": "dispatch", text: t("Tugaskan unit"), onclick: function () { openDialog("dispatch-dialog", a); loadRecommendations(); } }),
-        el("button", { type: "button", class: "secondary", "data-action": "handoff", text: t("Alihkan"), onclick: function () { openDialog("handoff-dialog", a); showChain(a); } }),
+        el("button", { type: "button", class: "secondary", "data-action": "handoff", text: t("Alihkan"), onclick: function () {
+          document.getElementById("handoff-search").value = "";
+          fillHandoffTargets("");
+          openDialog("handoff-dialog", a); showChain(a);
+          document.getElementById("handoff-search").focus();
+        } }),
         el("button", { type: "button", class: "secondary", "data-action": "complete", text: t("Selesai"), onclick: function () { openDialog("complete-dialog", a); } }),
         el("button", { type: "button", class: "secondary", "data-action": "volunteers", title: "Alt+V", text: t("Relawan"), onclick: function () { volunteerIncident = a.incident; volunteers.tick(); document.getElementById("callouts-panel").scrollIntoView({ block: "nearest" }); } }),
       ]));
+    } else {
+      kids.push(el("div", { class: "actions" }, [detailButton(a)]));
     }
-    ol.appendChild(el("li", { class: "incident", "data-assignment": a.id, "data-incident": a.incident }, kids));
+    var li = el("li", { class: "incident", "data-assignment": a.id, "data-incident": a.incident, "aria-label": a.incident_reference + " · " + a.incident_category_name }, kids);
+    detailKeys(li, function () { openDetail(a, li); });
+    ol.appendChild(li);
   });
   document.getElementById("accepted-count").textContent = state.accepted.length;
   document.getElementById("accepted-empty").hidden = state.accepted.length > 0;
@@ -278,7 +318,10 @@ function renderAccepted() {
 function renderUnits() {
   var board = document.getElementById("unit-board");
   board.textContent = "";
-  cfg.units.order.forEach(function (status) {
+  // The agency's columns, plus any status a unit really has (never hide a unit because its column is not usual here).
+  var columns = cfg.units.order.concat(state.units.map(function (u) { return u.status; })
+    .filter(function (st, i, all) { return cfg.units.order.indexOf(st) < 0 && all.indexOf(st) === i; }));
+  columns.forEach(function (status) {
     var units = state.units.filter(function (u) { return u.status === status; });
     var col = el("div", { class: "unit-col st-" + status, "data-status": status }, [
       el("h3", { text: cfg.units.labels[status] + " (" + units.length + ")" }),
@@ -326,7 +369,7 @@ function renderMap() {
     pts.push(ll);
     L.circleMarker(ll, { radius: 9, color: "#c8102e", fillOpacity: 0.8, className: "mk-incident" })
       // Leaflet reads a string tooltip as HTML: every value is escaped (the address is the caller's words)
-      .bindTooltip([a.incident_reference, a.incident_category, a.incident_address].filter(Boolean).map(escapeHtml).join(" · ")).addTo(incidentLayer);
+      .bindTooltip([a.incident_reference, a.incident_category_name, a.incident_address].filter(Boolean).map(escapeHtml).join(" · ")).addTo(incidentLayer);
   });
   state.units.forEach(function (u) {
     if (!u.position) return;
@@ -364,13 +407,17 @@ function onEvent(ev) {
     renderUnits(); renderMap();
     return;
   }
-  if (k.indexOf("assignment.") === 0 || k.indexOf("incident.") === 0 || k === "unit.status_changed") scheduleReload();
+  if (k.indexOf("assignment.") === 0 || k.indexOf("incident.") === 0 || k === "unit.status_changed") {
+    scheduleReload();
+    if (ev.incident && ev.incident.id) refreshDetail(ev.incident.id);
+  }
 }
 function onState(s) {
   // live.js shows the state in #live-state; after a reconnect we reload the lists to be sure.
   if (s === "live") scheduleReload();
 }
 initMap();
+setupDetail(cfg, { timeZone: root.dataset.timeZone, tilesEnabled: function () { return document.getElementById("tiles-toggle").checked; } });
 loadAll().then(function () {
   startLiveEvents({ url: "/ws/events/", lastSeq: Number(root.dataset.lastSeq) || 0, onEvent: onEvent, onState: onState });
 });

@@ -81,6 +81,9 @@ def world(fire_category, damkar):
         "provincial_supervisor": f.UserFactory(role=User.Role.SUPERVISOR, username="spv62_matrix", command_centre=None,
                                                province=pky.province),
         "volunteer": volunteer_user,
+        # A crew's scope is its unit (issue 16): it must reach nothing of SMD's either.
+        "crew": f.UserFactory(role=User.Role.CREW, username="crew_pky_matrix", command_centre=None,
+                              unit=f.UnitFactory(agency=damkar, call_sign="PKY-MATRIX-1")),
         "anonymous": None,
     }
     ids = {

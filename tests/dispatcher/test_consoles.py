@@ -43,15 +43,37 @@ def test_home_sends_dispatcher_to_console(damkar_dispatcher):
     assert r.status_code == 302 and r["Location"] == "/console/dispatcher/"
 
 
-def test_crew_picks_unit_in_session(damkar_dispatcher, engine, centre):
-    c = login(damkar_dispatcher)
-    r = c.get("/crew/")
-    assert r.status_code == 200 and engine.call_sign in r.content.decode()
-    foreign = f.UnitFactory(agency=f.AgencyFactory(command_centre=centre, type="ems"))
-    c.post("/crew/", {"unit": foreign.pk})
-    assert "crew_unit_id" not in c.session
-    r = c.post("/crew/", {"unit": engine.pk})
-    assert r.status_code == 302 and c.session["crew_unit_id"] == engine.pk
+def test_crew_page_belongs_to_the_crew_login_of_one_unit(damkar_dispatcher, engine, engine2, centre):
+    crew = f.crew(engine, username="kru_dmk_01")
+    # given a crew login of one unit: home sends it to the phone page, which shows that unit (nothing to pick)
+    c = login(crew)
+    r = c.get("/")
+    assert r.status_code == 302 and r["Location"] == "/crew/"
     html = c.get("/crew/").content.decode()
-    assert 'data-to="on_scene"' in html and f'"unit": {engine.pk}' in html
+    assert engine.call_sign in html and engine2.call_sign not in html
+    cfg = json.loads(html.split('<script id="crew-config" type="application/json">')[1].split("</script>")[0])
+    assert cfg["unit"] == engine.pk
+    # a fire engine's crew has no patient steps
+    assert "transporting" not in cfg["units"]["order"] and "transporting" not in cfg["units"]["next"]["on_scene"]
+    # other roles have their own screens
+    assert login(damkar_dispatcher).get("/crew/").status_code == 403
     assert login(f.supervisor(centre, username="sup2")).get("/crew/").status_code == 403
+
+
+def test_unit_board_columns_follow_the_agency_kind(damkar_dispatcher, centre):
+    def columns(user):
+        html = login(user).get("/console/dispatcher/").content.decode()
+        return json.loads(html.split('<script id="dp-config" type="application/json">')[1].split("</script>")[0])["units"]["order"]
+
+    assert "transporting" not in columns(damkar_dispatcher) and "at_hospital" not in columns(damkar_dispatcher)
+    psc = f.dispatcher(f.AgencyFactory(command_centre=centre, type="ems", short_name="PSC"), username="disp_psc")
+    assert {"transporting", "at_hospital"} <= set(columns(psc))
+
+
+def test_dispatcher_config_names_categories_and_capabilities(damkar_dispatcher, fire_category):
+    html = login(damkar_dispatcher).get("/console/dispatcher/").content.decode()
+    cfg = json.loads(html.split('<script id="dp-config" type="application/json">')[1].split("</script>")[0])
+    assert cfg["capabilities"]["fire_suppression"] == "pemadaman api"
+    fire = cfg["categories"][fire_category.code]
+    assert fire["name"] == fire_category.name_id
+    assert [q["key"] for q in fire["questions"]] == [q["key"] for q in fire_category.question_script]

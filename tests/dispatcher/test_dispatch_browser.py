@@ -1,5 +1,5 @@
 """End to end in a real browser: a call-taker routes a fire call; the Damkar dispatcher sees it appear
-live, accepts it and dispatches a unit; the crew page moves the unit to on scene (sending its position);
+live, accepts it and dispatches a unit; the unit's crew login moves the unit to on scene (sending its position);
 the call-taker's console shows each step live.
 
 The server is a uvicorn subprocess on the pytest database (live updates need the WebSocket): tests/support.py."""
@@ -23,8 +23,8 @@ def server(asgi_process):
 
 
 def test_fire_call_to_on_scene_live(server, chromium, centre, fire_category, damkar, call_taker, damkar_dispatcher):
-    crew_user = f.dispatcher(damkar, username="kru_damkar")
     unit = f.UnitFactory(agency=damkar, call_sign="PKY-DMK-07", position=Point(113.93, -2.215, srid=4326))
+    crew_user = f.crew(unit, username="kru_damkar")
     base = server
     browser = chromium
     try:
@@ -71,10 +71,8 @@ def test_fire_call_to_on_scene_live(server, chromium, centre, fire_category, dam
         disp.wait_for_selector(f'.unit-card[data-unit="{unit.pk}"][data-status="dispatched"]', timeout=10000)
         ct.wait_for_selector(row + '[data-status="dispatched"]', timeout=10000)
 
-        # the crew picks its unit and reports en route, then on scene
+        # the unit's crew login reports en route, then on scene
         crew.goto("/crew/")
-        crew.select_option("#crew-unit-select", str(unit.pk))
-        crew.click("#crew-unit-save")
         crew.wait_for_selector('button[data-to="en_route"]:not([hidden])', timeout=10000)
         crew.click('button[data-to="en_route"]')
         crew.wait_for_selector('button[data-to="on_scene"]:not([hidden])', timeout=10000)

@@ -1,0 +1,35 @@
+/* A timeline event's kind as people read it (the kinds of incidents/events.py). A kind not listed here shows
+ * as itself, so a new kind is visible before it is named. */
+import { t } from "./i18n.js";
+
+const KIND = {
+  "incident.created": t("Kejadian dicatat"),
+  "incident.updated": t("Data kejadian dikoreksi"),
+  "incident.status_changed": t("Status kejadian berubah"),
+  "incident.duplicate_linked": t("Penelepon lain melaporkan kejadian yang sama"),
+  "incident.imported": t("Diterima dari sistem lain (EIDO)"),
+  "incident.eido_updated": t("Pembaruan dari sistem lain (EIDO)"),
+  "assignment.offered": t("Ditawarkan ke instansi"),
+  "assignment.accepted": t("Instansi menerima"),
+  "assignment.declined": t("Instansi menolak"),
+  "assignment.handed_off": t("Dialihkan ke instansi lain"),
+  "assignment.completed": t("Instansi selesai menangani"),
+  "assignment.expired": t("Batas konfirmasi lewat"),
+  "assignment.cancelled": t("Penugasan ditarik"),
+  "unit.status_changed": t("Status unit berubah"),
+  "unit.position": t("Posisi unit"),
+  "alert.raised": t("Peringatan supervisor"),
+  "alert.acknowledged": t("Peringatan dikonfirmasi"),
+  "call.location": t("Lokasi perangkat penelepon"),
+  "callout.sent": t("Relawan dipanggil"),
+  "callout.accepted": t("Relawan menerima"),
+  "callout.declined": t("Relawan menolak"),
+  "callout.filled": t("Jumlah relawan terpenuhi"),
+  "callout.expired": t("Panggilan relawan lewat batas"),
+  "callout.status": t("Laporan relawan"),
+  "callout.cancelled": t("Panggilan relawan dibatalkan"),
+};
+
+export function kindLabel(kind) {
+  return KIND[kind] || kind;
+}
