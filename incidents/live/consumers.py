@@ -30,7 +30,7 @@ There is deliberately no `?token=`: query strings end up in access logs; integra
 import asyncio
 import json
 import logging
-import random
+import weakref
 from collections import deque
 from urllib.parse import parse_qs
 
@@ -58,8 +58,9 @@ REPLAY_PAGE = 500
 RESYNC_THRESHOLD = 5000
 # A socket whose queue grows past this is not reading: drop the queue and replay from the database later.
 MAX_PENDING = 5000
-# How often a socket re-reads its user: a deactivated user, or one moved to another centre/agency/role, is
-# closed (4401 / 4403) within this time, and the console reconnects with its new scope (or not at all).
+# How often the process re-reads the users of its sockets (ScopeGuard, one query for all): a deactivated user, or
+# one moved to another centre/agency/role, is closed (4401 / 4403) within this time, and the console reconnects
+# with its new scope (or not at all).
 SCOPE_RECHECK_S = 30
 
 _RESUME = object()
@@ -83,13 +84,12 @@ count_after = database_sync_to_async(_count_after, thread_sensitive=False)
 db_scope_for = database_sync_to_async(scope_for, thread_sensitive=False)
 
 
-def _current_scope(user_id):
-    """The user's scope now, or None when the user is gone or deactivated."""
-    user = User.objects.filter(pk=user_id, is_active=True).first()
-    return scope_for(user) if user is not None else None
+def _current_scopes(user_ids):
+    """{user id: the user's scope now}, one query for all; a user gone or deactivated is absent."""
+    return {user.pk: scope_for(user) for user in User.objects.filter(pk__in=user_ids, is_active=True)}
 
 
-db_current_scope = database_sync_to_async(_current_scope, thread_sensitive=False)
+db_current_scopes = database_sync_to_async(_current_scopes, thread_sensitive=False)
 may_follow = database_sync_to_async(_may_follow, thread_sensitive=False)
 
 
@@ -128,7 +128,7 @@ class EventsConsumer(AsyncWebsocketConsumer):
         self._direct = direct_target(self._server_send)
         self._inflight = None  # an eager send still waiting for the socket's write buffer
         self._parked = False  # the writer waits for work: the hub may send directly
-        self._guard = None
+        self._guard = None  # the process's ScopeGuard, once this socket is watched
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             # Accept, then close with a code: a refused handshake reaches the browser as a bare 1006.
@@ -185,14 +185,15 @@ class EventsConsumer(AsyncWebsocketConsumer):
         await self.accept()
         loop = asyncio.get_running_loop()
         self._writer = loop.create_task(self._write_loop())
-        self._guard = loop.create_task(self._guard_scope(user.pk))
+        self._guard = get_guard()
+        self._guard.watch(self, user.pk)
 
     async def disconnect(self, code):
         if self.hub is not None:
             self.hub.leave(self)
             self.hub = None
-        if getattr(self, "_guard", None) is not None and self._guard is not asyncio.current_task():
-            self._guard.cancel()
+        if getattr(self, "_guard", None) is not None:
+            self._guard.forget(self)
             self._guard = None
         if self._writer is not None:
             self._writer.cancel()
@@ -267,23 +268,13 @@ class EventsConsumer(AsyncWebsocketConsumer):
         self._pending.appendleft((_RESUME, "last", None))
         self._wake.set()
 
-    async def _guard_scope(self, user_id):
-        """Close the socket when its user is deactivated (4401) or their scope changes (4403): what it may see
-        was decided at connect, and must not outlive the account or the posting it was decided for."""
-        # spread the re-checks of many sockets over the interval instead of all at once
-        await asyncio.sleep(SCOPE_RECHECK_S * (0.5 + random.random() / 2))
-        while True:
-            try:
-                now = await db_current_scope(user_id)
-            except Exception:  # noqa: BLE001 — a database hiccup is not a reason to drop a console
-                logger.warning("live socket could not re-check its user", exc_info=True)
-                now = self.live_scope
-            if now is None or now != self.live_scope:
-                code = CLOSE_UNAUTHENTICATED if now is None else CLOSE_FORBIDDEN
-                await self.disconnect(code)
-                await self.close(code=code)
-                return
-            await asyncio.sleep(SCOPE_RECHECK_S)
+    async def close_for_scope(self, code):
+        """The guard found the user deactivated (4401) or their scope changed (4403)."""
+        await self.disconnect(code)
+        try:
+            await self.close(code=code)
+        except Exception:  # noqa: BLE001 — already closed
+            pass
 
     # -- the writer: the only task that sends events on this socket --------------------------------------
     async def _write_loop(self):
@@ -377,3 +368,52 @@ class EventsConsumer(AsyncWebsocketConsumer):
             self._wake.set()
         else:
             await self._send_control({"type": "error", "code": "unknown_type", "message": "expected ping or resume"})
+
+
+class ScopeGuard:
+    """What a socket may see was decided at connect, and must not outlive the account or the posting it was decided
+    for: every SCOPE_RECHECK_S the guard re-reads the users of all the process's sockets in one query and closes a
+    socket whose user is deactivated (4401) or whose scope changed (4403); the console reconnects with its new scope
+    (or not at all). One task and one query per process per interval, not a task and a query per socket (a thousand
+    consoles were 33 queries a second through the thread pool)."""
+
+    def __init__(self):
+        self.sockets: dict = {}  # consumer → user id
+        self._task = None
+
+    def watch(self, consumer, user_id):
+        self.sockets[consumer] = user_id
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="live-scope-guard")
+
+    def forget(self, consumer):
+        self.sockets.pop(consumer, None)
+
+    async def _run(self):
+        while self.sockets:
+            await asyncio.sleep(SCOPE_RECHECK_S)
+            watched = dict(self.sockets)
+            if not watched:
+                continue
+            try:
+                now = await db_current_scopes(set(watched.values()))
+            except Exception:  # noqa: BLE001 — a database hiccup is not a reason to drop consoles
+                logger.warning("live sockets could not re-check their users", exc_info=True)
+                continue
+            loop = asyncio.get_running_loop()
+            for consumer, user_id in watched.items():
+                scope = now.get(user_id)
+                if consumer in self.sockets and scope != consumer.live_scope:
+                    self.forget(consumer)
+                    loop.create_task(consumer.close_for_scope(CLOSE_UNAUTHENTICATED if scope is None else CLOSE_FORBIDDEN))
+
+
+_guards: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, ScopeGuard]" = weakref.WeakKeyDictionary()
+
+
+def get_guard() -> ScopeGuard:
+    loop = asyncio.get_running_loop()
+    guard = _guards.get(loop)
+    if guard is None:
+        guard = _guards[loop] = ScopeGuard()
+    return guard

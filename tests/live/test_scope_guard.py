@@ -1,4 +1,6 @@
 """A socket does not outlive its user's account or posting (issue 14): deactivated → 4401, moved → 4403."""
+import asyncio
+
 import pytest
 
 import incidents.live.consumers as consumers
@@ -53,5 +55,35 @@ def test_an_unchanged_user_keeps_the_socket(call_taker):
         comm = await open_socket(token=key)
         assert await comm.receive_nothing(timeout=1.0)
         await comm.disconnect()
+
+    run(body())
+
+
+def test_one_query_per_interval_rechecks_every_socket_and_closes_only_the_changed_users(call_taker, damkar_dispatcher, monkeypatch):
+    # given five sockets of two users, and the guard's reads counted
+    reads = []
+    real = consumers.db_current_scopes
+
+    async def counted(user_ids):
+        reads.append(set(user_ids))
+        return await real(user_ids)
+
+    monkeypatch.setattr(consumers, "db_current_scopes", counted)
+    ct_key, disp_key = token_for(call_taker), token_for(damkar_dispatcher)
+
+    async def body():
+        cts = [await open_socket(token=ct_key) for _ in range(3)]
+        disps = [await open_socket(token=disp_key) for _ in range(2)]
+        await asyncio.sleep(0.5)
+        # then each interval is one read of both users, whatever the number of sockets
+        assert reads and all(r == {call_taker.pk, damkar_dispatcher.pk} for r in reads)
+        assert len(reads) <= 4  # ≈ 0.5 s / 0.2 s, not 5 sockets × that
+        # when the call-taker moves, all three of its sockets close 4403 and the dispatcher's stay
+        other = await db(f.samarinda_centre)()
+        await db(_move)(call_taker, other)
+        assert [await closed_with(c) for c in cts] == [4403] * 3
+        for c in disps:
+            assert await c.receive_nothing(timeout=0.5)
+            await c.disconnect()
 
     run(body())
