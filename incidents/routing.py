@@ -3,9 +3,9 @@ from dataclasses import dataclass
 
 from django.contrib.gis.db.models.functions import Distance, GeometryDistance
 from django.contrib.gis.geos import Point
-from django.db.models import BooleanField, Case, Exists, OuterRef, Q, Value, When
 
 from agencies.models import Agency, Unit
+from incidents import refdata
 
 # Road distance is longer than the straight line, and city traffic is slow: a conservative estimate.
 ROAD_FACTOR = 1.4
@@ -24,35 +24,26 @@ class AgencyProposal:
 
 def propose_agencies(*, category, point: Point, command_centre, regency_code=None) -> list[AgencyProposal]:
     """One agency per responsible type: whose jurisdiction holds the point, else who serves the regency,
-    else the centre's own agency of that type."""
+    else the centre's own agency of that type.
+
+    No statement: the active agencies, their served regions and their jurisdictions (as prepared geometries) come
+    from the per-process reference cache (incidents.refdata), so the create answer and `route {}` both compute the
+    proposal from memory, from the same locked-in inputs (category, point, regency, centre)."""
     types = list(category.responsible_agency_types)
     if not types:
         return []
-    # One query: each candidate carries why it qualifies (rank 0 jurisdiction, 1 serves the regency, 2 the centre's own).
-    serves_regency = (
-        Exists(Agency.regions.through.objects.filter(agency_id=OuterRef("pk"), region_id=regency_code))
-        if regency_code
-        else Value(False, output_field=BooleanField())
-    )
-    candidates = (
-        Agency.objects.filter(is_active=True, type__in=types)
-        .annotate(
-            in_jurisdiction=Case(When(jurisdiction__contains=point, then=Value(True)), default=Value(False), output_field=BooleanField()),
-            serves_regency=serves_regency,
-        )
-        .filter(Q(in_jurisdiction=True) | Q(serves_regency=True) | Q(command_centre=command_centre))
-        .select_related("command_centre")
-        # The jurisdiction polygons are only tested in SQL; fetching them cost milliseconds per intake.
-        .defer("jurisdiction", "command_centre__location")
-    )
+    centre_id = getattr(command_centre, "pk", command_centre)
     best = {}
-    for agency in candidates:
-        if agency.in_jurisdiction:
+    for info in refdata.agencies_of_types(types):
+        agency = info.agency
+        if info.jurisdiction is not None and point is not None and info.jurisdiction.contains(point):
             rank, reason = 0, "jurisdiction"
-        elif agency.serves_regency:
+        elif regency_code and regency_code in info.regions:
             rank, reason = 1, "region"
-        else:
+        elif agency.command_centre_id == centre_id:
             rank, reason = 2, "centre"
+        else:
+            continue
         current = best.get(agency.type)
         if current is None or (rank, agency.pk) < current[0]:
             best[agency.type] = ((rank, agency.pk), AgencyProposal(agency=agency, reason=reason))

@@ -5,7 +5,6 @@ live push runs only once that transaction commits, so no console sees a change t
 rolls back.
 """
 from django.db import connection, transaction
-from django.utils import timezone
 
 from incidents.events import EVENT_KINDS, carries_caller_data
 from incidents.live import publish_event
@@ -60,7 +59,7 @@ SELECT
 def audience_for_incident(incident: Incident, *, extra_agency_ids=()):
     """Centres and agencies that may see events of this incident: its centre, every agency holding a live
     assignment (and their centres, for cross-centre handoffs), plus any agency the event concerns directly;
-    communities with an open call-out. One round trip: it runs for every event on the hot path."""
+    communities with an open call-out. record_event computes the same inside its INSERT (one round trip)."""
     extra = [int(a) for a in extra_agency_ids]
     with connection.cursor() as cursor:
         cursor.execute(_AUDIENCE_SQL, {"incident": incident.pk, "extra": extra})
@@ -68,6 +67,49 @@ def audience_for_incident(incident: Incident, *, extra_agency_ids=()):
     agency_ids = set(live_agencies) | set(extra)
     centre_ids = {incident.command_centre_id} | set(centres)
     return centre_ids, agency_ids, set(communities)
+
+
+_EVENT_TABLE = TimelineEvent._meta.db_table
+_COLUMNS = "at, kind, incident_id, actor_id, centre_ids, agency_ids, community_ids, payload"
+_LIVE_AGENCIES = (
+    "SELECT a.agency_id FROM incidents_assignment a WHERE a.incident_id = %(incident)s AND a.status IN ('offered', 'accepted')"
+)
+
+
+def _sorted_union(*arrays: str) -> str:
+    return "ARRAY(SELECT DISTINCT x FROM unnest(" + " || ".join(f"({a})::bigint[]" for a in arrays) + ") AS x ORDER BY x)"
+
+
+# One round trip per event (issue 15): the timeline lock, the audience and the INSERT, where they were three
+# statements. The lock is taken in the `lock` CTE the INSERT selects from: a CTE calling a volatile function is
+# evaluated before the rows that depend on it, so the sequence value (the column default) and `at`
+# (clock_timestamp()) are drawn only once the lock is held, as before. The audience is read under the lock; it reads
+# only the incident's own assignments (locked by this workflow) and small tables: microseconds more of hold.
+_INSERT_WITH_AUDIENCE_SQL = (
+    f"WITH lock AS (SELECT pg_advisory_xact_lock(%(lock)s)) "
+    f"INSERT INTO {_EVENT_TABLE} ({_COLUMNS}) "
+    "SELECT clock_timestamp(), %(kind)s, %(incident)s, %(actor)s, "
+    + _sorted_union(
+        "ARRAY[%(centre)s]",
+        "ARRAY(SELECT DISTINCT g.command_centre_id FROM agencies_agency g "
+        f"WHERE g.id IN ({_LIVE_AGENCIES}) OR g.id = ANY(%(extra)s::bigint[]))",
+    )
+    + ", "
+    + _sorted_union(f"ARRAY({_LIVE_AGENCIES})", "%(extra)s")
+    + ", CASE WHEN %(staff_only)s THEN '{}'::bigint[] ELSE "
+    + _sorted_union(communities_following_incident_sql("%(incident)s"))
+    + " END, %(payload)s FROM lock RETURNING seq, at, centre_ids, agency_ids, community_ids"
+)
+
+# An event that names its audience: the lock and the INSERT, one round trip.
+_INSERT_SQL = (
+    f"WITH lock AS (SELECT pg_advisory_xact_lock(%(lock)s)) "
+    f"INSERT INTO {_EVENT_TABLE} ({_COLUMNS}) "
+    "SELECT clock_timestamp(), %(kind)s, %(incident)s, %(actor)s, %(centres)s::bigint[], %(agencies)s::bigint[], "
+    "%(communities)s::bigint[], %(payload)s FROM lock RETURNING seq, at, centre_ids, agency_ids, community_ids"
+)
+
+_PAYLOAD_FIELD = TimelineEvent._meta.get_field("payload")
 
 
 def record_event(
@@ -81,32 +123,41 @@ def record_event(
     community_ids=None,
     extra_agency_ids=(),
 ) -> TimelineEvent:
-    """Append one event; must run inside the service's atomic block."""
+    """Append one event; must run inside the service's atomic block. An incident's event without a named audience
+    gets the incident's (audience_for_incident), computed inside the INSERT: one statement either way."""
     if not connection.in_atomic_block:
         raise RuntimeError("record_event must run inside transaction.atomic()")
     if kind not in EVENT_KINDS:
         raise ValueError(f"unknown event kind {kind!r}: add it to incidents.events and docs/architecture.md")
-    if incident is not None and centre_ids is None:
-        centre_ids, agency_ids_default, community_ids_default = audience_for_incident(incident, extra_agency_ids=extra_agency_ids)
-        agency_ids = agency_ids if agency_ids is not None else agency_ids_default
-        community_ids = community_ids if community_ids is not None else community_ids_default
     body = dict(payload or {})
     if incident is not None:
         body.setdefault("incident", incident_summary(incident))
-    if community_ids and carries_caller_data(body):
-        # Volunteers never receive the caller's number or name: such an event is staff-only.
-        community_ids = []
+    # Volunteers never receive the caller's number or name: such an event is staff-only.
+    staff_only = carries_caller_data(body)
+    actor_id = actor.pk if (actor is not None and actor.is_authenticated) else None
+    params = {
+        "lock": _TIMELINE_LOCK_KEY, "kind": kind, "incident": incident.pk if incident is not None else None, "actor": actor_id,
+        "payload": _PAYLOAD_FIELD.get_db_prep_value(body, connection),
+    }
+    if incident is not None and centre_ids is None:
+        if agency_ids is not None or community_ids is not None:
+            raise ValueError("record_event: name the whole audience (centre_ids, agency_ids, community_ids) or none of it")
+        sql = _INSERT_WITH_AUDIENCE_SQL
+        params.update(centre=incident.command_centre_id, extra=[int(a) for a in extra_agency_ids], staff_only=staff_only)
+    else:
+        sql = _INSERT_SQL
+        params.update(
+            centres=sorted(set(centre_ids or [])), agencies=sorted(set(agency_ids or [])),
+            communities=[] if staff_only else sorted(set(community_ids or [])),
+        )
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_TIMELINE_LOCK_KEY])
-    event = TimelineEvent.objects.create(
-        at=timezone.now(),
-        kind=kind,
-        incident=incident,
-        actor=actor if (actor is not None and actor.is_authenticated) else None,
-        centre_ids=sorted(centre_ids or []),
-        agency_ids=sorted(agency_ids or []),
-        community_ids=sorted(community_ids or []),
-        payload=body,
+        cursor.execute(sql, params)
+        seq, at, centres, agencies, communities = cursor.fetchone()
+    event = TimelineEvent(
+        seq=seq, at=at, kind=kind, incident=incident, actor_id=actor_id,
+        centre_ids=list(centres), agency_ids=list(agencies), community_ids=list(communities), payload=body,
     )
+    event._state.adding = False
+    event._state.db = connection.alias
     transaction.on_commit(lambda: publish_event(event))
     return event

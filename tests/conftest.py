@@ -4,6 +4,17 @@ from django.contrib.gis.geos import Point
 from tests import factories as f
 
 
+@pytest.fixture(autouse=True)
+def _fresh_refdata():
+    """Each test starts without the per-process reference cache (incidents.refdata): a test's rows are rolled back
+    afterwards without a signal, and the next test must not be routed by them."""
+    from incidents import refdata
+
+    refdata.clear_local()
+    yield
+    refdata.clear_local()
+
+
 @pytest.fixture
 def centre(db):
     return f.CommandCentreFactory()

@@ -5,10 +5,10 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from agencies.models import CommandCentre, User
+from agencies.models import User
 from dispatch.api import RejectUnknownFieldsMixin
 from dispatch.errors import field_error
-from incidents import selectors
+from incidents import refdata, selectors
 from incidents.events import carries_caller_data
 from incidents.api.serializers import (
     AssignmentSerializer,
@@ -24,6 +24,7 @@ from incidents.api.serializers import (
 from incidents.models import Incident, Priority
 from incidents.routing import nearest_available_units, propose_agencies
 from incidents.services import incident_cancel, incident_close, incident_create, incident_route, incident_update
+from incidents.services.common import is_centre_staff
 
 TIMELINE_TAIL = 30
 # The lean list reads only what its row shows (skips description, answers JSON, the category's script).
@@ -143,7 +144,8 @@ class IncidentListCreateApi(generics.ListAPIView):
         centre_code = v.pop("command_centre", None)
         centre_id = None
         if centre_code:
-            centre_id = CommandCentre.objects.filter(code=centre_code).values_list("pk", flat=True).first()
+            info = refdata.centre_info_by_code(centre_code)
+            centre_id = info.centre.pk if info is not None else None
             if centre_id is None:
                 raise field_error("command_centre", _("Pusat panggilan '%(code)s' tidak dikenal.") % {"code": centre_code[:16]}, code="unknown_centre")
         incident, created = incident_create(
@@ -205,10 +207,16 @@ class IncidentRouteApi(APIView):
 
     @extend_schema(operation_id="incidents_route", request=InputSerializer, responses={200: AssignmentSerializer(many=True)})
     def post(self, request, incident_id):
-        incident = selectors.incident_get_for(request.user, incident_id)
         data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        assignments = incident_route(incident_id=incident.pk, actor=request.user, agency_ids=data.validated_data.get("agencies"))
+        if not data.is_valid():
+            selectors.incident_get_for(request.user, incident_id)  # out of scope is "not found" before any 400
+            raise serializers.ValidationError(data.errors)
+        if not is_centre_staff(request.user):
+            # The service refuses these roles with a 403; an incident they cannot see stays a 404.
+            selectors.incident_get_for(request.user, incident_id)
+        # Centre staff: the service locks the incident and answers "not found" outside the actor's scope
+        # (ensure_centre_staff), so a read of the incident before the lock would only repeat it (issue 15).
+        assignments = incident_route(incident_id=incident_id, actor=request.user, agency_ids=data.validated_data.get("agencies"))
         return Response(AssignmentSerializer(assignments, many=True).data)
 
 

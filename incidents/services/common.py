@@ -5,15 +5,14 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies.models import User
 from agencies.scoping import scope_for
 from dispatch.errors import NotFound, PermissionDenied, field_error
-from incidents import events, timers
-from incidents.models import Assignment, EscalationRule, Incident
+from incidents import events, refdata, timers
+from incidents.models import Assignment, Incident
 from incidents.status import derive_incident_status
 from incidents.timeline import record_event
 
@@ -56,16 +55,24 @@ def lock_incident(incident_id) -> Incident:
     Only the incident row (`of=self`: select_related would otherwise lock the category and centre rows too),
     and FOR NO KEY UPDATE, which still excludes every other writer but not the FK checks of concurrent
     inserts: a FOR UPDATE here deadlocked incident_create (holding the timeline lock, FK-checking the
-    category at commit) against an expiry (holding the category row, waiting for the timeline lock)."""
+    category at commit) against an expiry (holding the category row, waiting for the timeline lock).
+
+    Nothing else is read in this statement: under READ COMMITTED a statement that waited for the lock still reads
+    other rows as of its start, so what the workflow reads next (its assignments) needs a statement after it."""
     try:
         return Incident.objects.select_for_update(of=("self",), no_key=True).select_related("category", "command_centre").get(pk=incident_id)
     except Incident.DoesNotExist:
         raise NotFound(_("Kejadian tidak ditemukan."), code="incident_not_found") from None
 
 
+def is_centre_staff(actor) -> bool:
+    """Call-takers, supervisors and admins: the roles that act on a centre's tickets (ensure_centre_staff)."""
+    return actor.role in (User.Role.CALL_TAKER, User.Role.SUPERVISOR, User.Role.ADMIN) or actor.is_superuser
+
+
 def ensure_centre_staff(actor, incident: Incident):
     """Call-takers, supervisors and admins of the incident's centre (or its province) may act on the ticket."""
-    if actor.role not in (User.Role.CALL_TAKER, User.Role.SUPERVISOR, User.Role.ADMIN) and not actor.is_superuser:
+    if not is_centre_staff(actor):
         raise PermissionDenied(_("Hanya petugas pusat panggilan yang dapat melakukan ini."))
     scope = scope_for(actor)
     if not scope.is_global and incident.command_centre_id not in scope.centre_ids:
@@ -103,16 +110,24 @@ SELECT
     ARRAY(SELECT u.status FROM incidents_unitdispatch d
           JOIN incidents_assignment a ON a.id = d.assignment_id
           JOIN agencies_unit u ON u.id = d.unit_id
-          WHERE a.incident_id = %(incident)s AND d.released_at IS NULL)
+          WHERE a.incident_id = %(incident)s AND d.released_at IS NULL),
+    ARRAY(SELECT a.agency_id FROM incidents_assignment a
+          WHERE a.incident_id = %(incident)s AND a.status IN ('offered', 'accepted') ORDER BY a.agency_id)
 """
+
+
+def response_state(incident_id) -> tuple[list, list, list]:
+    """(assignment statuses, statuses of units still dispatched, agencies holding a live assignment) in one round
+    trip. Run after lock_incident: under the lock nobody else changes them until commit."""
+    with connection.cursor() as cursor:
+        cursor.execute(_RESPONSE_STATUSES_SQL, {"incident": incident_id})
+        return cursor.fetchone()
 
 
 def _response_statuses(incident_id):
     """Assignment statuses and the statuses of units still dispatched, in one round trip (every workflow calls this)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_RESPONSE_STATUSES_SQL, {"incident": incident_id})
-        assignment_statuses, unit_statuses = cursor.fetchone()
-    return assignment_statuses, unit_statuses
+    statuses, unit_statuses, _live = response_state(incident_id)
+    return statuses, unit_statuses
 
 
 def transition(
@@ -173,9 +188,10 @@ STAGE_STAMPS = {
 }
 
 
-def incident_refresh_status(*, incident: Incident, actor=None) -> bool:
-    """Recompute the derived status of a locked incident; write an event only when it really changed."""
-    statuses, unit_statuses = _response_statuses(incident.pk)
+def incident_refresh_status(*, incident: Incident, actor=None, responses=None) -> bool:
+    """Recompute the derived status of a locked incident; write an event only when it really changed.
+    `responses`: (assignment statuses, unit statuses) when the caller already holds them under the lock."""
+    statuses, unit_statuses = responses if responses is not None else _response_statuses(incident.pk)
     new = derive_incident_status(
         assignment_statuses=statuses,
         unit_statuses=unit_statuses,
@@ -206,12 +222,14 @@ def _service_target_start(incident: Incident, new_status, now) -> dict:
 
 def ack_seconds_for(incident: Incident) -> tuple[int, int]:
     """(ack window, second-stage delay) from the most specific EscalationRule, else the priority default."""
-    # `__in=[x, None]` would silently drop the None (SQL IN never matches NULL): spell out "or unset".
-    rules = EscalationRule.objects.filter(
-        Q(command_centre_id=incident.command_centre_id) | Q(command_centre__isnull=True),
-        Q(category_id=incident.category_id) | Q(category__isnull=True),
-        Q(priority=incident.priority) | Q(priority__isnull=True),
-    )
+    # Read from the per-process reference cache (incidents.refdata): a rule matches when each of its fields is the
+    # incident's or unset.
+    rules = [
+        r for r in refdata.escalation_rules()
+        if r.command_centre_id in (incident.command_centre_id, None)
+        and r.category_id in (incident.category_id, None)
+        and r.priority in (incident.priority, None)
+    ]
     # A rule naming the centre beats one naming the category beats one naming the priority.
     rules = sorted(rules, key=lambda r: (r.command_centre_id is not None, r.category_id is not None, r.priority is not None), reverse=True)
     if rules:

@@ -5,11 +5,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies.geo import in_indonesia, place_for_point
-from agencies.models import Agency, CommandCentre, Region, User
+from agencies.models import CommandCentre, User
 from agencies.scoping import require_role, scope_for
 from dispatch.errors import Conflict, IllegalTransition, ValidationFailed, field_error
 from incidents.models import Assignment, Call, IdempotencyRecord, Incident, IncidentCategory, IncidentCounter, Priority
-from incidents import events
+from incidents import events, refdata
 from incidents.routing import propose_agencies
 from incidents.services.common import (
     MAX_LENGTHS,
@@ -19,6 +19,7 @@ from incidents.services.common import (
     incident_refresh_status,
     lock_incident,
     offer_assignment,
+    response_state,
     transition,
 )
 from incidents.timeline import record_event
@@ -29,11 +30,14 @@ def _centre_of(actor, command_centre_id=None) -> CommandCentre:
     if command_centre_id is not None:
         if not scope.is_global and command_centre_id not in scope.centre_ids:
             raise field_error("command_centre", _("Anda tidak bertugas di pusat panggilan ini."), code="not_your_centre")
-        centre = CommandCentre.objects.filter(pk=command_centre_id).first()
-        if centre is None:
+        info = refdata.centre_info(command_centre_id)
+        if info is None:
             raise field_error("command_centre", _("Pusat panggilan tidak dikenal."), code="unknown_centre")
-        return centre
+        return info.centre
     if actor.command_centre_id:
+        info = refdata.centre_info(actor.command_centre_id)
+        if info is not None:
+            return info.centre
         return actor.command_centre
     raise field_error("command_centre", _("Pilih pusat panggilan."), code="required")
 
@@ -41,7 +45,7 @@ def _centre_of(actor, command_centre_id=None) -> CommandCentre:
 def _category(code) -> IncidentCategory:
     if not code:
         raise field_error("category", _("Kategori wajib dipilih."), code="required")
-    category = IncidentCategory.objects.filter(code=str(code)[:40], is_active=True).first()
+    category = refdata.active_category(str(code)[:40])
     if category is None:
         raise field_error("category", _("Kategori '%(code)s' tidak dikenal.") % {"code": str(code)[:40]}, code="unknown_category")
     return category
@@ -116,12 +120,12 @@ def _location(location) -> Point:
 
 def _served_check(centre, place, location, allow_outside):
     """A point outside every region the centre serves is a warning the call-taker must override explicitly."""
-    served = set(centre.regions.values_list("code", flat=True))
+    info = refdata.centre_info(centre.pk) or refdata.centre_info_from_db(centre)
     if place.regency is not None:
-        outside = place.regency.code not in served
+        outside = place.regency.code not in info.served
     else:
         # Without a boundary we only know it is outside when the served regencies have boundaries.
-        outside = Region.objects.filter(code__in=served, boundary__isnull=False).exists()
+        outside = info.served_have_boundaries
     if outside and not allow_outside:
         raise ValidationFailed(
             _("Lokasi berada di luar wilayah layanan %(centre)s. Periksa lokasi, atau konfirmasi untuk tetap menyimpan.")
@@ -317,7 +321,11 @@ def incident_update(*, incident_id, actor, **changes) -> Incident:
 
 def incident_route(*, incident_id, actor, agency_ids=None) -> list[Assignment]:
     """Offer the incident to agencies: to the proposal when none are named. Agencies already holding a live
-    assignment are left as they are. Returns the live assignments after routing."""
+    assignment are left as they are. Returns the live assignments after routing.
+
+    The hot half of every intake (issue 15): one read after the lock gives the live agencies and the response
+    statuses (two statements before), agencies and escalation rules come from the per-process reference cache, and
+    a first routing answers with the assignments it created instead of reading them back."""
     with transaction.atomic():
         incident = lock_incident(incident_id)
         ensure_centre_staff(actor, incident)
@@ -341,7 +349,7 @@ def incident_route(*, incident_id, actor, agency_ids=None) -> list[Assignment]:
                 raise field_error("agencies", _("Daftar instansi tidak valid."), code="invalid") from None
             if not ids:
                 raise field_error("agencies", _("Pilih minimal satu instansi."), code="required")
-            agencies = list(Agency.objects.filter(pk__in=ids, is_active=True).order_by("pk"))
+            agencies = [a for a in (refdata.active_agency(pk) for pk in ids) if a is not None]
             missing = set(ids) - {a.pk for a in agencies}
             if missing:
                 raise field_error(
@@ -358,11 +366,19 @@ def incident_route(*, incident_id, actor, agency_ids=None) -> list[Assignment]:
                     % {"names": ", ".join(a.name for a in foreign)},
                     code="agency_of_other_centre",
                 )
-        live = set(incident.assignments.filter(status__in=Assignment.LIVE_STATUSES).values_list("agency_id", flat=True))
-        for agency in agencies:
-            if agency.pk not in live:
-                offer_assignment(incident=incident, agency=agency, actor=actor)
-        incident_refresh_status(incident=incident, actor=actor)
+        statuses, unit_statuses, live_agencies = response_state(incident.pk)
+        live = set(live_agencies)
+        offered = [
+            offer_assignment(incident=incident, agency=agency, actor=actor) for agency in agencies if agency.pk not in live
+        ]
+        # Under the incident lock nobody else changes its assignments or dispatched units (one lock order), so the
+        # statuses read with the lock plus the offers just made are the current ones.
+        incident_refresh_status(
+            incident=incident, actor=actor,
+            responses=(list(statuses) + [a.status for a in offered], list(unit_statuses)),
+        )
+        if not live:
+            return offered
         return list(incident.assignments.filter(status__in=Assignment.LIVE_STATUSES).select_related("agency"))
 
 
