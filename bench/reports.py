@@ -32,7 +32,7 @@ YEAR_VOLUME_SQL = [
     # October's day rows into the same day of every other month of Dec 2025–Dec 2026 (days a month lacks are dropped)
     *[f"""INSERT INTO {table} ({cols}, {day})
           SELECT {cols}, m.m + ({day} - date '2026-10-01') FROM {table}
-          CROSS JOIN generate_series(date '2025-12-01', date '2026-12-01', interval '1 month') AS m(m)
+          CROSS JOIN (SELECT generate_series(date '2025-12-01', date '2026-12-01', interval '1 month')::date) AS m(m)
           WHERE {day} BETWEEN date '2026-10-01' AND date '2026-10-31' {extra} AND m.m <> date '2026-10-01'
             AND m.m + ({day} - date '2026-10-01') < m.m + interval '1 month'"""
       for table, cols, day, extra in (
@@ -46,7 +46,7 @@ YEAR_VOLUME_SQL = [
     # October's month rows as every other month's
     *[f"""INSERT INTO {table} ({cols}, start)
           SELECT {cols}, m.m FROM {table}
-          CROSS JOIN generate_series(date '2025-12-01', date '2026-12-01', interval '1 month') AS m(m)
+          CROSS JOIN (SELECT generate_series(date '2025-12-01', date '2026-12-01', interval '1 month')::date) AS m(m)
           WHERE grain = 'm' AND start = date '2026-10-01' AND m.m <> date '2026-10-01'"""
       for table, cols in (
           ("reporting_callerstat", "centre_id, grain, caller_key, disposition, n"),
