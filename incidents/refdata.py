@@ -133,7 +133,7 @@ def clear_local() -> None:
     _state["data"] = None
 
 
-def _bump_shared() -> None:
+def bump_shared_version() -> None:
     try:
         if not cache.add(VERSION_KEY, 1, timeout=None):
             cache.incr(VERSION_KEY)
@@ -147,9 +147,9 @@ def refdata_changed(**_signal_kwargs) -> None:
     clear_local()
     conn = transaction.get_connection()
     # One bump per transaction however many rows it saves (the demo loader saves thousands of regions).
-    if conn.in_atomic_block and any(entry[1] is _bump_shared for entry in conn.run_on_commit):
+    if conn.in_atomic_block and any(entry[1] is bump_shared_version for entry in conn.run_on_commit):
         return
-    transaction.on_commit(_bump_shared)
+    transaction.on_commit(bump_shared_version)
 
 
 # --- what the services read -------------------------------------------------------------------------------------
