@@ -44,13 +44,12 @@ import threading
 import time
 import uuid
 from array import array
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "bench"), str(ROOT)]
 from common import machine as machine_info, percentile  # noqa: E402
-from push_latency import _masked  # noqa: E402  (the bare RFC 6455 client frame)
 
 TOPOLOGY = ROOT / "scripts" / "topology.sh"
 BASE = "http://127.0.0.1:8028"
@@ -61,6 +60,12 @@ CREATORS = ["call_taker_pky", "call_taker2_pky"]
 ACCEPTER = "dispatcher_damkar_pky"
 PKY = (113.9213, -2.2096)
 SEQ = re.compile(rb'\{"seq":(\d+),')
+
+
+def _masked(opcode: int, payload: bytes) -> bytes:
+    """A client frame (masked, as RFC 6455 requires); short payloads only (pong, close)."""
+    mask = os.urandom(4)
+    return bytes([0x80 | opcode, 0x80 | len(payload)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
 
 
 def topology_env() -> dict:
@@ -383,7 +388,8 @@ def db_checks(run_id, results, start_seq, route):
                       .values_list("assignment_id").annotate(n=Count("id")))
         from django.utils import timezone as djtz
 
-        now = djtz.now()
+        # An offer re-made after an expiry gets a new deadline; the sweeper runs every second: 10 s of grace.
+        now = djtz.now() - timedelta(seconds=10)
         out.update({
             "assignments": len(assignments),
             "accepted": sum(1 for a in assignments if a["status"] == "accepted"),

@@ -176,7 +176,9 @@ app_start() {
     local name=$1
     pid_alive "$RUN/$name.pid" && return 0
     # shellcheck disable=SC2046
-    ( eval "$(topology_env)"; exec setsid $(app_cmd "$name") >>"$LOGS/$name.log" 2>&1 ) &
+    # A clean environment: whatever the caller exported (a bench's CELERY_BROKER_URL, DJANGO_SETTINGS_MODULE,
+    # PYTHONPATH) must not leak into a process restarted in the middle of a soak.
+    ( exec env -i PATH="$PATH" HOME="${HOME:-/root}" LANG=C.UTF-8 bash -c "$(topology_env); exec setsid $(app_cmd "$name")" >>"$LOGS/$name.log" 2>&1 ) &
     echo $! >"$RUN/$name.pid"
 }
 
