@@ -7,7 +7,8 @@
 #         pyproject.toml, PostgreSQL + Redis running, database + PostGIS.
 #   test  base + compilemessages (when a locale/ .po is newer than its .mo). pytest creates its
 #         own test database (test_dispatch112), so no migrate here.
-#   run   test + migrate, collectstatic and load_demo (default).
+#   run   test + migrate, the database roles (manage.py db_roles: dispatch_owner, dispatch_app),
+#         collectstatic and load_demo (default).
 #
 # Idempotent: a second run installs nothing, starts nothing that already runs
 # and takes a few seconds. Never runs `apt-get update` when nothing is missing
@@ -18,6 +19,7 @@
 #   REDIS_URL     redis://127.0.0.1:6379/0
 #   DJANGO_SETTINGS_MODULE  dispatch.settings.local (run) / dispatch.settings.test (test)
 #   DEMO_PASSWORD demo112
+#   DB_OWNER_ROLE / DB_RUNTIME_ROLE  dispatch_owner / dispatch_app (DB_OWNER_PASSWORD, DB_RUNTIME_PASSWORD optional)
 #   PYTHON        interpreter used to create .venv (default: python3, >= 3.11)
 #   PG_VERSION    PostgreSQL major to install when none is installed (default 15)
 #   APT_LOCK_TIMEOUT  seconds to wait for another apt/dpkg to finish (default 300)
@@ -429,6 +431,15 @@ def step(name, *args, **kwargs):
     print(f"==> manage.py {name}", flush=True)
     call_command(name, *args, **kwargs)
 step("migrate", interactive=False)
+# The application's own roles (docs/deploy.md "Database roles"): dispatch_owner owns the tables, dispatch_app is
+# what production's processes connect as (no superuser, append-only timeline). Loopback development: serve with
+# DATABASE_URL=postgis://dispatch_app@127.0.0.1:5432/<db> to see what production allows. Idempotent.
+roles = {"runtime": os.environ.get("DB_RUNTIME_ROLE", "dispatch_app"), "owner": os.environ.get("DB_OWNER_ROLE", "dispatch_owner")}
+if os.environ.get("DB_RUNTIME_PASSWORD"):
+    roles["runtime_password_env"] = "DB_RUNTIME_PASSWORD"
+if os.environ.get("DB_OWNER_PASSWORD"):
+    roles["owner_password_env"] = "DB_OWNER_PASSWORD"
+step("db_roles", **roles)
 step("collectstatic", interactive=False, verbosity=0)
 step("load_demo")
 PY

@@ -26,5 +26,8 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 # No connection pool in tests: pytest-django creates and drops test databases under open connections.
 DATABASES["default"].get("OPTIONS", {}).pop("pool", None)
+# pytest-django empties the tables between transactional tests with one TRUNCATE; the timeline's trigger lets it
+# through only with this session setting (incidents/migrations/0009_timeline_no_truncate.py).
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c dispatch.allow_timeline_truncate=on"
 # Login throttling counts failures in the shared cache across tests: off, except where a test turns it on.
 AXES_ENABLED = False
