@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class AgenciesConfig(AppConfig):
     name = "agencies"
     verbose_name = _("Wilayah, pusat panggilan dan instansi")
+
+    def ready(self):
+        from agencies import checks  # noqa: F401  (registers the deploy check of the database role)

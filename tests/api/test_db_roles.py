@@ -141,3 +141,14 @@ def test_the_command_is_idempotent_and_takes_back_superuser(roles, monkeypatch):
     with connection.cursor() as cursor:
         cursor.execute("SELECT rolsuper, rolpassword IS NOT NULL FROM pg_authid WHERE rolname = %s", [runtime])
         assert cursor.fetchone() == (False, True)
+
+
+def test_check_deploy_with_the_database_warns_about_a_superuser_and_not_about_the_runtime_role(roles):
+    from agencies.checks import runtime_database_role
+
+    runtime, owner = roles
+    assert [w.id for w in runtime_database_role(databases=["default"])] == ["dispatch.W101"]  # the tests' postgres
+    with as_role(owner):
+        assert [w.id for w in runtime_database_role(databases=["default"])] == ["dispatch.W102"]
+    with as_role(runtime):
+        assert runtime_database_role(databases=["default"]) == []
