@@ -265,7 +265,7 @@ def _histogram(query: ReportQuery, base) -> "Histograms":
     for grain, start, *cell in rows:
         hist.add_cell(blocks[(grain, start)], *cell)
     if not from_rows:
-        return hist
+        return hist.finish()
     inc_filter = " AND i.category_id = %(category)s AND i.district_id = %(district)s"
     extra, asg_filter = {"category": query.category.pk, "district": query.district.code}, ""
     if query.agency:
@@ -279,7 +279,7 @@ def _histogram(query: ReportQuery, base) -> "Histograms":
             sql, {"centre": centre.pk, "tz": centre.timezone, "start": start, "end": end, **extra}
         ):
             hist.add_cell(1, centre_id, name, agency_id, [seconds], [int(n)], total_s)
-    return hist
+    return hist.finish()
 
 
 class Histograms:
@@ -287,9 +287,11 @@ class Histograms:
 
     def __init__(self):
         self.cells = defaultdict(lambda: [Counter(), 0.0])
+        self.subtracted = set()
 
     def add_cell(self, sign, centre_id, name, agency_id, seconds, counts, total_s):
-        cell = self.cells[(centre_id, name, agency_id)]
+        key = (centre_id, name, agency_id)
+        cell = self.cells[key]
         merged = cell[0]
         if sign == 1 and not merged:
             merged.update(dict(zip(seconds, counts)))
@@ -297,20 +299,32 @@ class Histograms:
             get = merged.get
             for sec, k in zip(seconds, counts):
                 merged[sec] = get(sec, 0) + sign * k
+            if sign < 0:
+                self.subtracted.add(key)
         cell[1] += sign * total_s
+
+    def finish(self) -> "Histograms":
+        # a period's days taken out of its month leave seconds with nothing left
+        for key in self.subtracted:
+            self.cells[key][0] = +self.cells[key][0]
+        self.subtracted.clear()
+        return self
 
     @property
     def agencies(self):
         """Agencies with an agency interval in the period."""
-        return {a for (_c, name, a), (counts, _t) in self.cells.items() if a and name in AGENCY_INTERVALS and any(counts.values())}
+        return {a for (_c, name, a), (counts, _t) in self.cells.items() if a and name in AGENCY_INTERVALS and counts}
 
     def collect(self, *, interval, agencies, centre=None):
+        found = [cell for (centre_id, name, agency_id), cell in self.cells.items()
+                 if name == interval and agency_id in agencies and (centre is None or centre_id == centre)]
+        if len(found) == 1:
+            return found[0][0], found[0][1]  # read only by the caller: no copy of a big cell
         counts, total = Counter(), 0.0
-        for (centre_id, name, agency_id), (c, t) in self.cells.items():
-            if name == interval and agency_id in agencies and (centre is None or centre_id == centre):
-                counts.update(c)
-                total += t
-        return +counts, total
+        for c, t in found:
+            counts.update(c)
+            total += t
+        return counts, total
 
 
 def _view(query, interval):
