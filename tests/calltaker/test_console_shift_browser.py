@@ -130,7 +130,7 @@ def test_a_decline_flags_the_incident_unrouted_and_alerts_the_supervisor(asgi_se
     # then the row is flagged "nobody holds it", on top of the list, and the tone played once
     flagged = row(incident) + ".unrouted.left"
     page.wait_for_selector(flagged, timeout=5_000)
-    assert "Tanpa instansi" in page.inner_text(flagged + " .flag")
+    assert "teruskan ulang" in page.inner_text(flagged + " .flag")
     assert page.get_attribute("#open-incidents li.inc >> nth=0", "data-id") == str(incident.pk)
     assert page.evaluate("document.documentElement.dataset.ctUnroutedSounds") == "1"
     assert page.inner_text("#unrouted-count") == "1"

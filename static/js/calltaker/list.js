@@ -63,11 +63,12 @@ export function rowHtml(s, now) {
   const cls = `inc p${h(priority)} st-${h(status)}${unrouted ? " unrouted " + ageClass(s, now) : ""}${leftByAll(s) ? " left" : ""}`;
   return `<li class="${cls}" data-id="${h(s.id)}" data-status="${h(status)}" data-priority="${h(priority)}">`
     + `<span class="l1"><span class="ref">${h(s.reference)}</span> <span class="prio">${priority ? "P" + h(priority) : ""}</span> `
-    + `<span class="cat">${h(s.category_name)}</span>${flag ? ` <span class="flag">${h(flag)}</span>` : ""}</span>`
-    + `<span class="l2"><span class="status">${h(status ? STATUS_LABEL[status] || status : "")}</span>`
+    + `<span class="cat">${h(s.category_name)}</span></span>`
+    // Nobody holds it: the flag takes the status's place ("Baru" would say less).
+    + `<span class="l2">${flag ? `<span class="flag">${h(flag)}</span>` : `<span class="status">${h(status ? STATUS_LABEL[status] || status : "")}</span>`}`
     + `<span class="to-confirm" title="${h(TO_CONFIRM_TITLE)}"${s.location_to_confirm ? "" : " hidden"}> · ${h(TO_CONFIRM)}</span>`
     + `${s.address ? " · " : ""}<span class="addr">${h(s.address)}</span></span>`
-    + `<span class="l3"><span class="callers" title="${h(CALLERS_TITLE)}"><svg class="icon" viewBox="0 0 16 16" aria-hidden="true">`
+    + `<span class="l3"><span class="callers" title="${h(CALLERS_TITLE)}"><svg class="icon" width="14" height="14" viewBox="0 0 16 16" aria-hidden="true">`
     + `<circle cx="5.5" cy="5" r="2.5"/><circle cx="11" cy="5.5" r="2"/><path d="M1 14c0-3 2-4.5 4.5-4.5S10 11 10 14zM10.5 14c0-1.6-.4-2.8-1.2-3.7.6-.4 1.1-.6 1.7-.6 2 0 4 1.2 4 4.3z"/></svg>`
     + ` <b>${h(s.caller_count)}</b></span><span class="times"><span class="t-age">${h(age)}</span> · `
     + `<span class="t-intervals">${h(intervalsText(s))}</span></span></span></li>`;

@@ -46,14 +46,15 @@ function renderRouting() {
   $("routing-ref").textContent = routing.reference;
   const reason = { jurisdiction: t("wilayah hukum"), region: t("wilayah layanan"), centre: t("instansi pusat") };
   $("routing-list").replaceChildren(...routing.agencies.map((a, i) => {
-    const unit = routing.units.find((u) => u.agency === a.id);
+    // Routed again from the list, the nearest units are not known (null): say nothing rather than "none".
+    const unit = (routing.units || []).find((u) => u.agency === a.id);
     return el("li", { class: "agency" + (a.checked ? " checked" : ""), dataset: { id: a.id } },
       el("label", {},
         el("kbd", {}, String(i + 1)), " ",
         el("input", { type: "checkbox", checked: a.checked, tabindex: "-1", onchange: () => toggleAgency(i) }), " ",
         el("b", {}, a.name), a.reason ? el("span", { class: "hint" }, " · " + t("usulan") + " (" + (reason[a.reason] || a.reason) + ")") : ""),
       unit ? el("div", { class: "unit" }, fmt(t("Unit terdekat %(unit)s: %(d)s, perkiraan %(eta)s menit"), { unit: unit.call_sign, d: metres(unit.distance_m), eta: String(unit.eta_min).replace(".", ",") }))
-        : a.checked ? el("div", { class: "unit none" }, t("Tidak ada unit siaga dengan kemampuan yang dibutuhkan")) : "");
+        : a.checked && routing.units ? el("div", { class: "unit none" }, t("Tidak ada unit siaga dengan kemampuan yang dibutuhkan")) : "");
   }));
 }
 
@@ -150,7 +151,7 @@ export async function rerouteIncident(id) {
     return;
   }
   if (detail.status !== "new") return;
-  openRouting({ incident: detail.id, reference: detail.reference, category: detail.category, proposed: [], units: [], assignments: detail.assignments });
+  openRouting({ incident: detail.id, reference: detail.reference, category: detail.category, proposed: [], units: null, assignments: detail.assignments });
   S.routing.done = false;
   S.routing.unrouted = detail.assignments.length > 0;
   renderAssignments();
