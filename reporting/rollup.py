@@ -380,11 +380,16 @@ def rollup_refresh() -> dict:
         return {"days": count, "last_seq": upto}
 
 
+# A run's day cells are held in memory while their difference is computed: a week of a million-incident month is
+# a few million histogram entries; a longer history is rebuilt a week at a time.
+MAX_RUN_DAYS = 7
+
+
 def _runs(days: list[dt.date]):
-    """Consecutive days as (first, last) runs."""
+    """Consecutive days as (first, last) runs of at most MAX_RUN_DAYS."""
     run = None
     for day in days:
-        if run and day == run[1] + dt.timedelta(days=1):
+        if run and day == run[1] + dt.timedelta(days=1) and (day - run[0]).days < MAX_RUN_DAYS:
             run = (run[0], day)
         else:
             if run:
