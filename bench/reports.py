@@ -9,7 +9,8 @@ process (JSON rendered): the month (1–31 Oct), the year (1 Jan–31 Dec 2026, 
 by category and by district, a custom 30 days across two months and a rolling 365 days — each 5 times, first
 (cold) and median/max of the rest. Then the refresh after one more event (its day rebuilt, the day's difference
 added to its month and year). Then "year volume": October's rollup rows copied into the other months of 2026
-and into December 2025, the year cells set to twelve Octobers — the rows a year of N incidents a month reads —
+and into December 2025 (day rows of calls, incidents, escalations; month rows of callers and interval cells),
+the year cells set to twelve Octobers — the rows a year of N incidents a month reads —
 and the year, rolling-365 and filtered-year reports again. Prints markdown for docs/performance.md.
 
     --db NAME        the database (default bench_reports)
@@ -39,10 +40,8 @@ YEAR_VOLUME_SQL = [
           ("reporting_callstat", "centre_id, hour, disposition, answered, abandoned, n", "day", ""),
           ("reporting_incidentstat", "centre_id, category_id, district, agency_id, n", "day", ""),
           ("reporting_escalationstat", "centre_id, category_id, district, agency_id, kind, n", "day", ""),
-          ("reporting_callerstat", "centre_id, grain, caller_key, disposition, n", "start", "AND grain = 'd'"),
-          ("reporting_intervalcell", "centre_id, grain, category_id, district, interval, agency_id, seconds, counts, n, total_s", "start",
-           "AND grain = 'd'"),
       )],
+    # (the callers' and intervals' day rows are not copied: whole months and years never read them)
     # October's month rows as every other month's
     *[f"""INSERT INTO {table} ({cols}, start)
           SELECT {cols}, m.m FROM {table}
