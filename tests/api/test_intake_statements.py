@@ -3,10 +3,14 @@
 Create and route are the two requests of every emergency call; in a disaster surge they are the whole load. The
 numbers below are exact: a change that adds a statement to either fails here and has to say why it is worth it.
 """
+import threading
+from datetime import timedelta
+
 import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -135,3 +139,24 @@ class TestReferenceCache:
         before = cache.get(refdata.VERSION_KEY) or 0
         bumps[0]()
         assert cache.get(refdata.VERSION_KEY) == before + 1
+
+
+def test_the_ack_timer_is_queued_off_the_request_path(monkeypatch):
+    # given a broker that answers slowly
+    from incidents import timers
+
+    sent, broker_answers = [], threading.Event()
+
+    def send_task(name, args, eta, queue):
+        broker_answers.wait(5)
+        sent.append((name, args, eta, queue))
+
+    monkeypatch.setattr(timers.current_app, "send_task", send_task)
+    deadline = timezone.now() + timedelta(seconds=60)
+    # when a route's after-commit callback schedules the countdown
+    timers.schedule_ack_timer(7, deadline)
+    # then the request goes on without waiting for the broker, and the message follows from the sender thread
+    assert sent == []
+    broker_answers.set()
+    timers.flush()
+    assert sent == [(timers.ACK_TIMER_TASK, [7], deadline, "timers")]
