@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdmin, LeafletGeoAdminMixin
 
 from agencies.admin_maps import PointMapMedia, map_display
+from agencies.capabilities import capability_name
 from agencies.models import Agency, CommandCentre, Landmark, Region, Station, Unit, User
 
 
@@ -114,7 +115,7 @@ class UnitAdmin(PointMapMedia, LeafletGeoAdmin):
 
     @admin.display(description=_("kemampuan"))
     def capabilities_list(self, obj):
-        return ", ".join(obj.capabilities)
+        return ", ".join(capability_name(code) for code in obj.capabilities)
 
 
 @admin.register(Landmark)

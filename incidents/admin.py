@@ -13,6 +13,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from agencies.admin_maps import PointMapMedia, map_display
+from agencies.models import AgencyType
 from incidents import timeline_text
 from incidents.events import EVENT_KINDS
 from incidents.models import (
@@ -48,7 +49,8 @@ class IncidentCategoryAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("jenis instansi"))
     def agency_types(self, obj):
-        return ", ".join(obj.responsible_agency_types)
+        names = dict(AgencyType.choices)
+        return ", ".join(str(names.get(code, code)) for code in obj.responsible_agency_types)
 
 
 @admin.register(EscalationRule)

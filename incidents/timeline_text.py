@@ -56,7 +56,7 @@ _RESPONSE_LABELS = {
     "stood_down": _("Tidak diperlukan"),
 }
 
-_ZONE_ABBR = {value: label.split(" ")[0] for value, label in ((z.value, str(z.label)) for z in TimeZoneName)}
+_ZONE_ABBR = {TimeZoneName.WIB: "WIB", TimeZoneName.WITA: "WITA", TimeZoneName.WIT: "WIT"}
 
 
 def kind_label(kind: str) -> str:
