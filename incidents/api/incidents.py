@@ -20,6 +20,8 @@ from incidents.api.serializers import (
     NearestUnitSerializer,
     ProposedAgencySerializer,
     TimelineEventSerializer,
+    represent,
+    represent_many,
 )
 from incidents.models import Incident, Priority
 from incidents.routing import nearest_available_units, propose_agencies
@@ -163,9 +165,9 @@ class IncidentListCreateApi(generics.ListAPIView):
         )
         units = nearest_available_units(point=incident.location, capabilities=incident.category.required_capabilities, limit=NEAREST_UNITS)
         body = {
-            **IncidentSerializer(incident).data,
-            "proposed_agencies": ProposedAgencySerializer(proposals, many=True).data,
-            "nearest_units": NearestUnitSerializer(units, many=True).data,
+            **represent(IncidentSerializer, incident),
+            "proposed_agencies": represent_many(ProposedAgencySerializer, proposals),
+            "nearest_units": represent_many(NearestUnitSerializer, units),
         }
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
@@ -217,7 +219,7 @@ class IncidentRouteApi(APIView):
         # Centre staff: the service locks the incident and answers "not found" outside the actor's scope
         # (ensure_centre_staff), so a read of the incident before the lock would only repeat it (issue 15).
         assignments = incident_route(incident_id=incident_id, actor=request.user, agency_ids=data.validated_data.get("agencies"))
-        return Response(AssignmentSerializer(assignments, many=True).data)
+        return Response(represent_many(AssignmentSerializer, assignments))
 
 
 class IncidentCloseApi(APIView):

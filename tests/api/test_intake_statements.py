@@ -160,3 +160,24 @@ def test_the_ack_timer_is_queued_off_the_request_path(monkeypatch):
     broker_answers.set()
     timers.flush()
     assert sent == [(timers.ACK_TIMER_TASK, [7], deadline, "timers")]
+
+
+def test_the_shared_output_serializers_render_as_drf_does(token_api, incident_body, damkar, fire_unit):
+    from incidents.api.serializers import AssignmentSerializer, IncidentSerializer, represent, represent_many
+    from incidents.routing import nearest_available_units, propose_agencies
+
+    body, assignments, _c, _r = _intake(token_api, incident_body, "k")
+    incident = Incident.objects.select_related("category", "command_centre").get(pk=body["id"])
+    offered = list(incident.assignments.select_related("agency"))
+    # the answers the views gave (in the centre's zone) are what a fresh DRF serializer renders
+    with timezone.override(incident.command_centre.timezone):
+        assert assignments == AssignmentSerializer(offered, many=True).data
+        assert {k: v for k, v in body.items() if k not in ("proposed_agencies", "nearest_units", "status", "routed_at", "updated_at")} == {
+            k: v for k, v in IncidentSerializer(incident).data.items() if k not in ("status", "routed_at", "updated_at")
+        }
+    # and the shared instance renders each object as a new one would, however often it is used
+    for _ in range(2):
+        assert represent(IncidentSerializer, incident) == IncidentSerializer(incident).data
+        assert represent_many(AssignmentSerializer, offered) == AssignmentSerializer(offered, many=True).data
+    assert propose_agencies(category=incident.category, point=incident.location, command_centre=incident.command_centre, regency_code=incident.regency_id)
+    assert nearest_available_units(point=incident.location, capabilities=[], limit=5)
