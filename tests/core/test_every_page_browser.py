@@ -301,3 +301,11 @@ def test_every_page_of_every_role_works_offline_in_indonesian(asgi_process_facto
     print("\n".join(notes))
     assert visited, "no page was opened"
     assert failures == [], "\n".join(failures)
+
+
+def test_the_language_check_catches_english_and_codes_but_not_user_names():
+    # the check itself, without a browser: a suite whose check never fires would pass with the translations gone
+    found = untranslated("Memuat… Loading · kemampuan: fire_suppression · assignment.accepted · undefined · "
+                         "dicatat oleh call_taker_pky, dispatcher_damkar_pky · P2 Mendesak")
+    assert found == ["English 'Loading'", "JavaScript leftovers 'undefined'", "event kind 'assignment.accepted'",
+                     "snake_case code 'fire_suppression'"]
