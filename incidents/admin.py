@@ -201,6 +201,7 @@ class TimelineEventAdmin(CentreZoneChangeView, TimelineDisplay, ReadOnlyMixin, a
     """Append-only: visible, never added, changed or deleted here."""
 
     list_display = ("seq", "time_local", "kind_label", "incident", "actor", "summary_text")
+    ordering = ("-seq",)  # the newest first: the list is where an administrator looks for what just happened
     list_filter = (EventKindFilter,)
     list_select_related = ("incident__command_centre", "actor")
     search_fields = ("^incident__reference", "kind")

@@ -295,6 +295,8 @@ def test_every_page_of_every_role_works_offline_in_indonesian(asgi_process_facto
                 key = (username, "INCIDENT" if path == incident_page else path, size_name)
                 if shots and key in GUIDE_SHOTS:
                     _shoot(page, GUIDE_SHOTS[key], size_name)
+        page.wait_for_timeout(300)  # an error the last page raised late still counts
+        failures += [f"{username} after {visited[-1]}: {p}" for p in watch.take()]
         context.close()
 
     print(f"{len(visited)} pages opened")
