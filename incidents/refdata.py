@@ -13,8 +13,8 @@ How a change reaches every process (issue 15):
   bumps a version number in the shared cache (Redis);
 - every process compares its version with Redis at most once per `VERSION_CHECK_S` and reloads when it moved, so
   another web or Celery process learns of an admin's change within a second;
-- what bypasses the signals (a `QuerySet.update()`, raw SQL, a restore) is caught by `MAX_AGE_S`, or at once by
-  `refdata_changed()` (the demo loader calls it);
+- what bypasses the signals (a `QuerySet.update()`, `bulk_create`, raw SQL, a restore) is caught by `MAX_AGE_S`,
+  or at once when the code that did it calls `refdata_changed()`;
 - Redis unreachable: the cache is kept at most `MAX_AGE_S` and the failure logged once per outage.
 
 Everything handed out is shared between requests: callers read it and never modify it.
