@@ -166,9 +166,9 @@ def console_proc(port, key, n, ready, stop, out):
         ready.set()
         while not stop.is_set():
             await asyncio.sleep(0.1)
+        out.put(dict(stats))  # before closing: "closed" counts only what the server closed
         for proto in socks:
             proto.transport.close()
-        out.put(stats)
 
     run(main())
 
