@@ -6,10 +6,11 @@ boundaries, and picks parents through a raw id field.
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
-from leaflet.admin import LeafletGeoAdmin, LeafletGeoAdminMixin
 
-from agencies.admin_maps import PointMapMedia, map_display
+from agencies.admin_maps import LeafletGeoAdmin, LeafletGeoAdminMixin, PointMapMedia, map_display
 from agencies.capabilities import capability_name
 from agencies.models import Agency, CommandCentre, Landmark, Region, Station, Unit, User
 
@@ -47,7 +48,9 @@ class RegionAdmin(LeafletGeoAdmin):
     def boundary_source_note(self, obj):
         if obj is None or obj.boundary_is_approximate is False:
             return "—"
-        return _("Batas ini perkiraan untuk demo, bukan batas resmi. Muat batas resmi dengan import_boundaries.")
+        # the command is shown as code (it is typed as is), the sentence around it is translated
+        text = escape(_("Batas ini perkiraan untuk demo, bukan batas resmi. Muat batas resmi dengan %(command)s."))
+        return mark_safe(text % {"command": "<code>manage.py import_boundaries</code>"})
 
 
 @admin.register(CommandCentre)

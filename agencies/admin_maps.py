@@ -1,6 +1,6 @@
 """Read-only maps in the admin: a place shown on a small Leaflet map instead of `SRID=4326;POINT(…)`.
 
-Editable geometries use django-leaflet's widget (LeafletGeoAdmin). Records the admin only shows (incidents, AML
+Editable geometries use django-leaflet's widget through `LeafletGeoAdmin` below (its toolbar in Indonesian). Records the admin only shows (incidents, AML
 reports, a unit's AVL position) never build a form widget, so Django would print the geometry's WKT; these
 helpers render a map container instead, which static/js/admin/point-map.js fills from its data attributes
 (no inline script: the production Content-Security-Policy allows none). Tiles come from LEAFLET_CONFIG's tile
@@ -11,6 +11,8 @@ from django.contrib import admin
 from django.forms import Media
 from django.utils.formats import number_format
 from django.utils.html import format_html
+from leaflet.admin import LeafletGeoAdmin as BaseLeafletGeoAdmin
+from leaflet.admin import LeafletGeoAdminMixin as BaseLeafletGeoAdminMixin
 
 
 def _tiles() -> tuple[str, str]:
@@ -54,3 +56,14 @@ def map_display(field: str, description):
 
     show.__name__ = f"{field}_map"
     return show
+
+
+class LeafletGeoAdminMixin(BaseLeafletGeoAdminMixin):
+    """django-leaflet's editable map widget with its drawing toolbar in the page's language (django-leaflet has no
+    Indonesian, and its admin widget never applies the translations it has)."""
+
+    map_template = "agencies/admin/leaflet_widget.html"
+
+
+class LeafletGeoAdmin(LeafletGeoAdminMixin, admin.ModelAdmin):
+    pass

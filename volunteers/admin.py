@@ -1,7 +1,7 @@
 """Admin for volunteer communities and volunteers; call-outs are read-only (they change through services)."""
 from django.contrib import admin
-from leaflet.admin import LeafletGeoAdmin
 
+from agencies.admin_maps import LeafletGeoAdmin
 from volunteers.models import CallOut, Volunteer, VolunteerCommunity
 
 

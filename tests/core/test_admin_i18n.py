@@ -92,3 +92,11 @@ def test_admin_map_widgets_run_under_the_content_security_policy(admin_client, s
     assert f'<script nonce="{nonce}">' in response.content.decode()
     assert "nonce-" not in admin_client.get("/login/")["Content-Security-Policy"]
 
+
+
+@pytest.mark.django_db
+def test_the_map_drawing_toolbar_speaks_indonesian(admin_client, damkar):
+    # django-leaflet has no Indonesian and its admin widget never applied its labels: ours come with the widget
+    html = admin_client.get(f"/admin/agencies/agency/{damkar.pk}/change/", HTTP_ACCEPT_LANGUAGE="id").content.decode()
+    assert 'id="with-forms"' in html
+    assert re.search(r'id="edit-toolbar-buttons-edit"[^>]*>"Sunting bidang"<', html)

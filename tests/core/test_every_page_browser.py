@@ -168,6 +168,19 @@ def _seed(regions_dir: Path):
     return made[0]
 
 
+def _admin_change_pages():
+    """Change pages with maps: editable Leaflet widgets (their inline scripts need the admin's CSP nonce) and a
+    unit's read-only last position."""
+    from agencies.models import Agency
+    from volunteers.models import VolunteerCommunity
+
+    damkar = Agency.objects.get(short_name="Damkar PKY")
+    return [f"/admin/agencies/agency/{damkar.pk}/change/",
+            f"/admin/agencies/unit/{damkar.units.order_by('call_sign').first().pk}/change/",
+            "/admin/agencies/region/62.71/change/",
+            f"/admin/volunteers/volunteercommunity/{VolunteerCommunity.objects.order_by('pk').first().pk}/change/"]
+
+
 class Watch:
     """What one page did wrong: JavaScript errors and requests to other hosts."""
 
@@ -261,7 +274,7 @@ def test_every_page_of_every_role_works_offline_in_indonesian(asgi_process_facto
             index = context.request.get("/admin/").text()
             pages += ["/admin/", "/api/docs/"]
             pages += sorted(set(re.findall(r'href="(/admin/[a-z_]+/[a-z_]+/)"', index)))
-            pages += [incident_page]
+            pages += [incident_page, *_admin_change_pages()]
         missing = [p for p in must_open if p not in pages]
         if missing:
             failures.append(f"{username}: may not open {missing}")
