@@ -33,8 +33,9 @@ fi
 command -v pg_dump >/dev/null || die "pg_dump not found (apt-get install postgresql-client)"
 log "pg_dump $DB_NAME → $OUT"
 rm -f "$OUT.partial"
-# --serializable-deferrable: a consistent snapshot that never fails on a busy primary (it waits for a safe one)
-pg_dump --format=custom --compress=6 --serializable-deferrable --file="$OUT.partial" "$LIBPQ_URL"
+# One repeatable-read snapshot: consistent across tables, and possible on the streaming replica too (which refuses
+# --serializable-deferrable), so the dump can be taken off the primary.
+pg_dump --format=custom --compress=6 --file="$OUT.partial" "$LIBPQ_URL"
 pg_restore --list "$OUT.partial" >/dev/null || die "pg_restore cannot read $OUT.partial"
 mv "$OUT.partial" "$OUT"
 ( cd "$(dirname "$OUT")" && sha256sum "$(basename "$OUT")" > "$(basename "$OUT").sha256" )
