@@ -83,7 +83,7 @@ ENGLISH = re.compile(r"\b(" + "|".join([
     "on scene", "minutes?", "seconds?", "ago", "Today", "today", "Yesterday", "Show", "Hide", "Refresh", "Retry",
     "Connecting", "connecting", "connected", "disconnected", "Send", "Confirm", "Are you sure", "Error", "error",
     "Authentication", "Authorization", "Groups", "Users", "Recent actions", "Django", "Field", "required",
-    "This field", "View", "History", "Nothing", "None", "Yes", "Time", "Date", "Status:",
+    "This field", "View", "History", "Nothing", "None", "Yes", "Time", "Date",
 ]) + r")\b")
 RAW = [
     (re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b"), "snake_case code"),
