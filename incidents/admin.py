@@ -233,12 +233,37 @@ class SupervisorAlertAdmin(ReadOnlyMixin, admin.ModelAdmin):
     show_full_result_count = False
 
 
+# Why a message was sent (Notification.reason, written by the services that queue it), in words.
+NOTIFICATION_REASONS = {
+    "second_stage": _("Eskalasi tahap kedua"),
+    "callout": _("Panggilan relawan"),
+    "callout_filled": _("Relawan sudah cukup"),
+    "callout_cancelled": _("Panggilan relawan dibatalkan"),
+    "callout_expired": _("Panggilan relawan lewat batas"),
+}
+
+
+class NotificationReasonFilter(admin.SimpleListFilter):
+    title = _("alasan kirim")
+    parameter_name = "reason"
+
+    def lookups(self, request, model_admin):
+        return list(NOTIFICATION_REASONS.items())
+
+    def queryset(self, request, queryset):
+        return queryset.filter(reason=self.value()) if self.value() else queryset
+
+
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ("id", "channel", "recipient", "status", "reason", "attempts", "incident", "created_at", "sent_at")
-    list_filter = ("channel", "status", "reason")
+    list_display = ("id", "channel", "recipient", "status", "reason_label", "attempts", "incident", "created_at", "sent_at")
+    list_filter = ("channel", "status", NotificationReasonFilter)
     list_select_related = ("incident",)
     search_fields = ("recipient", "^incident__reference")
+
+    @admin.display(description=_("alasan kirim"), ordering="reason")
+    def reason_label(self, obj):
+        return str(NOTIFICATION_REASONS.get(obj.reason, obj.reason or "—"))
     date_hierarchy = "created_at"
     show_full_result_count = False
 

@@ -100,3 +100,15 @@ def test_the_map_drawing_toolbar_speaks_indonesian(admin_client, damkar):
     html = admin_client.get(f"/admin/agencies/agency/{damkar.pk}/change/", HTTP_ACCEPT_LANGUAGE="id").content.decode()
     assert 'id="with-forms"' in html
     assert re.search(r'id="edit-toolbar-buttons-edit"[^>]*>"Sunting bidang"<', html)
+
+
+@pytest.mark.django_db
+def test_notifications_say_why_in_words(admin_client, make_incident):
+    from django.utils import timezone
+
+    from incidents.models import Notification
+
+    Notification.objects.create(channel="sms", recipient="081200000001", body="x", reason="second_stage",
+                                incident=make_incident(), created_at=timezone.now())
+    html = admin_client.get("/admin/incidents/notification/", HTTP_ACCEPT_LANGUAGE="id").content.decode()
+    assert "Eskalasi tahap kedua" in html and "second_stage<" not in html
