@@ -1,12 +1,20 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from agencies.models import AgencyType
 
 from .models import MonthlyReport, ReportTarget
 
 
 @admin.register(ReportTarget)
 class ReportTargetAdmin(admin.ModelAdmin):
-    list_display = ("command_centre", "code", "name", "interval", "threshold_s", "goal_percent", "agency_type", "is_active")
+    list_display = ("command_centre", "code", "name", "interval", "threshold_s", "goal_percent", "agency_type_label", "is_active")
     list_filter = ("command_centre", "interval", "is_active")
+
+    @admin.display(description=_("jenis instansi"), ordering="agency_type")
+    def agency_type_label(self, obj):
+        # stored as the AgencyType code ("fire"), blank for a centre-wide target
+        return str(dict(AgencyType.choices).get(obj.agency_type, obj.agency_type)) if obj.agency_type else "—"
 
 
 @admin.register(MonthlyReport)

@@ -112,3 +112,13 @@ def test_notifications_say_why_in_words(admin_client, make_incident):
                                 incident=make_incident(), created_at=timezone.now())
     html = admin_client.get("/admin/incidents/notification/", HTTP_ACCEPT_LANGUAGE="id").content.decode()
     assert "Eskalasi tahap kedua" in html and "second_stage<" not in html
+
+
+@pytest.mark.django_db
+def test_report_targets_name_the_agency_kind(admin_client, centre):
+    from reporting.models import Interval, ReportTarget
+
+    ReportTarget.objects.create(command_centre=centre, code="damkar_respon", name="Respons Damkar",
+                                interval=Interval.RESPONSE, threshold_s=900, agency_type="fire")
+    html = admin_client.get("/admin/reporting/reporttarget/", HTTP_ACCEPT_LANGUAGE="id").content.decode()
+    assert "Pemadam kebakaran (Damkar)" in html and ">fire<" not in html
