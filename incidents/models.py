@@ -376,7 +376,7 @@ class SupervisorAlert(models.Model):
         NO_BACKUP = "no_backup", _("Tidak ada instansi cadangan")
         TARGET_BREACHED = "target_breached", _("Target waktu terlampaui")
         SECOND_STAGE = "second_stage", _("Eskalasi tahap kedua")
-        # every agency declined or let it expire with no backup: the incident is back at "new", nobody holds it
+        # the last live assignment was declined: the incident is back at "new", nobody holds it
         UNROUTED = "unrouted", _("Tidak ada instansi yang menangani")
 
     command_centre = models.ForeignKey(

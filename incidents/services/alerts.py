@@ -41,8 +41,9 @@ def alert_acknowledge(*, alert_id, actor, note="") -> SupervisorAlert:
 
 
 def alert_raise_if_unrouted(*, incident, assignment, now=None) -> SupervisorAlert | None:
-    """The incident's last live assignment just ended (declined, or expired with no backup to offer) and its derived
-    status is back at "new": nobody holds it. Raise one `unrouted` alert for the supervisors of its centre, named by
+    """The incident's last live assignment was just declined and its derived status is back at "new": nobody holds
+    it. (An expiry that leaves nobody already raises `no_backup`: incidents.services.assignments.assignment_expire.)
+    Raise one `unrouted` alert for the supervisors of its centre, named by
     the assignment that left it (re-routed and left again later, it alerts again), with its `alert.raised` event.
 
     Runs inside the caller's transaction, with the incident locked (incidents.services.common.lock_assignment), after

@@ -191,8 +191,8 @@ def assignment_expire(*, assignment_id, now=None) -> Assignment | None:
             incident=incident,
             payload=events.alert_raised(alert="assignment_expired", assignment=assignment.pk, agency=assignment.agency_id, alerts=raised),
         )
-        if incident_refresh_status(incident=incident):
-            alert_raise_if_unrouted(incident=incident, assignment=assignment, now=now)
+        # Left with nobody by an expiry: the no_backup alert above already says so (no third alert).
+        incident_refresh_status(incident=incident)
     return assignment
 
 

@@ -34,7 +34,9 @@ const alerted = new Set(); // "id@unrouted_since": the sound plays once per time
 const centreIds = cfg.centreIds ? new Set(cfg.centreIds) : null;
 
 export const isUnrouted = (s) => s.status === "new";
-const leftByAll = (s) => isUnrouted(s) && !!s.routed_at;
+// Left by every agency: said explicitly (the page's unrouted_since, or a status_changed → new event), never inferred
+// from a stale event that still says "new" after the console's own routing.
+const leftByAll = (s) => isUnrouted(s) && !!s.routed_at && !!s.unrouted_since;
 const waitingSince = (s) => Date.parse((leftByAll(s) && s.unrouted_since) || s.created_at);
 
 function ageClass(s, now) {
@@ -107,7 +109,6 @@ export function upsertIncident(s) {
   for (const key of ["routed_at", "call_answered_at", "unrouted_since"]) if (s[key] && !r[key]) r[key] = s[key];
   if (r.status && r.status !== "new") { r.unrouted_since = null; if (!r.routed_at) r.routed_at = new Date().toISOString(); }
   if (!wasLeft && leftByAll(r)) {
-    r.unrouted_since = s.unrouted_since || r.unrouted_since || new Date().toISOString();
     const key = `${id}@${r.unrouted_since}`;
     if (!alerted.has(key)) {
       alerted.add(key);

@@ -50,7 +50,13 @@ function onEvent(ev) {
     if (s.location && !Array.isArray(s.location) && s.location.coordinates) s.location = s.location.coordinates;
     if (ev.kind === "incident.status_changed" && p.new === "routed") s.routed_at = ev.at;
     if (ev.kind === "incident.status_changed" && p.new === "new") s.unrouted_since = ev.at;
-    if (ev.kind === "incident.created") s.created_by = ev.actor;
+    if (ev.kind === "incident.created") {
+      s.created_by = ev.actor;
+      // Replayed after the console's own create and route answered: the row already knows better than "new".
+      if (recordOf(s.id)) delete s.status;
+    }
+    // An offer is routing: the summary was taken before the status followed (same transaction, later event).
+    if (ev.kind === "assignment.offered" && s.status === "new") { s.status = "routed"; s.routed_at = s.routed_at || ev.at; }
     upsertIncident(s);
   }
   if (ev.kind.startsWith("assignment.")) {

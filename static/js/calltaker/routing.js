@@ -139,6 +139,7 @@ export function routingEvent(ev) {
   } else {
     return;
   }
+  flushList(); // the row in the list says the same as the panel, in the same frame
   renderAssignments();
 }
 
