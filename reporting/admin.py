@@ -20,4 +20,7 @@ class ReportTargetAdmin(admin.ModelAdmin):
 @admin.register(MonthlyReport)
 class MonthlyReportAdmin(admin.ModelAdmin):
     list_display = ("command_centre", "month", "generated_at", "build_count")
-    readonly_fields = ("data", "generated_at", "build_count")
+    # The stored numbers are the report's JSON (what the page and the exports were built from); people read the
+    # report in its files, so the admin shows those and not the JSON.
+    fields = ("command_centre", "month", "csv_file", "xlsx_file", "pdf_file", "generated_at", "build_count")
+    readonly_fields = ("generated_at", "build_count")

@@ -122,3 +122,18 @@ def test_report_targets_name_the_agency_kind(admin_client, centre):
                                 interval=Interval.RESPONSE, threshold_s=900, agency_type="fire")
     html = admin_client.get("/admin/reporting/reporttarget/", HTTP_ACCEPT_LANGUAGE="id").content.decode()
     assert "Pemadam kebakaran (Damkar)" in html and ">fire<" not in html
+
+
+@pytest.mark.django_db
+def test_a_monthly_report_shows_its_files_not_its_json(admin_client, centre):
+    import datetime
+
+    from django.utils import timezone
+
+    from reporting.models import MonthlyReport
+
+    report = MonthlyReport.objects.create(command_centre=centre, month=datetime.date(2026, 2, 1), data={"calls": {"total": 7}},
+                                          generated_at=timezone.now())
+    html = admin_client.get(f"/admin/reporting/monthlyreport/{report.pk}/change/", HTTP_ACCEPT_LANGUAGE="id").content.decode()
+    assert "Berkas PDF" in html
+    assert '"total": 7' not in html and "{&#x27;calls&#x27;" not in html
