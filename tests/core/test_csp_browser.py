@@ -28,12 +28,12 @@ def _open(browser, base, user, path, **options):
 
 def test_the_consoles_run_under_the_content_security_policy(csp_server, chromium, centre, fire_category, damkar, call_taker, damkar_dispatcher):
     supervisor = f.supervisor(centre, username="spv_csp")
+    crew = f.crew(f.UnitFactory(agency=damkar, call_sign="PKY-CSP-1"), username="kru_csp")
     pages = []
     try:
-        for user, path in ((call_taker, "/console/call-taker/"), (damkar_dispatcher, "/console/dispatcher/"), (damkar_dispatcher, "/crew/")):
+        for user, path in ((call_taker, "/console/call-taker/"), (damkar_dispatcher, "/console/dispatcher/"), (crew, "/crew/")):
             context, page = _open(chromium, csp_server, user, path)
-            if path.startswith("/console/"):
-                wait_live(page)  # the modules ran and the live socket connected (connect-src)
+            wait_live(page)  # the modules ran and the live socket connected (connect-src)
             pages.append((path, page))
         context, home = _open(chromium, csp_server, supervisor, "/")
         pages.append(("/", home))
