@@ -4,7 +4,8 @@ Map tiles are blocked (their requests abort), so the pages must work on a LAN wi
 - any JavaScript error (an uncaught exception, or a console error other than a blocked tile),
 - any request to a host other than this server and the configured tile server (a CDN, a font service …),
 - any untranslated text in Indonesian mode: English words from a list, raw codes (`fire_suppression`,
-  `assignment.accepted`) and `undefined`/`NaN`/`null` in what the user sees (visible text, placeholders, titles).
+  `assignment.accepted`), `undefined`/`NaN`/`null` and decimal points (`0.8 km`) in what the user sees (visible
+  text, placeholders, titles).
 
 Each role logs in through the login form and must land on its home. Its pages are the ones in PAGES it may open
 (each probed first: a 403 is not that role's page), plus the admin's every model list for the administrator (at
@@ -89,6 +90,8 @@ RAW = [
     (re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b"), "snake_case code"),
     (re.compile(r"\b(?:incident|assignment|unit|call|alert|callout)\.[a-z_]+\b"), "event kind"),
     (re.compile(r"\b(?:undefined|NaN|null|\[object Object\])\b"), "JavaScript leftovers"),
+    # Indonesian writes 0,8 km; a point there is a number formatted without the page's language
+    (re.compile(r"\b\d+\.\d+\s?(?:km|m|mnt|menit|detik)\b"), "decimal point"),
 ]
 # Visible text that looks like a code but is data: the demo's user names (shown as "who did it").
 ALLOWED_TOKENS = re.compile(r"^(?:call_taker\d?|dispatcher_\w+|supervisor|official|volunteer\d?|coordinator|crew_\w+|admin)"
@@ -321,6 +324,6 @@ def test_every_page_of_every_role_works_offline_in_indonesian(asgi_process_facto
 def test_the_language_check_catches_english_and_codes_but_not_user_names():
     # the check itself, without a browser: a suite whose check never fires would pass with the translations gone
     found = untranslated("Memuat… Loading · kemampuan: fire_suppression · assignment.accepted · undefined · "
-                         "dicatat oleh call_taker_pky, dispatcher_damkar_pky · P2 Mendesak")
-    assert found == ["English 'Loading'", "JavaScript leftovers 'undefined'", "event kind 'assignment.accepted'",
-                     "snake_case code 'fire_suppression'"]
+                         "dicatat oleh call_taker_pky, dispatcher_damkar_pky · P2 Mendesak · 0.8 km · 1,2 km · 07.51.03")
+    assert found == ["English 'Loading'", "JavaScript leftovers 'undefined'", "decimal point '0.8 km'",
+                     "event kind 'assignment.accepted'", "snake_case code 'fire_suppression'"]

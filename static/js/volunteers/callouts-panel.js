@@ -9,8 +9,10 @@
  */
 import { apiResult } from "../lib/api.js";
 import { el } from "../lib/dom.js";
-import { t, fmt } from "../lib/i18n.js";
+import { t, fmt, num } from "../lib/i18n.js";
 import { clockFormatter, mmss } from "../lib/time.js";
+
+const ONE_DECIMAL = { minimumFractionDigits: 1, maximumFractionDigits: 1 };  // in the page's language: 1,2 km / 1.2 km
 
 // The skills a category usually needs (the dialog's first proposal; the call-taker can change them).
 const CATEGORY_SKILLS = {
@@ -59,7 +61,7 @@ export function mountCallouts({ panel, current, timeZone }) {
             ? [" ", el("button", { type: "button", class: "link cancel-callout", onclick: () => cancel(c) }, t("Batalkan"))] : ""),
         el("ul", { class: "coming" }, coming.map((r) => el("li", { class: "co-line coming-" + r.status },
           el("b", {}, r.volunteer_name), " (", r.community_name, ") — ", RESPONSE[r.status] || r.status,
-          r.distance_m != null ? " · " + (r.distance_m >= 1000 ? (r.distance_m / 1000).toFixed(1).replace(".", ",") + " km" : r.distance_m + " m") : "",
+          r.distance_m != null ? " · " + (r.distance_m >= 1000 ? num(r.distance_m / 1000, ONE_DECIMAL) + " km" : r.distance_m + " m") : "",
           r.reply ? " · “" + r.reply + "”" : "", r.on_scene_at ? " · " + fmt(t("tiba %(t)s"), { t: clock(r.on_scene_at) }) : "",
           r.note ? " · " + r.note : ""))));
     }));
@@ -103,7 +105,7 @@ export function mountCallouts({ panel, current, timeZone }) {
       const res = await apiResult("GET", `/api/v1/incidents/${inc.id}/callouts/proposal/?skills=${encodeURIComponent(chosen().join(","))}&radius_m=${metresOf() || ""}`);
       if (!res.ok) { error.textContent = res.error.message; list.replaceChildren(); return; }
       list.replaceChildren(...(res.data.length ? res.data.slice(0, 10).map((m) => el("li", {}, el("b", {}, m.name), " · ", m.community_name, " · ",
-        m.distance_m >= 1000 ? (m.distance_m / 1000).toFixed(1).replace(".", ",") + " km" : m.distance_m + " m")) : [el("li", { class: "hint" }, t("Tidak ada relawan siaga yang cocok dalam radius ini."))]));
+        m.distance_m >= 1000 ? num(m.distance_m / 1000, ONE_DECIMAL) + " km" : m.distance_m + " m")) : [el("li", { class: "hint" }, t("Tidak ada relawan siaga yang cocok dalam radius ini."))]));
       if (res.data.length > 10) list.append(el("li", { class: "hint" }, fmt(t("… dan %(n)s lainnya"), { n: res.data.length - 10 })));
     }
     async function send() {

@@ -3,9 +3,11 @@
  * any call-out event refreshes the list (one small GET); the page never shows the caller. */
 import { apiResult } from "../lib/api.js";
 import { el, byId, pageConfig } from "../lib/dom.js";
-import { t, fmt } from "../lib/i18n.js";
+import { t, fmt, num } from "../lib/i18n.js";
 import { start } from "../lib/live.js";
 import { clockFormatter, pageTimeZone, mmss } from "../lib/time.js";
+
+const ONE_DECIMAL = { minimumFractionDigits: 1, maximumFractionDigits: 1 };  // 0,8 km in Indonesian, 0.8 km in English
 
 const root = byId("vol");
 const config = pageConfig("vol-config");
@@ -56,7 +58,7 @@ function card(c) {
     c.description ? el("div", { class: "co-desc", text: c.description }) : null,
     el("div", { class: "co-meta" },
       fmt(t("Dibutuhkan %(n)s · sudah %(a)s bersedia"), { n: c.needed, a: c.accepted }),
-      mine.distance_m != null ? " · " + fmt(t("%(km)s km dari Anda"), { km: (mine.distance_m / 1000).toFixed(1) }) : "",
+      mine.distance_m != null ? " · " + fmt(t("%(km)s km dari Anda"), { km: num(mine.distance_m / 1000, ONE_DECIMAL) }) : "",
       " · " + fmt(t("dikirim %(t)s"), { t: clock(c.sent_at) })),
     c.note ? el("div", { class: "co-meta", text: t("Catatan pusat: ") + c.note }) : null,
   ];
