@@ -236,6 +236,11 @@ def main():
         roles.update({p.pid: "call-taker clients" for p in takers})
         roles[consoles.pid] = "consoles (WebSocket clients)"
         roles[os.getpid()] = "bench"
+        # PostgreSQL backends serving this run (their title names the database) apart from other databases' on a
+        # shared machine; the rest of the postgres processes (WAL writer, checkpointer, other databases) stay "postgresql".
+        for pid, (comm, cmd, _cpu) in cpu_snapshot().items():
+            if comm.startswith("postgres") and f" {DB_NAME} " in f" {cmd} ":
+                roles[pid] = f"postgresql ({DB_NAME})"
         load_before = os.getloadavg()
         cpu0, t0 = cpu_snapshot(), time.monotonic()
         time.sleep(args.seconds)
@@ -270,7 +275,7 @@ def main():
     wall = max(r["wall"] for r in results)
     n = len(latencies)
     cores = cpu_by_role(cpu0, cpu1, elapsed, roles)
-    server_roles = ("uvicorn", "postgresql", "redis")
+    server_roles = ("uvicorn", f"postgresql ({DB_NAME})", "redis")
     server_cores = sum(v for k, v in cores.items() if k in server_roles)
     total_cores = sum(cores.values())
     per_s = n / wall if wall else 0.0
@@ -296,7 +301,7 @@ def main():
     print(f"intakes: {n} = {summary['per_s']}/s; create+route p50 {summary['p50_ms']} ms, p95 {summary['p95_ms']} ms, "
           f"p99 {summary['p99_ms']} ms, max {summary['max_ms']} ms; failed {failed} {errors or ''}")
     print(f"statements per intake: create {statements[0]} + route {statements[1]} = {sum(statements)}")
-    print(f"CPU per intake: {summary['cpu_ms_per_intake_server']} ms server side (uvicorn + PostgreSQL + Redis), "
+    print(f"CPU per intake: {summary['cpu_ms_per_intake_server']} ms server side (uvicorn + this run's PostgreSQL backends + Redis), "
           f"{summary['cpu_ms_per_intake_all']} ms with the clients")
     print("where the cores went (cores busy on average): " + ", ".join(f"{k} {v}" for k, v in cores.items()))
     print(json.dumps(summary))
