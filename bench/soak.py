@@ -226,7 +226,7 @@ class Log:
         self.rows.append((time.time(), step, status))
 
 
-async def request(client, log, step, method, url, *, key=None, json_body=None, token, give_up_s=120):
+async def request(client, log, step, method, url, *, key=None, json_body=None, token, give_up_s=60):
     """One request, retried with the same Idempotency-Key on 5xx / connection errors / timeouts (honouring
     Retry-After) for up to give_up_s; returns (response or None, latency of the successful try in s)."""
     headers = {"Authorization": f"Token {token}"}
@@ -497,6 +497,10 @@ def main():
                 queue_samples.append((round(time.monotonic() - t0, 1), c.llen("celery"), c.llen("timers"), log.inflight, os.getloadavg()[0]))
             except redis.RedisError:
                 pass
+            if len(queue_samples) % 15 == 0:
+                done = sum(1 for r in results if r.get("created_at"))
+                print(f"  [{time.monotonic() - t0:6.1f}s] intakes started {len(results)}, incidents created {done}, in flight {log.inflight}, "
+                      f"answers {len(log.rows)}, load {os.getloadavg()[0]:.1f}", flush=True)
             stop_evt.wait(2)
 
     sampler = threading.Thread(target=sample_queues, daemon=True)
