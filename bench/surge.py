@@ -82,6 +82,11 @@ def count_statements() -> tuple[int, int]:
 CREATED = b'"kind":"incident.created"'
 
 
+def _masked(opcode: int, payload: bytes) -> bytes:
+    mask = os.urandom(4)
+    return bytes([0x80 | opcode, 0x80 | len(payload)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
 class CountingConsole(asyncio.Protocol):
     def __init__(self, port, key, stats):
         self.port, self.key, self.stats = port, key, stats
@@ -130,10 +135,13 @@ class CountingConsole(asyncio.Protocol):
                 length, head = int.from_bytes(buf[pos + 2:pos + 10], "big"), 10
             if n - pos < head + length:
                 break
-            if b0 & 0x0F == 1:
+            opcode = b0 & 0x0F
+            if opcode == 1:
                 self.stats["frames"] += 1
                 if CREATED in buf[pos + head:pos + head + 80]:
                     self.stats["created"] += 1
+            elif opcode == 9:  # the server's keep-alive ping: unanswered, uvicorn closes the socket after ~40 s
+                self.transport.write(_masked(0xA, buf[pos + head:pos + head + length]))
             pos += head + length
         self.buf = buf[pos:] if pos < n else b""
 
