@@ -46,7 +46,7 @@ class CentreInfo:
 
 @dataclass(frozen=True)
 class AgencyInfo:
-    agency: Agency  # jurisdiction deferred: the prepared geometry below answers the only question asked of it
+    agency: Agency  # its jurisdiction is asked of only through the prepared geometry below
     jurisdiction: object | None  # a GEOS PreparedGeometry, or None
     regions: frozenset  # codes of the regions the agency serves
 
