@@ -20,6 +20,11 @@ count it:
    and lost = (consoles × incidents created) − (distinct (console, incident) pairs received).
 
 Client, server, PostgreSQL and Redis share the machine's cores, as the issue's target assumes.
+
+`--source publish` (issue 15) measures the fan-out alone: instead of creating incidents through the API, the bench
+PUBLISHes synthetic `incident.created` events (consecutive seqs after the database's last, the bench centre's
+audience, a payload the size of a real one) on the live channel at --rate, so the server's CPU is the fan-out's
+(plus its idle work: keep-alive pings, scope re-checks) and the row adds `server CPU ms per 1,000 frames`.
 """
 import argparse
 import asyncio
@@ -54,6 +59,9 @@ def ensure_database():
     migrate(os.environ)
 
 
+BENCH_CENTRE = {}
+
+
 def fixtures() -> list[str]:
     """A centre serving Palangka Raya, the fire category, and USERS call-takers with API tokens."""
     import django
@@ -64,6 +72,7 @@ def fixtures() -> list[str]:
     from agencies.models import User
 
     centre = bench_centre()
+    BENCH_CENTRE["id"] = centre.pk
     keys = []
     for i in range(USERS):
         user, _ = User.objects.get_or_create(username=f"bench_ct{i}", defaults={"role": "call_taker", "command_centre": centre})
@@ -316,7 +325,45 @@ def create_incidents(port, key, rate, seconds) -> tuple[list[int], dict]:
     return asyncio.run(main())
 
 
-def run_one(kind, workers, consoles, rate, seconds, client_procs, keys, ws=None, http_workers=2, dump=None):
+_SYNTHETIC_INCIDENT = 10**9  # ids of synthetic incidents: far above any real one
+
+
+def publish_events(rate, seconds, state) -> tuple[list[int], dict]:
+    """`--source publish`: the committed-event wire messages the API would cause, PUBLISHed straight to the live
+    channel — consecutive seqs after the database's last (the hubs deliver them in order without a gap fill), the
+    bench centre's groups, `at` = now, and a payload shaped like a real incident.created (≈ 600 bytes)."""
+    import redis
+    from django.utils import timezone
+
+    from incidents.live.publish import live_channel, wire_message
+    from incidents.selectors import last_seq
+
+    if "seq" not in state:
+        state["seq"], state["incident"] = last_seq(), _SYNTHETIC_INCIDENT
+    client, channel = redis.Redis.from_url(REDIS), live_channel()
+    groups = ["all", f"centre.{BENCH_CENTRE['id']}"]
+    ids, start = [], time.monotonic()
+    for i in range(int(rate * seconds)):
+        delay = start + i / rate - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        state["seq"] += 1
+        state["incident"] += 1
+        seq, incident, now = state["seq"], state["incident"], timezone.now()
+        summary = {"id": incident, "reference": f"BEN-2026-{incident % 10**6:06d}", "status": "new", "priority": 2,
+                   "category": "kebakaran", "category_name": "Kebakaran", "address": f"Jl. Bench {i}",
+                   "location": [113.9213, -2.2096], "caller_count": 1, "command_centre": BENCH_CENTRE["id"],
+                   "created_at": now.isoformat(), "call_answered_at": None, "routed_at": None, "accepted_at": None,
+                   "on_scene_at": None, "location_to_confirm": False}
+        text = json.dumps({"seq": seq, "kind": "incident.created", "at": now.isoformat(), "incident": incident, "actor": None,
+                           "payload": {"call": None, "incident": summary}}, ensure_ascii=False, separators=(",", ":"))
+        client.publish(channel, wire_message(seq, groups, text))
+        ids.append(incident)
+    client.close()
+    return ids, {}
+
+
+def run_one(kind, workers, consoles, rate, seconds, client_procs, keys, ws=None, http_workers=2, dump=None, source="api"):
     http_port, port, procs, listener = start_server(kind, workers, ws, http_workers)
     ctx = mp.get_context("spawn")
     try:
@@ -336,7 +383,14 @@ def run_one(kind, workers, consoles, rate, seconds, client_procs, keys, ws=None,
         connect_s = time.monotonic() - t0
         # Warm-up, not measured: every server process serves its first creates (imports, connections, caches)
         # the way it will after a restart; the run measures the steady state that follows.
-        create_incidents(http_port, keys[0], rate, 2)
+        synthetic = {}
+
+        def events(n_seconds):
+            if source == "publish":
+                return publish_events(rate, n_seconds, synthetic)
+            return create_incidents(http_port, keys[0], rate, n_seconds)
+
+        events(2)
         time.sleep(2)
         load_before = os.getloadavg()[0]
         names = ["server (http)", "server (sockets)"] if kind == "split" else ["server"] * len(procs)
@@ -344,8 +398,9 @@ def run_one(kind, workers, consoles, rate, seconds, client_procs, keys, ws=None,
         roles.update({p.pid: "consoles (client)" for p in clients})
         roles[os.getpid()] = "creates (client)"
         cpu_before, t_cpu = cpu_snapshot(), time.monotonic()
-        ids, errors = create_incidents(http_port, keys[0], rate, seconds)
-        cores = cpu_by_role(cpu_before, cpu_snapshot(), time.monotonic() - t_cpu, roles)
+        ids, errors = events(seconds)
+        measured_s = time.monotonic() - t_cpu
+        cores = cpu_by_role(cpu_before, cpu_snapshot(), measured_s, roles)
         load_after = os.getloadavg()[0]
         time.sleep(5)  # stragglers
         go_stop.set()
@@ -381,7 +436,10 @@ def run_one(kind, workers, consoles, rate, seconds, client_procs, keys, ws=None,
         "p50_ms": round(percentile(latencies, 50), 1), "p99_ms": round(percentile(latencies, 99), 1), "max_ms": round(max(latencies or [0]), 1),
         "lost": lost, "duplicates": dupes, "connect_failures": failed, "connect_s": round(connect_s, 1),
         "load1_before": round(load_before, 2), "load1_after": round(load_after, 2), "ws": ws or "auto",
-        "cores": cores,
+        "cores": cores, "source": source,
+        # the server's CPU over the frames it wrote (consoles × events); with --source api it includes the creates
+        "server_cpu_ms_per_1000_frames": round(
+            sum(v for k, v in cores.items() if k.startswith("server")) * measured_s * 1000 / max(1, (consoles - failed) * len(expected)) * 1000, 1),
     }
     print(json.dumps(row), flush=True)
     return row
@@ -399,6 +457,8 @@ def main():
     ap.add_argument("--dump", default=None, help="write (incident, p50, max over consoles) per incident of the last run, as JSON")
     ap.add_argument("--ws", default=None, help="uvicorn's WebSocket implementation: websockets, websockets-sansio, wsproto")
     ap.add_argument("--write", default=None, help="append a markdown table to this file")
+    ap.add_argument("--source", default="api", choices=["api", "publish"],
+                    help="api: create incidents through POST /api/v1/incidents/; publish: synthetic events straight to the live channel")
     args = ap.parse_args()
 
     ensure_database()
@@ -406,16 +466,18 @@ def main():
     rows = []
     for kind in args.servers.split(","):
         for n in [int(x) for x in args.consoles.split(",")]:
-            rows.append(run_one(kind, args.workers, n, args.rate, args.seconds, args.client_procs, keys, args.ws, args.http_workers, args.dump))
+            rows.append(run_one(kind, args.workers, n, args.rate, args.seconds, args.client_procs, keys, args.ws, args.http_workers, args.dump,
+                                args.source))
     cells = []
     for r in rows:
         server = r["server"] + (f" ({r['ws']})" if r["server"] == "uvicorn" and r["ws"] != "auto" else "")
         failed = f"{r['failed_creates']}" + (f" ({', '.join(f'{k}: {v}' for k, v in r['failed_by'].items())})" if r["failed_creates"] else "")
         cells.append([server, r["workers"], r["consoles"], f"{r['rate']:g}", r["incidents"], failed, r["p50_ms"], r["p99_ms"], r["max_ms"],
-                      r["lost"], r["duplicates"], r["connect_failures"], f"{r['load1_before']} → {r['load1_after']}",
+                      r["lost"], r["duplicates"], r["connect_failures"], r["server_cpu_ms_per_1000_frames"], f"{r['load1_before']} → {r['load1_after']}",
                       ", ".join(f"{k} {v:g}" for k, v in r["cores"].items() if v >= 0.01)])
     table = md_table(["server", "processes", "consoles", "incidents/s", "incidents created", "failed creates", "p50 ms", "p99 ms", "max ms",
-                      "lost", "duplicates", "sockets refused", "load (1 min) before → after", "cores used while creating"], cells)
+                      "lost", "duplicates", "sockets refused", "server CPU ms / 1,000 frames", "load (1 min) before → after",
+                      "cores used while creating"], cells)
     text = "\n".join(table)
     print(f"\nMachine: {machine()}\nCommand: {' '.join([Path(sys.executable).name, *sys.argv])}\n\n{text}")
     if args.write:
