@@ -42,7 +42,9 @@ YEAR_VOLUME_SQL = [
           ("reporting_escalationstat", "centre_id, category_id, district, agency_id, kind, n", "day", ""),
       )],
     # (the callers' and intervals' day rows are not copied: whole months and years never read them)
-    # October's month rows as every other month's
+    # October's month rows as every other month's (replacing the few rows of days just outside October)
+    "DELETE FROM reporting_callerstat WHERE grain = 'm' AND start <> date '2026-10-01'",
+    "DELETE FROM reporting_intervalcell WHERE grain = 'm' AND start <> date '2026-10-01'",
     *[f"""INSERT INTO {table} ({cols}, start)
           SELECT {cols}, m.m FROM {table}
           CROSS JOIN (SELECT generate_series(date '2025-12-01', date '2026-12-01', interval '1 month')::date) AS m(m)
