@@ -177,7 +177,7 @@ def test_catalog_covers_every_string_in_the_source(domain, tmp_path):
     if domain == "djangojs":
         # The consoles' aliases t()/gt() and live.js are really extracted.
         ids = {e["msgid"] for e in fresh}
-        assert {"Terima", "Tidak sedang bertugas.", "terputus", "Koordinat"} <= ids
+        assert {"Terima", "Gagal mengubah status.", "terputus", "Koordinat"} <= ids
 
 
 # --- the runtime uses them -------------------------------------------------------------------------
