@@ -4,27 +4,7 @@
 import { apiResult, url } from "../lib/api.js";
 import { byId, escapeHtml as esc } from "../lib/dom.js";
 import { t, fmt } from "../lib/i18n.js";
-
-const KIND = {
-  "incident.created": t("Kejadian dicatat"),
-  "incident.updated": t("Data kejadian dikoreksi"),
-  "incident.status_changed": t("Status kejadian berubah"),
-  "incident.duplicate_linked": t("Penelepon lain melaporkan kejadian yang sama"),
-  "incident.imported": t("Diterima dari sistem lain (EIDO)"),
-  "incident.eido_updated": t("Pembaruan dari sistem lain (EIDO)"),
-  "assignment.offered": t("Ditawarkan ke instansi"),
-  "assignment.accepted": t("Instansi menerima"),
-  "assignment.declined": t("Instansi menolak"),
-  "assignment.handed_off": t("Dialihkan ke instansi lain"),
-  "assignment.completed": t("Instansi selesai menangani"),
-  "assignment.expired": t("Batas konfirmasi lewat"),
-  "assignment.cancelled": t("Penugasan ditarik"),
-  "unit.status_changed": t("Status unit berubah"),
-  "unit.position": t("Posisi unit"),
-  "alert.raised": t("Peringatan supervisor"),
-  "alert.acknowledged": t("Peringatan dikonfirmasi"),
-  "call.location": t("Lokasi perangkat penelepon"),
-};
+import { kindLabel } from "../lib/timeline.js";
 
 let cfg = null, ctx = null, current = null, refreshTimer = null;
 
@@ -126,7 +106,7 @@ function render(d) {
       ${a.reason ? `<span class="muted">· ${esc(a.reason)}</span>` : ""}</li>`).join("") || `<li class="empty">${esc(t("Belum diteruskan."))}</li>`}</ul>
     <h4>${esc(t("Linimasa lengkap"))} (${d.events.length})</h4>
     <ol class="timeline">${d.events.map((ev) => `<li data-seq="${ev.seq}" data-kind="${esc(ev.kind)}"><time>${esc(ctx.clock(c, ev.at))}</time>
-      <b>${esc(KIND[ev.kind] || t("Peristiwa"))}</b> <span>${esc(detail(ev))}</span>
+      <b>${esc(kindLabel(ev.kind, t("Peristiwa")))}</b> <span>${esc(detail(ev))}</span>
       ${ev.actor_name ? `<span class="muted">— ${esc(ev.actor_name)}</span>` : ""}</li>`).join("")}</ol>`;
   if (!cfg.canAct) return;
   const open = !["closed", "cancelled"].includes(d.status);

@@ -1,5 +1,5 @@
 /* A timeline event's kind as people read it (the kinds of incidents/events.py). A kind not listed here shows
- * as itself, so a new kind is visible before it is named. */
+ * as `fallback` — by default the kind itself, so a new kind is visible before it is named. */
 import { t } from "./i18n.js";
 
 const KIND = {
@@ -30,6 +30,6 @@ const KIND = {
   "callout.cancelled": t("Panggilan relawan dibatalkan"),
 };
 
-export function kindLabel(kind) {
-  return KIND[kind] || kind;
+export function kindLabel(kind, fallback = kind) {
+  return KIND[kind] || fallback;
 }
