@@ -3,9 +3,10 @@
 import { apiResult, url } from "../lib/api.js";
 import { byId } from "../lib/dom.js";
 import { t, fmt } from "../lib/i18n.js";
+import { tone } from "../lib/sound.js";
 
 const MUTE_KEY = "board.muted";
-let audio = null, muted = false, cfg = null, pendingId = null;
+let muted = false, cfg = null, pendingId = null;
 
 export function setupAlerts(config, onAcknowledged) {
   cfg = config;
@@ -46,23 +47,9 @@ export function askAcknowledge(alert, describe) {
   byId("ack-note").focus();
 }
 
-function tone() {
-  try {
-    audio = audio || new (window.AudioContext || window.webkitAudioContext)();
-    const osc = audio.createOscillator(), gain = audio.createGain();
-    osc.type = "square";
-    osc.frequency.value = 880;
-    gain.gain.setValueAtTime(0.15, audio.currentTime);
-    gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + 0.6);
-    osc.connect(gain).connect(audio.destination);
-    osc.start();
-    osc.stop(audio.currentTime + 0.6);
-  } catch (e) { /* no audio device: the flash still shows */ }
-}
-
 export function announce(alerts) {
   if (!alerts || !alerts.length) return;
-  if (!muted) tone();
+  if (!muted) tone({ seconds: 0.6 });
   const panel = document.querySelector(".b-alerts");
   panel.classList.remove("flash");
   void panel.offsetWidth;   // restart the animation

@@ -2,10 +2,9 @@
  * HTML string with every value escaped (one innerHTML, one layout); times are shown in each row's own centre zone. */
 import { byId, escapeHtml as esc } from "../lib/dom.js";
 import { t, fmt } from "../lib/i18n.js";
-import { clockFormatter, mmss } from "../lib/time.js";
+import { clockFormatter, mmss, zoneAbbr } from "../lib/time.js";
 import { intervalsOf, INTERVALS } from "./state.js";
 
-const ZONE_ABBR = { "Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT" };
 const FUNNEL = [
   ["received", t("Masuk")], ["genuine", t("Darurat")], ["info", t("Informasi")], ["ghost", t("Kosong")],
   ["prank", t("Iseng")], ["duplicate", t("Duplikat")], ["misdial", t("Salah sambung")],
@@ -93,7 +92,7 @@ export function drawCentres(state) {
     html.push(`<article class="centre-block" data-centre="${c.id}">
       <header><h2>${esc(c.name)}</h2>
         <span class="clock" data-zone="${esc(c.timezone)}" aria-label="${esc(t("Waktu setempat"))}"></span>
-        <span class="zone">${esc(ZONE_ABBR[c.timezone] || c.timezone)}</span></header>
+        <span class="zone">${esc(zoneAbbr(c.timezone))}</span></header>
       <p class="summary" data-centre-summary="${c.id}">${esc(fmt(t("%(open)s kejadian terbuka · %(offers)s menunggu konfirmasi · %(alerts)s peringatan · %(calls)s panggilan hari ini · %(oncall)s sedang menelepon"),
         { open, offers, alerts, calls: f.received, oncall: onCall }))}</p>
       <div class="stats">
