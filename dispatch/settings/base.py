@@ -177,6 +177,10 @@ CELERY_TASK_TIME_LIMIT = 60
 CELERY_TASK_SOFT_TIME_LIMIT = 50
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Celery's Django fixup closes the database connections around every task unless told to reuse them; the workers
+# keep one connection per process, checked before each task (dispatch/celery.py). It still recycles them every
+# 2 × this many tasks.
+CELERY_DB_REUSE_MAX = 1000
 CELERY_TASK_ROUTES = {
     "incidents.tasks.escalate_*": {"queue": "timers"},
     "incidents.tasks.sweep_*": {"queue": "timers"},
