@@ -226,6 +226,49 @@ class Log:
         self.rows.append((time.time(), step, status))
 
 
+class Browsers:
+    """The load's HTTP clients: `n` clients of one keep-alive connection each, like the consoles of a room of
+    call-takers; a request takes a free one (waiting here, client-side, when all are busy) and gives it back.
+
+    Not one shared httpx client with a pool of many connections: httpcore 1.0.9 leaks a pool slot whenever a
+    request is cancelled by its timeout while waiting for or opening a pooled connection under contention
+    (encode/httpcore#1093, #830), and once every slot has leaked each request waits out the pool timeout against
+    a healthy server. That is what stopped the earlier full-size soaks after 107 s and after the PostgreSQL
+    failover: nginx and the three uvicorns had nothing in flight while the client showed hundreds. With one
+    connection per client nothing ever waits inside httpcore's pool; a client whose request failed in transport
+    is closed and replaced."""
+
+    def __init__(self, n: int):
+        import httpx
+
+        self._httpx, self._free, self.n, self.replaced = httpx, asyncio.Queue(), n, 0
+        for _ in range(n):
+            self._free.put_nowait(self._new())
+        self.waited_s = []
+
+    def _new(self):
+        return self._httpx.AsyncClient(base_url=BASE, timeout=self._httpx.Timeout(30, connect=5),
+                                       limits=self._httpx.Limits(max_connections=1, max_keepalive_connections=1))
+
+    async def request(self, method, url, **kwargs):
+        t0 = time.perf_counter()
+        client = await self._free.get()
+        self.waited_s.append(time.perf_counter() - t0)
+        try:
+            return await client.request(method, url, **kwargs)
+        except BaseException:
+            await client.aclose()
+            client = self._new()
+            self.replaced += 1
+            raise
+        finally:
+            self._free.put_nowait(client)
+
+    async def close(self):
+        while not self._free.empty():
+            await self._free.get_nowait().aclose()
+
+
 async def request(client, log, step, method, url, *, key=None, json_body=None, token, give_up_s=60):
     """One request, retried with the same Idempotency-Key on 5xx / connection errors / timeouts (honouring
     Retry-After) for up to give_up_s; returns (response or None, latency of the successful try in s)."""
@@ -288,11 +331,9 @@ async def intake(client, log, run_id, i, tokens, route, accept_share, results):
         log.inflight -= 1
 
 
-async def load(run_id, tokens, rate, seconds, route, accept_share, log, results, stop_evt):
-    import httpx
-
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
-    async with httpx.AsyncClient(base_url=BASE, timeout=httpx.Timeout(30, connect=5), limits=limits) as client:
+async def load(run_id, tokens, rate, seconds, route, accept_share, log, results, stop_evt, browsers=64):
+    client = Browsers(browsers)
+    try:
         start, pending, i = time.monotonic(), [], 0
         while i < int(rate * seconds) and not stop_evt.is_set():
             delay = start + i / rate - time.monotonic()
@@ -301,6 +342,12 @@ async def load(run_id, tokens, rate, seconds, route, accept_share, log, results,
             pending.append(asyncio.create_task(intake(client, log, run_id, i, tokens, route, accept_share, results)))
             i += 1
         await asyncio.gather(*pending)
+    finally:
+        await client.close()
+        waited = sorted(client.waited_s) or [0.0]
+        log.client = {"browsers": client.n, "replaced_after_transport_error": client.replaced,
+                      "wait_for_free_browser_p99_ms": round(waited[int(len(waited) * 0.99)] * 1000, 1),
+                      "wait_for_free_browser_max_ms": round(waited[-1] * 1000, 1)}
 
 
 # -- faults ------------------------------------------------------------------------------------------
@@ -542,6 +589,7 @@ def main():
         "create_p99_ms": round(percentile(creates, 99) * 1000, 1) if creates else None,
         "create_max_ms": round(max(creates) * 1000, 1) if creates else None,
         "max_in_flight": log.max_inflight,
+        "http_client": getattr(log, "client", None),
         "last_create_done_s": round(max((r["created_at"] for r in results if r.get("created_at")), default=t_start) - t_start, 1),
         "queue_max": {"celery": max((q[1] for q in queue_samples), default=None), "timers": max((q[2] for q in queue_samples), default=None)},
         "faults": faults, "console_stats": stats,
