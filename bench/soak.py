@@ -356,10 +356,10 @@ def fault_plan(minutes: float) -> list[tuple[float, str, list[str]]]:
     s = minutes * 60
     return [
         (0.10 * s, "kill timers worker", ["kill", "timers"]),
-        (0.10 * s + 15, "restart timers worker", ["start", "timers"]),
+        (0.10 * s + 15, "timers worker back (its supervisor restarts it after 10 s; start is a no-op then)", ["start", "timers"]),
         (0.30 * s, "Redis primary down (Sentinel failover), back after 8 s", ["redis-restart", "8"]),
         (0.50 * s, "kill default1 worker", ["kill", "default1"]),
-        (0.50 * s + 15, "restart default1 worker", ["start", "default1"]),
+        (0.50 * s + 15, "default1 worker back (its supervisor restarts it after 10 s; start is a no-op then)", ["start", "default1"]),
         (0.65 * s, "PostgreSQL primary crash, replica promoted", ["pg-failover"]),
     ]
 

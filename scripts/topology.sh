@@ -11,7 +11,8 @@
 #   scripts/topology.sh down      stop everything (the data stays under $TOPOLOGY_DIR; `destroy` removes it)
 #   scripts/topology.sh status    one line per component
 #   scripts/topology.sh env       the environment the application runs with here (source it: `eval "$(… env)"`)
-#   scripts/topology.sh start|stop|kill NAME    one component (web1..3, default1, default2, timers, beat, nginx, …)
+#   scripts/topology.sh start|stop NAME    one component (web1..3, default1, default2, timers, beat, nginx, …)
+#   scripts/topology.sh kill NAME          crash one (SIGKILL): its supervisor starts it again after RESTART_DELAY_S
 #   scripts/topology.sh pg-failover     crash the primary, promote the replica, rebuild the old one as the new replica
 #   scripts/topology.sh redis-restart   restart the Redis primary (the Sentinels promote the replica meanwhile)
 #
@@ -172,26 +173,56 @@ app_cmd() {
 }
 APPS=(web1 web2 web3 default1 default2 timers beat)
 
+# Every application process runs under a supervisor, as compose's `restart: unless-stopped` (or systemd's
+# Restart=always) runs it in production: a process that exits without being stopped is started again after
+# RESTART_DELAY_S. Not only for the soak's kills: kombu's Redis transport can end a Celery worker with
+# "Unrecoverable error: AttributeError('NoneType' object has no attribute 'hostname')" while Sentinel fails the
+# Redis primary over (seen in the soak: the timers worker died and no escalation fired for seven minutes).
+# The pid file holds the supervisor (its session: `stop` ends both); the .child file holds the process itself
+# (a session of its own, so `kill` crashes it and its pool children, and the supervisor restarts it).
+RESTART_DELAY_S="${TOPOLOGY_RESTART_DELAY_S:-10}"
+
 app_start() {
     local name=$1
     pid_alive "$RUN/$name.pid" && return 0
+    rm -f "$RUN/$name.stopped"
     # shellcheck disable=SC2046
     # A clean environment: whatever the caller exported (a bench's CELERY_BROKER_URL, DJANGO_SETTINGS_MODULE,
     # PYTHONPATH) must not leak into a process restarted in the middle of a soak.
-    ( exec env -i PATH="$PATH" HOME="${HOME:-/root}" LANG=C.UTF-8 bash -c "$(topology_env); exec setsid $(app_cmd "$name")" >>"$LOGS/$name.log" 2>&1 ) &
+    ( exec env -i PATH="$PATH" HOME="${HOME:-/root}" LANG=C.UTF-8 setsid bash -c "$(topology_env)
+        while :; do
+            setsid $(app_cmd "$name") &
+            echo \$! >'$RUN/$name.child'
+            wait \$!; rc=\$?
+            [ -e '$RUN/$name.stopped' ] && exit 0
+            echo \"\$(date -u +%FT%TZ) topology: $name exited (status \$rc); restarting in $RESTART_DELAY_S s\"
+            sleep $RESTART_DELAY_S
+            [ -e '$RUN/$name.stopped' ] && exit 0
+        done" >>"$LOGS/$name.log" 2>&1 ) &
     echo $! >"$RUN/$name.pid"
 }
 
-app_stop() {  # name [signal]
-    local name=$1 sig=${2:-TERM} pid
-    pid_alive "$RUN/$name.pid" || { rm -f "$RUN/$name.pid"; return 0; }
+app_stop() {  # name — stop the process and its supervisor (no restart)
+    local name=$1 pid child
+    pid_alive "$RUN/$name.pid" || { rm -f "$RUN/$name.pid" "$RUN/$name.child"; return 0; }
+    touch "$RUN/$name.stopped"
     pid=$(cat "$RUN/$name.pid")
-    kill "-$sig" -- "-$pid" 2>/dev/null || kill "-$sig" "$pid" 2>/dev/null || true
-    for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    if kill -0 "$pid" 2>/dev/null; then kill -KILL -- "-$pid" 2>/dev/null || true; fi
-    # children of a killed celery main process (its pool) share the group: make sure none is left
+    child=$(cat "$RUN/$name.child" 2>/dev/null || true)
+    [ -n "$child" ] && { kill -TERM -- "-$child" 2>/dev/null || true; }
+    for _ in $(seq 1 150); do { [ -n "$child" ] && kill -0 "$child" 2>/dev/null; } || break; sleep 0.2; done
+    # children of a celery main process (its pool) share its group: make sure none is left
+    [ -n "$child" ] && { kill -KILL -- "-$child" 2>/dev/null || true; }
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL -- "-$pid" 2>/dev/null || true
-    rm -f "$RUN/$name.pid"
+    rm -f "$RUN/$name.pid" "$RUN/$name.child"
+}
+
+app_crash() {  # name — SIGKILL the process and its pool children, as a crash would; the supervisor restarts it
+    local name=$1 child
+    child=$(cat "$RUN/$name.child" 2>/dev/null || true)
+    [ -n "$child" ] && kill -0 "$child" 2>/dev/null || die "$name is not running"
+    kill -KILL -- "-$child" 2>/dev/null || kill -KILL "$child"
 }
 
 nginx_conf() {
@@ -319,7 +350,7 @@ status() {
     done
     printf '%-10s %s\n' "redis now" "primary :$(redis_master_port || echo '?')"
     for a in "${APPS[@]}"; do
-        printf '%-10s %s\n' "$a" "$(pid_alive "$RUN/$a.pid" && echo "running (pid $(cat "$RUN/$a.pid"))" || echo down)"
+        printf '%-10s %s\n' "$a" "$(pid_alive "$RUN/$a.pid" && { pid_alive "$RUN/$a.child" && echo "running (pid $(cat "$RUN/$a.child"), supervised)" || echo "restarting (supervised)"; } || echo down)"
     done
     printf '%-10s :%s %s\n' nginx "$NGINX_PORT" "$(pid_alive "$RUN/nginx.pid" && echo running || echo down)"
 }
@@ -355,7 +386,7 @@ case "${1:-}" in
     env) topology_env ;;
     start) [ "$2" = nginx ] && nginx_start || app_start "$2" ;;
     stop) [ "$2" = nginx ] && nginx_stop || app_stop "$2" ;;
-    kill) app_stop "$2" KILL ;;
+    kill) app_crash "$2" ;;
     pg-failover) pg_failover ;;
     redis-restart) redis_restart "${2:-8}" ;;
     destroy) down; rm -rf "$S" ;;
