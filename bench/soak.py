@@ -221,6 +221,7 @@ class Log:
         self.rows = []
         self.inflight = 0
         self.max_inflight = 0
+        self.client = None  # the load's HTTP client figures (Browsers), set when the load ends
 
     def add(self, step, status):
         self.rows.append((time.time(), step, status))
@@ -589,7 +590,7 @@ def main():
         "create_p99_ms": round(percentile(creates, 99) * 1000, 1) if creates else None,
         "create_max_ms": round(max(creates) * 1000, 1) if creates else None,
         "max_in_flight": log.max_inflight,
-        "http_client": getattr(log, "client", None),
+        "http_client": log.client,
         "last_create_done_s": round(max((r["created_at"] for r in results if r.get("created_at")), default=t_start) - t_start, 1),
         "queue_max": {"celery": max((q[1] for q in queue_samples), default=None), "timers": max((q[2] for q in queue_samples), default=None)},
         "faults": faults, "console_stats": stats,

@@ -6,10 +6,7 @@ own Redis db as broker) on the pytest database, identified by its libpq applicat
 """
 import os
 import re
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -18,35 +15,12 @@ from django.db import connection
 from kombu import Connection
 
 from incidents.tasks import escalate_if_unacknowledged
+from tests.dispatcher.real_worker import celery_env, kill, start, wait_for, worker_args
 
-ROOT = Path(__file__).resolve().parents[2]
 BROKER = os.environ.get("DISPATCHER_CONN_BROKER", "redis://127.0.0.1:6379/13")
-CELERY = str(Path(sys.executable).with_name("celery"))
 APP_NAME = f"d112-worker-conn-{os.getpid()}"
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
-
-
-def _env():
-    db = connection.settings_dict
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="dispatch.settings.test",
-        DATABASE_URL=f"postgis://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        TEST_REDIS_URL=BROKER,
-        PGAPPNAME=APP_NAME,  # libpq names the worker's connections: the test tells them from its own
-        PYTHONUNBUFFERED="1",
-    )
-    return env
-
-
-def _wait_for(predicate, timeout, what):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _worker_backends():
@@ -61,13 +35,10 @@ def test_worker_keeps_one_connection_and_replaces_a_dead_one():
     tmp = Path(tempfile.mkdtemp(prefix="worker-conn-"))
     log_path = tmp / "worker.log"
     log = open(log_path, "w+")
-    worker = subprocess.Popen(
-        [CELERY, "-A", "dispatch", "worker", "-Q", "timers", "-c", "1", "-P", "solo", "-n", "conn@%h", "--without-gossip",
-         "--without-mingle", "--without-heartbeat", "-l", "info"],
-        cwd=ROOT, env=_env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
+    # libpq names the worker's connections (PGAPPNAME): the test tells them from its own
+    worker = start(worker_args("conn"), log, celery_env(BROKER, PGAPPNAME=APP_NAME))
     try:
-        _wait_for(lambda: "ready." in log_path.read_text(), 60, "the worker to be ready")
+        wait_for(lambda: "ready." in log_path.read_text(), 60, "the worker to be ready")
 
         def finished():
             text = log_path.read_text()
@@ -79,7 +50,7 @@ def test_worker_keeps_one_connection_and_replaces_a_dead_one():
             done = finished()
             with Connection(BROKER) as conn:
                 escalate_if_unacknowledged.apply_async(args=[0], queue="timers", connection=conn)
-            _wait_for(lambda: finished() > done, 20, "the task to finish")
+            wait_for(lambda: finished() > done, 20, "the task to finish")
 
         # ten tasks, one after the other: after each, the same one backend is still there
         seen = []
@@ -92,14 +63,12 @@ def test_worker_keeps_one_connection_and_replaces_a_dead_one():
         # a PostgreSQL restart or failover kills it between tasks: the next task checks it, opens a new one and succeeds
         with connection.cursor() as cur:
             cur.execute("SELECT pg_terminate_backend(%s)", [pid])
-        _wait_for(lambda: pid not in _worker_backends(), 10, "the backend to end")
+        wait_for(lambda: pid not in _worker_backends(), 10, "the backend to end")
         run_one()
         after = _worker_backends()
         assert len(after) == 1 and after[0] != pid, after
         text = log_path.read_text()
         assert not re.search(r"raised unexpected|OperationalError|InterfaceError", text), text[-3000:]
     finally:
-        if worker.poll() is None:
-            os.killpg(worker.pid, 9)
-        worker.wait(timeout=10)
+        kill(worker)
         connection.close()

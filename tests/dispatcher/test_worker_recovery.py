@@ -4,9 +4,6 @@ The test process writes to the pytest database; the worker and beat subprocesses
 (DATABASE_URL) and a Redis db of their own as broker, so nothing else on the machine consumes the tasks.
 """
 import os
-import signal
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import timedelta
@@ -22,56 +19,15 @@ from kombu import Connection
 from incidents.models import Assignment, EscalationRule, SupervisorAlert, TimelineEvent
 from incidents.services import incident_route
 from incidents.tasks import escalate_if_unacknowledged
+from tests.dispatcher.real_worker import celery_env, kill, start, wait_for, worker_args
 
-ROOT = Path(__file__).resolve().parents[2]
 BROKER = os.environ.get("DISPATCHER_IT_BROKER", "redis://127.0.0.1:6379/14")
-CELERY = str(Path(sys.executable).with_name("celery"))
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
 
-def _env():
-    db = connection.settings_dict
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="dispatch.settings.test",
-        DATABASE_URL=f"postgis://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        TEST_REDIS_URL=BROKER,
-        PYTHONUNBUFFERED="1",
-    )
-    return env
-
-
 def _start(args, log):
-    return subprocess.Popen(
-        [CELERY, "-A", "dispatch", *args], cwd=ROOT, env=_env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
-
-
-def _kill(proc, sig=signal.SIGKILL):
-    if proc.poll() is None:
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            pass
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-
-
-def _wait_for(predicate, timeout, what):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def _worker_args(name):
-    return ["worker", "-Q", "timers", "-c", "1", "-P", "solo", "-n", f"{name}@%h", "--without-gossip", "--without-mingle",
-            "--without-heartbeat", "-l", "info"]
+    return start(args, log, celery_env(BROKER))
 
 
 @pytest.mark.django_db(transaction=True)
@@ -84,9 +40,9 @@ def test_sweeper_recovers_task_lost_with_killed_worker(make_incident, call_taker
     try:
         # given a worker that has taken the countdown task of a 3-second offer
         log1 = open(tmp / "worker1.log", "w+")
-        w1 = _start(_worker_args("lost"), log1)
+        w1 = _start(worker_args("lost"), log1)
         procs.append(w1)
-        _wait_for(lambda: "ready." in (tmp / "worker1.log").read_text(), 60, "worker 1 ready")
+        wait_for(lambda: "ready." in (tmp / "worker1.log").read_text(), 60, "worker 1 ready")
         with Connection(BROKER) as conn:
             publish = lambda aid, deadline: escalate_if_unacknowledged.apply_async(  # noqa: E731
                 args=[aid], eta=deadline, queue="timers", connection=conn
@@ -96,26 +52,26 @@ def test_sweeper_recovers_task_lost_with_killed_worker(make_incident, call_taker
                 [assignment] = incident_route(incident_id=incident.pk, actor=call_taker)
         deadline = assignment.ack_deadline
         assert (deadline - assignment.offered_at) == timedelta(seconds=3)
-        _wait_for(lambda: r.llen("timers") == 0, 5, "worker 1 to reserve the ETA task")
+        wait_for(lambda: r.llen("timers") == 0, 5, "worker 1 to reserve the ETA task")
         # when the worker is killed before the deadline: its reserved ETA task is lost with it
         assert timezone.now() < deadline
-        _kill(w1)
+        kill(w1)
         assert Assignment.objects.get(pk=assignment.pk).status == Assignment.Status.OFFERED
         # and a new worker and beat start (the redelivery of the lost message waits for visibility_timeout: 1 h)
         log2 = open(tmp / "worker2.log", "w+")
-        procs.append(_start(_worker_args("fresh"), log2))
+        procs.append(_start(worker_args("fresh"), log2))
         logb = open(tmp / "beat.log", "w+")
         procs.append(_start(["beat", "-l", "info", "--schedule", str(tmp / "beat-schedule")], logb))
 
-        _wait_for(lambda: "ready." in (tmp / "worker2.log").read_text(), 60, "worker 2 ready")
-        _wait_for(lambda: "Starting" in (tmp / "beat.log").read_text(), 60, "beat started")
+        wait_for(lambda: "ready." in (tmp / "worker2.log").read_text(), 60, "worker 2 ready")
+        wait_for(lambda: "Starting" in (tmp / "beat.log").read_text(), 60, "beat started")
         recovered_from = max(timezone.now(), deadline)
 
         # then the sweeper expires it exactly once, within a few seconds
         def expired():
             return Assignment.objects.filter(pk=assignment.pk, status=Assignment.Status.EXPIRED).exists()
 
-        _wait_for(expired, 30, "the sweeper to expire the assignment")
+        wait_for(expired, 30, "the sweeper to expire the assignment")
         time.sleep(2.5)  # let more sweeps run: nothing more may happen
         a = Assignment.objects.get(pk=assignment.pk)
         events = TimelineEvent.objects.filter(kind="assignment.expired", payload__assignment__id=a.pk)
@@ -129,5 +85,5 @@ def test_sweeper_recovers_task_lost_with_killed_worker(make_incident, call_taker
         assert "sweep_due_deadlines" in (tmp / "worker2.log").read_text()
     finally:
         for p in procs:
-            _kill(p)
+            kill(p)
         connection.close()
