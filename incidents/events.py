@@ -32,6 +32,7 @@ EVENT_KINDS = {
     "call.ringing": "the PBX reported a ringing call (centre only)",
     "call.answered": "a call-taker took the call (centre only)",
     "call.closed": "the call ended: classified (ghost, prank, info, …) or hung up after logging (centre only)",
+    "call.reopened": "a one-key classification was undone: the call is in progress again (centre only)",
     "call.location": "a handset location (AML/ELS) was attached to a call",
     "alert.raised": "a supervisor alert: a timer's (expired, second stage, service target breached) or nobody left on the incident (unrouted)",
     "alert.acknowledged": "a supervisor acknowledged an alert",
@@ -185,6 +186,18 @@ def call_changed(*, call, old=None) -> dict:
     if old is not None:
         payload["old"] = old
     return payload
+
+
+def call_reopened(*, call, old, disposition, closed_at, closed_by, note) -> dict:
+    """What the reopen undid: the disposition that no longer counts, when and by whom the call had been closed."""
+    return {
+        "call": call_summary(call),
+        "old": old,
+        "old_disposition": disposition,
+        "closed_at": _iso(closed_at),
+        "closed_by": closed_by,
+        "old_note": note,
+    }
 
 
 def call_location(*, call, point, accuracy_m, located_at, source, old) -> dict:

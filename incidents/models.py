@@ -92,6 +92,9 @@ class Call(models.Model):
 
     # One keystroke closes these; they never become incidents.
     NON_INCIDENT_DISPOSITIONS = frozenset({Disposition.INFO, Disposition.GHOST, Disposition.PRANK, Disposition.MISDIAL, Disposition.TEST})
+    # How long a call closed with one of those stays undoable (a slip of the keyboard is noticed in seconds; after
+    # ten minutes the caller has long hung up and the history must not change under the supervisor's feet).
+    REOPEN_WINDOW_SECONDS = 600
 
     command_centre = models.ForeignKey("agencies.CommandCentre", on_delete=models.PROTECT, related_name="calls")
     external_id = models.CharField(_("ID PBX"), max_length=100, null=True, blank=True)
@@ -107,6 +110,12 @@ class Call(models.Model):
     ended_at = models.DateTimeField(_("selesai"), null=True, blank=True)
     call_taker = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="calls"
+    )
+    # Who classified it closed (ghost, prank, …): only they, or a supervisor of the centre, may undo that
+    # within REOPEN_WINDOW (incidents.services.calls.call_reopen).
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("ditutup oleh"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
     )
     incident = models.ForeignKey(
         "incidents.Incident", null=True, blank=True, on_delete=models.SET_NULL, related_name="calls"

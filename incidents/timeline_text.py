@@ -9,6 +9,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
+from agencies.geo import coordinates_text
 from agencies.models import TimeZoneName, Unit
 from incidents.models import Assignment, Call, Incident
 
@@ -32,6 +33,7 @@ KIND_LABELS = {
     "call.ringing": _("Panggilan masuk"),
     "call.answered": _("Panggilan dijawab"),
     "call.closed": _("Panggilan ditutup"),
+    "call.reopened": _("Panggilan dibuka kembali"),
     "call.location": _("Lokasi perangkat penelepon"),
     "alert.raised": _("Peringatan supervisor"),
     "alert.acknowledged": _("Peringatan dikonfirmasi"),
@@ -134,12 +136,14 @@ def summary(kind: str, payload: dict) -> str:
         lon, lat = (p.get("position") or [None, None])[:2]
         parts.append(p.get("call_sign") or "")
         if lat is not None:
-            parts.append(f"{formats.number_format(lat, 5)}, {formats.number_format(lon, 5)}")
+            parts.append(coordinates_text(lat, lon))
     elif kind.startswith("call."):
         call = p.get("call") or {}
         parts.append(call.get("caller_number") or "")
         if kind == "call.closed":
             parts.append(_choice(Call.Disposition, call.get("disposition")))
+        if kind == "call.reopened" and p.get("old_disposition"):
+            parts.append(_t("klasifikasi %(d)s dibatalkan") % {"d": _choice(Call.Disposition, p["old_disposition"])})
         if kind == "call.location" and p.get("accuracy_m") is not None:
             parts.append(_t("akurasi %(m)s m") % {"m": formats.number_format(p["accuracy_m"], 0)})
     elif kind == "alert.raised":

@@ -8,6 +8,7 @@ urlpatterns = [
     path("calls/start/", calls.CallStartApi.as_view(), name="api-call-start"),
     path("calls/<int:call_id>/claim/", calls.CallClaimApi.as_view(), name="api-call-claim"),
     path("calls/<int:call_id>/close/", calls.CallCloseApi.as_view(), name="api-call-close"),
+    path("calls/<int:call_id>/reopen/", calls.CallReopenApi.as_view(), name="api-call-reopen"),
     path("calls/<int:call_id>/end/", calls.CallEndApi.as_view(), name="api-call-end"),
     path("calls/<int:call_id>/link/", calls.CallLinkApi.as_view(), name="api-call-link"),
     path("callers/<str:number>/history/", calls.CallerHistoryApi.as_view(), name="api-caller-history"),

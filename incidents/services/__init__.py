@@ -18,6 +18,7 @@ from incidents.services.calls import (
     call_end,
     call_link_duplicate,
     call_register_ringing,
+    call_reopen,
     call_start,
 )
 from incidents.services.incidents import (
@@ -55,6 +56,7 @@ __all__ = [
     "call_end",
     "call_link_duplicate",
     "call_register_ringing",
+    "call_reopen",
     "call_start",
     "incident_cancel",
     "incident_close",
