@@ -4,8 +4,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agencies.geo import in_indonesia, place_for_point
-from agencies.models import CommandCentre, User
+from agencies.geo import contradictions, in_indonesia, place_for_point, place_for_village, regency_code_of
+from agencies.models import CommandCentre, Region, User
 from agencies.scoping import require_role, scope_for
 from dispatch.errors import Conflict, IllegalTransition, ValidationFailed, field_error
 from incidents.models import Assignment, Call, IdempotencyRecord, Incident, IncidentCategory, IncidentCounter, Priority
@@ -136,6 +136,46 @@ def _served_check(centre, place, location, allow_outside):
     return outside
 
 
+def _village(code) -> Region | None:
+    """A kelurahan/desa named by its Kemendagri code ("62.71.01.1001"); None when none is named."""
+    if code in (None, ""):
+        return None
+    code = str(code).strip()[:13]
+    village = Region.objects.filter(pk=code, level=Region.Level.VILLAGE).first()
+    if village is None:
+        raise field_error("village", _("Kelurahan/desa dengan kode '%(code)s' tidak dikenal.") % {"code": code}, code="unknown_village")
+    return village
+
+
+def _place(centre, point, village):
+    """Where the incident is, by region: the village the call-taker chose (its district and regency follow) when one
+    is named, else what the boundaries holding the point say.
+
+    A named village must lie in the centre's area (400 `village_outside_service_area`: no override, the type-ahead
+    only offers the centre's villages), and wins over the point lookup unless an exact boundary puts the point in
+    another village, district or regency (400 `village_mismatch`: two answers, and nobody can tell which is right)."""
+    found = place_for_point(point)
+    if village is None:
+        return found
+    info = refdata.centre_info(centre.pk) or refdata.centre_info_from_db(centre)
+    if regency_code_of(village) not in info.served:
+        raise field_error(
+            "village",
+            _("Kelurahan/desa %(name)s berada di luar wilayah layanan %(centre)s.") % {"name": village.name, "centre": centre.name},
+            code="village_outside_service_area",
+        )
+    named = place_for_village(village)
+    other = contradictions(named, found)
+    if other:
+        raise ValidationFailed(
+            _("Titik lokasi berada di %(place)s, bukan di %(village)s: pilih ulang kelurahan atau pindahkan titiknya.")
+            % {"place": other[0].name, "village": village.name},
+            code="village_mismatch",
+            fields={"village": [_("Tidak sesuai dengan titik lokasi.")], "location": [_("Tidak sesuai dengan kelurahan yang dipilih.")]},
+        )
+    return named
+
+
 def _next_number(centre, year) -> int:
     # One statement: inserts the counter or bumps it, holding its row lock until commit.
     with connection.cursor() as cursor:
@@ -171,6 +211,7 @@ def incident_create(
     allow_outside_service_area=False,
     is_public_alert=False,
     external_tracking_id=None,
+    village=None,
 ) -> tuple[Incident, bool]:
     """Log a genuine emergency. Returns (incident, created); a repeated idempotency key returns the first incident."""
     require_role(actor, User.Role.CALL_TAKER, User.Role.SUPERVISOR)
@@ -186,6 +227,7 @@ def incident_create(
     answers = _answers(category_obj, answers)
     priority = _priority(priority, category_obj, answers)
     point = _location(location)
+    village = _village(village)
     address = clean_text("address", address)
     description = clean_text("description", description)
     caller_name = clean_text("caller_name", caller_name)
@@ -207,7 +249,7 @@ def incident_create(
     number_default = call.caller_number if call else ""
     caller_number = clean_phone(caller_number or number_default, required=not external_tracking_id)
 
-    place = place_for_point(point)
+    place = _place(centre, point, village)
     outside = _served_check(centre, place, point, allow_outside_service_area)
 
     try:
@@ -263,7 +305,9 @@ def incident_create(
     return incident, True
 
 
-UPDATABLE_FIELDS = ("description", "address", "priority", "caller_name", "location", "location_accuracy_m", "answers", "is_public_alert")
+UPDATABLE_FIELDS = (
+    "description", "address", "priority", "caller_name", "location", "location_accuracy_m", "answers", "is_public_alert", "village",
+)
 
 
 def incident_update(*, incident_id, actor, **changes) -> Incident:
@@ -290,6 +334,10 @@ def incident_update(*, incident_id, actor, **changes) -> Incident:
                 clean[name] = None if value in (None, "") else float(value)
             elif name == "is_public_alert":
                 clean[name] = bool(value)
+        # The village: named (and checked against the point), or, when only the point moved, what its boundaries say.
+        village_named = "village" in changes and changes["village"] not in (None, "")
+        village = _village(changes["village"]) if village_named else None
+        clean.pop("village", None)
         diff = {}
         for name, value in clean.items():
             old = getattr(incident, name)
@@ -302,13 +350,19 @@ def incident_update(*, incident_id, actor, **changes) -> Incident:
             else:
                 diff[name] = {"old": old, "new": value}
             setattr(incident, name, value)
+        place_changes = "location" in diff or "village" in changes
+        if place_changes:
+            place = _place(incident.command_centre, incident.location, village)
+            new_village = place.village.code if place.village is not None else None
+            if new_village != incident.village_id:
+                diff["village"] = {"old": incident.village_id, "new": new_village}
         if not diff:
             return incident
-        fields = list(diff) + ["updated_at"]
-        if "location" in diff:
-            place = place_for_point(incident.location)
+        fields = [name for name in diff if name != "village"] + ["updated_at"]
+        if place_changes:
             incident.regency, incident.district, incident.village = place.regency, place.district, place.village
             fields += ["regency", "district", "village"]
+        if "location" in diff:
             if incident.location_source == Incident.LOCATION_TO_CONFIRM:
                 # the call-taker placed the pin an address-only EIDO could not give
                 diff["location_source"] = {"old": incident.location_source, "new": "map"}
