@@ -4,6 +4,7 @@
 import { apiResult, url } from "../lib/api.js";
 import { byId, escapeHtml as esc } from "../lib/dom.js";
 import { t, fmt } from "../lib/i18n.js";
+import { priorityText } from "../lib/priority.js";
 import { kindLabel } from "../lib/timeline.js";
 
 let cfg = null, ctx = null, current = null, refreshTimer = null;
@@ -93,7 +94,7 @@ function detail(ev) {
 
 function render(d) {
   const c = d.command_centre;
-  byId("drill-title").textContent = `${d.reference} · ${d.category_name} · P${d.priority} · ${ctx.label("incident", d.status)}`;
+  byId("drill-title").textContent = `${d.reference} · ${d.category_name} · ${priorityText(d.priority)} · ${ctx.label("incident", d.status)}`;
   byId("drill-body").innerHTML = `
     <p>${esc(d.address || "")}${d.village ? " · " + esc(d.village) : ""}${d.district ? ", " + esc(d.district) : ""}</p>
     <p class="muted">${esc(t("Dibuat"))} ${esc(ctx.clock(c, d.created_at))} · ${esc(fmt(t("%(n)s pelapor"), { n: d.caller_count }))}

@@ -2,6 +2,7 @@
  * HTML string with every value escaped (one innerHTML, one layout); times are shown in each row's own centre zone. */
 import { byId, escapeHtml as esc } from "../lib/dom.js";
 import { t, fmt } from "../lib/i18n.js";
+import { priorityBadgeHtml } from "../lib/priority.js";
 import { clockFormatter, mmss, zoneAbbr } from "../lib/time.js";
 import { intervalsOf, INTERVALS } from "./state.js";
 
@@ -168,7 +169,7 @@ export function drawIncidents(state) {
   const rows = [...state.incidents.values()].sort((a, b) => a.priority - b.priority || Date.parse(b.created_at) - Date.parse(a.created_at));
   const shown = rows.slice(0, MAX_INCIDENTS_SHOWN);
   patchList(byId("incidents"), shown.map((i) => [i.id, `<li class="inc st-${esc(i.status)}" data-id="${i.id}" data-status="${esc(i.status)}">
-      <button type="button" class="link" data-open="${i.id}">${centreTag(state, i.command_centre)}<span class="prio p${i.priority}">P${i.priority}</span>
+      <button type="button" class="link" data-open="${i.id}">${centreTag(state, i.command_centre)}${priorityBadgeHtml(i.priority)}
       <b>${esc(i.reference)}</b> ${esc(i.category_name || "")} · ${esc(label("incident", i.status))}
       <span class="muted">${esc(clock(state, i.command_centre, i.created_at))}</span></button></li>`])
     .concat(rows.length > shown.length ? [["more", `<li class="muted">${esc(fmt(t("… dan %(n)s lainnya (lihat peta)"), { n: rows.length - shown.length }))}</li>`]] : []));
