@@ -76,8 +76,9 @@ def test_the_routing_panel_turns_diterima_and_ditolak_live(asgi_server, ct_brows
     page.click(row(incident))
     page.wait_for_selector("#routing:not([hidden])")
     names = page.locator("#routing-list .agency b").all_inner_texts()
-    for agency in (damkar, police):
-        page.keyboard.press(str(names.index(agency.short_name) + 1))
+    # never routed: the category's agency is already checked (issue 23: as the save proposed it); the police added
+    assert page.locator("#routing-list .agency.checked b").all_inner_texts() == [damkar.short_name]
+    page.keyboard.press(str(names.index(police.short_name) + 1))
     page.keyboard.press("Enter")
     page.wait_for_selector("#assignments .assignment.as-offered >> nth=1")
     offers = {a.agency_id: a for a in Assignment.objects.filter(incident=incident)}

@@ -4,13 +4,14 @@
  * created_by, agencies, unrouted_since); live events and the console's own actions change them through
  * upsertIncident(). The list is sorted by what needs attention — nobody holding it first (never routed, or
  * every agency declined / let it expire), then priority, then the longest waiting — and filtered (mine, unrouted,
- * priority, status, agency). Only the rows in view are in the DOM (fixed row height, spacers above and below),
+ * priority, status, agency, kelurahan). The call-taker's own unrouted ones are also pinned in the tray above it
+ * (tray.js reads them through unroutedOf after every redraw). Only the rows in view are in the DOM (fixed row height, spacers above and below),
  * so thousands of incidents cost one screenful of nodes; the counter counts the data, which is what the server
  * counts (incidents.consoles.calltaker). rowHtml() is the one renderer of a row. */
-import { $, OPEN, STATUS_LABEL, cfg } from "./state.js";
-import { addMarker, removeMarker } from "./map.js";
+import { $, OPEN, STATUS_LABEL, ask, cfg } from "./state.js";
 import { escapeHtml as h } from "../lib/dom.js";
 import { t, fmt, num } from "../lib/i18n.js";
+import { priorityBadgeHtml } from "../lib/priority.js";
 import { tone } from "../lib/sound.js";
 import { mmss } from "../lib/time.js";
 
@@ -29,7 +30,9 @@ const records = new Map(); // id → the incident's row data
 let view = []; // records after filters, in attention order
 let pitch = 0; // px from one row's top to the next (measured once)
 let dirty = false;
-const filters = { mine: false, unrouted: false, priority: "", status: "", agency: "" };
+const filters = { mine: false, unrouted: false, priority: "", status: "", agency: "", village: "" };
+const villageNames = cfg.villages || {}; // Kemendagri code → name, the centre's kelurahan/desa
+let villageOptions = ""; // the filter's choices as last drawn (codes and counts)
 const alerted = new Set(); // "id@unrouted_since": the sound plays once per time an incident is left
 const centreIds = cfg.centreIds ? new Set(cfg.centreIds) : null;
 
@@ -63,12 +66,16 @@ export function rowHtml(s, now) {
   const flag = unrouted ? (leftByAll(s) ? FLAG_LEFT : FLAG_NEVER) : "";
   const age = unrouted ? fmt(t("%(m)s tanpa instansi"), { m: mmss(now - waitingSince(s)) }) : fmt(t("%(m)s lalu"), { m: mmss(now - Date.parse(s.created_at)) });
   const cls = `inc p${h(priority)} st-${h(status)}${unrouted ? " unrouted " + ageClass(s, now) : ""}${leftByAll(s) ? " left" : ""}`;
-  return `<li class="${cls}" data-id="${h(s.id)}" data-status="${h(status)}" data-priority="${h(priority)}">`
-    + `<span class="l1"><span class="ref">${h(s.reference)}</span> <span class="prio">${priority ? "P" + h(priority) : ""}</span> `
+  // The kelurahan, unless the address already names it (a kelurahan picked becomes the address's first words).
+  const village = villageNames[s.village] || "";
+  const showVillage = village && !(s.address || "").toLowerCase().includes(village.toLowerCase());
+  return `<li class="${cls}" data-id="${h(s.id)}" data-status="${h(status)}" data-priority="${h(priority)}" data-village="${h(s.village || "")}">`
+    + `<span class="l1"><span class="ref">${h(s.reference)}</span> ${priorityBadgeHtml(priority)} `
     + `<span class="cat">${h(s.category_name)}</span></span>`
     // Nobody holds it: the flag takes the status's place ("Baru" would say less).
     + `<span class="l2">${flag ? `<span class="flag">${h(flag)}</span>` : `<span class="status">${h(status ? STATUS_LABEL[status] || status : "")}</span>`}`
     + `<span class="to-confirm" title="${h(TO_CONFIRM_TITLE)}"${s.location_to_confirm ? "" : " hidden"}> · ${h(TO_CONFIRM)}</span>`
+    + `${showVillage ? ` · <span class="vil">${h(t("Kel.") + " " + village)}</span>` : ""}`
     + `${s.address ? " · " : ""}<span class="addr">${h(s.address)}</span></span>`
     + `<span class="l3"><span class="callers" title="${h(CALLERS_TITLE)}"><svg class="icon" width="14" height="14" viewBox="0 0 16 16" aria-hidden="true">`
     + `<circle cx="5.5" cy="5" r="2.5"/><circle cx="11" cy="5.5" r="2"/><path d="M1 14c0-3 2-4.5 4.5-4.5S10 11 10 14zM10.5 14c0-1.6-.4-2.8-1.2-3.7.6-.4 1.1-.6 1.7-.6 2 0 4 1.2 4 4.3z"/></svg>`
@@ -93,7 +100,7 @@ export function upsertIncident(s) {
   let r = records.get(id);
   if (s.command_centre && centreIds && !centreIds.has(s.command_centre)) return; // another centre's, heard via an agency
   if (s.status && !OPEN.has(s.status)) {
-    if (r) { records.delete(id); removeMarker(id); schedule(); }
+    if (r) { records.delete(id); ask("removeMarker", id); schedule(); }
     return;
   }
   if (!r) {
@@ -105,6 +112,8 @@ export function upsertIncident(s) {
   for (const key of ["reference", "status", "priority", "category_name", "address", "caller_count", "location_to_confirm", "created_by"]) {
     if (s[key] !== undefined && s[key] !== null) r[key] = s[key];
   }
+  // the kelurahan may be cleared (a pin moved out of it): an event's null counts, a missing key does not
+  if (s.village !== undefined) r.village = s.village;
   if (s.location) r.location = s.location;
   for (const key of ["routed_at", "call_answered_at", "unrouted_since"]) if (s[key] && !r[key]) r[key] = s[key];
   if (r.status && r.status !== "new") { r.unrouted_since = null; if (!r.routed_at) r.routed_at = new Date().toISOString(); }
@@ -116,7 +125,7 @@ export function upsertIncident(s) {
       document.documentElement.dataset.ctUnroutedSounds = String(Number(document.documentElement.dataset.ctUnroutedSounds || 0) + 1);
     }
   }
-  addMarker(r);
+  ask("addMarker", r);
   schedule();
 }
 
@@ -130,6 +139,25 @@ export function noteAssignment(incidentId, agency, status) {
 }
 
 export function recordOf(id) { return records.get(String(id)) || null; }
+
+/* The user's own incidents nobody holds, the longest waiting first, with since when (the tray above the list). */
+export function unroutedOf(userId) {
+  const out = [];
+  for (const r of records.values()) {
+    if (isUnrouted(r) && r.created_by === userId) out.push({ ...r, since: waitingSince(r), left: leftByAll(r) });
+  }
+  return out.sort((a, b) => a.since - b.since || a.id - b.id);
+}
+
+/* The tray's "show all": the list filtered to the user's own unrouted incidents. */
+export function showMineUnrouted() {
+  filters.mine = true;
+  filters.unrouted = true;
+  $("flt-mine").setAttribute("aria-pressed", "true");
+  $("flt-unrouted").setAttribute("aria-pressed", "true");
+  listEl.scrollTop = 0;
+  refresh();
+}
 
 // ───────────────────────── order and filters ─────────────────────────
 function attentionOrder(a, b) {
@@ -145,6 +173,7 @@ function passes(r) {
   if (filters.priority && String(r.priority) !== filters.priority) return false;
   if (filters.status && r.status !== filters.status) return false;
   if (filters.agency && !r.agencies.has(Number(filters.agency))) return false;
+  if (filters.village && r.village !== filters.village) return false;
   return true;
 }
 
@@ -168,7 +197,37 @@ function refresh() {
   shown.hidden = view.length === records.size;
   shown.textContent = fmt(t("%(n)s ditampilkan"), { n: num(view.length) });
   $("unrouted-count").textContent = unrouted ? num(unrouted) : "";
+  fillVillageFilter(all);
   drawWindow();
+  ask("listChanged");
+}
+
+/* The kelurahan filter's choices: those of the open incidents, by name, with how many each has. */
+function fillVillageFilter(all) {
+  const counts = new Map();
+  for (const r of all) if (r.village && villageNames[r.village]) counts.set(r.village, (counts.get(r.village) || 0) + 1);
+  const codes = [...counts.keys()].sort((a, b) => villageNames[a].localeCompare(villageNames[b], "id"));
+  const key = codes.map((c) => c + ":" + counts.get(c)).join("|") + "|" + filters.village;
+  if (key === villageOptions) return;
+  villageOptions = key;
+  const select = $("flt-village");
+  const first = select.options[0];
+  const chosen = filters.village;
+  select.replaceChildren(first, ...codes.map((code) => {
+    const option = document.createElement("option");
+    option.value = code;
+    option.textContent = `${villageNames[code]} (${num(counts.get(code))})`;
+    return option;
+  }));
+  // a kelurahan chosen whose last incident closed stays chosen (an empty list says so) until the call-taker changes it
+  if (chosen && !counts.has(chosen)) {
+    const option = document.createElement("option");
+    option.value = chosen;
+    option.textContent = `${villageNames[chosen] || chosen} (0)`;
+    select.append(option);
+  }
+  select.value = chosen;
+  select.hidden = codes.length === 0 && !chosen;
 }
 
 function drawWindow() {
@@ -200,7 +259,7 @@ function initFilters() {
   });
   toggle("flt-mine", "mine");
   toggle("flt-unrouted", "unrouted");
-  for (const key of ["priority", "status", "agency"]) {
+  for (const key of ["priority", "status", "agency", "village"]) {
     $(`flt-${key}`).addEventListener("change", (e) => { filters[key] = e.target.value; listEl.scrollTop = 0; refresh(); });
   }
 }
@@ -224,5 +283,5 @@ export function onRowChosen(handler) {
 
 /* Pins after the first paint: the list is what the call-taker reads first. */
 export function addMarkersLater() {
-  requestAnimationFrame(() => { for (const r of records.values()) addMarker(r); });
+  requestAnimationFrame(() => { for (const r of records.values()) ask("addMarker", r); });
 }
