@@ -135,6 +135,13 @@ def test_provincial_board_each_centre_in_its_zone_numbers_live(asgi_process, chr
         board.wait_for_selector(f'{smd_block} tr[data-user="{ct_smd.pk}"]:not(.on-call)', timeout=10_000)
         assert board.text_content(f'{smd_block} [data-funnel="prank"]') == "1"
         assert board.text_content(f'{smd_block} tr[data-user="{ct_smd.pk}"] td:nth-child(3)') == "1"
+        # … and undoes it (issue 23): the prank leaves the funnel, the call-taker is on the line again
+        from incidents.services import call_reopen
+
+        call_reopen(call_id=call.pk, actor=ct_smd)
+        board.wait_for_selector(f'{smd_block} tr[data-user="{ct_smd.pk}"].on-call .since', timeout=10_000)
+        assert board.text_content(f'{smd_block} [data-funnel="prank"]') == "0"
+        assert board.text_content(f'{smd_block} [data-funnel="received"]') == "1"
         assert board.text_content(f'.centre-block[data-centre="{paser.pk}"] [data-funnel="received"]') == "0"
         assert board.query_selector(f'.centre-block[data-centre="{centre.pk}"]') is None
     finally:

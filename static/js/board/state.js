@@ -83,9 +83,9 @@ function callEnded(s, userId, centreId, answeredAt, endedAt) {
   }
 }
 
-function funnel(s, centreId, key) {
+function funnel(s, centreId, key, by = 1) {
   const c = s.centres.get(centreId);
-  if (c && key in c.funnel_today) c.funnel_today[key] += 1;
+  if (c && key in c.funnel_today) c.funnel_today[key] = Math.max(0, c.funnel_today[key] + by);
 }
 
 function agencyLoad(s, agencyId, oldStatus, newStatus) {
@@ -166,6 +166,20 @@ export function apply(s, ev) {
       if (p.old === "ringing" && today(s, centre, c.answered_at)) { const row = callTaker(s, c.call_taker, centre); if (row) row.calls_today += 1; }
       if (NON_INCIDENT.has(c.disposition) && today(s, centre, c.ringing_at || c.answered_at)) funnel(s, centre, c.disposition);
       callEnded(s, c.call_taker, centre, c.answered_at, c.ended_at);
+    }
+    if (kind === "call.reopened") {
+      // a one-key classification undone (issue 23): its disposition leaves today's funnel, the call is on the line
+      // again and its first ending no longer counts in the handling time
+      if (NON_INCIDENT.has(p.old_disposition) && today(s, centre, c.ringing_at || c.answered_at)) funnel(s, centre, p.old_disposition, -1);
+      const row = callTaker(s, c.call_taker, centre);
+      if (row) {
+        row.on_call_since = c.answered_at;
+        if (c.answered_at && p.closed_at && today(s, centre, c.answered_at) && row.handled_ended > 0) {
+          row.handled_ended -= 1;
+          row.handling_total_s -= (Date.parse(p.closed_at) - Date.parse(c.answered_at)) / 1000;
+          row.avg_handling_s = row.handled_ended ? row.handling_total_s / row.handled_ended : null;
+        }
+      }
     }
     changed.add("callTakers").add("stats");
   } else if ((kind === "incident.created" && p.call) || kind === "incident.duplicate_linked") {
