@@ -154,7 +154,8 @@ export async function closeAs(disposition) {
 
 function offerUndo(u) {
   dropUndo();
-  undo = { ...u, until: Date.now() + UNDO_MS };
+  // the form as the close left it: anything typed after that is the next call's, and Ctrl+Z must not overwrite it
+  undo = { ...u, until: Date.now() + UNDO_MS, after: JSON.stringify(S.draft) };
   const bar = $("undo-bar");
   bar.replaceChildren(
     el("b", { class: "undo-text" }, t("Dibatalkan?")),
@@ -181,9 +182,10 @@ function dropUndo() {
   bar.replaceChildren();
 }
 
-/* Ctrl+Z may reopen the call (main.js): an undo is on offer and nothing was typed for a next call meanwhile. */
+/* Ctrl+Z may reopen the call (main.js): an undo is on offer, no other call is in hand, and nothing was typed since
+ * the close (then Ctrl+Z is the field's own undo; the button still reopens). */
 export function canUndo() {
-  return !!undo && Date.now() < undo.until && !S.call && !draftHasTyping();
+  return !!undo && Date.now() < undo.until && !S.call && JSON.stringify(S.draft) === undo.after;
 }
 
 export async function undoClose() {
