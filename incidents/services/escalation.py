@@ -190,9 +190,12 @@ def incident_alert_unrouted(*, incident_id, now=None) -> bool:
                 "ref": incident.reference, "prio": incident.priority, "waited": waited,
             }
         else:
-            message = _("%(ref)s (P%(prio)s) tidak dipegang instansi mana pun selama %(waited)s sejak %(agency)s: %(status)s; teruskan ulang.") % {
-                "ref": incident.reference, "prio": incident.priority, "waited": waited, "agency": starter.agency,
-                "status": starter.get_status_display(),
+            how = {
+                Assignment.Status.DECLINED: _("sejak %(agency)s menolak"),
+                Assignment.Status.EXPIRED: _("sejak %(agency)s tidak mengonfirmasi sebelum batas waktu"),
+            }.get(starter.status, _("sejak penugasan %(agency)s berakhir")) % {"agency": starter.agency}
+            message = _("%(ref)s (P%(prio)s) tidak dipegang instansi mana pun selama %(waited)s, %(how)s; teruskan ulang.") % {
+                "ref": incident.reference, "prio": incident.priority, "waited": waited, "how": how,
             }
         try:
             with transaction.atomic():

@@ -110,7 +110,7 @@ def test_each_new_spell_after_a_decline_raises_a_new_alert(make_incident, call_t
     assert sweep_unrouted(now=incident.unrouted_since + timedelta(seconds=121)) == 1
     # then one alert per spell, each named by the assignment whose end began it
     assert [a.assignment_id for a in _unrouted(incident)] == [None, first.pk, second.pk]
-    assert "Damkar" in _unrouted(incident)[1].message and "Ditolak" in _unrouted(incident)[1].message
+    assert "sejak Damkar PKY menolak" in _unrouted(incident)[1].message
     assert [p["assignment"] for p in _raised(incident) if p["alert"] == "unrouted"] == [None, first.pk, second.pk]
 
 

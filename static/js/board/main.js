@@ -87,20 +87,33 @@ if (centreFilter) centreFilter.addEventListener("change", () => centreFilter.for
 root.addEventListener("click", (e) => {
   const open = e.target.closest("[data-open]");
   if (open) { openIncident(Number(open.dataset.open)); return; }
-  const ack = e.target.closest("[data-ack]");
-  if (ack) {
-    const alert = state.alerts.get(Number(ack.dataset.ack));
-    if (alert) askAcknowledge(alert, `${label("alert", alert.kind)} · ${alert.reference || ""} · ${alert.message || ""}`);
-  }
+  const ack = e.target.closest("[data-ack-incident]");
+  if (ack) acknowledge(Number(ack.dataset.ackIncident));
 });
 
 setupMap(cfg, () => state, openIncident, label);
-setupDrill(cfg, { state, label, clock, flash });
-setupAlerts(cfg, (alert) => {
+// "Tandai sudah ditangani" from the drill-down: the same dialog as the alerts panel's line
+const acknowledge = (incidentId) => {
+  const group = view.alertGroups(state).find((g) => g.incident === incidentId);
+  if (group && group.open.length) askAcknowledge(group, { label, clock });
+};
+setupDrill(cfg, { state, label, clock, flash, acknowledge });
+setupAlerts(cfg, (group) => {
   // the live event will say the same; showing it at once spares the supervisor a doubt
-  const row = state.alerts.get(alert.id);
-  if (row) { Object.assign(row, { acknowledged: true, acknowledged_at: alert.acknowledged_at }); schedule(["alerts"]); }
-  flash(t("Peringatan dikonfirmasi."), "ok");
+  for (const a of group.alerts) {
+    const row = state.alerts.get(a.id);
+    if (row && a.acknowledged_at) {
+      Object.assign(row, { acknowledged: true, acknowledged_at: a.acknowledged_at, acknowledged_by: a.acknowledged_by, acknowledged_by_name: a.acknowledged_by_name });
+    }
+  }
+  schedule(["alerts"]);
+  if (group.acknowledged) {
+    flash(fmt(t("%(ref)s: %(n)s peringatan ditandai sudah ditangani."), { ref: group.reference, n: group.acknowledged }), "ok");
+  } else {
+    // a colleague was quicker: say who, nothing was written twice
+    const by = group.alerts.map((a) => a.acknowledged_by_name).filter(Boolean).pop();
+    flash(by ? fmt(t("%(ref)s sudah ditangani oleh %(name)s."), { ref: group.reference, name: by }) : fmt(t("%(ref)s sudah ditangani."), { ref: group.reference }), "ok");
+  }
 });
 drawAll();
 setInterval(() => view.tick(skew), 1000);
