@@ -13,7 +13,9 @@ import { announce, askAcknowledge, setupAlerts } from "./alerts.js";
 
 const root = byId("board");
 const cfg = pageConfig("board-config");
+const parseStarted = performance.now();
 const snap = pageConfig("board-snapshot");
+const parseMs = Math.round(performance.now() - parseStarted);
 const state = createState(snap);
 // Server clock − this PC's clock (the snapshot was made a moment ago): deadlines count down by the server's time.
 const skew = Date.parse(snap.generated_at) - Date.now();
@@ -68,15 +70,19 @@ function schedule(panels, ev) {
   });
 }
 
+/* The first draw of every panel; how long each took is kept for bench/board.py (window.__boardDrawMs). */
 function drawAll() {
-  view.drawCentres(state);
-  view.drawIncidents(state);
-  view.drawOffers(state);
-  view.drawCallouts(state);
-  view.drawAlerts(state, cfg.canAct);
-  view.drawAgencies(state);
-  view.tick(skew);
+  const took = { parse: parseMs };
+  const timed = (name, fn) => { const t0 = performance.now(); fn(); took[name] = Math.round(performance.now() - t0); };
+  timed("centres", () => view.drawCentres(state));
+  timed("incidents", () => view.drawIncidents(state));
+  timed("offers", () => view.drawOffers(state));
+  timed("callouts", () => view.drawCallouts(state));
+  timed("alerts", () => view.drawAlerts(state, cfg.canAct));
+  timed("agencies", () => view.drawAgencies(state));
+  timed("tick", () => view.tick(skew));
   redraw();
+  window.__boardDrawMs = took;
 }
 
 // A provincial board narrows to one centre (a new snapshot: ?centre=<id>); no inline handler (the CSP allows none).
@@ -88,7 +94,8 @@ root.addEventListener("click", (e) => {
   const open = e.target.closest("[data-open]");
   if (open) { openIncident(Number(open.dataset.open)); return; }
   const ack = e.target.closest("[data-ack-incident]");
-  if (ack) acknowledge(Number(ack.dataset.ackIncident));
+  if (ack) { acknowledge(Number(ack.dataset.ackIncident)); return; }
+  if (e.target.closest("[data-more-alerts]")) { view.showMoreAlerts(); schedule(["alerts"]); }
 });
 
 setupMap(cfg, () => state, openIncident, label);

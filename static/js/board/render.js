@@ -192,9 +192,20 @@ function alertLine(state, g, canAct) {
   return `<li class="alert-group ${g.open.length ? "open" : "acked"}" data-incident="${g.incident}" data-open-count="${g.open.length}" data-count="${g.alerts.length}" data-kinds="${esc(kinds.join(" "))}">${head}${tail}</li>`;
 }
 
+// A surge can leave a thousand incidents alerting: the worst lines are drawn, the rest a button away (the count in
+// the panel's heading is every line). Each line is a few nodes with wrapped text: 1,250 of them were most of the
+// page's first draw (bench/board.py --surge).
+export const ALERT_LINES_STEP = 150;
+let alertLimit = ALERT_LINES_STEP;
+export function showMoreAlerts() { alertLimit += ALERT_LINES_STEP; }
+
 export function drawAlerts(state, canAct) {
   const groups = alertGroups(state);
-  patchList(byId("alerts"), groups.map((g) => [g.incident, alertLine(state, g, canAct)]));
+  const shown = groups.slice(0, alertLimit);
+  const more = groups.length - shown.length;
+  patchList(byId("alerts"), shown.map((g) => [g.incident, alertLine(state, g, canAct)]).concat(more > 0 ? [["more",
+    `<li class="more-lines"><span class="muted">${esc(fmt(t("… dan %(n)s kejadian lain dengan peringatan, yang paling mendesak di atas"), { n: more }))}</span>
+      <button type="button" class="secondary" data-more-alerts>${esc(fmt(t("Tampilkan %(n)s berikutnya"), { n: Math.min(more, ALERT_LINES_STEP) }))}</button></li>`]] : []));
   const lines = groups.filter((g) => g.open.length).length;
   const alerts = groups.reduce((n, g) => n + g.open.length, 0);
   const count = byId("alert-count");
