@@ -101,6 +101,9 @@ def test_offer_countdown_expiry_alert_and_acknowledge_live(asgi_process_factory,
         board.fill("#ack-note", "Damkar dihubungi lewat radio")
         board.click("#ack-submit")
         board.wait_for_selector(line + '.acked[data-open-count="0"]', timeout=10_000)
+        # the colleague is told who did it, even where the handled line has sunk out of view
+        second.wait_for_selector("#board-flash:not([hidden])", timeout=10_000)
+        assert "ditangani oleh Supervisor Satu" in second.inner_text("#board-flash")
         # the live alert.acknowledged event brings who and the note to every board, the colleague's phone included
         for page in (board, second):
             wait_until(lambda page=page: "Damkar dihubungi lewat radio" in page.text_content(line), 10, "the note on the handled line")

@@ -140,6 +140,12 @@ const live = start({
   onEvent(ev) {
     const changed = apply(state, ev);
     if (changed.newAlerts && changed.newAlerts.length) announce(changed.newAlerts);
+    // a colleague marked a line handled: say so here too (the line itself sinks below the open ones)
+    if (ev.kind === "alert.acknowledged" && ev.actor !== cfg.user && changed.has("alerts")) {
+      const p = ev.payload || {}, ref = (p.incident && p.incident.reference) || "";
+      flash(p.acknowledged_by_name ? fmt(t("%(ref)s ditangani oleh %(name)s."), { ref, name: p.acknowledged_by_name })
+        : fmt(t("%(ref)s ditangani."), { ref }), "ok");
+    }
     maybeRefresh(ev);
     if (changed.size) schedule(changed, ev);
   },

@@ -1,7 +1,7 @@
 /* Drawing the board's panels from the state (state.js). Lists that can hold hundreds of rows are built as one
  * HTML string with every value escaped (one innerHTML, one layout); times are shown in each row's own centre zone. */
 import { byId, escapeHtml as esc } from "../lib/dom.js";
-import { t, fmt } from "../lib/i18n.js";
+import { t, fmt, num } from "../lib/i18n.js";
 import { clockFormatter, mmss, zoneAbbr } from "../lib/time.js";
 import { intervalsOf, INTERVALS } from "./state.js";
 
@@ -95,7 +95,7 @@ export function drawCentres(state) {
         <span class="clock" data-zone="${esc(c.timezone)}" aria-label="${esc(t("Waktu setempat"))}"></span>
         <span class="zone">${esc(zoneAbbr(c.timezone))}</span></header>
       <p class="summary" data-centre-summary="${c.id}">${esc(fmt(t("%(open)s kejadian terbuka · %(offers)s menunggu konfirmasi · %(alerts)s kejadian berperingatan · %(calls)s panggilan hari ini · %(oncall)s sedang menelepon"),
-        { open, offers, alerts, calls: f.received, oncall: onCall }))}</p>
+        { open: num(open), offers: num(offers), alerts: num(alerts), calls: num(f.received), oncall: num(onCall) }))}</p>
       <div class="stats">
         <div class="funnel"><h3>${esc(t("Panggilan hari ini"))}</h3><dl>${FUNNEL.map(([k, name]) =>
           `<div class="f-${k}"><dt>${esc(name)}</dt><dd data-funnel="${k}">${f[k]}</dd></div>`).join("")}</dl></div>
@@ -204,13 +204,13 @@ export function drawAlerts(state, canAct) {
   const shown = groups.slice(0, alertLimit);
   const more = groups.length - shown.length;
   patchList(byId("alerts"), shown.map((g) => [g.incident, alertLine(state, g, canAct)]).concat(more > 0 ? [["more",
-    `<li class="more-lines"><span class="muted">${esc(fmt(t("… dan %(n)s kejadian lain dengan peringatan, yang paling mendesak di atas"), { n: more }))}</span>
-      <button type="button" class="secondary" data-more-alerts>${esc(fmt(t("Tampilkan %(n)s berikutnya"), { n: Math.min(more, ALERT_LINES_STEP) }))}</button></li>`]] : []));
+    `<li class="more-lines"><span class="muted">${esc(fmt(t("… dan %(n)s kejadian lain dengan peringatan, yang paling mendesak di atas"), { n: num(more) }))}</span>
+      <button type="button" class="secondary" data-more-alerts>${esc(fmt(t("Tampilkan %(n)s berikutnya"), { n: num(Math.min(more, ALERT_LINES_STEP)) }))}</button></li>`]] : []));
   const lines = groups.filter((g) => g.open.length).length;
   const alerts = groups.reduce((n, g) => n + g.open.length, 0);
   const count = byId("alert-count");
-  count.textContent = lines;
-  count.title = fmt(t("%(lines)s kejadian, %(alerts)s peringatan terbuka"), { lines, alerts });
+  count.textContent = num(lines);
+  count.title = fmt(t("%(lines)s kejadian, %(alerts)s peringatan terbuka"), { lines: num(lines), alerts: num(alerts) });
   count.classList.toggle("hot", lines > 0);
   byId("alerts-empty").hidden = groups.length > 0;
 }
@@ -230,7 +230,7 @@ export function drawIncidents(state) {
       <b>${esc(i.reference)}</b> ${esc(i.category_name || "")} · ${esc(label("incident", i.status))}
       <span class="muted">${esc(clock(state, i.command_centre, i.created_at))}</span></button></li>`])
     .concat(rows.length > shown.length ? [["more", `<li class="muted">${esc(fmt(t("… dan %(n)s lainnya (lihat peta)"), { n: rows.length - shown.length }))}</li>`]] : []));
-  byId("incident-count").textContent = state.openTotal;
+  byId("incident-count").textContent = num(state.openTotal);
 }
 
 /* Once a second: countdowns, time on the line, the centres' clocks. `skew` = server clock − this PC's clock. */
