@@ -116,6 +116,9 @@ def summary(kind: str, payload: dict) -> str:
         parts.append(_t("diubah: %(fields)s") % {"fields": ", ".join(_field_name(k) for k in changes)})
     elif kind == "incident.status_changed":
         parts.append(_move(Incident.Status, p))
+        auto = p.get("auto_close") if isinstance(p.get("auto_close"), dict) else None
+        if auto:
+            parts.append(_t("ditutup otomatis oleh sistem, %(min)s menit setelah tertangani") % {"min": auto.get("after_min", "?")})
     elif kind == "incident.duplicate_linked":
         count = p.get("caller_count") or {}
         parts.append(_t("jumlah pelapor %(old)s → %(new)s") % {"old": count.get("old", "?"), "new": count.get("new", "?")})
@@ -148,6 +151,9 @@ def summary(kind: str, payload: dict) -> str:
             parts.append(_t("akurasi %(m)s m") % {"m": formats.number_format(p["accuracy_m"], 0)})
     elif kind == "alert.raised":
         parts.append(" ".join(str(row.get("message", "")) for row in p.get("alerts") or [] if isinstance(row, dict)))
+    elif kind == "alert.acknowledged":
+        count = len(p.get("alerts") or []) or 1
+        parts.append(_t("%(n)s peringatan ditandai sudah ditangani") % {"n": count})
     elif kind.startswith("callout."):
         parts.append(_callout(p))
         response = p.get("response") if isinstance(p.get("response"), dict) else None

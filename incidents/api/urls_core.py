@@ -18,6 +18,10 @@ urlpatterns = [
     path("incidents/<int:incident_id>/route/", incidents.IncidentRouteApi.as_view(), name="api-incident-route"),
     path("incidents/<int:incident_id>/close/", incidents.IncidentCloseApi.as_view(), name="api-incident-close"),
     path("incidents/<int:incident_id>/cancel/", incidents.IncidentCancelApi.as_view(), name="api-incident-cancel"),
+    path(
+        "incidents/<int:incident_id>/alerts/acknowledge/", assignments.IncidentAlertsAcknowledgeApi.as_view(),
+        name="api-incident-alerts-acknowledge",
+    ),
     path("assignments/", assignments.AssignmentListApi.as_view(), name="api-assignments"),
     path("assignments/<int:assignment_id>/accept/", assignments.AssignmentAcceptApi.as_view(), name="api-assignment-accept"),
     path("assignments/<int:assignment_id>/decline/", assignments.AssignmentDeclineApi.as_view(), name="api-assignment-decline"),

@@ -1,4 +1,6 @@
-"""Incident workflows: create from a call, update, route to agencies, close, cancel."""
+"""Incident workflows: create from a call, update, route to agencies, close (by hand or automatically), cancel."""
+from datetime import timedelta
+
 from django.contrib.gis.geos import Point
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -7,7 +9,7 @@ from django.utils.translation import gettext as _
 from agencies.geo import contradictions, in_indonesia, place_for_point, place_for_village, regency_code_of
 from agencies.models import CommandCentre, Region, User
 from agencies.scoping import require_role, scope_for
-from dispatch.errors import Conflict, IllegalTransition, ValidationFailed, field_error
+from dispatch.errors import Conflict, IllegalTransition, NotFound, ValidationFailed, field_error
 from incidents.models import Assignment, Call, IdempotencyRecord, Incident, IncidentCategory, IncidentCounter, Priority
 from incidents import events, refdata
 from incidents.routing import propose_agencies
@@ -16,11 +18,13 @@ from incidents.services.common import (
     clean_phone,
     clean_text,
     ensure_centre_staff,
+    incident_deadlines_for,
     incident_refresh_status,
     lock_incident,
     offer_assignment,
     response_state,
     transition,
+    unrouted_alert_due,
 )
 from incidents.timeline import record_event
 
@@ -285,6 +289,9 @@ def incident_create(
                 created_by=actor,
                 call_answered_at=call.answered_at if call else None,
                 created_at=now,
+                # logged, routed by nobody yet: the first unrouted spell starts now (incident_deadlines_for)
+                unrouted_since=now,
+                unrouted_alert_due_at=now + timedelta(seconds=centre.unrouted_alert_seconds(priority)),
             )
             if key:
                 IdempotencyRecord.objects.create(key=key, user=actor, incident=incident)
@@ -359,6 +366,10 @@ def incident_update(*, incident_id, actor, **changes) -> Incident:
         if not diff:
             return incident
         fields = [name for name in diff if name != "village"] + ["updated_at"]
+        if "priority" in diff and incident.unrouted_alert_due_at is not None:
+            # still waiting for its unrouted alert: the new priority's threshold counts from the spell's start
+            incident.unrouted_alert_due_at = unrouted_alert_due(incident, incident.unrouted_since)
+            fields.append("unrouted_alert_due_at")
         if place_changes:
             incident.regency, incident.district, incident.village = place.regency, place.district, place.village
             fields += ["regency", "district", "village"]
@@ -465,10 +476,40 @@ def incident_close(*, incident_id, actor, note="", force=False) -> Incident:
         _withdraw_live_assignments(incident, actor, now)
         transition(
             incident, status=Incident.Status.CLOSED, kind="incident.status_changed", incident=incident, actor=actor,
-            now=now, stamp="closed_at",
+            now=now, stamp="closed_at", changes=incident_deadlines_for(incident, Incident.Status.CLOSED, now),
             payload=lambda old: events.incident_status_changed(old=old, new=Incident.Status.CLOSED, note=note),
         )
     return incident
+
+
+def incident_auto_close(*, incident_id, now=None) -> bool:
+    """`auto_close_due_at` passed on a resolved incident: close it as the system's act (no actor; the event says
+    `auto_close` and after how many minutes). Run by the sweeper (incidents.tasks); locks, re-checks and acts at most
+    once, so a second sweeper, or one racing a call-taker's close, finds it closed and does nothing. Returns True when
+    it closed the incident."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        try:
+            incident = lock_incident(incident_id)
+        except NotFound:
+            return False
+        due = incident.auto_close_due_at
+        if due is None or due > now:
+            return False
+        minutes = incident.command_centre.auto_close_resolved_min
+        if incident.status != Incident.Status.RESOLVED or not minutes:
+            # re-opened by a new routing, or the centre turned auto-close off since: the clock is stale
+            incident.auto_close_due_at = None
+            incident.save(update_fields=["auto_close_due_at"])
+            return False
+        transition(
+            incident, status=Incident.Status.CLOSED, kind="incident.status_changed", incident=incident, actor=None,
+            now=now, stamp="closed_at", changes=incident_deadlines_for(incident, Incident.Status.CLOSED, now),
+            payload=lambda old: events.incident_status_changed(
+                old=old, new=Incident.Status.CLOSED, auto_close={"after_min": minutes, "due_at": due.isoformat()},
+            ),
+        )
+    return True
 
 
 def incident_cancel(*, incident_id, actor, reason) -> Incident:
@@ -483,7 +524,7 @@ def incident_cancel(*, incident_id, actor, reason) -> Incident:
         _withdraw_live_assignments(incident, actor, now)
         transition(
             incident, status=Incident.Status.CANCELLED, kind="incident.status_changed", incident=incident, actor=actor,
-            now=now, stamp="closed_at",
+            now=now, stamp="closed_at", changes=incident_deadlines_for(incident, Incident.Status.CANCELLED, now),
             payload=lambda old: events.incident_status_changed(old=old, new=Incident.Status.CANCELLED, reason=reason),
         )
     return incident

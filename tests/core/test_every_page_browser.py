@@ -171,7 +171,7 @@ def _demo_regions_only(directory: Path) -> Path:
 
 def _seed(regions_dir: Path):
     """The demo, plus work in flight so the consoles have rows: an offer waiting at Damkar, an incident Damkar
-    accepted with a unit on the way, a volunteer call-out."""
+    accepted with a unit on the way, a volunteer call-out, alerts on the board and a resolved incident to close."""
     from agencies.demo import loader
     from agencies.models import User
     from incidents.services import incident_create, incident_route
@@ -200,6 +200,32 @@ def _seed(regions_dir: Path):
     assignment_accept(assignment_id=accepted.pk, actor=damkar)
     unit = damkar.agency.units.order_by("call_sign").first()
     unit_dispatch(assignment_id=accepted.pk, unit_ids=[unit.pk], actor=damkar)
+    # the supervisor's safety net (issue 23): a P1 nobody routed, alerted by the sweeper; an offer nobody acknowledged
+    # (expired: an alert, the backup offered); a resolved incident the call-taker list and the board can close
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from incidents.models import Assignment, Incident
+    from incidents.services import assignment_complete
+    from incidents.tasks import sweep_ack_deadlines, sweep_unrouted
+
+    orphan, _ = incident_create(actor=call_taker, category="kebakaran", location=Point(113.915, -2.215, srid=4326), priority=1,
+                                caller_number="081298765432", description="Asap dari atap toko", address="Jl. Diponegoro 5")
+    # as if logged 75 s ago (its P1 threshold is 60 s): what the sweeper would have raised by now
+    Incident.objects.filter(pk=orphan.pk).update(unrouted_since=timezone.now() - timedelta(seconds=75),
+                                                 unrouted_alert_due_at=timezone.now() - timedelta(seconds=15))
+    sweep_unrouted()
+    late, _ = incident_create(actor=call_taker, category="kebakaran", location=Point(113.925, -2.19, srid=4326), priority=2,
+                              caller_number="081311112222", description="Gudang berasap", address="Jl. RTA Milono km 3")
+    incident_route(incident_id=late.pk, actor=call_taker)
+    Assignment.objects.filter(incident=late, status=Assignment.Status.OFFERED).update(ack_deadline=timezone.now())
+    sweep_ack_deadlines()
+    done, _ = incident_create(actor=call_taker, category="kebakaran", location=Point(113.905, -2.22, srid=4326), priority=4,
+                              caller_number="081355556666", description="Sarang tawon di teras", address="Jl. Kinibalu 1")
+    [offer] = incident_route(incident_id=done.pk, actor=call_taker, agency_ids=[damkar.agency_id])
+    assignment_accept(assignment_id=offer.pk, actor=damkar)
+    assignment_complete(assignment_id=offer.pk, actor=damkar, note="Sarang dipindahkan")
     try:
         from volunteers.models import VolunteerCommunity
         from volunteers.services.callouts import callout_create

@@ -206,8 +206,8 @@ export function apply(s, ev) {
     for (const a of p.alerts || []) {
       const row = {
         id: a.id, kind: a.kind, message: a.message, raised_at: a.raised_at, incident: ev.incident, reference: summary.reference,
-        acknowledged: false, acknowledged_at: null, acknowledged_by: null, command_centre: summary.command_centre,
-        assignment: a.assignment, agency: p.agency || null,
+        acknowledged: false, acknowledged_at: null, acknowledged_by: null, acknowledged_by_name: null, command_centre: summary.command_centre,
+        assignment: a.assignment, agency: p.agency || null, priority: summary.priority,
       };
       s.alerts.set(a.id, row);
       fresh.push(row);
@@ -215,9 +215,14 @@ export function apply(s, ev) {
     changed.add("alerts");
     changed.newAlerts = fresh;
   } else if (kind === "alert.acknowledged") {
-    const a = s.alerts.get(p.alert);
-    if (a) {
-      Object.assign(a, { acknowledged: true, acknowledged_at: p.acknowledged_at || ev.at, acknowledged_by: p.acknowledged_by ?? ev.actor, note: p.note || "" });
+    // one alert, or every open alert of an incident at once (`alerts`; older events name only `alert`)
+    for (const id of p.alerts || [p.alert]) {
+      const a = s.alerts.get(id);
+      if (!a) continue;
+      Object.assign(a, {
+        acknowledged: true, acknowledged_at: p.acknowledged_at || ev.at, acknowledged_by: p.acknowledged_by ?? ev.actor,
+        acknowledged_by_name: p.acknowledged_by_name || a.acknowledged_by_name || null, note: p.note || "",
+      });
       changed.add("alerts");
     }
   }

@@ -9,6 +9,7 @@
  * so thousands of incidents cost one screenful of nodes; the counter counts the data, which is what the server
  * counts (incidents.consoles.calltaker). rowHtml() is the one renderer of a row. */
 import { $, OPEN, STATUS_LABEL, ask, cfg } from "./state.js";
+import { apiResult, url } from "../lib/api.js";
 import { escapeHtml as h } from "../lib/dom.js";
 import { t, fmt, num } from "../lib/i18n.js";
 import { priorityBadgeHtml } from "../lib/priority.js";
@@ -25,6 +26,8 @@ const OVERSCAN = 8;
 // Minutes without anyone holding it → how loud the row is (a 20-minute-old unrouted call must not look calm).
 const AGE_STEPS = [[15, "age-3"], [5, "age-2"], [1, "age-1"]];
 const LIVE_ASSIGNMENT = new Set(["offered", "accepted"]);
+const CLOSE_LABEL = t("Tutup");
+const CLOSE_TITLE = t("Tutup kejadian tertangani (Alt+U)");
 
 const records = new Map(); // id → the incident's row data
 let view = []; // records after filters, in attention order
@@ -74,6 +77,8 @@ export function rowHtml(s, now) {
     + `<span class="cat">${h(s.category_name)}</span></span>`
     // Nobody holds it: the flag takes the status's place ("Baru" would say less).
     + `<span class="l2">${flag ? `<span class="flag">${h(flag)}</span>` : `<span class="status">${h(status ? STATUS_LABEL[status] || status : "")}</span>`}`
+    // every agency finished: the centre closes the ticket (out of the Tab order; Alt+U from the keyboard)
+    + (status === "resolved" ? ` <button type="button" class="close-inc" tabindex="-1" data-close-incident="${h(s.id)}" title="${h(CLOSE_TITLE)}">${h(CLOSE_LABEL)}</button>` : "")
     + `<span class="to-confirm" title="${h(TO_CONFIRM_TITLE)}"${s.location_to_confirm ? "" : " hidden"}> · ${h(TO_CONFIRM)}</span>`
     + `${showVillage ? ` · <span class="vil">${h(t("Kel.") + " " + village)}</span>` : ""}`
     + `${s.address ? " · " : ""}<span class="addr">${h(s.address)}</span></span>`
@@ -90,6 +95,7 @@ export function renderRows(rows) {
   listEl.addEventListener("scroll", () => requestAnimationFrame(drawWindow), { passive: true });
   window.addEventListener("resize", () => requestAnimationFrame(drawWindow));
   initFilters();
+  initClosing();
   refresh();
 }
 
@@ -284,4 +290,68 @@ export function onRowChosen(handler) {
 /* Pins after the first paint: the list is what the call-taker reads first. */
 export function addMarkersLater() {
   requestAnimationFrame(() => { for (const r of records.values()) ask("addMarker", r); });
+}
+
+// ───────────────────────── closing resolved incidents ─────────────────────────
+/* "Tertangani" (every agency finished): the call-taker closes the ticket with one key and an optional note — Alt+U,
+ * or the row's "Tutup" button — in a dialog that names the incident (Enter closes, Esc leaves it open). The centre's
+ * auto-close does the same after its minutes. The live incident.status_changed event then removes the row. */
+let closeDialog = null;
+
+function buildCloseDialog() {
+  const dialog = document.createElement("dialog");
+  dialog.id = "close-dialog";
+  dialog.className = "ct-close-dialog";
+  dialog.setAttribute("aria-labelledby", "close-title");
+  dialog.innerHTML = `<form method="dialog">
+      <h3 id="close-title">${h(t("Tutup kejadian tertangani"))}</h3>
+      <label for="close-which">${h(t("Kejadian"))}</label>
+      <select id="close-which"></select>
+      <label for="close-note">${h(t("Catatan penutupan (boleh kosong)"))}</label>
+      <input id="close-note" maxlength="2000" autocomplete="off">
+      <p class="field-error" role="alert"></p>
+      <menu><button type="button" data-cancel>${h(t("Batal (Esc)"))}</button>
+        <button type="submit" class="primary">${h(t("Tutup kejadian (Enter)"))}</button></menu></form>`;
+  document.body.append(dialog);
+  dialog.querySelector("[data-cancel]").addEventListener("click", () => dialog.close());
+  dialog.querySelector("form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const id = dialog.querySelector("#close-which").value;
+    const error = dialog.querySelector(".field-error");
+    const submit = dialog.querySelector("button[type=submit]");
+    error.textContent = "";
+    submit.disabled = true;
+    const res = await apiResult("POST", url("/api/v1/incidents/{id}/close/", id), { note: dialog.querySelector("#close-note").value });
+    submit.disabled = false;
+    if (!res.ok) {
+      error.textContent = [].concat((res.error.fields || {}).note || []).join(" ") || res.error.message;
+      return;
+    }
+    dialog.close();
+    upsertIncident({ id: Number(id), status: "closed" });
+  });
+  return dialog;
+}
+
+function askClose(id) {
+  const resolved = [...records.values()].filter((r) => r.status === "resolved").sort(attentionOrder);
+  if (!resolved.length) return;
+  closeDialog = closeDialog || buildCloseDialog();
+  const which = closeDialog.querySelector("#close-which");
+  which.innerHTML = resolved.map((r) => `<option value="${h(r.id)}">${h(r.reference)} · ${h(r.category_name || "")}${r.address ? " · " + h(r.address) : ""}</option>`).join("");
+  which.value = String(id || resolved[0].id);
+  closeDialog.querySelector("#close-note").value = "";
+  closeDialog.querySelector(".field-error").textContent = "";
+  closeDialog.showModal();
+  closeDialog.querySelector("#close-note").focus();
+}
+
+function initClosing() {
+  listEl.addEventListener("click", (e) => {
+    const button = e.target.closest("[data-close-incident]");
+    if (button) { e.stopPropagation(); askClose(button.dataset.closeIncident); }
+  });
+  document.addEventListener("keydown", (e) => {
+    if (e.altKey && !e.ctrlKey && !e.metaKey && e.code === "KeyU") { e.preventDefault(); askClose(null); }
+  });
 }
