@@ -77,7 +77,10 @@ def sms_reply_receive(*, message_id, sender, body, to="", centre_code="", now=No
                 except ApplicationError as exc:
                     outcome = exc.code[:40]
     if conversation is not None or action is None or outcome == "unknown_sender":
-        outcome, _message = sms_text_receive(message_id=message_id, sender=sender, body=body, to=to, centre_code=centre_code, now=now)
+        text_outcome, _message = sms_text_receive(message_id=message_id, sender=sender, body=body, to=to, centre_code=centre_code, now=now)
+        # a reply word that reached no centre's 112 number keeps what the volunteer side made of it
+        if action is None or text_outcome not in ("no_centre", "empty"):
+            outcome = text_outcome
     try:
         with transaction.atomic():
             return InboundSms.objects.create(message_id=message_id, sender=sender, body=body, received_at=now,
