@@ -5,6 +5,7 @@ import { apiResult, url } from "../lib/api.js";
 import { byId, escapeHtml as esc } from "../lib/dom.js";
 import { t, fmt } from "../lib/i18n.js";
 import { kindLabel } from "../lib/timeline.js";
+import { drillCallerEvent, openDrillCaller, setupDrillCaller } from "./caller.js";
 
 let cfg = null, ctx = null, current = null, refreshTimer = null;
 
@@ -13,7 +14,8 @@ export function setupDrill(config, context) {
   cfg = config; ctx = context;
   const dialog = byId("drill");
   dialog.querySelector("[data-close]").addEventListener("click", () => dialog.close());
-  dialog.addEventListener("close", () => { current = null; });
+  dialog.addEventListener("close", () => { current = null; openDrillCaller(null); });
+  setupDrillCaller(cfg, byId("board").dataset.timeZone);
   if (!cfg.canAct) return;
   byId("reroute-form").addEventListener("submit", (e) => {
     e.preventDefault();
@@ -60,11 +62,13 @@ export function openIncident(id) {
   byId("drill-body").innerHTML = "";
   byId("drill-error").textContent = "";
   if (!dialog.open) dialog.showModal();
+  openDrillCaller(current.id);
   load(current.id);
 }
 
 /* A live event about the open incident: reload its drill-down (coalesced). */
 export function maybeRefresh(ev) {
+  drillCallerEvent(ev);
   if (!current || ev.incident !== current.id || refreshTimer) return;
   refreshTimer = setTimeout(() => { refreshTimer = null; if (current) load(current.id); }, 150);
 }

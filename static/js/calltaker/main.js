@@ -9,11 +9,12 @@
  * form (type-aheads, location, save), questions (SOP questions, priority, Enter flow), duplicates,
  * routing, list (the open incidents: the one row renderer), map. This one wires them and starts. */
 import { $, S, cfg, ROUTE_KEY, focus, isTextField, root } from "./state.js";
-import { answerOrNew, addRinging, closeAs, initCall, loadHistory, removeRinging, renderCall, tickTimer } from "./call.js";
+import { answerOrNew, addRinging, callMessage, closeAs, initCall, loadHistory, removeRinging, renderCall, tickTimer } from "./call.js";
+import { mountCallerPanel } from "./callerlink.js";
 import { linkDuplicate } from "./duplicates.js";
-import { clearForm, fillForm, initForm, pickOnMap, toggleOverride, save, useAml } from "./form.js";
+import { clearForm, fillForm, initForm, pickOnMap, setLocation, toggleOverride, save, useAml } from "./form.js";
 import { addMarkersLater, fillAgencyFilter, isUnrouted, noteAssignment, onRowChosen, recordOf, renderRows, repaintTimes, upsertIncident } from "./list.js";
-import { initMap } from "./map.js";
+import { initMap, leafletMap } from "./map.js";
 import { initQuestions, renderQuestions, suggestPriority } from "./questions.js";
 import { initRouting, openRouting, rerouteIncident, routingEvent, tickCountdowns } from "./routing.js";
 import { api } from "../lib/api.js";
@@ -37,9 +38,17 @@ const volunteers = mountCallouts({
   current: () => (S.routing ? { id: S.routing.incident, reference: S.routing.reference, category: S.routing.category } : null),
 });
 
+// The caller's phone (issue 24): Alt+T texts the link, Alt+U adopts the fix; about the call, then its incident.
+const caller = mountCallerPanel({
+  panel: $("caller-panel"), timeZone: pageTimeZone(root), map: leafletMap, setLocation, notify: callMessage,
+  number: () => S.draft.caller_number || "",
+  context: () => (S.call ? { kind: "call", id: S.call.id } : S.routing ? { kind: "incident", id: S.routing.incident } : null),
+});
+
 // ───────────────────────── live events ─────────────────────────
 function onEvent(ev) {
   const p = ev.payload || {};
+  caller.onEvent(ev);
   if (ev.kind === "call.ringing" && p.call) addRinging(p.call);
   else if ((ev.kind === "call.answered" || ev.kind === "call.closed") && p.call) {
     removeRinging(p.call.id);
@@ -84,6 +93,7 @@ const ALT_KEYS = {
   KeyG: () => closeAs("ghost"), KeyP: () => closeAs("prank"), KeyI: () => closeAs("info"), KeyM: () => closeAs("misdial"),
   KeyK: () => focus("f-category"), KeyL: () => focus("f-place"), KeyA: useAml, KeyD: () => linkDuplicate(S.duplicates[0]),
   KeyO: toggleOverride, KeyX: clearForm, KeyV: () => volunteers.open(),
+  KeyT: () => caller.sendLink(), KeyU: () => caller.adopt(), KeyC: () => caller.focusReply(),
 };
 const toggleHelp = () => { $("shortcut-help").hidden = !$("shortcut-help").hidden; };
 $("help-toggle").addEventListener("click", toggleHelp);
@@ -97,7 +107,7 @@ document.addEventListener("keydown", (e) => {
 
 // ───────────────────────── start ─────────────────────────
 addMarkersLater();
-setInterval(() => { tickTimer(); tickCountdowns(); volunteers.tick(); }, 1000);
+setInterval(() => { tickTimer(); tickCountdowns(); volunteers.tick(); caller.tick(); }, 1000);
 setInterval(repaintTimes, 15000);
 
 renderCall();
