@@ -48,6 +48,7 @@
       inFlight = false;
       if (res.status === 201) {
         say("loc-status", fill(S.sent, { m: Math.round(fix.body.accuracy_m), t: clock(fix.at) }), "ok");
+        showWatching();
       } else if (res.status === 410 || res.status === 404) {
         linkEnded();
         return;
@@ -75,6 +76,7 @@
   function onError(err) {
     if (err.code === 1) { // PERMISSION_DENIED
       stopWatch();
+      watchNote("");
       say("loc-status", S.denied, "bad");
       $("loc-how").textContent = S.denied_how;
       $("loc-voice").textContent = S.voice;
@@ -93,10 +95,22 @@
     clearInterval(tick);
   }
 
+  /* The line under the status saying how long fixes keep going (shown once a fix went through). */
+  function watchNote(text) {
+    var note = $("watch-note");
+    if (!note && text) {
+      note = document.createElement("p");
+      note.id = "watch-note"; note.className = "muted";
+      $("loc-status").after(note);
+    }
+    if (note) note.textContent = text;
+  }
+
   function showWatching() {
+    if (watchId === null) return;
     var left = Math.max(0, Math.ceil((watchUntil - Date.now()) / 60000));
-    if (Date.now() >= watchUntil) { stopWatch(); $("watch-note").textContent = S.watch_done; return; }
-    $("watch-note").textContent = fill(S.watching, { n: left });
+    if (Date.now() >= watchUntil) { stopWatch(); watchNote(S.watch_done); return; }
+    watchNote(fill(S.watching, { n: left }));
   }
 
   $("locate").addEventListener("click", function () {
@@ -108,12 +122,6 @@
     stopWatch();
     watchUntil = Date.now() + cfg.watchMinutes * 60000;
     watchId = navigator.geolocation.watchPosition(onFix, onError, { enableHighAccuracy: true, timeout: 60000, maximumAge: 5000 });
-    if (!$("watch-note")) {
-      var note = document.createElement("p");
-      note.id = "watch-note"; note.className = "muted";
-      $("loc-status").after(note);
-    }
-    showWatching();
     tick = setInterval(showWatching, 15000);
   });
 
