@@ -16,7 +16,7 @@ from django.conf import settings
 from django.http import FileResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -242,3 +242,17 @@ class CallerMessageApi(APIView):
         data.is_valid(raise_exception=True)
         message = caller_message_send(actor=request.user, text=data.validated_data["text"], **_owner_kwargs(kwargs))
         return Response(CallerMessageSerializer(message).data, status=status.HTTP_201_CREATED)
+
+
+# The same views under /api/v1/calls/{id}/ (a call whose incident does not exist yet), with operation ids of their own.
+def _call_variant(view, **operation_ids):
+    variant = type(f"Call{view.__name__}", (view,), {"__doc__": view.__doc__})
+    return extend_schema_view(**{method: extend_schema(operation_id=op) for method, op in operation_ids.items()})(variant)
+
+
+CallCallerLinkApi = _call_variant(CallerLinkApi, get="call_caller_links_list", post="call_caller_links_send")
+CallCallerLinkRevokeApi = _call_variant(CallerLinkRevokeApi, post="call_caller_links_revoke")
+CallCallerPositionListApi = _call_variant(CallerPositionListApi, get="call_caller_positions_list")
+CallCallerPhotoListApi = _call_variant(CallerPhotoListApi, get="call_caller_photos_list")
+CallCallerPhotoImageApi = _call_variant(CallerPhotoImageApi, get="call_caller_photos_image")
+CallCallerMessageApi = _call_variant(CallerMessageApi, get="call_caller_messages_list", post="call_caller_messages_send")
