@@ -23,7 +23,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PAGE_BUDGET = 50 * 1024
 FIX = {"latitude": -2.21234, "longitude": 113.92345, "accuracy": 9}
 PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True, "locale": "id-ID"}
-SHOTS = Path(os.environ.get("GUIDE_SCREENSHOT_DIR", "")) if os.environ.get("GUIDE_SCREENSHOTS") else None
+# GUIDE_SCREENSHOTS=1: the screens of docs/guides/caller-link.md, as small JPEGs (as tests/core/test_every_page_browser.py)
+GUIDE_DIR = Path(__file__).resolve().parents[2] / "docs" / "guides" / "img"
+SHOTS = os.environ.get("GUIDE_SCREENSHOTS") == "1"
 
 
 @pytest.fixture(scope="module")
@@ -54,10 +56,14 @@ def _link(world, server):
     return url
 
 
-def _shot(page, name):
-    if SHOTS is not None:
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / name), full_page=True)
+def _shot(page, name, *, full_page=True, width=None):
+    if not SHOTS:
+        return
+    GUIDE_DIR.mkdir(parents=True, exist_ok=True)
+    image = Image.open(io.BytesIO(page.screenshot(full_page=full_page)))
+    if width and image.width > width:
+        image = image.resize((width, round(image.height * width / image.width)))
+    image.convert("RGB").save(GUIDE_DIR / name.replace(".png", ".jpg"), "JPEG", quality=72, optimize=True)
 
 
 def _wait_until(check, timeout=10.0):
@@ -101,7 +107,7 @@ def test_a_phone_with_a_mocked_gps_sends_its_fix_a_photo_and_a_message(chromium,
     context = chromium.new_context(**PHONE, geolocation=FIX, permissions=["geolocation"])
     page = echo_browser_errors(context.new_page())
     page.goto(url)
-    _shot(page, "caller-page-360.png")
+    _shot(page, "caller-page-360.png", width=360)
     # the big button: a high-accuracy fix goes to the centre
     page.click("#locate")
     page.wait_for_selector("#loc-status.ok")
@@ -116,7 +122,7 @@ def test_a_phone_with_a_mocked_gps_sends_its_fix_a_photo_and_a_message(chromium,
     # and the incident has not moved by itself
     incident.refresh_from_db()
     assert incident.location_source == "region" and incident.location_accuracy_m == 1500
-    _shot(page, "caller-page-sent-360.png")
+    _shot(page, "caller-page-sent-360.png", width=360)
 
     # a photo from the gallery (the camera button is the same upload)
     photo = tmp_path / "foto.jpg"
@@ -134,7 +140,7 @@ def test_a_phone_with_a_mocked_gps_sends_its_fix_a_photo_and_a_message(chromium,
     caller_message_send(actor=world["call_taker"], incident_id=incident.pk, text="Tetap di situ, petugas menuju")
     page.wait_for_selector("#chat li.out", timeout=15_000)
     assert "Petugas 112" in page.locator("#chat li.out").inner_text()
-    _shot(page, "caller-page-chat-360.png")
+    _shot(page, "caller-page-chat-360.png", width=360)
     context.close()
 
 
@@ -148,7 +154,7 @@ def test_refused_permission_gets_plain_words(chromium, server, world):
     text = page.locator("main").inner_text()
     assert "Izin lokasi ditolak" in text and "Setelan" in text and "lewat telepon" in text
     assert not CallerPosition.objects.exists()
-    _shot(page, "caller-page-denied-360.png")
+    _shot(page, "caller-page-denied-360.png", width=360)
     context.close()
 
 
@@ -207,7 +213,7 @@ def test_call_taker_sends_the_link_with_one_key_sees_the_fix_live_and_adopts_it(
     caller.click("#send")
     page.wait_for_selector("#caller-panel .caller-chat li.in")
     page.set_viewport_size({"width": 1600, "height": 1000})
-    _shot(page, "calltaker-caller-panel.png")
+    _shot(page, "calltaker-caller-panel.png", full_page=False, width=1200)
     # Alt+U: the fix fills the form's location (the incident does not exist yet)
     page.keyboard.press("Alt+u")
     page.wait_for_function("JSON.parse(localStorage.getItem('ct-draft:%s')).location.source === 'caller_link'" % call_taker.pk)
@@ -248,13 +254,13 @@ def test_adopting_on_an_incident_moves_it_in_one_event_and_the_board_and_dispatc
     dpage.wait_for_selector(".detail-caller .caller-fix .fix")
     assert "±6 m" in dpage.locator(".detail-caller").inner_text()
     assert dpage.locator(".detail-caller .caller-adopt").count() == 0  # read-only for an agency
-    _shot(dpage, "dispatcher-caller-section.png")
+    _shot(dpage, "dispatcher-caller-section.png", full_page=False, width=1200)
     # the supervisor adopts from the drill-down: the incident moves in one incident.updated event
     board.click("#drill-caller .caller-adopt")
     assert _wait_until(lambda: Incident.objects.get(pk=incident.pk).location_source == "caller_link")
     moved = Incident.objects.get(pk=incident.pk)
     assert moved.location_accuracy_m == 6 and round(moved.location.y, 4) == -2.2151
     board.wait_for_selector("#drill-caller .adopted")
-    _shot(board, "board-drill-caller.png")
+    _shot(board, "board-drill-caller.png", full_page=False, width=1200)
     context.close()
     dctx.close()
