@@ -99,7 +99,8 @@ class Call(models.Model):
         SMS = "sms", _("SMS")
 
     command_centre = models.ForeignKey("agencies.CommandCentre", on_delete=models.PROTECT, related_name="calls")
-    channel = models.CharField(_("saluran"), max_length=8, choices=Channel.choices, default=Channel.VOICE)
+    # db_default too: bulk writers outside the ORM (reporting's generate_history COPY) leave it out
+    channel = models.CharField(_("saluran"), max_length=8, choices=Channel.choices, default=Channel.VOICE, db_default=Channel.VOICE)
     external_id = models.CharField(_("ID PBX"), max_length=100, null=True, blank=True)
     line = models.CharField(_("jalur"), max_length=40, blank=True)
     caller_number = models.CharField(_("nomor penelepon"), max_length=32, blank=True, db_index=True)

@@ -28,6 +28,7 @@ from incidents.services.callerlink import (
     ensure_link_live,
     lock_target,
     record_caller_event,
+    sms_sender_name,
 )
 from incidents.timeline import record_event
 
@@ -113,7 +114,7 @@ def caller_message_send(*, actor, text, incident_id=None, call_id=None) -> Calle
         notification = None
         if sms_to:
             notification = notification_queue(
-                channel=Notification.Channel.SMS, recipient=sms_to, body=f"112 {_centre_name(target)}: {text}",
+                channel=Notification.Channel.SMS, recipient=sms_to, body=f"{_sms_name(target)}: {text}",
                 incident=target.incident, reason="caller_chat",
             )
         message = CallerMessage.objects.create(
@@ -126,10 +127,9 @@ def caller_message_send(*, actor, text, incident_id=None, call_id=None) -> Calle
     return message
 
 
-def _centre_name(target: Target) -> str:
-    if target.incident is not None:
-        return target.incident.command_centre.name
-    return target.call.command_centre.name
+def _sms_name(target: Target) -> str:
+    centre = target.incident.command_centre if target.incident is not None else target.call.command_centre
+    return sms_sender_name(centre)
 
 
 # ───────────────────────── text-only emergencies (inbound SMS) ─────────────────────────

@@ -49,8 +49,9 @@ RESEND_WINDOW = timedelta(seconds=60)
 MAX_PHOTOS_PER_LINK = 10
 LINK_PATH = "/c/"
 LOCATION_SOURCE = "caller_link"
-# The link's SMS names the centre and says what the page is for; the page itself has the English switch.
-SMS_TEXT = "112 %(centre)s: buka %(url)s untuk mengirim lokasi, foto dan pesan ke petugas 112. Berlaku sampai %(until)s."
+# The link's SMS names the centre and says what the page is for. Always in Bahasa Indonesia, whatever language the
+# call-taker's screen is in (it goes to a caller in Indonesia); the page it opens has the English switch.
+SMS_TEXT = "%(centre)s: buka %(url)s untuk mengirim lokasi, foto dan pesan ke petugas 112. Berlaku sampai %(until)s."
 _ZONE_ABBR = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
 
 
@@ -188,9 +189,14 @@ def _zone(name):
     return zoneinfo.ZoneInfo(name or "Asia/Jakarta")
 
 
+def sms_sender_name(centre) -> str:
+    """How an SMS names the centre: "112 Kota Palangka Raya" (its name, with "112" in front when the name lacks it)."""
+    return centre.name if centre.name.lstrip().startswith("112") else f"112 {centre.name}"
+
+
 def _queue_sms(link: CallerLink, target: Target, url: str):
     centre = link.command_centre
-    body = SMS_TEXT % {"centre": centre.name, "url": url, "until": _until_text(link, centre)}
+    body = SMS_TEXT % {"centre": sms_sender_name(centre), "url": url, "until": _until_text(link, centre)}
     return notification_queue(
         channel=Notification.Channel.SMS, recipient=link.sent_to, body=body, incident=target.incident, reason="caller_link",
     )
