@@ -30,6 +30,7 @@ from django.contrib.gis.geos import Point
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -446,8 +447,13 @@ def caller_links_expire_due(*, now=None, limit=500) -> int:
     writes the state and the event). Run by beat every minute; SKIP LOCKED so two sweepers share the work."""
     now = now or timezone.now()
     done = 0
+    due = (
+        Q(expires_at__lte=now)
+        | Q(incident__status__in=sorted(Incident.TERMINAL_STATUSES))
+        | Q(incident__isnull=True, call__status=Call.Status.ENDED, call__incident__isnull=True)
+    )
     candidates = list(
-        CallerLink.objects.filter(status=CallerLink.Status.ACTIVE)
+        CallerLink.objects.filter(due, status=CallerLink.Status.ACTIVE)
         .select_related("incident", "call").order_by("expires_at")[:limit]
     )
     for candidate in candidates:
