@@ -95,6 +95,11 @@ class CommandCentre(models.Model):
         _("tutup otomatis setelah tertangani (menit)"), default=30, validators=[MaxValueValidator(7 * 24 * 60)],
         help_text=_("0 = tidak pernah; kejadian tertangani ditutup oleh petugas."),
     )
+    # The number callers text for a text-only emergency (deaf callers, a caller who must stay silent): the SMS
+    # gateway forwards what reaches it with this number as `to`, and the message rings on this centre's consoles.
+    sms_number = models.CharField(_("nomor SMS 112"), max_length=32, blank=True, default="", db_default="")
+    # How long a caller link (the SMS link that shares the caller's location, photos and chat) stays valid.
+    caller_link_ttl_minutes = models.PositiveIntegerField(_("masa berlaku tautan penelepon (menit)"), default=120, db_default=120)
 
     class Meta:
         verbose_name = _("pusat panggilan")

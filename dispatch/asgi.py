@@ -13,13 +13,15 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from dispatch.body_limit import BodyLimitMiddleware  # noqa: E402
 from incidents.live.auth import BrowserOriginValidator, TokenAuthMiddleware  # noqa: E402
 from incidents.live.routing import websocket_urlpatterns  # noqa: E402
 from incidents.live.send import ServerSendMiddleware  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        # Bodies over a path's ceiling (a caller's photo: 10 MB) are refused before Django reads them.
+        "http": BodyLimitMiddleware(django_asgi_app),
         # Foreign browser origins are refused (AllowedHostsOriginValidator inside BrowserOriginValidator);
         # the session authenticates browsers, `Authorization: Token` integrators.
         # ServerSendMiddleware (outermost) keeps the server's own send for the live events' cheap path.

@@ -37,6 +37,25 @@ class PermissionDenied(ApplicationError):
     default_code = "permission_denied"
 
 
+class Gone(ApplicationError):
+    """The thing existed but has ended for good (an expired or revoked caller link): 410, never coming back."""
+
+    status_code = 410
+    default_code = "gone"
+
+
+class PayloadTooLarge(ApplicationError):
+    status_code = 413
+    default_code = "body_too_large"
+
+
+class TooManyRequests(ApplicationError):
+    """A limit that is not a rate (ten photos per caller link): 429 like the throttles."""
+
+    status_code = 429
+    default_code = "throttled"
+
+
 class Conflict(ApplicationError):
     """The state moved under the caller (someone else accepted first): answer 409 with the current state."""
 

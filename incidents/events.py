@@ -43,6 +43,12 @@ EVENT_KINDS = {
     "callout.expired": "the call-out's deadline passed short of volunteers: supervisors alerted",
     "callout.status": "a volunteer reported progress (en route, on scene, done) or withdrew",
     "callout.cancelled": "the requester called the call-out off: everyone alerted was stood down",
+    "caller.link_sent": "a caller link was texted to the caller (or the same link texted again within a minute)",
+    "caller.link_opened": "the caller's phone opened the link for the first time",
+    "caller.link_ended": "a caller link stopped working: revoked, expired, or its incident closed or cancelled",
+    "caller.position": "the caller's phone sent a location fix through the link (never moves the incident by itself)",
+    "caller.photo": "the caller sent a photo through the link (re-encoded, without EXIF/GPS)",
+    "caller.message": "a chat message between the caller and the centre (the link's page or SMS)",
 }
 
 
@@ -172,6 +178,8 @@ def call_summary(call) -> dict:
     return {
         "id": call.pk,
         "caller_number": call.caller_number,
+        # "sms": a text-only emergency (an SMS to the centre's number), answered by chat
+        "channel": call.channel,
         "status": call.status,
         "disposition": call.disposition,
         "call_taker": call.call_taker_id,
@@ -255,7 +263,9 @@ def alert_acknowledged(*, alerts, note="", by_name="") -> dict:
 # the caller's number or name. record_event drops the communities from the audience of any payload that does
 # (`carries_caller_data`), and these builders never put caller data in.
 
-CALLER_FIELDS = frozenset({"caller_number", "caller_name"})
+# The caller.* events keep their data under these keys (caller_link, caller_position, …), so every one of them is
+# staff-only by the same rule: the caller's fixes, photos and words never reach a community either.
+CALLER_FIELDS = frozenset({"caller_number", "caller_name", "caller_link", "caller_position", "caller_photo", "caller_message"})
 
 
 def carries_caller_data(payload) -> bool:
@@ -341,3 +351,78 @@ def callout_status(*, callout, counts, response, old, new) -> dict:
 
 def callout_cancelled(*, callout, counts, old, reason, stood_down) -> dict:
     return {"callout": callout_summary(callout, counts), "old": old, "reason": reason, "stood_down": sorted(stood_down)}
+
+
+# --- the caller's phone (issue 24) --------------------------------------------------------------------------
+# Staff-only by construction: every payload below holds its data under a key of CALLER_FIELDS. `call` names the
+# call a link was sent on (before its incident existed, such an event is the call's centre's only).
+
+def caller_link_summary(link) -> dict:
+    return {
+        "id": link.pk,
+        "status": link.status,
+        "sent_to": link.sent_to,
+        "call": link.call_id,
+        "created_at": _iso(link.created_at),
+        "last_sent_at": _iso(link.last_sent_at),
+        "send_count": link.send_count,
+        "expires_at": _iso(link.expires_at),
+        "opened_at": _iso(link.opened_at),
+        "ended_at": _iso(link.ended_at),
+    }
+
+
+def caller_link_sent(*, link, resent: bool) -> dict:
+    return {"caller_link": caller_link_summary(link), "call": link.call_id, "resent": resent}
+
+
+def caller_link_opened(*, link) -> dict:
+    return {"caller_link": caller_link_summary(link), "call": link.call_id}
+
+
+def caller_link_ended(*, link, old, cause: str) -> dict:
+    """`cause`: revoked, expired, incident_closed, incident_cancelled, call_closed."""
+    return {"caller_link": caller_link_summary(link), "call": link.call_id, "old": old, "new": link.status, "cause": cause}
+
+
+def caller_position_summary(position) -> dict:
+    return {
+        "id": position.pk,
+        "link": position.link_id,
+        "lat": position.location.y,
+        "lon": position.location.x,
+        "accuracy_m": position.accuracy_m,
+        "heading": position.heading,
+        "speed": position.speed,
+        "received_at": _iso(position.received_at),
+        "adopted_at": _iso(position.adopted_at),
+    }
+
+
+def caller_position(*, position) -> dict:
+    return {"caller_position": caller_position_summary(position), "call": position.call_id}
+
+
+def caller_photo_summary(photo) -> dict:
+    return {"id": photo.pk, "link": photo.link_id, "width": photo.width, "height": photo.height, "received_at": _iso(photo.received_at)}
+
+
+def caller_photo(*, photo) -> dict:
+    return {"caller_photo": caller_photo_summary(photo), "call": photo.call_id}
+
+
+def caller_message_summary(message) -> dict:
+    return {
+        "id": message.pk,
+        "link": message.link_id,
+        "direction": message.direction,
+        "channel": message.channel,
+        "text": message.text,
+        "at": _iso(message.at),
+        "by": message.by_id,
+        "by_name": (message.by.get_full_name() or message.by.username) if message.by_id else None,
+    }
+
+
+def caller_message(*, message) -> dict:
+    return {"caller_message": caller_message_summary(message), "call": message.call_id}

@@ -96,7 +96,14 @@ class Call(models.Model):
     # ten minutes the caller has long hung up and the history must not change under the supervisor's feet).
     REOPEN_WINDOW_SECONDS = 600
 
+    class Channel(models.TextChoices):
+        VOICE = "voice", _("Telepon")
+        # A text-only emergency: an SMS to the centre's 112 number (deaf callers, a caller who must stay silent).
+        SMS = "sms", _("SMS")
+
     command_centre = models.ForeignKey("agencies.CommandCentre", on_delete=models.PROTECT, related_name="calls")
+    # db_default too: bulk writers outside the ORM (reporting's generate_history COPY) leave it out
+    channel = models.CharField(_("saluran"), max_length=8, choices=Channel.choices, default=Channel.VOICE, db_default=Channel.VOICE)
     external_id = models.CharField(_("ID PBX"), max_length=100, null=True, blank=True)
     line = models.CharField(_("jalur"), max_length=40, blank=True)
     caller_number = models.CharField(_("nomor penelepon"), max_length=32, blank=True, db_index=True)
@@ -503,3 +510,147 @@ class AmlReport(models.Model):
         verbose_name = _("laporan lokasi AML")
         verbose_name_plural = _("laporan lokasi AML")
         ordering = ["-received_at"]
+
+
+# --- The caller's phone as a sensor (issue 24): a link sent by SMS during the call --------------------------------
+
+
+class CallerLink(models.Model):
+    """A link texted to the caller: their phone's browser sends its GPS fixes, photos and chat messages to the
+    call or incident it belongs to. The token itself is never stored, only its SHA-256 (a database read yields no
+    live link); it is derived from `token_salt` and the server's secret so the same link can be texted again."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Aktif")  # the caller may use it until expires_at
+        REVOKED = "revoked", _("Dicabut")  # a call-taker ended it (sent to the wrong number, abuse)
+        ENDED = "ended", _("Berakhir")  # the incident was closed or cancelled
+        EXPIRED = "expired", _("Kedaluwarsa")  # its time ran out (the sweeper records it; the API refuses it at once)
+
+    TERMINAL_STATUSES = frozenset({Status.REVOKED, Status.ENDED, Status.EXPIRED})
+
+    command_centre = models.ForeignKey(
+        "agencies.CommandCentre", verbose_name=_("pusat panggilan"), on_delete=models.PROTECT, related_name="caller_links"
+    )
+    # Sent during a call (before its incident exists) or for an incident; the call's link follows it to the incident.
+    call = models.ForeignKey(Call, verbose_name=_("panggilan"), null=True, blank=True, on_delete=models.CASCADE, related_name="caller_links")
+    incident = models.ForeignKey(
+        Incident, verbose_name=_("kejadian"), null=True, blank=True, on_delete=models.CASCADE, related_name="caller_links"
+    )
+    sent_to = models.CharField(_("dikirim ke"), max_length=32)
+    token_salt = models.CharField(max_length=64)
+    token_hash = models.CharField(max_length=64, unique=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(_("dibuat"))
+    last_sent_at = models.DateTimeField(_("terakhir dikirim"))
+    send_count = models.PositiveSmallIntegerField(_("jumlah kirim"), default=1)
+    expires_at = models.DateTimeField(_("berlaku sampai"))
+    opened_at = models.DateTimeField(_("dibuka"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("berakhir"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("dikirim oleh"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # What the centre knew before the link (the reports' "accuracy gained"): the AML fix's or the pin's accuracy.
+    baseline_accuracy_m = models.FloatField(_("akurasi sebelum tautan (m)"), null=True, blank=True)
+    baseline_source = models.CharField(_("sumber lokasi sebelum tautan"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("tautan penelepon")
+        verbose_name_plural = _("tautan penelepon")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(call__isnull=False) | Q(incident__isnull=False), name="caller_link_has_call_or_incident"),
+        ]
+        indexes = [
+            models.Index(fields=["incident", "-created_at"], name="caller_link_incident"),
+            models.Index(fields=["call", "-created_at"], name="caller_link_call"),
+            models.Index(fields=["expires_at"], condition=Q(status="active"), name="caller_link_active_expiry"),
+            models.Index(fields=["command_centre", "created_at"], name="caller_link_centre_created"),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} ({self.get_status_display()})"
+
+
+class CallerPosition(models.Model):
+    """One fix from the caller's phone. Shown as its own marker; it moves the incident only when adopted."""
+
+    link = models.ForeignKey(CallerLink, verbose_name=_("tautan"), on_delete=models.CASCADE, related_name="positions")
+    call = models.ForeignKey(Call, verbose_name=_("panggilan"), null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    incident = models.ForeignKey(Incident, verbose_name=_("kejadian"), null=True, blank=True, on_delete=models.CASCADE, related_name="caller_positions")
+    location = models.PointField(_("lokasi"), srid=4326, spatial_index=False)
+    accuracy_m = models.FloatField(_("akurasi (m)"))
+    heading = models.FloatField(_("arah (derajat)"), null=True, blank=True)
+    speed = models.FloatField(_("kecepatan (m/s)"), null=True, blank=True)
+    received_at = models.DateTimeField(_("diterima"))
+    adopted_at = models.DateTimeField(_("dipakai sebagai lokasi kejadian"), null=True, blank=True)
+    adopted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("lokasi dari penelepon")
+        verbose_name_plural = _("lokasi dari penelepon")
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            models.Index(fields=["incident", "-received_at"], name="caller_position_incident"),
+            models.Index(fields=["call", "-received_at"], name="caller_position_call"),
+        ]
+
+
+class CallerPhoto(models.Model):
+    """A photo from the caller, decoded and re-encoded (no EXIF, GPS or maker data survives), served only to staff."""
+
+    link = models.ForeignKey(CallerLink, verbose_name=_("tautan"), on_delete=models.CASCADE, related_name="photos")
+    call = models.ForeignKey(Call, verbose_name=_("panggilan"), null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    incident = models.ForeignKey(Incident, verbose_name=_("kejadian"), null=True, blank=True, on_delete=models.CASCADE, related_name="caller_photos")
+    image = models.FileField(_("gambar"), upload_to="caller-photos/", max_length=200)
+    thumbnail = models.FileField(_("gambar kecil"), upload_to="caller-photos/", max_length=200)
+    width = models.PositiveIntegerField(_("lebar"))
+    height = models.PositiveIntegerField(_("tinggi"))
+    size_bytes = models.PositiveIntegerField(_("ukuran (bita)"))
+    original_format = models.CharField(_("format asli"), max_length=10)
+    received_at = models.DateTimeField(_("diterima"))
+
+    class Meta:
+        verbose_name = _("foto dari penelepon")
+        verbose_name_plural = _("foto dari penelepon")
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            models.Index(fields=["incident", "-received_at"], name="caller_photo_incident"),
+            models.Index(fields=["call", "-received_at"], name="caller_photo_call"),
+        ]
+
+
+class CallerMessage(models.Model):
+    """One chat message between the caller and the centre: through the link's page, or by SMS (a text-only call)."""
+
+    class Direction(models.TextChoices):
+        INBOUND = "in", _("Dari penelepon")
+        OUTBOUND = "out", _("Dari petugas")
+
+    class Channel(models.TextChoices):
+        WEB = "web", _("Halaman tautan")
+        SMS = "sms", _("SMS")
+
+    link = models.ForeignKey(CallerLink, verbose_name=_("tautan"), null=True, blank=True, on_delete=models.CASCADE, related_name="messages")
+    call = models.ForeignKey(Call, verbose_name=_("panggilan"), null=True, blank=True, on_delete=models.CASCADE, related_name="caller_messages")
+    incident = models.ForeignKey(Incident, verbose_name=_("kejadian"), null=True, blank=True, on_delete=models.CASCADE, related_name="caller_messages")
+    command_centre = models.ForeignKey("agencies.CommandCentre", verbose_name=_("pusat panggilan"), on_delete=models.PROTECT, related_name="+")
+    direction = models.CharField(_("arah"), max_length=3, choices=Direction.choices)
+    channel = models.CharField(_("saluran"), max_length=3, choices=Channel.choices)
+    text = models.TextField(_("pesan"))
+    at = models.DateTimeField(_("waktu"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("petugas"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # An inbound SMS keeps the gateway's id: a webhook delivered twice stores the message once.
+    sms_message_id = models.CharField(max_length=120, null=True, blank=True, unique=True)
+    notification = models.ForeignKey(Notification, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("pesan penelepon")
+        verbose_name_plural = _("pesan penelepon")
+        ordering = ["at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(call__isnull=False) | Q(incident__isnull=False), name="caller_message_has_call_or_incident"),
+        ]
+        indexes = [
+            models.Index(fields=["incident", "at"], name="caller_message_incident"),
+            models.Index(fields=["call", "at"], name="caller_message_call"),
+        ]

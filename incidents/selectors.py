@@ -15,8 +15,19 @@ from django.utils.translation import gettext as _
 
 from agencies.models import Unit
 from agencies.scoping import scope_for
-from dispatch.errors import NotFound
-from incidents.models import Assignment, Call, Incident, SupervisorAlert, TimelineEvent, UnitDispatch
+from dispatch.errors import NotFound, PermissionDenied
+from incidents.models import (
+    Assignment,
+    Call,
+    CallerLink,
+    CallerMessage,
+    CallerPhoto,
+    CallerPosition,
+    Incident,
+    SupervisorAlert,
+    TimelineEvent,
+    UnitDispatch,
+)
 from incidents.phone import caller_lookup
 from incidents.timeline import incident_summary
 from volunteers.selectors import incident_ids_called_out_to
@@ -335,3 +346,49 @@ def events_after(user, seq: int, limit: int, *, incident_id: int | None = None) 
     if incident_id is not None:
         incident_get_for(user, incident_id)
     return events_after_scope(scope_for(user), seq, limit, incident_id=incident_id)
+
+
+# --- the caller's phone (issue 24) ----------------------------------------------------------------------------
+
+# Roles that never read a caller's fixes, photos or words, even on an incident they see (a crew on its unit's
+# incident, a volunteer called out to it): the caller's data stays with the centre and the responsible agencies.
+_NO_CALLER_DATA_ROLES = frozenset({"crew", "volunteer"})
+
+
+def caller_data_owner(user, *, incident_id=None, call_id=None):
+    """(incident, call) whose caller data the user may read: the centre's staff (call-takers, supervisors, officials)
+    and the dispatchers of an agency responsible for the incident. Out of scope: NotFound; a crew or volunteer:
+    PermissionDenied. A call is the centre's business only (no agency sees calls)."""
+    if incident_id is not None:
+        incident = incident_get_for(user, incident_id)
+        if user.role in _NO_CALLER_DATA_ROLES and not user.is_superuser:
+            raise PermissionDenied(_("Data penelepon hanya untuk petugas pusat panggilan dan instansi yang menangani."))
+        return incident, None
+    call = call_get_for(user, call_id)
+    return None, call
+
+
+def _owned(model, incident, call):
+    return model.objects.filter(incident=incident) if incident is not None else model.objects.filter(call=call)
+
+
+def caller_positions_for(user, *, incident_id=None, call_id=None):
+    """Newest first."""
+    incident, call = caller_data_owner(user, incident_id=incident_id, call_id=call_id)
+    return _owned(CallerPosition, incident, call).order_by("-received_at", "-id")
+
+
+def caller_photos_for(user, *, incident_id=None, call_id=None):
+    incident, call = caller_data_owner(user, incident_id=incident_id, call_id=call_id)
+    return _owned(CallerPhoto, incident, call).order_by("-received_at", "-id")
+
+
+def caller_messages_for(user, *, incident_id=None, call_id=None):
+    """The whole conversation, both directions, both channels, oldest first."""
+    incident, call = caller_data_owner(user, incident_id=incident_id, call_id=call_id)
+    return _owned(CallerMessage, incident, call).select_related("by").order_by("at", "id")
+
+
+def caller_links_for(user, *, incident_id=None, call_id=None):
+    incident, call = caller_data_owner(user, incident_id=incident_id, call_id=call_id)
+    return _owned(CallerLink, incident, call).order_by("-created_at", "-id")

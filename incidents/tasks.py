@@ -24,7 +24,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from incidents.models import Assignment, Incident, SupervisorAlert
-from incidents.services import assignment_expire
+from incidents.services import assignment_expire, caller_data_purge, caller_links_expire_due
 from incidents.services.escalation import assignment_second_stage, incident_alert_unrouted, incident_check_service_target
 from incidents.services.incidents import incident_auto_close
 
@@ -178,3 +178,20 @@ def next_deadline_in(now=None) -> timedelta | None:
         .first()
     )
     return (nxt - now) if nxt else None
+
+
+# --- caller links (issue 24) ----------------------------------------------------------------------------------
+
+@shared_task(name="incidents.tasks.expire_caller_links", ignore_result=True, time_limit=60, soft_time_limit=50)
+def expire_caller_links():
+    """Record the end of caller links whose time ran out or whose call/incident ended (idempotent: each link once)."""
+    return caller_links_expire_due()
+
+
+@shared_task(name="incidents.tasks.purge_caller_data", ignore_result=True, time_limit=300, soft_time_limit=280)
+def purge_caller_data():
+    """The retention of caller photos, fixes and chat (docs/privacy.md); safe to run twice."""
+    counts = caller_data_purge()
+    if any(counts.values()):
+        logger.info("caller data purged: %s", counts)
+    return counts

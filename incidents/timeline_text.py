@@ -44,6 +44,21 @@ KIND_LABELS = {
     "callout.expired": _("Panggilan relawan lewat batas"),
     "callout.status": _("Kemajuan relawan"),
     "callout.cancelled": _("Panggilan relawan dibatalkan"),
+    "caller.link_sent": _("Tautan lokasi dikirim ke penelepon"),
+    "caller.link_opened": _("Penelepon membuka tautan"),
+    "caller.link_ended": _("Tautan penelepon berakhir"),
+    "caller.position": _("Lokasi dari ponsel penelepon"),
+    "caller.photo": _("Foto dari penelepon"),
+    "caller.message": _("Pesan penelepon"),
+}
+
+# Why a caller link stopped working (incidents.events.caller_link_ended's `cause`).
+_LINK_END_CAUSES = {
+    "revoked": _("dicabut petugas"),
+    "expired": _("masa berlaku habis"),
+    "incident_closed": _("kejadian ditutup"),
+    "incident_cancelled": _("kejadian dibatalkan"),
+    "call_closed": _("panggilan ditutup"),
 }
 
 # A volunteer's progress (volunteers.models.CallOutResponse.Status; incidents does not import volunteers' models):
@@ -104,6 +119,33 @@ def _callout(payload) -> str:
     return ", ".join(str(p) for p in parts if p)
 
 
+def _caller(kind, p) -> str:
+    if kind in ("caller.link_sent", "caller.link_opened", "caller.link_ended"):
+        link = p.get("caller_link") or {}
+        bits = [link.get("sent_to") or ""]
+        if kind == "caller.link_sent" and p.get("resent"):
+            bits.append(_t("dikirim ulang"))
+        if kind == "caller.link_ended":
+            bits.append(str(_LINK_END_CAUSES.get(p.get("cause"), p.get("cause") or "")))
+        return " · ".join(b for b in bits if b)
+    if kind == "caller.position":
+        fix = p.get("caller_position") or {}
+        if fix.get("lat") is None:
+            return ""
+        return _t("%(lat)s, %(lon)s, akurasi %(m)s m") % {
+            "lat": formats.number_format(fix["lat"], 5), "lon": formats.number_format(fix["lon"], 5),
+            "m": formats.number_format(fix.get("accuracy_m") or 0, 0),
+        }
+    if kind == "caller.photo":
+        photo = p.get("caller_photo") or {}
+        return f"{photo.get('width', '?')} × {photo.get('height', '?')}"
+    if kind == "caller.message":
+        message = p.get("caller_message") or {}
+        who = _t("penelepon") if message.get("direction") == "in" else (message.get("by_name") or _t("petugas"))
+        return f"{who}: {message.get('text', '')[:120]}"
+    return ""
+
+
 def summary(kind: str, payload: dict) -> str:
     """One readable line for an event; what a kind does not carry is left out, nothing is invented."""
     p = payload or {}
@@ -162,6 +204,8 @@ def summary(kind: str, payload: dict) -> str:
         if kind == "callout.status":
             old, new = p.get("old"), p.get("new")
             parts.append(f"{_RESPONSE_LABELS.get(old, old or '—')} → {_RESPONSE_LABELS.get(new, new or '—')}")
+    elif kind.startswith("caller."):
+        parts.append(_caller(kind, p))
     if p.get("reason") and isinstance(p["reason"], str):
         parts.append(_t("alasan: %(r)s") % {"r": p["reason"]})
     if p.get("note") and isinstance(p["note"], str):

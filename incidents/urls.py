@@ -5,4 +5,5 @@ urlpatterns = [
     path("", include("incidents.consoles.urls_calltaker")),
     path("", include("incidents.consoles.urls_dispatcher")),
     path("", include("incidents.consoles.urls_supervisor")),
+    path("", include("incidents.consoles.urls_caller")),
 ]

@@ -29,6 +29,7 @@ SECTIONS = {
     "escalations": "Eskalasi",
     "handoffs": "Pengalihan",
     "volunteers": "Relawan",
+    "caller_links": "Tautan penelepon",
     "repeat_numbers": "Nomor berulang",
 }
 INTERVAL_FIELDS = ("n", "p50_s", "p90_s", "p95_s", "mean_s")
@@ -45,6 +46,10 @@ FIELD_LABELS = {
     "expired": _l("Konfirmasi kedaluwarsa"), "backup_offered": _l("Cadangan ditawarkan"),
     "target_breached": _l("Target terlampaui"), "second_stage": _l("Eskalasi tahap kedua"),
     "within": _l("Pengalihan dalam pusat"), "across": _l("Pengalihan antarpusat"),
+    "sent": _l("Tautan dikirim"), "opened": _l("Tautan dibuka"), "with_fix": _l("Tautan dengan lokasi"),
+    "fixes": _l("Lokasi diterima"), "adopted": _l("Lokasi dipakai"), "text_calls": _l("Panggilan SMS"),
+    "accuracy_compared": _l("Tautan dibandingkan"), "median_accuracy_before_m": _l("Akurasi sebelum tautan, median (m)"),
+    "median_accuracy_link_m": _l("Akurasi lewat tautan, median (m)"), "median_accuracy_gained_m": _l("Akurasi bertambah, median (m)"),
 }
 
 
@@ -74,8 +79,8 @@ def rows(report: dict):
     for row in report["compliance"]:
         for field in ("threshold_s", "goal_percent", "met", "total", "percent"):
             yield "compliance", row["target"], row["name"], field, row[field]
-    for section in ("escalations", "handoffs", "volunteers"):
-        for field, value in report[section].items():
+    for section in ("escalations", "handoffs", "volunteers", "caller_links"):
+        for field, value in (report.get(section) or {}).items():  # a report stored before a section existed lacks it
             if not isinstance(value, (dict, list)):
                 yield section, "", "", field, value
             elif isinstance(value, dict):

@@ -569,9 +569,11 @@ class SmsGatewayPermission(BasePermission):
 
 
 class SmsInboundApi(APIView):
-    """An SMS reply forwarded by the gateway: `{"message_id", "from", "body"}` (JSON or form). `1`/`YA` accepts,
-    `2`/`TIDAK` declines the sender's latest call-out waiting for their answer (text after the word is kept as the
-    reply). Idempotent by `message_id`: a repeat answers 200 with `duplicate: true` and changes nothing."""
+    """An SMS forwarded by the gateway: `{"message_id", "from", "body", "to"?}` (JSON or form). From a volunteer,
+    `1`/`YA` accepts, `2`/`TIDAK` declines their latest call-out waiting for an answer (text after the word is kept
+    as the reply). Anything else is a text to the centre (`to`: the number it was sent to, a centre's 112 SMS
+    number): it joins the sender's open text conversation, or rings on the console as a text-only emergency call
+    (outcome `text_call`). Idempotent by `message_id`: a repeat answers 200 with `duplicate: true` and changes nothing."""
 
     permission_classes = [SmsGatewayPermission]
     authentication_classes = []
@@ -579,10 +581,13 @@ class SmsInboundApi(APIView):
     class InputSerializer(serializers.Serializer):
         message_id = serializers.CharField(max_length=120)
         body = serializers.CharField(max_length=500, allow_blank=True)
+        to = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+        centre = serializers.CharField(max_length=16, required=False, allow_blank=True, default="")
 
     @extend_schema(
         operation_id="callouts_sms_inbound",
-        request=inline_serializer("SmsInbound", {"message_id": serializers.CharField(), "from": serializers.CharField(), "body": serializers.CharField()}),
+        request=inline_serializer("SmsInbound", {"message_id": serializers.CharField(), "from": serializers.CharField(), "body": serializers.CharField(),
+                                                 "to": serializers.CharField(required=False), "centre": serializers.CharField(required=False)}),
         responses={200: inline_serializer("SmsAck", {"received": serializers.BooleanField(), "duplicate": serializers.BooleanField(),
                                                      "outcome": serializers.CharField()})},
         parameters=[OpenApiParameter("X-SMS-Secret", str, OpenApiParameter.HEADER, required=False)],
@@ -593,6 +598,7 @@ class SmsInboundApi(APIView):
         sender = request.data.get("from", "")
         if not isinstance(sender, str) or not sender.strip():
             raise field_error("from", _("Nomor pengirim wajib diisi."), code="required")
-        message, created = sms_reply_receive(message_id=data.validated_data["message_id"], sender=sender, body=data.validated_data["body"])
+        v = data.validated_data
+        message, created = sms_reply_receive(message_id=v["message_id"], sender=sender, body=v["body"], to=v["to"], centre_code=v["centre"])
         return Response({"received": True, "duplicate": not created, "outcome": message.outcome})
 

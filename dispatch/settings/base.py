@@ -211,6 +211,18 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(seconds=60),
         "options": {"expires": 55},
     },
+    # Caller links whose time ran out (the API refuses them at once; this records the end) and the retention purge
+    # of caller photos, fixes and chat (docs/privacy.md).
+    "expire-caller-links": {
+        "task": "incidents.tasks.expire_caller_links",
+        "schedule": timedelta(seconds=60),
+        "options": {"expires": 55},
+    },
+    "purge-caller-data": {
+        "task": "incidents.tasks.purge_caller_data",
+        "schedule": timedelta(hours=1),
+        "options": {"expires": 3000},
+    },
     "build-monthly-reports": {
         "task": "reporting.tasks.build_monthly_reports",
         "schedule": timedelta(hours=1),
@@ -306,6 +318,15 @@ CONTENT_SECURITY_POLICY = env.bool("CSP_ENABLED", default=False)
 # A monitor that sends `X-Health-Token: <this>` gets /healthz's details (timings, versions, errors); empty: admins only.
 HEALTH_TOKEN = env("HEALTH_TOKEN", default="")
 AML_MATCH_WINDOW_MIN = env.int("AML_MATCH_WINDOW_MIN", default=60)
+# Caller links (issue 24, docs/privacy.md): photos, fixes and chat of a call or incident are deleted this many days
+# after its link ended; photos are stored through Django's storage API (STORAGES["default"]: FileSystemStorage under
+# MEDIA_ROOT, or S3-compatible via django-storages in production — docs/deploy.md).
+CALLER_DATA_RETENTION_DAYS = env.int("CALLER_DATA_RETENTION_DAYS", default=90)
+# Uploads: a photo is at most 10 MB (incidents.photos.MAX_UPLOAD_BYTES; refused with 413 before it is read whole).
+# Django keeps uploads up to this size in memory, above it in a temporary file.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Bodies refused before they are read (dispatch/body_limit.py): the caller's photo upload, 10 MB + its envelope.
+REQUEST_BODY_LIMITS = [(r"^/api/v1/caller-links/[^/]+/photos/$", 10 * 1024 * 1024 + 64 * 1024)]
 # Notifier: "database" (log + mark sent), "http" (POST JSON to a gateway), "email" (Django's email).
 NOTIFIER_BACKEND = env("NOTIFIER_BACKEND", default="database")
 NOTIFIER_HTTP_URL = env("NOTIFIER_HTTP_URL", default="")

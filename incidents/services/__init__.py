@@ -12,6 +12,16 @@ from incidents.services.assignments import (
     assignment_expire,
     assignment_handoff,
 )
+from incidents.services.callerchat import caller_message_receive, caller_message_send, sms_text_receive
+from incidents.services.callerlink import (
+    caller_data_purge,
+    caller_link_revoke,
+    caller_link_send,
+    caller_links_expire_due,
+    caller_photo_receive,
+    caller_position_adopt,
+    caller_position_receive,
+)
 from incidents.services.calls import (
     call_claim,
     call_close,
@@ -53,6 +63,15 @@ __all__ = [
     "assignment_expire",
     "assignment_handoff",
     "call_attach_device_location",
+    "caller_data_purge",
+    "caller_link_revoke",
+    "caller_link_send",
+    "caller_links_expire_due",
+    "caller_message_receive",
+    "caller_message_send",
+    "caller_photo_receive",
+    "caller_position_adopt",
+    "caller_position_receive",
     "call_claim",
     "call_close",
     "call_end",
@@ -72,6 +91,7 @@ __all__ = [
     "incident_set_public_alert",
     "incident_update",
     "notification_queue",
+    "sms_text_receive",
     "unit_change_status",
     "unit_dispatch",
     "unit_record_position",

@@ -11,6 +11,7 @@ from agencies.scoping import require_role, scope_for
 from dispatch.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, field_error
 from incidents import events
 from incidents.models import Call, Incident
+from incidents.services.callerlink import caller_conversation_attach
 from incidents.services.common import clean_phone, clean_text, lock_incident, transition
 from incidents.timeline import record_event
 
@@ -189,6 +190,7 @@ def call_link_duplicate(*, call_id, incident_id, actor) -> Incident:
         call.incident = incident
         call.ended_at = now
         call.save(update_fields=["status", "disposition", "incident", "ended_at"])
+        caller_conversation_attach(call=call, incident=incident)  # the call's caller link, fixes and chat follow it
         old = incident.caller_count
         incident.caller_count = old + 1
         incident.save(update_fields=["caller_count", "updated_at"])

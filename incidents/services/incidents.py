@@ -13,6 +13,7 @@ from dispatch.errors import Conflict, IllegalTransition, NotFound, ValidationFai
 from incidents.models import Assignment, Call, IdempotencyRecord, Incident, IncidentCategory, IncidentCounter, Priority
 from incidents import events, refdata
 from incidents.routing import propose_agencies
+from incidents.services.callerlink import caller_conversation_attach, caller_links_end_for_incident
 from incidents.services.common import (
     MAX_LENGTHS,
     clean_phone,
@@ -301,6 +302,7 @@ def incident_create(
                 call.status = Call.Status.ENDED
                 call.ended_at = now
                 call.save(update_fields=["incident", "disposition", "status", "ended_at"])
+                caller_conversation_attach(call=call, incident=incident)  # the call's caller link, fixes and chat follow it
             record_event(kind="incident.created", incident=incident, actor=actor, payload=events.incident_created(call=call))
     except IntegrityError:
         # The same key raced in from a resubmit: the first request won, answer with its incident.
@@ -464,6 +466,8 @@ def incident_close(*, incident_id, actor, note="", force=False) -> Incident:
         ensure_centre_staff(actor, incident)
         if incident.status in Incident.TERMINAL_STATUSES:
             raise IllegalTransition(entity=_("kejadian"), current=incident.status, target=Incident.Status.CLOSED)
+        # before any event is written: the lock order is incident, caller links, timeline
+        caller_links_end_for_incident(incident=incident, cause="incident_closed", actor=actor)
         has_live = incident.assignments.filter(status__in=Assignment.LIVE_STATUSES).exists()
         if has_live and not force:
             raise Conflict(
@@ -520,6 +524,7 @@ def incident_cancel(*, incident_id, actor, reason) -> Incident:
         ensure_centre_staff(actor, incident)
         if incident.status in Incident.TERMINAL_STATUSES:
             raise IllegalTransition(entity=_("kejadian"), current=incident.status, target=Incident.Status.CANCELLED)
+        caller_links_end_for_incident(incident=incident, cause="incident_cancelled", actor=actor)
         now = timezone.now()
         _withdraw_live_assignments(incident, actor, now)
         transition(

@@ -6,6 +6,7 @@ import { t, fmt, num } from "./lib/i18n.js";
 import { start as startLiveEvents } from "./lib/live.js";
 import { priorityBadge } from "./lib/priority.js";
 import { setupDetail, openDetail, detailKeys, refreshDetail } from "./dispatcher/detail.js";
+import { detailCallerEvent } from "./dispatcher/caller.js";
 import { mountCallouts } from "./volunteers/callouts-panel.js";
 
 var cfg = pageConfig("dp-config");
@@ -402,6 +403,7 @@ setInterval(tick, 500);
 function onEvent(ev) {
   var k = ev.kind || "";
   volunteers.onEvent(ev);
+  detailCallerEvent(ev);
   if (k === "unit.position") {
     var p = ev.payload || {};
     state.units.forEach(function (u) { if (u.id === p.unit) { u.position = p.position; u.position_at = p.position_at; } });

@@ -34,6 +34,10 @@ PUBLIC_OR_NOT_SCOPED = {
     "api/v1/aml/",  # gateways, by secret (tests/interop/test_aml.py)
     "api/v1/aml/sms/",
     "api/v1/callouts/sms/",  # the SMS gateway's inbound webhook, by secret (tests/volunteers)
+    # the caller's phone: the token is the credential, whoever holds it is the caller (tests/callerlink)
+    "api/v1/caller-links/<str:token>/positions/",
+    "api/v1/caller-links/<str:token>/photos/",
+    "api/v1/caller-links/<str:token>/messages/",
 }
 
 
@@ -68,6 +72,20 @@ def world(fire_category, damkar):
     for field in ("csv_file", "xlsx_file", "pdf_file"):
         getattr(report, field).save(f"smd-2026-10.{field[:3]}", ContentFile(b"RAHASIA-SMD"), save=False)
     report.save()
+    # the caller's phone (issue 24): a link, a fix, a photo and a message of SMD's incident
+    from incidents.models import CallerPhoto
+    from incidents.services import caller_link_send, caller_message_receive, caller_position_receive
+    from incidents.services.callerlink import link_token
+
+    caller_link, _created, _url = caller_link_send(actor=smd_ct, base_url="https://smd.example", incident_id=incident.pk)
+    token = link_token(caller_link.token_salt)
+    position = caller_position_receive(token=token, lat=-0.5022, lon=117.1536, accuracy_m=7)
+    caller_message_receive(token=token, text="RAHASIA-SMD saya di lantai 2")
+    photo = CallerPhoto.objects.create(
+        link=caller_link, incident=incident, image=ContentFile(b"RAHASIA-SMD", name="smd.jpg"),
+        thumbnail=ContentFile(b"RAHASIA-SMD", name="smd-thumb.jpg"), width=1, height=1, size_bytes=11, original_format="JPEG",
+        received_at=timezone.now(),
+    )
 
     pky_community = VolunteerCommunity.objects.create(name="SAR PKY", kind=VolunteerCommunity.Kind.SAR, command_centre=pky,
                                                       approved_at=timezone.now())
@@ -90,6 +108,7 @@ def world(fire_category, damkar):
         "call_id": call.pk, "incident_id": incident.pk, "pk": incident.pk, "assignment_id": assignment.pk,
         "alert_id": alert.pk, "unit_id": unit.pk, "community_id": community.pk, "member_id": member.pk,
         "callout_id": callout.pk, "number": FOREIGN_NUMBER,
+        "link_id": caller_link.pk, "position_id": position.pk, "photo_id": photo.pk,
     }
     return {"users": users, "ids": ids, "smd": smd, "report": report}
 

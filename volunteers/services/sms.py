@@ -8,6 +8,8 @@ from django.utils import timezone
 
 from dispatch.errors import ApplicationError
 from incidents.phone import MIN_KEY_LENGTH, caller_key, caller_key_expression
+from incidents.services import sms_text_receive
+from incidents.services.callerchat import open_sms_conversation
 from volunteers.models import CallOut, CallOutResponse, InboundSms, Volunteer
 from volunteers.services.callouts import callout_accept, callout_decline
 
@@ -29,8 +31,12 @@ def parse_reply(body: str) -> tuple[str | None, str]:
     return None, ""
 
 
-def sms_reply_receive(*, message_id, sender, body, now=None) -> tuple[InboundSms, bool]:
-    """Apply one inbound SMS; returns (the stored message, created). A repeat of a message id returns the first."""
+def sms_reply_receive(*, message_id, sender, body, to="", centre_code="", now=None) -> tuple[InboundSms, bool]:
+    """Apply one inbound SMS; returns (the stored message, created). A repeat of a message id returns the first.
+
+    A volunteer's reply word (1/YA, 2/TIDAK) answers their call-out. Everything else is a text to the centre: it joins
+    the sender's open SMS conversation, or rings as a text-only emergency call at the centre whose 112 SMS number
+    (`to`) it reached (incidents.services.callerchat) — a deaf caller, or one who must stay silent."""
     message_id = str(message_id or "").strip()[:120]
     sender = str(sender or "").strip()[:32]
     body = str(body or "")[:500]
@@ -40,7 +46,9 @@ def sms_reply_receive(*, message_id, sender, body, now=None) -> tuple[InboundSms
         return existing, False
     action, reply = parse_reply(body)
     response, outcome = None, "not_understood"
-    if action is not None:
+    # A caller already texting with a centre: their "ya" answers the call-taker, not a call-out.
+    conversation, _incident = open_sms_conversation(sender=sender)
+    if action is not None and conversation is None:
         # One member however the number is written (+62812…, 0812-…): the same key as caller history uses.
         key = caller_key(sender)
         members = list(
@@ -68,6 +76,11 @@ def sms_reply_receive(*, message_id, sender, body, now=None) -> tuple[InboundSms
                         outcome = "declined"
                 except ApplicationError as exc:
                     outcome = exc.code[:40]
+    if conversation is not None or action is None or outcome == "unknown_sender":
+        text_outcome, _message = sms_text_receive(message_id=message_id, sender=sender, body=body, to=to, centre_code=centre_code, now=now)
+        # a reply word that reached no centre's 112 number keeps what the volunteer side made of it
+        if action is None or text_outcome not in ("no_centre", "empty"):
+            outcome = text_outcome
     try:
         with transaction.atomic():
             return InboundSms.objects.create(message_id=message_id, sender=sender, body=body, received_at=now,

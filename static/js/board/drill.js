@@ -7,6 +7,7 @@ import { byId, escapeHtml as esc } from "../lib/dom.js";
 import { t, fmt } from "../lib/i18n.js";
 import { priorityText } from "../lib/priority.js";
 import { kindLabel } from "../lib/timeline.js";
+import { drillCallerEvent, openDrillCaller, setupDrillCaller } from "./caller.js";
 
 let cfg = null, ctx = null, current = null, refreshTimer = null;
 
@@ -15,7 +16,8 @@ export function setupDrill(config, context) {
   cfg = config; ctx = context;
   const dialog = byId("drill");
   dialog.querySelector("[data-close]").addEventListener("click", () => dialog.close());
-  dialog.addEventListener("close", () => { current = null; });
+  dialog.addEventListener("close", () => { current = null; openDrillCaller(null); });
+  setupDrillCaller(cfg, byId("board").dataset.timeZone);
   if (!cfg.canAct) return;
   byId("drill-body").addEventListener("click", (e) => {
     const ack = e.target.closest("[data-ack-incident]");
@@ -70,11 +72,13 @@ export function openIncident(id) {
   byId("drill-body").innerHTML = "";
   byId("drill-error").textContent = "";
   if (!dialog.open) dialog.showModal();
+  openDrillCaller(current.id);
   load(current.id);
 }
 
 /* A live event about the open incident: reload its drill-down (coalesced). */
 export function maybeRefresh(ev) {
+  drillCallerEvent(ev);
   if (!current || ev.incident !== current.id || refreshTimer) return;
   refreshTimer = setTimeout(() => { refreshTimer = null; if (current) load(current.id); }, 150);
 }

@@ -11,17 +11,18 @@
  * state (config, draft, shared state, the hooks), call (call panel, dispositions and their undo, ringing calls,
  * caller history), form (type-aheads, location, save), questions (SOP questions, priority, Enter flow),
  * duplicates, routing, list (the open incidents: the one row renderer), tray (the call-taker's unrouted incidents),
- * map. No panel imports another: what one needs from another it asks for by name, and this module provides the
+ * map, callerlink (the caller link: SMS link, the caller's fixes, photos and chat). No panel imports another: what one needs from another it asks for by name, and this module provides the
  * names below. A new panel is one module imported and wired here. */
 import { $, S, cfg, ROUTE_KEY, focus, isTextField, provide, root } from "./state.js";
 import { answerOrNew, addRinging, callMessage, canUndo, closeAs, endCallLocally, initCall, loadHistory, removeRinging, renderCall, tickTimer, undoClose } from "./call.js";
+import { mountCallerPanel } from "./callerlink.js";
 import { linkDuplicate, refreshDuplicates } from "./duplicates.js";
-import { clearForm, fillForm, initForm, pickOnMap, toggleOverride, save, useAml } from "./form.js";
+import { clearForm, fillForm, initForm, pickOnMap, setLocation, toggleOverride, save, useAml } from "./form.js";
 import {
   addMarkersLater, fillAgencyFilter, flushList, isUnrouted, noteAssignment, onRowChosen, recordOf, renderRows, repaintTimes,
   showMineUnrouted, unroutedOf, upsertIncident,
 } from "./list.js";
-import { addMarker, hideAml, initMap, placePin, removeMarker, removePin, showAml } from "./map.js";
+import { addMarker, hideAml, initMap, leafletMap, placePin, removeMarker, removePin, showAml } from "./map.js";
 import { flowNext, initQuestions, jumpTo, renderQuestions, suggestPriority } from "./questions.js";
 import { clearRouting, holdsUnrouted, initRouting, openRouting, rerouteIncident, routingEvent, tickCountdowns } from "./routing.js";
 import { initTray, renderTray, tickTray } from "./tray.js";
@@ -60,9 +61,17 @@ const volunteers = mountCallouts({
   current: () => (S.routing ? { id: S.routing.incident, reference: S.routing.reference, category: S.routing.category } : null),
 });
 
+// The caller's phone (issue 24): Alt+T texts the link, Alt+U adopts the fix; about the call, then its incident.
+const caller = mountCallerPanel({
+  panel: $("caller-panel"), timeZone: pageTimeZone(root), map: leafletMap, setLocation, notify: callMessage,
+  number: () => S.draft.caller_number || "",
+  context: () => (S.call ? { kind: "call", id: S.call.id } : S.routing ? { kind: "incident", id: S.routing.incident } : null),
+});
+
 // ───────────────────────── live events ─────────────────────────
 function onEvent(ev) {
   const p = ev.payload || {};
+  caller.onEvent(ev);
   if (ev.kind === "call.ringing" && p.call) addRinging(p.call);
   else if ((ev.kind === "call.answered" || ev.kind === "call.closed") && p.call) {
     removeRinging(p.call.id);
@@ -107,6 +116,7 @@ const ALT_KEYS = {
   KeyT: () => closeAs("test"),
   KeyK: () => focus("f-category"), KeyL: () => focus("f-place"), KeyA: () => jumpTo("f-address"), KeyN: () => jumpTo("f-name"),
   KeyH: useAml, KeyD: () => linkDuplicate(S.duplicates[0]), KeyO: toggleOverride, KeyX: clearForm, KeyV: () => volunteers.open(),
+  KeyS: () => caller.sendLink(), KeyB: () => caller.adopt(), KeyC: () => caller.focusReply(),
 };
 const toggleHelp = () => { $("shortcut-help").hidden = !$("shortcut-help").hidden; };
 $("help-toggle").addEventListener("click", toggleHelp);
@@ -125,7 +135,7 @@ document.addEventListener("keydown", (e) => {
 
 // ───────────────────────── start ─────────────────────────
 addMarkersLater();
-setInterval(() => { tickTimer(); tickCountdowns(); tickTray(); volunteers.tick(); }, 1000);
+setInterval(() => { tickTimer(); tickCountdowns(); tickTray(); volunteers.tick(); caller.tick(); }, 1000);
 setInterval(repaintTimes, 15000);
 
 renderCall();

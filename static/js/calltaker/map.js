@@ -39,6 +39,9 @@ export function placePin(ll, { quiet } = {}) {
   if (!quiet) map.setView(ll, Math.max(map.getZoom(), 15));
 }
 
+/* The Leaflet map itself, for panels that draw their own layers (the caller's fix: calltaker/callerlink.js). */
+export function leafletMap() { return map; }
+
 export function removePin() {
   if (pin) { pin.remove(); pin = null; }
 }

@@ -8,6 +8,7 @@ import { t, fmt, num, coords } from "../lib/i18n.js";
 import { priorityBadge } from "../lib/priority.js";
 import { clockFormatter } from "../lib/time.js";
 import { kindLabel } from "../lib/timeline.js";
+import { closeDetailCaller, detailCallerSection, setupDetailCaller } from "./caller.js";
 
 let cfg = null, clock = null, tilesOn = () => false, current = null, map = null;
 
@@ -17,7 +18,9 @@ export function setupDetail(config, { timeZone, tilesEnabled }) {
   tilesOn = tilesEnabled || tilesOn;
   const dialog = document.getElementById("detail-dialog");
   dialog.querySelector("[data-close]").addEventListener("click", () => dialog.close());
+  setupDetailCaller(timeZone);
   dialog.addEventListener("close", () => {
+    closeDetailCaller();
     const back = current && current.returnFocus;
     current = null;
     if (back && back.isConnected) back.focus();
@@ -117,7 +120,8 @@ function render(body, inc) {
             inc.caller_number ? el("a", { href: "tel:" + inc.caller_number, class: "caller-number", text: inc.caller_number }) : el("span", { class: "empty", text: t("nomor tidak tersedia") }),
             inc.caller_name ? " · " + inc.caller_name : "",
             el("br"), el("span", { class: "caller-count", text: callers }))),
-        section(t("Unit terdekat"), el("ol", { id: "detail-units", class: "detail-units" }, el("li", { class: "empty", text: t("Memuat…") })))),
+        section(t("Unit terdekat"), el("ol", { id: "detail-units", class: "detail-units" }, el("li", { class: "empty", text: t("Memuat…") }))),
+        detailCallerSection(inc.id)),
       el("div", {},
         section(t("Lokasi"),
           el("p", { class: "addr", text: inc.address || "—" }),

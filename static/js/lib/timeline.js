@@ -28,6 +28,12 @@ const KIND = {
   "callout.expired": t("Panggilan relawan lewat batas"),
   "callout.status": t("Laporan relawan"),
   "callout.cancelled": t("Panggilan relawan dibatalkan"),
+  "caller.link_sent": t("Tautan lokasi dikirim ke penelepon"),
+  "caller.link_opened": t("Penelepon membuka tautan"),
+  "caller.link_ended": t("Tautan penelepon berakhir"),
+  "caller.position": t("Lokasi dari ponsel penelepon"),
+  "caller.photo": t("Foto dari penelepon"),
+  "caller.message": t("Pesan penelepon"),
 };
 
 export function kindLabel(kind, fallback = kind) {

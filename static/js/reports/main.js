@@ -163,6 +163,14 @@ function render(r) {
     [t("Dihubungi → bersedia (median / p90)"), `${secs(accept.p50_s)} / ${secs(accept.p90_s)}`],
     [t("Panggilan → tiba (median / p90)"), `${secs(arrive.p50_s)} / ${secs(arrive.p90_s)}`],
   ] : [], t("Tidak ada panggilan relawan pada periode ini."));
+  const cl = r.caller_links;
+  const metres = (m) => (m === null || m === undefined ? "–" : `${num(m)} m`);
+  table("t-caller-links", [t("Ukuran"), t("Nilai")], cl && (cl.sent || cl.text_calls) ? [
+    [t("Tautan dikirim"), num(cl.sent)], [t("Tautan dibuka"), num(cl.opened)], [t("Tautan dengan lokasi"), num(cl.with_fix)],
+    [t("Lokasi diterima"), num(cl.fixes)], [t("Lokasi dipakai untuk kejadian"), num(cl.adopted)], [t("Panggilan SMS (teks saja)"), num(cl.text_calls)],
+    [t("Akurasi sebelum tautan → lewat tautan (median)"), `${metres(cl.median_accuracy_before_m)} → ${metres(cl.median_accuracy_link_m)}`],
+    [fmt(t("Akurasi bertambah (median dari %(n)s tautan)"), { n: num(cl.accuracy_compared) }), metres(cl.median_accuracy_gained_m)],
+  ] : [], t("Tidak ada tautan ke penelepon pada periode ini."));
   table("t-numbers", [t("Nomor"), t("Iseng"), t("Kosong"), t("Total")], r.repeat_numbers.map((x) => [x.number, num(x.prank), num(x.ghost), num(x.count)]));
 
   const p = params().toString();
