@@ -102,6 +102,7 @@ class AssignmentSerializer(serializers.Serializer):
     offered_at = serializers.DateTimeField()
     ack_deadline = serializers.DateTimeField(allow_null=True)
     accepted_at = serializers.DateTimeField(allow_null=True)
+    completed_at = serializers.DateTimeField(allow_null=True)
     reason = serializers.CharField()
     previous = serializers.IntegerField(source="previous_id", allow_null=True)
     escalation_stage = serializers.IntegerField()

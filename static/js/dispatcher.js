@@ -5,12 +5,15 @@ import { el, escapeHtml, pageConfig } from "./lib/dom.js";
 import { t, fmt, num } from "./lib/i18n.js";
 import { start as startLiveEvents } from "./lib/live.js";
 import { setupDetail, openDetail, detailKeys, refreshDetail } from "./dispatcher/detail.js";
+import { clockFormatter, localDate } from "./lib/time.js";
 import { mountCallouts } from "./volunteers/callouts-panel.js";
 
 var cfg = pageConfig("dp-config");
 var root = document.getElementById("dp");
 var clockOffset = Date.parse(cfg.serverNow) - Date.now();  // server clock minus ours
-var state = { offered: [], accepted: [], units: [], loaded: false };
+var state = { offered: [], accepted: [], done: [], units: [], loaded: false };
+var clock = clockFormatter(root.dataset.timeZone);
+var doneDay = localDate(root.dataset.timeZone);  // the centre's date the "Selesai hari ini" list is of
 var STALE_MS = 5 * 60 * 1000;
 // Volunteer call-outs of the incident picked with its "Relawan" button (default: the first handled one);
 // Alt+V opens "call out volunteers" for it.
@@ -31,13 +34,20 @@ function errorMessage(res) {
   return fmt(t("Permintaan gagal (HTTP %(s)s)."), { s: res.status });
 }
 var flashTimer = null;
-function flash(text, kind) {
+/* `action`: an optional {label, run} shown as a button in the toast (an undo), for as long as the toast stays. */
+function flash(text, kind, action) {
   var f = document.getElementById("dp-flash");
   f.textContent = text;
   f.className = "dp-flash " + (kind || "error");
+  if (action) {
+    f.appendChild(document.createTextNode(" "));
+    f.appendChild(el("button", { type: "button", class: "secondary flash-action", text: action.label, onclick: function () {
+      f.hidden = true; action.run();
+    } }));
+  }
   f.hidden = false;
   clearTimeout(flashTimer);
-  flashTimer = setTimeout(function () { f.hidden = true; }, 8000);
+  flashTimer = setTimeout(function () { f.hidden = true; }, action ? 10000 : 8000);
 }
 function fieldErrors(form, res) {
   form.querySelectorAll(".field-error").forEach(function (n) { n.textContent = ""; });
@@ -63,10 +73,21 @@ function countdownText(ms) {
 }
 
 /* ── loading ── */
-var reloadTimer = null;
+var reloadTimer = null, doneTimer = null;
 function scheduleReload() {
   clearTimeout(reloadTimer);
   reloadTimer = setTimeout(loadAll, 150);
+}
+function scheduleDoneReload() {
+  clearTimeout(doneTimer);
+  doneTimer = setTimeout(loadDone, 150);
+}
+function loadDone() {
+  return api("GET", cfg.api.assignments + "?completed_today=1&limit=200").then(function (res) {
+    if (!res.ok) return;
+    state.done = (res.data && res.data.results) || res.data || [];
+    renderDone();
+  });
 }
 function loadAll() {
   var a = api("GET", cfg.api.assignments + "?status=offered,accepted&open=1&limit=500");
@@ -195,6 +216,15 @@ document.getElementById("handoff-form").addEventListener("submit", function (ev)
   });
 });
 
+/* Hand off an offer or a handled incident: the same searchable list, grouped by centre, with the reason. */
+function openHandoff(a) {
+  document.getElementById("handoff-search").value = "";
+  fillHandoffTargets("");
+  openDialog("handoff-dialog", a);
+  showChain(a);
+  document.getElementById("handoff-search").focus();
+}
+
 function loadRecommendations() {
   var d = document.getElementById("dispatch-dialog");
   var any = document.getElementById("recommend-any").checked;
@@ -248,6 +278,10 @@ function detailButton(a) {
   return el("button", { type: "button", class: "secondary", "data-action": "detail", title: "Enter / D", text: t("Detail"),
     onclick: function (e) { openDetail(a, e.target.closest("li")); } });
 }
+function handoffButton(a) {
+  return el("button", { type: "button", class: "secondary", "data-action": "handoff", text: t("Alihkan"),
+    title: t("Alihkan ke instansi lain, juga pusat panggilan lain"), onclick: function () { openHandoff(a); } });
+}
 function renderOffered() {
   var ol = document.getElementById("offered");
   ol.textContent = "";
@@ -261,7 +295,8 @@ function renderOffered() {
       cfg.agencyIds.length === 1 ? null : el("div", { class: "agency", text: a.agency_name }),
       el("div", { class: "countdown", "data-deadline": a.ack_deadline, "aria-label": t("Sisa waktu konfirmasi") }),
     ];
-    kids.push(el("div", { class: "actions" }, [detailButton(a)]));
+    // Not ours to handle: pass it on straight from the offer (also to another centre), no need to accept first.
+    kids.push(el("div", { class: "actions" }, [detailButton(a), cfg.canAct ? handoffButton(a) : null]));
     if (cfg.canAct) {
       kids.push(el("div", { class: "actions" }, [
         el("button", { type: "button", class: "big accept", "data-action": "accept", text: t("Terima"), onclick: function (e) { e.target.disabled = true; accept(a); } }),
@@ -296,12 +331,7 @@ function renderAccepted() {
       kids.push(el("div", { class: "actions" }, [
         detailButton(a),
         el("button", { type: "button", class: "primary", "data-action": "dispatch", text: t("Tugaskan unit"), onclick: function () { openDialog("dispatch-dialog", a); loadRecommendations(); } }),
-        el("button", { type: "button", class: "secondary", "data-action": "handoff", text: t("Alihkan"), onclick: function () {
-          document.getElementById("handoff-search").value = "";
-          fillHandoffTargets("");
-          openDialog("handoff-dialog", a); showChain(a);
-          document.getElementById("handoff-search").focus();
-        } }),
+        handoffButton(a),
         el("button", { type: "button", class: "secondary", "data-action": "complete", text: t("Selesai"), onclick: function () { openDialog("complete-dialog", a); } }),
         el("button", { type: "button", class: "secondary", "data-action": "volunteers", title: "Alt+V", text: t("Relawan"), onclick: function () { volunteerIncident = a.incident; volunteers.tick(); document.getElementById("callouts-panel").scrollIntoView({ block: "nearest" }); } }),
       ]));
@@ -315,6 +345,58 @@ function renderAccepted() {
   document.getElementById("accepted-count").textContent = state.accepted.length;
   document.getElementById("accepted-empty").hidden = state.accepted.length > 0;
 }
+/* What the agency finished today: the incident stays in sight (and its detail one key away) after the crew is done. */
+function renderDone() {
+  var ol = document.getElementById("done");
+  ol.textContent = "";
+  state.done.forEach(function (a) {
+    var li = el("li", { class: "done", "data-assignment": a.id, "data-incident": a.incident, tabindex: "0",
+      "aria-label": a.incident_reference + " · " + a.incident_category_name }, [
+      el("div", { class: "row1" }, [prio(a.incident_priority), el("strong", { class: "ref", text: a.incident_reference }),
+        el("span", { class: "cat", text: a.incident_category_name }),
+        el("span", { class: "status st-" + a.incident_status, text: cfg.incidentLabels[a.incident_status] || a.incident_status })]),
+      el("div", { class: "addr", text: a.incident_address || "—" }),
+      el("div", { class: "done-at" }, [
+        fmt(t("selesai %(t)s"), { t: a.completed_at ? clock(a.completed_at) : "—" }),
+        cfg.agencyIds.length === 1 ? null : " · " + a.agency_name,
+      ]),
+      el("div", { class: "actions" }, [detailButton(a)]),
+    ]);
+    detailKeys(li, function () { openDetail(a, li); });
+    ol.appendChild(li);
+  });
+  document.getElementById("done-count").textContent = state.done.length;
+  document.getElementById("done-empty").hidden = state.done.length > 0;
+}
+
+/* "Tidak beroperasi" takes a unit off the board (and off its incident): asked first, then undoable from the toast
+ * by putting the unit back in service. The button is out of the Tab order: only a deliberate click reaches it. */
+function confirmOutOfService(u) {
+  var d = document.getElementById("oos-dialog");
+  d.dataset.unit = u.id;
+  document.getElementById("oos-text").textContent = u.dispatch
+    ? fmt(t("%(unit)s sedang bertugas di %(ref)s. Jika dinyatakan tidak beroperasi, unit dilepas dari kejadian itu dan tidak direkomendasikan sampai dikembalikan siaga."), { unit: u.call_sign, ref: u.dispatch.reference })
+    : fmt(t("%(unit)s tidak akan direkomendasikan untuk kejadian sampai dikembalikan siaga."), { unit: u.call_sign });
+  d.querySelector(".ref").textContent = u.call_sign;
+  if (d.showModal) d.showModal(); else d.setAttribute("open", "");
+  document.getElementById("oos-confirm").focus();
+}
+document.getElementById("oos-form").addEventListener("submit", function (ev) {
+  ev.preventDefault();
+  var d = document.getElementById("oos-dialog");
+  var unitId = Number(d.dataset.unit);
+  var u = state.units.filter(function (x) { return x.id === unitId; })[0];
+  closeDialog(d);
+  if (!u) return;
+  act("POST", url(cfg.api.unitStatus, unitId), { status: "out_of_service" }).then(function (res) {
+    if (!res.ok) return;
+    flash(fmt(t("%(unit)s dinyatakan tidak beroperasi."), { unit: u.call_sign }), "ok", {
+      label: t("Batalkan (kembali siaga)"),
+      run: function () { act("POST", url(cfg.api.unitStatus, unitId), { status: "available" }, fmt(t("%(unit)s kembali siaga."), { unit: u.call_sign })); },
+    });
+  });
+});
+
 function renderUnits() {
   var board = document.getElementById("unit-board");
   board.textContent = "";
@@ -330,6 +412,10 @@ function renderUnits() {
       var buttons = (cfg.canAct ? cfg.units.next[u.status] || [] : []).map(function (to) {
         if (to === "available" && !u.dispatch && u.status !== "out_of_service") return null;
         var label = to === "available" && u.dispatch ? t("Lepas (siaga)") : cfg.units.labels[to];
+        if (to === "out_of_service") {
+          return el("button", { type: "button", class: "unit-step to-" + to, "data-to": to, text: label + "…", tabindex: "-1",
+            onclick: function () { confirmOutOfService(u); } });
+        }
         return el("button", { type: "button", class: "unit-step to-" + to, "data-to": to, text: label, onclick: function (e) {
           e.target.disabled = true;
           act("POST", url(cfg.api.unitStatus, u.id), { status: to });
@@ -394,6 +480,9 @@ function tick() {
   });
   document.querySelectorAll(".unit-card .age[data-position-at]").forEach(function (n) { n.textContent = ageText(n.dataset.positionAt); });
   volunteers.tick();
+  // The centre's midnight: "Selesai hari ini" starts a new day.
+  var day = localDate(root.dataset.timeZone);
+  if (day !== doneDay) { doneDay = day; loadDone(); }
 }
 setInterval(tick, 500);
 
@@ -407,17 +496,23 @@ function onEvent(ev) {
     renderUnits(); renderMap();
     return;
   }
+  var incidentId = ev.incident;  // the event's incident id (its summary is payload.incident)
   if (k.indexOf("assignment.") === 0 || k.indexOf("incident.") === 0 || k === "unit.status_changed") {
     scheduleReload();
-    if (ev.incident && ev.incident.id) refreshDetail(ev.incident.id);
+    if (incidentId) refreshDetail(incidentId);
+  }
+  // The finished list moves only when one of our assignments completes, or an incident on it changes.
+  if (k === "assignment.completed" || (k.indexOf("incident.") === 0 && state.done.some(function (a) { return a.incident === incidentId; }))) {
+    scheduleDoneReload();
   }
 }
 function onState(s) {
   // live.js shows the state in #live-state; after a reconnect we reload the lists to be sure.
-  if (s === "live") scheduleReload();
+  if (s === "live") { scheduleReload(); scheduleDoneReload(); }
 }
 initMap();
 setupDetail(cfg, { timeZone: root.dataset.timeZone, tilesEnabled: function () { return document.getElementById("tiles-toggle").checked; } });
+loadDone();
 loadAll().then(function () {
   startLiveEvents({ url: "/ws/events/", lastSeq: Number(root.dataset.lastSeq) || 0, onEvent: onEvent, onState: onState });
 });
