@@ -94,7 +94,10 @@ def incident_duplicate_linked(*, call, caller_count_old, caller_count_new) -> di
     }
 
 
-def incident_imported(*, tracking_id, sender, sender_reference, sender_updated, incident_type, links, merges, sha256, sent) -> dict:
+def incident_imported(*, tracking_id, sender, sender_reference, sender_updated, incident_type, links, merges, sha256, sent,
+                      sender_type="", unclassified=False) -> dict:
+    """`sender_type`: the sender's own type code or text; `unclassified`: no type we could map (the category is
+    "perlu diklasifikasi" until someone sets it)."""
     return {
         "format": "eido",
         "tracking_id": tracking_id,
@@ -102,6 +105,8 @@ def incident_imported(*, tracking_id, sender, sender_reference, sender_updated, 
         "sender_reference": str(sender_reference)[:100],
         "sender_updated": str(sender_updated)[:40],
         "incident_type": incident_type[:60],
+        "sender_type": str(sender_type)[:120],
+        "unclassified": bool(unclassified),
         "links": links,
         "merges": merges,
         "sha256": sha256,

@@ -107,6 +107,7 @@ def _row_data(incidents) -> list[dict]:
             "agencies": agencies.get(i.pk, []),
             "location": [round(i.location.x, 6), round(i.location.y, 6)],
             "location_to_confirm": i.location_source == Incident.LOCATION_TO_CONFIRM,
+            "unclassified": i.category.code == IncidentCategory.UNCLASSIFIED,
         }
         for i in incidents
     ]

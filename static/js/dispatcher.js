@@ -5,15 +5,16 @@ import { el, escapeHtml, pageConfig } from "./lib/dom.js";
 import { t, fmt, num } from "./lib/i18n.js";
 import { start as startLiveEvents } from "./lib/live.js";
 import { setupDetail, openDetail, detailKeys, refreshDetail } from "./dispatcher/detail.js";
-import { clockFormatter, localDate } from "./lib/time.js";
+import { cardParts } from "./dispatcher/cards.js";
+import { mountDone } from "./dispatcher/done.js";
 import { mountCallouts } from "./volunteers/callouts-panel.js";
 
 var cfg = pageConfig("dp-config");
 var root = document.getElementById("dp");
 var clockOffset = Date.parse(cfg.serverNow) - Date.now();  // server clock minus ours
-var state = { offered: [], accepted: [], done: [], units: [], loaded: false };
-var clock = clockFormatter(root.dataset.timeZone);
-var doneDay = localDate(root.dataset.timeZone);  // the centre's date the "Selesai hari ini" list is of
+var state = { offered: [], accepted: [], units: [], loaded: false };
+var parts = cardParts(cfg), prio = parts.prio, catLabel = parts.catLabel, detailButton = parts.detailButton;
+var done = mountDone(cfg, root.dataset.timeZone);  // "Selesai hari ini"
 var STALE_MS = 5 * 60 * 1000;
 // Volunteer call-outs of the incident picked with its "Relawan" button (default: the first handled one);
 // Alt+V opens "call out volunteers" for it.
@@ -73,21 +74,10 @@ function countdownText(ms) {
 }
 
 /* ── loading ── */
-var reloadTimer = null, doneTimer = null;
+var reloadTimer = null;
 function scheduleReload() {
   clearTimeout(reloadTimer);
   reloadTimer = setTimeout(loadAll, 150);
-}
-function scheduleDoneReload() {
-  clearTimeout(doneTimer);
-  doneTimer = setTimeout(loadDone, 150);
-}
-function loadDone() {
-  return api("GET", cfg.api.assignments + "?completed_today=1&limit=200").then(function (res) {
-    if (!res.ok) return;
-    state.done = (res.data && res.data.results) || res.data || [];
-    renderDone();
-  });
 }
 function loadAll() {
   var a = api("GET", cfg.api.assignments + "?status=offered,accepted&open=1&limit=500");
@@ -273,11 +263,6 @@ document.getElementById("complete-form").addEventListener("submit", function (ev
 
 /* ── rendering ── */
 function capabilityName(code) { return (cfg.capabilities && cfg.capabilities[code]) || code; }
-function prio(p) { return el("span", { class: "prio p" + p, text: "P" + p, title: cfg.priorities[p] || "" }); }
-function detailButton(a) {
-  return el("button", { type: "button", class: "secondary", "data-action": "detail", title: "Enter / D", text: t("Detail"),
-    onclick: function (e) { openDetail(a, e.target.closest("li")); } });
-}
 function handoffButton(a) {
   return el("button", { type: "button", class: "secondary", "data-action": "handoff", text: t("Alihkan"),
     title: t("Alihkan ke instansi lain, juga pusat panggilan lain"), onclick: function () { openHandoff(a); } });
@@ -288,7 +273,7 @@ function renderOffered() {
   state.offered.forEach(function (a) {
     var kids = [
       el("div", { class: "row1" }, [prio(a.incident_priority), el("strong", { class: "ref", text: a.incident_reference }),
-        el("span", { class: "cat", text: a.incident_category_name })]),
+        catLabel(a)]),
       el("div", { class: "addr", text: a.incident_address || "—" }),
       a.escalation_stage ? el("div", { class: "note", text: t("Eskalasi dari instansi lain") }) : null,
       a.previous && a.reason ? el("div", { class: "note", text: t("Dialihkan") + ": " + a.reason }) : null,
@@ -321,7 +306,7 @@ function renderAccepted() {
     var units = unitsOn(a);
     var kids = [
       el("div", { class: "row1" }, [prio(a.incident_priority), el("strong", { class: "ref", text: a.incident_reference }),
-        el("span", { class: "cat", text: a.incident_category_name }), el("span", { class: "status st-" + a.incident_status, text: cfg.incidentLabels[a.incident_status] || a.incident_status })]),
+        catLabel(a), el("span", { class: "status st-" + a.incident_status, text: cfg.incidentLabels[a.incident_status] || a.incident_status })]),
       el("div", { class: "addr", text: a.incident_address || "—" }),
       el("ul", { class: "on-units" }, units.map(function (u) {
         return el("li", { class: "st-" + u.status, text: u.call_sign + " · " + cfg.units.labels[u.status] });
@@ -345,30 +330,6 @@ function renderAccepted() {
   document.getElementById("accepted-count").textContent = state.accepted.length;
   document.getElementById("accepted-empty").hidden = state.accepted.length > 0;
 }
-/* What the agency finished today: the incident stays in sight (and its detail one key away) after the crew is done. */
-function renderDone() {
-  var ol = document.getElementById("done");
-  ol.textContent = "";
-  state.done.forEach(function (a) {
-    var li = el("li", { class: "done", "data-assignment": a.id, "data-incident": a.incident, tabindex: "0",
-      "aria-label": a.incident_reference + " · " + a.incident_category_name }, [
-      el("div", { class: "row1" }, [prio(a.incident_priority), el("strong", { class: "ref", text: a.incident_reference }),
-        el("span", { class: "cat", text: a.incident_category_name }),
-        el("span", { class: "status st-" + a.incident_status, text: cfg.incidentLabels[a.incident_status] || a.incident_status })]),
-      el("div", { class: "addr", text: a.incident_address || "—" }),
-      el("div", { class: "done-at" }, [
-        fmt(t("selesai %(t)s"), { t: a.completed_at ? clock(a.completed_at) : "—" }),
-        cfg.agencyIds.length === 1 ? null : " · " + a.agency_name,
-      ]),
-      el("div", { class: "actions" }, [detailButton(a)]),
-    ]);
-    detailKeys(li, function () { openDetail(a, li); });
-    ol.appendChild(li);
-  });
-  document.getElementById("done-count").textContent = state.done.length;
-  document.getElementById("done-empty").hidden = state.done.length > 0;
-}
-
 /* "Tidak beroperasi" takes a unit off the board (and off its incident): asked first, then undoable from the toast
  * by putting the unit back in service. The button is out of the Tab order: only a deliberate click reaches it. */
 function confirmOutOfService(u) {
@@ -480,9 +441,7 @@ function tick() {
   });
   document.querySelectorAll(".unit-card .age[data-position-at]").forEach(function (n) { n.textContent = ageText(n.dataset.positionAt); });
   volunteers.tick();
-  // The centre's midnight: "Selesai hari ini" starts a new day.
-  var day = localDate(root.dataset.timeZone);
-  if (day !== doneDay) { doneDay = day; loadDone(); }
+  done.tick();  // at the centre's midnight "Selesai hari ini" starts a new day
 }
 setInterval(tick, 500);
 
@@ -501,18 +460,15 @@ function onEvent(ev) {
     scheduleReload();
     if (incidentId) refreshDetail(incidentId);
   }
-  // The finished list moves only when one of our assignments completes, or an incident on it changes.
-  if (k === "assignment.completed" || (k.indexOf("incident.") === 0 && state.done.some(function (a) { return a.incident === incidentId; }))) {
-    scheduleDoneReload();
-  }
+  done.onEvent(ev);
 }
 function onState(s) {
   // live.js shows the state in #live-state; after a reconnect we reload the lists to be sure.
-  if (s === "live") { scheduleReload(); scheduleDoneReload(); }
+  if (s === "live") { scheduleReload(); done.onLive(); }
 }
 initMap();
 setupDetail(cfg, { timeZone: root.dataset.timeZone, tilesEnabled: function () { return document.getElementById("tiles-toggle").checked; } });
-loadDone();
+done.load();
 loadAll().then(function () {
   startLiveEvents({ url: "/ws/events/", lastSeq: Number(root.dataset.lastSeq) || 0, onEvent: onEvent, onState: onState });
 });

@@ -18,6 +18,7 @@ const listEl = $("open-incidents");
 const CALLERS_TITLE = t("jumlah pelapor");
 const TO_CONFIRM = t("Lokasi perlu dikonfirmasi");
 const TO_CONFIRM_TITLE = t("Kejadian ini datang hanya dengan alamat (EIDO tanpa koordinat): tandai titiknya di peta.");
+const UNCLASSIFIED_TITLE = t("Datang tanpa jenis kejadian (EIDO): pilih kejadian ini lalu tetapkan kategorinya.");
 const FLAG_NEVER = t("Belum diteruskan");
 const FLAG_LEFT = t("Tanpa instansi — teruskan ulang");
 const OVERSCAN = 8;
@@ -65,7 +66,9 @@ export function rowHtml(s, now) {
   const cls = `inc p${h(priority)} st-${h(status)}${unrouted ? " unrouted " + ageClass(s, now) : ""}${leftByAll(s) ? " left" : ""}`;
   return `<li class="${cls}" data-id="${h(s.id)}" data-status="${h(status)}" data-priority="${h(priority)}">`
     + `<span class="l1"><span class="ref">${h(s.reference)}</span> <span class="prio">${priority ? "P" + h(priority) : ""}</span> `
-    + `<span class="cat">${h(s.category_name)}</span></span>`
+    // still without a category (an EIDO transfer): the category itself is the flag, loud until someone sets it
+    + (s.unclassified ? `<span class="cat unclassified" title="${h(UNCLASSIFIED_TITLE)}">${h(s.category_name)}</span></span>`
+      : `<span class="cat">${h(s.category_name)}</span></span>`)
     // Nobody holds it: the flag takes the status's place ("Baru" would say less).
     + `<span class="l2">${flag ? `<span class="flag">${h(flag)}</span>` : `<span class="status">${h(status ? STATUS_LABEL[status] || status : "")}</span>`}`
     + `<span class="to-confirm" title="${h(TO_CONFIRM_TITLE)}"${s.location_to_confirm ? "" : " hidden"}> · ${h(TO_CONFIRM)}</span>`
@@ -102,7 +105,7 @@ export function upsertIncident(s) {
     records.set(id, r);
   }
   const wasLeft = leftByAll(r);
-  for (const key of ["reference", "status", "priority", "category_name", "address", "caller_count", "location_to_confirm", "created_by"]) {
+  for (const key of ["reference", "status", "priority", "category_name", "address", "caller_count", "location_to_confirm", "unclassified", "created_by"]) {
     if (s[key] !== undefined && s[key] !== null) r[key] = s[key];
   }
   if (s.location) r.location = s.location;

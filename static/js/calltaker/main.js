@@ -77,7 +77,7 @@ function startLive() {
 }
 
 // An incident nobody holds: a click on its row opens the routing panel for it again.
-onRowChosen((id) => { const r = recordOf(id); if (r && isUnrouted(r)) rerouteIncident(id); });
+onRowChosen((id) => { const r = recordOf(id); if (r && (isUnrouted(r) || r.unclassified)) rerouteIncident(id); });
 
 // ───────────────────────── global shortcuts ─────────────────────────
 const ALT_KEYS = {

@@ -5,6 +5,7 @@
  * with the reason, expired, handed off to another agency, a backup offered. When nobody holds it any more the
  * panel says so and takes digits and Enter again, to route it elsewhere. The next call clears it (clearRouting). */
 import { $, S, cfg, ASSIGNMENT_LABEL, ROUTE_KEY, clock, metres } from "./state.js";
+import { UNCLASSIFIED, classifyBox } from "./classify.js";
 import { clearFieldError, showFieldError } from "./form.js";
 import { flushList, upsertIncident } from "./list.js";
 import { api } from "../lib/api.js";
@@ -23,11 +24,14 @@ export function openRouting(r) {
     assignments: new Map((r.assignments || []).map((a) => [a.id, a])), done: !!(r.assignments || []).length,
   };
   if (!S.routing.done) localStorage.setItem(ROUTE_KEY, JSON.stringify(r));
+  // Arrived without a category: set it first (the proposal follows), or route by hand.
+  $("routing-classify").replaceChildren(r.category === UNCLASSIFIED ? classifyBox(r.incident, classified) : "");
   renderRouting();
   renderAssignments();
   const panel = $("routing");
   panel.hidden = false;
   panel.focus();
+  if (r.category === UNCLASSIFIED) $("classify-category").focus();
 }
 
 /* The next call starts: the last incident's routing leaves the screen (its assignments stay in the list). */
@@ -36,6 +40,7 @@ export function clearRouting() {
   localStorage.removeItem(ROUTE_KEY);
   $("routing").hidden = true;
   $("routing-list").replaceChildren();
+  $("routing-classify").replaceChildren();
   $("assignments").replaceChildren();
   $("routing-ref").textContent = "";
   clearFieldError("agencies");
@@ -143,7 +148,8 @@ export function routingEvent(ev) {
   renderAssignments();
 }
 
-/* Route an incident from the list again (nobody holds it): the panel with the centre's agencies and its history. */
+/* Route an incident from the list again (nobody holds it): the panel with the centre's agencies and its history.
+ * An incident still without a category opens too (routed or not), to be classified. */
 export async function rerouteIncident(id) {
   let detail;
   try {
@@ -151,11 +157,23 @@ export async function rerouteIncident(id) {
   } catch (err) {
     return;
   }
-  if (detail.status !== "new") return;
-  openRouting({ incident: detail.id, reference: detail.reference, category: detail.category, proposed: [], units: null, assignments: detail.assignments });
-  S.routing.done = false;
-  S.routing.unrouted = detail.assignments.length > 0;
+  if (detail.status !== "new" && detail.category !== UNCLASSIFIED) return;
+  openPanelFor(detail, []);
+}
+
+function openPanelFor(detail, proposed) {
+  const open = detail.status === "new";
+  openRouting({ incident: detail.id, reference: detail.reference, category: detail.category, proposed, units: null, assignments: detail.assignments });
+  S.routing.done = !open;
+  S.routing.unrouted = open && detail.assignments.length > 0;
   renderAssignments();
+}
+
+/* The category was set: the row loses its flag at once, the panel shows the new category's proposal. */
+function classified(detail) {
+  upsertIncident({ id: detail.id, category_name: detail.category_name, priority: detail.priority, unclassified: false });
+  flushList();
+  openPanelFor(detail, detail.proposed_agencies || []);
 }
 
 /* The confirmation countdowns of the offers on the panel (called every second). */
