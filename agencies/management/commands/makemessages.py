@@ -12,6 +12,9 @@ Usage is unchanged: ``manage.py makemessages -d djangojs -l en ...``.
 from django.core.management.commands import makemessages
 
 JS_ALIAS_KEYWORDS = ["--keyword=t", "--keyword=gt"]
+# Python modules that import gettext_lazy as ``_l`` beside gettext as ``_`` (reporting/exports.py): without the
+# keyword their lazy labels never reach django.po and an English export shows them in Indonesian.
+PY_ALIAS_KEYWORDS = ["--keyword=_l"]
 
 
 class Command(makemessages.Command):
@@ -20,4 +23,6 @@ class Command(makemessages.Command):
         options = list(makemessages.Command.xgettext_options)
         if getattr(self, "domain", None) == "djangojs":
             options += JS_ALIAS_KEYWORDS
+        else:
+            options += PY_ALIAS_KEYWORDS
         return options
