@@ -66,7 +66,8 @@ function card(c) {
     const reply = el("input", { type: "text", maxlength: "120", placeholder: t("Balasan singkat, mis. 20 menit lagi"), "aria-label": t("Balasan singkat") });
     const left = el("div", { class: "co-meta countdown", dataset: { deadline: c.ack_deadline || "" } });
     nodes.push(left, reply, el("div", { class: "vol-actions" },
-      el("button", { type: "button", class: "go accept", onclick: () => act(`/api/v1/callouts/${c.id}/accept/`, { reply: reply.value }) }, t("Berangkat")),
+      // "Bersedia datang", not "Berangkat": saying yes is not leaving yet — the next button is the departure itself.
+      el("button", { type: "button", class: "go accept", onclick: () => act(`/api/v1/callouts/${c.id}/accept/`, { reply: reply.value }) }, t("Bersedia datang")),
       el("button", { type: "button", class: "no decline", onclick: () => act(`/api/v1/callouts/${c.id}/decline/`, { reply: reply.value }) }, t("Tidak bisa"))));
   } else if (mine.status === "stood_down") {
     const who = (c.taken || []).map((x) => x.volunteer_name).join(", ");
