@@ -42,6 +42,7 @@ EVENT_KINDS = {
     "callout.expired": "the call-out's deadline passed short of volunteers: supervisors alerted",
     "callout.status": "a volunteer reported progress (en route, on scene, done) or withdrew",
     "callout.cancelled": "the requester called the call-out off: everyone alerted was stood down",
+    "callout.ended": "the incident was resolved, closed or cancelled: the open call-out ended, everyone still alerted or coming stood down",
 }
 
 
@@ -322,3 +323,9 @@ def callout_status(*, callout, counts, response, old, new) -> dict:
 
 def callout_cancelled(*, callout, counts, old, reason, stood_down) -> dict:
     return {"callout": callout_summary(callout, counts), "old": old, "reason": reason, "stood_down": sorted(stood_down)}
+
+
+def callout_ended(*, callout, counts, old, incident_status, stood_down) -> dict:
+    """`incident_status`: what ended it (resolved, closed or cancelled); `stood_down`: the members told."""
+    return {"callout": callout_summary(callout, counts), "old": old, "incident_status": incident_status,
+            "stood_down": sorted(stood_down)}

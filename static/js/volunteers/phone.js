@@ -73,7 +73,9 @@ function card(c) {
     const who = (c.taken || []).map((x) => x.volunteer_name).join(", ");
     const why = mine.stood_down_reason === "filled"
       ? fmt(t("Sudah terpenuhi oleh %(who)s pukul %(t)s. Anda tidak perlu berangkat."), { who: who || "-", t: clock(c.filled_at || mine.stood_down_at) })
-      : mine.stood_down_reason === "cancelled" ? t("Dibatalkan oleh pusat panggilan. Anda tidak perlu berangkat.") : t("Anda sudah mundur.");
+      : mine.stood_down_reason === "cancelled" ? t("Dibatalkan oleh pusat panggilan. Anda tidak perlu berangkat.")
+      : mine.stood_down_reason === "ended" ? fmt(t("Kejadian sudah selesai pukul %(t)s; panggilan relawan berakhir. Anda tidak diperlukan lagi — terima kasih."), { t: clock(mine.stood_down_at) })
+      : t("Anda sudah mundur.");
     nodes.push(el("div", { class: "co-told filled-notice", role: "status", text: why }));
   } else if (NEXT[mine.status]) {
     const note = el("input", { type: "text", maxlength: "500", placeholder: t("Catatan singkat untuk pusat"), "aria-label": t("Catatan") });
