@@ -42,6 +42,7 @@ KIND_LABELS = {
     "callout.expired": _("Panggilan relawan lewat batas"),
     "callout.status": _("Kemajuan relawan"),
     "callout.cancelled": _("Panggilan relawan dibatalkan"),
+    "callout.ended": _("Panggilan relawan berakhir: kejadian selesai"),
 }
 
 # A volunteer's progress (volunteers.models.CallOutResponse.Status; incidents does not import volunteers' models):

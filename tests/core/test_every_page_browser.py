@@ -160,6 +160,19 @@ def _seed(regions_dir: Path):
     assignment_accept(assignment_id=accepted.pk, actor=damkar)
     unit = damkar.agency.units.order_by("call_sign").first()
     unit_dispatch(assignment_id=accepted.pk, unit_ids=[unit.pk], actor=damkar)
+    # work Damkar finished today ("Selesai hari ini") and a neighbour's transfer without an incident type (issue 23)
+    from incidents.services.assignments import assignment_complete
+    from incidents.services.interop import incident_import_eido
+    from incidents.interop.validate import SCHEMAS
+    import json
+
+    done, _ = incident_create(actor=call_taker, category="kebakaran", location=Point(113.915, -2.215, srid=4326),
+                              caller_number="081234567891", description="Sarang tawon di plafon", address="Jl. G. Obos")
+    incident_route(incident_id=done.pk, actor=call_taker)
+    offer = done.assignments.get(agency=damkar.agency)
+    assignment_accept(assignment_id=offer.pk, actor=damkar)
+    assignment_complete(assignment_id=offer.pk, actor=damkar, note="sarang dipindahkan")
+    incident_import_eido(document=json.loads((SCHEMAS / "eido" / "sample-call-transfer.json").read_text()), actor=call_taker)
     try:
         from volunteers.models import VolunteerCommunity
         from volunteers.services.callouts import callout_create

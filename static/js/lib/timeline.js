@@ -28,6 +28,7 @@ const KIND = {
   "callout.expired": t("Panggilan relawan lewat batas"),
   "callout.status": t("Laporan relawan"),
   "callout.cancelled": t("Panggilan relawan dibatalkan"),
+  "callout.ended": t("Panggilan relawan berakhir: kejadian selesai"),
 };
 
 export function kindLabel(kind, fallback = kind) {
