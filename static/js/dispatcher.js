@@ -183,6 +183,8 @@ function showChain(a) {
 }
 document.getElementById("handoff-search").addEventListener("input", function (e) { fillHandoffTargets(e.target.value); });
 document.getElementById("handoff-search").addEventListener("keydown", function (e) {
+  // Esc closes the dialog at once (a search field would only clear its text on the first Esc).
+  if (e.key === "Escape") { e.preventDefault(); closeDialog(document.getElementById("handoff-dialog")); return; }
   // Arrow down from the search box walks into the list (the first agency still shown).
   if (e.key !== "ArrowDown") return;
   var sel = document.getElementById("handoff-agency");

@@ -35,12 +35,13 @@ export function mountDone(cfg, timeZone) {
         el("div", { class: "row1" }, [parts.prio(a.incident_priority), el("strong", { class: "ref", text: a.incident_reference }),
           parts.catLabel(a),
           el("span", { class: "status st-" + a.incident_status, text: cfg.incidentLabels[a.incident_status] || a.incident_status })]),
-        el("div", { class: "addr", text: a.incident_address || "—" }),
+        // one compact line under it: where, when it finished, the detail — a busy agency finishes dozens a day
         el("div", { class: "done-at" }, [
-          fmt(t("selesai %(t)s"), { t: a.completed_at ? clock(a.completed_at) : "—" }),
-          cfg.agencyIds.length === 1 ? null : " · " + a.agency_name,
+          el("span", { class: "addr", text: a.incident_address || "—" }),
+          el("span", { text: fmt(t("selesai %(t)s"), { t: a.completed_at ? clock(a.completed_at) : "—" })
+            + (cfg.agencyIds.length === 1 ? "" : " · " + a.agency_name) }),
+          parts.detailButton(a),
         ]),
-        el("div", { class: "actions" }, [parts.detailButton(a)]),
       ]);
       detailKeys(li, function () { openDetail(a, li); });
       ol.appendChild(li);
