@@ -240,6 +240,7 @@ NOTIFICATION_REASONS = {
     "callout_filled": _("Relawan sudah cukup"),
     "callout_cancelled": _("Panggilan relawan dibatalkan"),
     "callout_expired": _("Panggilan relawan lewat batas"),
+    "callout_ended": _("Panggilan relawan berakhir: kejadian selesai"),
 }
 
 

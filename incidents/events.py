@@ -49,6 +49,7 @@ EVENT_KINDS = {
     "caller.position": "the caller's phone sent a location fix through the link (never moves the incident by itself)",
     "caller.photo": "the caller sent a photo through the link (re-encoded, without EXIF/GPS)",
     "caller.message": "a chat message between the caller and the centre (the link's page or SMS)",
+    "callout.ended": "the incident was resolved, closed or cancelled: the open call-out ended, everyone still alerted or coming stood down",
 }
 
 
@@ -105,7 +106,10 @@ def incident_duplicate_linked(*, call, caller_count_old, caller_count_new) -> di
     }
 
 
-def incident_imported(*, tracking_id, sender, sender_reference, sender_updated, incident_type, links, merges, sha256, sent) -> dict:
+def incident_imported(*, tracking_id, sender, sender_reference, sender_updated, incident_type, links, merges, sha256, sent,
+                      sender_type="", unclassified=False) -> dict:
+    """`sender_type`: the sender's own type code or text; `unclassified`: no type we could map (the category is
+    "perlu diklasifikasi" until someone sets it)."""
     return {
         "format": "eido",
         "tracking_id": tracking_id,
@@ -113,6 +117,8 @@ def incident_imported(*, tracking_id, sender, sender_reference, sender_updated, 
         "sender_reference": str(sender_reference)[:100],
         "sender_updated": str(sender_updated)[:40],
         "incident_type": incident_type[:60],
+        "sender_type": str(sender_type)[:120],
+        "unclassified": bool(unclassified),
         "links": links,
         "merges": merges,
         "sha256": sha256,
@@ -426,3 +432,7 @@ def caller_message_summary(message) -> dict:
 
 def caller_message(*, message) -> dict:
     return {"caller_message": caller_message_summary(message), "call": message.call_id}
+def callout_ended(*, callout, counts, old, incident_status, stood_down) -> dict:
+    """`incident_status`: what ended it (resolved, closed or cancelled); `stood_down`: the members told."""
+    return {"callout": callout_summary(callout, counts), "old": old, "incident_status": incident_status,
+            "stood_down": sorted(stood_down)}

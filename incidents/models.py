@@ -22,6 +22,11 @@ class Priority(models.IntegerChoices):
 
 
 class IncidentCategory(models.Model):
+    # The category of an incident nobody has classified yet: a neighbour's EIDO without an incident type (or with
+    # one we cannot map). A real row, so routing, reports and every console keep working on it; inactive, so no
+    # picker offers it and no call-taker can log a new incident under it (incidents.services.incidents).
+    UNCLASSIFIED = "perlu-diklasifikasi"
+
     code = models.SlugField(_("kode"), max_length=40, unique=True)  # "kebakaran"
     name_id = models.CharField(_("nama (Indonesia)"), max_length=120)
     name_en = models.CharField(_("nama (Inggris)"), max_length=120)
@@ -245,6 +250,11 @@ class Incident(models.Model):
     @property
     def is_open(self):
         return self.status in self.OPEN_STATUSES
+
+    @property
+    def is_unclassified(self):
+        """Still waiting for someone to set its category (flagged on every console until then)."""
+        return self.category.code == IncidentCategory.UNCLASSIFIED
 
 
 class Assignment(models.Model):

@@ -6,6 +6,7 @@ Other areas append their selectors at the end of this module.
 """
 from datetime import timedelta
 from math import cos, radians
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.gis.db.models.functions import Distance
@@ -13,7 +14,7 @@ from django.db.models import Case, Count, F, Max, Min, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agencies.models import Unit
+from agencies.models import TimeZoneName, Unit
 from agencies.scoping import scope_for
 from dispatch.errors import NotFound, PermissionDenied
 from incidents.models import (
@@ -95,6 +96,18 @@ def assignments_visible_to(user):
     if scope.unit_ids:
         q |= Q(pk__in=_current_dispatches(scope.unit_ids).values("assignment_id"))
     return qs.filter(q)
+
+
+def assignments_completed_today(qs, *, now=None):
+    """Of these assignments, the ones completed today — "today" being the local day (WIB/WITA/WIT) of the
+    agency's own centre, so a dispatcher's "Selesai hari ini" list empties at their midnight, not UTC's."""
+    now = now or timezone.now()
+    today = Q(pk__in=[])
+    for zone in TimeZoneName.values:
+        local = now.astimezone(ZoneInfo(zone))
+        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        today |= Q(agency__command_centre__timezone=zone, completed_at__gte=midnight)
+    return qs.filter(today, status=Assignment.Status.COMPLETED)
 
 
 def calls_visible_to(user):

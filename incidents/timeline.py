@@ -8,7 +8,7 @@ from django.db import connection, transaction
 
 from incidents.events import EVENT_KINDS, carries_caller_data
 from incidents.live import publish_event
-from incidents.models import Incident, TimelineEvent
+from incidents.models import Incident, IncidentCategory, TimelineEvent
 from volunteers.selectors import communities_following_incident_sql
 
 # Any constant shared by every writer: the lock serialises drawing `seq` with commit, so sequence
@@ -41,6 +41,8 @@ def incident_summary(incident: Incident) -> dict:
         "on_scene_at": _iso(incident.on_scene_at),
         # placed from an address only (an EIDO without coordinates): the console asks for a pin
         "location_to_confirm": incident.location_source == Incident.LOCATION_TO_CONFIRM,
+        # arrived without an incident type (an EIDO transfer): every console flags it until someone sets the category
+        "unclassified": incident.category.code == IncidentCategory.UNCLASSIFIED,
     }
 
 

@@ -50,6 +50,7 @@ KIND_LABELS = {
     "caller.position": _("Lokasi dari ponsel penelepon"),
     "caller.photo": _("Foto dari penelepon"),
     "caller.message": _("Pesan penelepon"),
+    "callout.ended": _("Panggilan relawan berakhir: kejadian selesai"),
 }
 
 # Why a caller link stopped working (incidents.events.caller_link_ended's `cause`).

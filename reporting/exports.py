@@ -34,8 +34,19 @@ SECTIONS = {
 }
 INTERVAL_FIELDS = ("n", "p50_s", "p90_s", "p95_s", "mean_s")
 
-# What an official reads as the XLSX column heads; the CSV keeps the field keys (it is the machine format:
-# integrators parse `section,item,field`), with the human label beside them.
+# The same sections as an official reads them in the CSV, in the page's language.
+SECTION_NAMES = {
+    "calls": _l("Panggilan"), "calls_by_hour": _l("Panggilan per jam"), "calls_by_weekday": _l("Panggilan per hari"),
+    "incidents": _l("Kejadian"), "incidents_by_category": _l("Kejadian per kategori"),
+    "incidents_by_district": _l("Kejadian per kecamatan"), "incidents_by_agency": _l("Kejadian per instansi"),
+    "intervals": _l("Interval"), "intervals_by_agency": _l("Interval per instansi"), "compliance": _l("Kepatuhan target"),
+    "escalations": _l("Eskalasi"), "handoffs": _l("Pengalihan"), "volunteers": _l("Relawan"),
+    "caller_links": _l("Tautan penelepon"),
+    "repeat_numbers": _l("Nomor berulang"),
+}
+
+# What an official reads as the column heads of the XLSX and as the measure of each CSV row (the JSON is the
+# machine format: its keys never reach a file an official opens).
 FIELD_LABELS = {
     "received": pgettext_lazy("call funnel", "Masuk"), "answered": _l("Dijawab"), "abandoned": _l("Tidak terjawab"),
     "genuine": _l("Darurat"), "info": _l("Informasi"), "ghost": _l("Panggilan kosong"), "prank": _l("Iseng"),
@@ -45,12 +56,42 @@ FIELD_LABELS = {
     "goal_percent": _l("Sasaran %"), "met": _l("Memenuhi"), "percent": "%",
     "expired": _l("Konfirmasi kedaluwarsa"), "backup_offered": _l("Cadangan ditawarkan"),
     "target_breached": _l("Target terlampaui"), "second_stage": _l("Eskalasi tahap kedua"),
-    "within": _l("Pengalihan dalam pusat"), "across": _l("Pengalihan antarpusat"),
+    "within": _l("Pengalihan dalam pusat"), "across": _l("Pengalihan antarpusat"), "unclassified": _l("Belum diklasifikasi"),
     "sent": _l("Tautan dikirim"), "opened": _l("Tautan dibuka"), "with_fix": _l("Tautan dengan lokasi"),
     "fixes": _l("Lokasi diterima"), "adopted": _l("Lokasi dipakai"), "text_calls": _l("Panggilan SMS"),
     "accuracy_compared": _l("Tautan dibandingkan"), "median_accuracy_before_m": _l("Akurasi sebelum tautan, median (m)"),
     "median_accuracy_link_m": _l("Akurasi lewat tautan, median (m)"), "median_accuracy_gained_m": _l("Akurasi bertambah, median (m)"),
 }
+# A field whose name means something else in one section ("expired": an assignment nobody confirmed, or a call-out
+# past its deadline).
+SECTION_FIELD_LABELS = {
+    "volunteers": {
+        "callouts": _l("Panggilan relawan"), "filled": _l("Terpenuhi"), "expired": _l("Lewat batas"),
+        "cancelled": _l("Dibatalkan"), "members_alerted": _l("Anggota dihubungi"), "members_accepted": _l("Anggota bersedia"),
+        "members_declined": _l("Anggota tidak bisa"), "members_arrived": _l("Anggota tiba di lokasi"),
+    },
+}
+VOLUNTEER_TIMES = {"time_to_accept": _l("Dihubungi → bersedia (detik)"), "time_to_arrive": _l("Panggilan relawan → tiba (detik)")}
+
+
+def field_label(section: str, field: str) -> str:
+    return str(SECTION_FIELD_LABELS.get(section, {}).get(field) or FIELD_LABELS.get(field, field))
+
+
+def display(section: str, item: str, label: str) -> tuple[str, str]:
+    """(code, name) of a row as an official reads it: the code only where it is the data's own identifier (a
+    category or Kemendagri code, an agency id, an hour, a masked number) — never one of our keys such as an
+    interval's or a target's, which are English words — and the name in the page's language."""
+    if section == "intervals":
+        return "", label
+    if section == "intervals_by_agency":
+        agency_id, _sep, interval = item.partition(":")
+        return agency_id, f"{label} · {Interval(interval).label}"
+    if section == "compliance":
+        return "", label
+    if section == "volunteers" and item in VOLUNTEER_TIMES:
+        return "", str(VOLUNTEER_TIMES[item])
+    return item, label
 
 
 def rows(report: dict):
@@ -98,11 +139,14 @@ def filename(report: dict, ext: str) -> str:
 
 
 def to_csv(report: dict) -> bytes:
+    """One long table an official opens in a spreadsheet: section, code, name, measure and value, every heading
+    and name in the page's language (Bahasa Indonesia, or English)."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["section", "item", "label", "field", "value"])
+    writer.writerow([_("Bagian"), _("Kode"), _("Nama"), _("Ukuran"), _("Nilai")])
     for section, item, label, field, value in rows(report):
-        writer.writerow([section, item, label, field, "" if value is None else value])
+        code, name = display(section, item, label)
+        writer.writerow([str(SECTION_NAMES[section]), code, name, field_label(section, field), "" if value is None else value])
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel opens it as UTF-8
 
 
@@ -125,17 +169,12 @@ def to_xlsx(report: dict) -> bytes:
     for section, title in SECTIONS.items():
         sheet = book.create_sheet(title)
         table = by_section.get(section, {"fields": [], "items": {}})
-        sheet.append([_("Kode"), _("Nama"), *(str(FIELD_LABELS.get(f, f)) for f in table["fields"])])
+        sheet.append([_("Kode"), _("Nama"), *(field_label(section, f) for f in table["fields"])])
         for item, values in table["items"].items():
-            sheet.append([item, values["label"], *(values.get(f) for f in table["fields"])])
+            sheet.append([*display(section, item, values["label"]), *(values.get(f) for f in table["fields"])])
     buf = io.BytesIO()
     book.save(buf)
     return buf.getvalue()
-
-
-def _short(text: str, size: int = 34) -> str:
-    text = str(text)
-    return text if len(text) <= size else text[: size - 1] + "…"
 
 
 def report_charts(report: dict) -> dict:
@@ -151,10 +190,10 @@ def report_charts(report: dict) -> dict:
             [(received, [r["received"] for r in calls["by_hour"]]), (_("Dijawab"), [r["answered"] for r in calls["by_hour"]])],
         ),
         "intervals": charts.hbar_svg(
-            _("Interval p90 (detik)"), [(_short(v["label"]), v["p90_s"]) for v in report["intervals"].values()], unit=" s"
+            _("Interval p90 (detik)"), [(v["label"], v["p90_s"]) for v in report["intervals"].values()], unit=" s"
         ),
         "compliance": charts.hbar_svg(
-            _("Kepatuhan target (%)"), [(_short(c["name"]), c["percent"]) for c in report["compliance"]], unit="%", target=None
+            _("Kepatuhan target (%)"), [(c["name"], c["percent"]) for c in report["compliance"]], unit="%", target=None
         ),
     }
 

@@ -477,7 +477,8 @@ def _volunteers(query) -> dict:
             accept_raw += s
     return {
         "callouts": sum(statuses.values()),
-        "filled": statuses[CallOut.Status.FILLED] + statuses[CallOut.Status.COMPLETED],
+        # filled = N accepted at some point (a call-out completed because its incident ended short of volunteers is not)
+        "filled": callouts.filter(filled_at__isnull=False).count(),
         "expired": callouts.filter(expired_at__isnull=False).count(),
         "cancelled": statuses[CallOut.Status.CANCELLED],
         "members_alerted": len(responses),

@@ -3,11 +3,13 @@ volunteers.services, render; reads go through volunteers.selectors (scoped to th
 404); errors in the one shape (dispatch.errors). A volunteer's answers never carry the caller's number or name.
 """
 import hmac
+from datetime import timedelta
 
 from django.conf import settings
 from django.db.models import Prefetch
 from django.urls import reverse
 from django.db.models import Count, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -43,6 +45,8 @@ from volunteers.services.registry import ensure_manages
 from volunteers.skills import SKILLS, skill_name
 
 LIST_LIMIT = 200
+# How long a call-out that ended with its incident stays on the volunteer's phone, saying so.
+ENDED_SHOWN_FOR = timedelta(hours=1)
 
 
 def _iso(dt):
@@ -123,6 +127,11 @@ class CallOutSerializer(serializers.Serializer):
     taken = serializers.ListField(child=serializers.DictField(), help_text="Who was counted among the N: volunteer, volunteer_name, answered_at.")
     my_response = ResponseSerializer(allow_null=True, required=False, help_text="A volunteer's own answer.")
     responses = ResponseSerializer(many=True, required=False, help_text="Centre staff: every member alerted.")
+    callout_counts = serializers.DictField(
+        child=serializers.IntegerField(), required=False,
+        help_text="A community's view (GET /communities/{id}/callouts/): accepted, declined, pending and recipients over "
+        "everyone the call-out alerted; the top-level counts are then this community's members' own, as `responses`.",
+    )
 
 
 class CallOutCreatedSerializer(serializers.Serializer):
@@ -270,15 +279,26 @@ class CommunityMembersApi(APIView):
 
 
 def community_callouts(community) -> list[dict]:
-    """The call-outs that alerted members of this community, each with this community's answers only."""
+    """The call-outs that alerted members of this community, each with this community's answers only — and counts
+    of those same answers, so "belum menjawab 6" lists six names. A call-out by skill and radius also alerts other
+    communities: its counts over everyone alerted are kept in `callout_counts`."""
     callouts = (
         CallOut.objects.filter(pk__in=CallOutResponse.objects.filter(community=community).values("callout_id"))
         .select_related("incident__category", "incident__command_centre", "community")
         .prefetch_related(responses_prefetch()).order_by("-sent_at")[:30]
     )
     rendered = render_callouts(None, callouts, staff=True)
+    counted = {str(s) for s in CallOutResponse.COUNTED_STATUSES}
     for c in rendered:
-        c["responses"] = [r for r in c["responses"] if r["community"] == community.pk]
+        c["callout_counts"] = {k: c[k] for k in ("accepted", "declined", "pending", "recipients")}
+        mine = [r for r in c["responses"] if r["community"] == community.pk]
+        c["responses"] = mine
+        c.update(
+            accepted=sum(r["status"] in counted for r in mine),
+            declined=sum(r["status"] == CallOutResponse.Status.DECLINED for r in mine),
+            pending=sum(r["status"] == CallOutResponse.Status.PENDING for r in mine),
+            recipients=len(mine),
+        )
     return rendered
 
 
@@ -473,7 +493,15 @@ class CalloutListApi(APIView):
         volunteer = request.user.role == User.Role.VOLUNTEER
         open_only = request.query_params.get("open", "1" if volunteer else "0") not in ("0", "false", "")
         if open_only:
-            qs = qs.filter(status__in=sorted(CallOut.OPEN_STATUSES), incident__status__in=sorted(Incident.OPEN_STATUSES))
+            still_open = Q(status__in=sorted(CallOut.OPEN_STATUSES), incident__status__in=sorted(Incident.OPEN_STATUSES))
+            if volunteer:
+                # a call-out that ended with its incident stays on the volunteer's phone for a while, to say why
+                # ("Kejadian sudah selesai") instead of vanishing under someone on the way
+                still_open |= Q(
+                    status=CallOut.Status.COMPLETED, completed_at__gte=timezone.now() - ENDED_SHOWN_FOR,
+                    responses__volunteer__user=request.user, responses__stood_down_reason=CallOutResponse.Reason.ENDED,
+                )
+            qs = qs.filter(still_open).distinct()
         qs = qs.prefetch_related(responses_prefetch()).order_by("-sent_at", "-pk")
         return Response(render_callouts(request.user, qs[: (50 if volunteer else LIST_LIMIT)]))
 

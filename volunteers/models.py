@@ -149,7 +149,7 @@ class CallOut(models.Model):
         SENT = "sent", _("Menunggu relawan")  # alerted, fewer than N accepted so far
         FILLED = "filled", _("Terpenuhi")  # N accepted; the others were stood down
         EXPIRED = "expired", _("Lewat batas")  # the deadline passed short of N: supervisor alerted, still taking answers
-        COMPLETED = "completed", _("Selesai")  # everyone who came is done
+        COMPLETED = "completed", _("Selesai")  # everyone who came is done, or the incident ended (resolved/closed/cancelled)
         CANCELLED = "cancelled", _("Dibatalkan")  # the requester called it off
 
     # Still taking acceptances (short of volunteers).
@@ -194,6 +194,8 @@ class CallOut(models.Model):
         indexes = [
             models.Index(fields=["ack_deadline"], name="callout_deadline_idx", condition=Q(status="sent")),
             models.Index(fields=["incident", "status"], name="callout_incident_idx"),
+            # the sweeper's scan for open call-outs whose incident ended: a handful of rows, never the history
+            models.Index(fields=["incident"], name="callout_open_idx", condition=Q(status__in=["sent", "filled", "expired"])),
         ]
         constraints = [
             models.CheckConstraint(name="callout_needed_positive", condition=Q(needed__gte=1)),
@@ -216,6 +218,7 @@ class CallOutResponse(models.Model):
         FILLED = "filled", _("Sudah terpenuhi")
         CANCELLED = "cancelled", _("Dibatalkan peminta")
         WITHDREW = "withdrew", _("Relawan mundur")
+        ENDED = "ended", _("Kejadian sudah selesai")  # the incident was resolved, closed or cancelled
 
     # Counted among the N (they said yes and have not withdrawn).
     COUNTED_STATUSES = frozenset({Status.ACCEPTED, Status.EN_ROUTE, Status.ON_SCENE, Status.DONE})

@@ -36,6 +36,11 @@ class AssignmentListApi(generics.ListAPIView):
         status = serializers.CharField(required=False, help_text="One status or several separated by commas, e.g. `offered`.")
         incident = serializers.IntegerField(required=False, min_value=1)
         open = serializers.BooleanField(required=False, allow_null=True, default=None, help_text="1: only assignments of open incidents.")
+        completed_today = serializers.BooleanField(
+            required=False, allow_null=True, default=None,
+            help_text="1: only assignments completed today, in the local day (WIB/WITA/WIT) of the agency's centre "
+            "(the dispatcher console's \"Selesai hari ini\"), most recently completed first.",
+        )
 
         def validate_status(self, value):
             statuses = [s for s in value.split(",") if s]
@@ -55,6 +60,8 @@ class AssignmentListApi(generics.ListAPIView):
             qs = qs.filter(incident_id=f["incident"])
         if f.get("open") is True:
             qs = qs.filter(incident__status__in=Incident.OPEN_STATUSES)
+        if f.get("completed_today") is True:
+            return selectors.assignments_completed_today(qs).order_by("-completed_at", "-id")
         return qs.order_by("-offered_at", "-id")
 
     @extend_schema(operation_id="assignments_list", parameters=[FilterSerializer])

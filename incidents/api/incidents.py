@@ -195,6 +195,11 @@ class IncidentDetailApi(APIView):
             required=False, allow_null=True, allow_blank=True, max_length=13,
             help_text="The kelurahan/desa by Kemendagri code; null: the one the point's boundaries give.",
         )
+        category = serializers.CharField(
+            required=False, max_length=40,
+            help_text="Classify (or re-classify) the incident: a category code. The answer then carries "
+            "`proposed_agencies` for it, so an incident that arrived unclassified routes as usual.",
+        )
 
     @extend_schema(operation_id="incidents_retrieve", responses={200: IncidentDetailSerializer})
     def get(self, request, incident_id):
@@ -207,7 +212,14 @@ class IncidentDetailApi(APIView):
         data = self.UpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         incident_update(incident_id=incident.pk, actor=request.user, **data.validated_data)
-        return Response(_detail(selectors.incident_get_for(request.user, incident.pk), request.user))
+        incident = selectors.incident_get_for(request.user, incident.pk)
+        body = _detail(incident, request.user)
+        if "category" in data.validated_data:
+            body["proposed_agencies"] = represent_many(ProposedAgencySerializer, propose_agencies(
+                category=incident.category, point=incident.location, command_centre=incident.command_centre,
+                regency_code=incident.regency_id,
+            ))
+        return Response(body)
 
 
 class IncidentRouteApi(APIView):

@@ -12,6 +12,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 
+from incidents.models import IncidentCategory
+
 POINT_SCHEMA = {
     "type": "object",
     "description": "GeoJSON Point, WGS84: coordinates are [longitude, latitude].",
@@ -88,9 +90,14 @@ class IncidentListItemSerializer(serializers.Serializer):
     outside_service_area = serializers.BooleanField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+    unclassified = serializers.SerializerMethodField(
+        help_text="Arrived without an incident type (an EIDO transfer): flagged until someone sets the category.")
 
     def get_category_name(self, obj) -> str:
         return localised_category_name(obj.category)
+
+    def get_unclassified(self, obj) -> bool:
+        return obj.category.code == IncidentCategory.UNCLASSIFIED
 
 
 class AssignmentSerializer(serializers.Serializer):
@@ -102,6 +109,7 @@ class AssignmentSerializer(serializers.Serializer):
     offered_at = serializers.DateTimeField()
     ack_deadline = serializers.DateTimeField(allow_null=True)
     accepted_at = serializers.DateTimeField(allow_null=True)
+    completed_at = serializers.DateTimeField(allow_null=True)
     reason = serializers.CharField()
     previous = serializers.IntegerField(source="previous_id", allow_null=True)
     escalation_stage = serializers.IntegerField()
@@ -117,9 +125,14 @@ class AssignmentListItemSerializer(AssignmentSerializer):
     incident_category_name = serializers.SerializerMethodField(help_text="The category's name in the request's language.")
     incident_address = serializers.CharField(source="incident.address")
     incident_location = GeoJSONPointField(source="incident.location")
+    incident_unclassified = serializers.SerializerMethodField(
+        help_text="The incident still waits for a category (an EIDO transfer without an incident type).")
 
     def get_incident_category_name(self, obj) -> str:
         return localised_category_name(obj.incident.category)
+
+    def get_incident_unclassified(self, obj) -> bool:
+        return obj.incident.category.code == IncidentCategory.UNCLASSIFIED
 
 
 class TimelineEventSerializer(serializers.Serializer):

@@ -108,6 +108,7 @@ def _row_data(incidents) -> list[dict]:
             "location": [round(i.location.x, 6), round(i.location.y, 6)],
             "location_to_confirm": i.location_source == Incident.LOCATION_TO_CONFIRM,
             "village": i.village_id,
+            "unclassified": i.category.code == IncidentCategory.UNCLASSIFIED,
         }
         for i in incidents
     ]

@@ -47,9 +47,25 @@ def _centre_of(actor, command_centre_id=None) -> CommandCentre:
     raise field_error("command_centre", _("Pilih pusat panggilan."), code="required")
 
 
-def _category(code) -> IncidentCategory:
+def unclassified_category() -> IncidentCategory:
+    """The "perlu diklasifikasi" category (IncidentCategory.UNCLASSIFIED), made on first use: no agency is
+    responsible for it (routing proposes nobody until the category is set), P2 until someone knows better."""
+    category, _created = IncidentCategory.objects.get_or_create(
+        code=IncidentCategory.UNCLASSIFIED,
+        defaults={
+            "name_id": "Perlu diklasifikasi", "name_en": "Needs classification", "default_priority": Priority.URGENT,
+            "responsible_agency_types": [], "required_capabilities": [], "is_active": False,
+        },
+    )
+    return category
+
+
+def _category(code, *, imported=False) -> IncidentCategory:
     if not code:
         raise field_error("category", _("Kategori wajib dipilih."), code="required")
+    if imported and code == IncidentCategory.UNCLASSIFIED:
+        # Only a transfer from another CAD may arrive unclassified: a transfer must never bounce.
+        return unclassified_category()
     category = refdata.active_category(str(code)[:40])
     if category is None:
         raise field_error("category", _("Kategori '%(code)s' tidak dikenal.") % {"code": str(code)[:40]}, code="unknown_category")
@@ -228,7 +244,7 @@ def incident_create(
             return existing.incident, False
 
     centre = _centre_of(actor, command_centre_id)
-    category_obj = _category(category)
+    category_obj = _category(category, imported=bool(external_tracking_id))
     answers = _answers(category_obj, answers)
     priority = _priority(priority, category_obj, answers)
     point = _location(location)
@@ -316,11 +332,17 @@ def incident_create(
 
 UPDATABLE_FIELDS = (
     "description", "address", "priority", "caller_name", "location", "location_accuracy_m", "answers", "is_public_alert", "village",
+    "category",
 )
 
 
 def incident_update(*, incident_id, actor, **changes) -> Incident:
-    """Correct what the call-taker learns later. Writes one event listing old and new values; a no-op writes nothing."""
+    """Correct what the call-taker learns later. Writes one event listing old and new values; a no-op writes nothing.
+
+    `category` (a code) classifies the incident — above all one that arrived unclassified (an EIDO without an
+    incident type): the new category's SOP answers are kept, others dropped (the event keeps the old ones); the
+    priority is raised to the new category's default when that is more urgent, never lowered unless `priority` is
+    given too; a service target (Damkar: on scene within 15 min) starts from the acceptance, as if it had been known."""
     unknown = set(changes) - set(UPDATABLE_FIELDS)
     if unknown:
         raise ValidationFailed(_("Kolom tidak dapat diubah: %(f)s") % {"f": ", ".join(sorted(unknown))}, code="not_updatable")
@@ -330,13 +352,24 @@ def incident_update(*, incident_id, actor, **changes) -> Incident:
         if incident.status in Incident.TERMINAL_STATUSES:
             raise IllegalTransition(entity=_("kejadian"), current=incident.status, target="updated")
         clean = {}
+        if "category" in changes:
+            category = _category(changes["category"])
+            if category.pk != incident.category_id:
+                clean["category"] = category
+                kept = {k: v for k, v in (incident.answers or {}).items() if k in {q.get("key") for q in category.question_script or []}}
+                if kept != (incident.answers or {}):
+                    clean["answers"] = kept
+                if "priority" not in changes:
+                    clean["priority"] = min(incident.priority, suggest_priority(category=category, answers=kept))
         for name, value in changes.items():
+            if name == "category":
+                continue
             if name in ("description", "address", "caller_name"):
                 clean[name] = clean_text(name, value)
             elif name == "priority":
-                clean[name] = _priority(value, incident.category, incident.answers)
+                clean[name] = _priority(value, clean.get("category", incident.category), incident.answers)
             elif name == "answers":
-                clean[name] = _answers(incident.category, value)
+                clean[name] = _answers(clean.get("category", incident.category), value)
             elif name == "location":
                 clean[name] = _location(value)
             elif name == "location_accuracy_m":
@@ -354,6 +387,8 @@ def incident_update(*, incident_id, actor, **changes) -> Incident:
                 if old.equals_exact(value, tolerance=1e-9):
                     continue
                 diff[name] = {"old": [old.x, old.y], "new": [value.x, value.y]}
+            elif name == "category":
+                diff[name] = {"old": old.code, "new": value.code}
             elif old == value:
                 continue
             else:
@@ -372,6 +407,11 @@ def incident_update(*, incident_id, actor, **changes) -> Incident:
             # still waiting for its unrouted alert: the new priority's threshold counts from the spell's start
             incident.unrouted_alert_due_at = unrouted_alert_due(incident, incident.unrouted_since)
             fields.append("unrouted_alert_due_at")
+        target = incident.category.on_scene_target_min if "category" in diff else None
+        if target and incident.accepted_at and incident.on_scene_at is None and incident.on_scene_due_at is None:
+            # classified after an agency accepted: its service-target clock runs from that acceptance
+            incident.on_scene_due_at = incident.accepted_at + timedelta(minutes=target)
+            fields.append("on_scene_due_at")
         if place_changes:
             incident.regency, incident.district, incident.village = place.regency, place.district, place.village
             fields += ["regency", "district", "village"]
@@ -400,6 +440,12 @@ def incident_route(*, incident_id, actor, agency_ids=None) -> list[Assignment]:
             raise IllegalTransition(entity=_("kejadian"), current=incident.status, target="routed")
         if agency_ids is None:
             regency_code = incident.regency_id
+            if incident.is_unclassified:
+                raise ValidationFailed(
+                    _("Kejadian belum diklasifikasi: tetapkan kategorinya agar instansi diusulkan, atau pilih instansi secara manual."),
+                    code="incident_unclassified",
+                    fields={"category": [_("Tetapkan kategori kejadian.")]},
+                )
             agencies = [p.agency for p in propose_agencies(
                 category=incident.category, point=incident.location, command_centre=incident.command_centre, regency_code=regency_code
             )]

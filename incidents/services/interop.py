@@ -28,7 +28,7 @@ from incidents.interop.validate import validate_eido
 from incidents.models import AmlReport, Call, Incident, IncidentCategory, TimelineEvent
 from incidents.phone import caller_lookup
 from incidents.services.common import PHONE_RE, lock_incident
-from incidents.services.incidents import incident_create, incident_update
+from incidents.services.incidents import incident_create, incident_update, unclassified_category
 from incidents.timeline import record_event
 
 logger = logging.getLogger(__name__)
@@ -39,7 +39,9 @@ MAX_VIOLATIONS_SHOWN = 50
 # --- EIDO import ----------------------------------------------------------------------------------
 
 def _category_for(data) -> IncidentCategory:
-    """Our code when the sender is a CAD of the same family, else its name, else the IANA sos service."""
+    """Our code when the sender is a CAD of the same family, else its name, else the IANA sos service; a document
+    without an incident type (NENA's own call-transfer sample) or with one we cannot map is imported as
+    "perlu diklasifikasi" — a transfer must never bounce; the consoles flag it until someone sets the category."""
     active = IncidentCategory.objects.filter(is_active=True)
     if data["category_code"]:
         found = active.filter(code=data["category_code"][:40]).first()
@@ -51,16 +53,10 @@ def _category_for(data) -> IncidentCategory:
             return found
     sos = data["sos_type"].lower()
     for category in active.order_by("code"):
-        if sos and eido_format.sos_type_for(category) == sos:
+        # the bare "sos" says "an emergency", not which: it names no category
+        if sos and sos != "sos" and eido_format.sos_type_for(category) == sos:
             return category
-    fallback = active.filter(code__in=["lainnya", "other", "lain-lain"]).order_by("code").first()
-    if fallback:
-        return fallback
-    raise ValidationFailed(
-        _("Jenis kejadian '%(type)s' tidak dapat dipetakan ke kategori mana pun.") % {"type": (data["category_code"] or data["sos_type"])[:60]},
-        code="eido_unknown_category",
-        fields={"incidentComponent": [_("Kategori tidak dikenal.")]},
-    )
+    return unclassified_category()
 
 
 def _existing_import(tracking_id, actor) -> Incident | None:
@@ -123,7 +119,7 @@ def incident_import_eido(*, document, actor, command_centre_id=None) -> tuple[In
         return existing, False
 
     category = _category_for(data)
-    location, location_source = _import_location(data, actor, command_centre_id)
+    location, location_source, civic_region = _import_location(data, actor, command_centre_id)
     digest = _document_digest(document)
     links = _resolve_links(data["links"]) if data["links"] else []
     merges = _resolve_links(data["merges"]) if data["merges"] else []
@@ -146,6 +142,7 @@ def incident_import_eido(*, document, actor, command_centre_id=None) -> tuple[In
                 allow_outside_service_area=True,
                 external_tracking_id=tracking,
             )
+            _record_civic_place(incident, civic_region, positioned=data["lat"] is not None)
             record_event(
                 kind="incident.imported",
                 incident=incident,
@@ -156,6 +153,8 @@ def incident_import_eido(*, document, actor, command_centre_id=None) -> tuple[In
                     sender_reference=data["sender_internal_id"],
                     sender_updated=data["updated"],
                     incident_type=data["sos_type"],
+                    sender_type=(data["category_code"] or data["category_text"] or ""),
+                    unclassified=category.code == IncidentCategory.UNCLASSIFIED,
                     links=links,
                     merges=merges,
                     sha256=digest,
@@ -184,36 +183,85 @@ LOCATION_TO_CONFIRM = Incident.LOCATION_TO_CONFIRM
 _REGION_PREFIXES = re.compile(r"^(kota|kabupaten|kab\.?|kecamatan|kec\.?|kelurahan|kel\.?|desa|provinsi|prov\.?)\s+", re.I)
 
 
-def _import_location(data, actor, command_centre_id) -> tuple[Point, str]:
-    """Where an imported incident goes on the map: its position, else the most specific Kemendagri region its civic
-    address names (within the receiving centre's province first), else the receiving centre itself — the last two
-    marked LOCATION_TO_CONFIRM, so the console asks the call-taker for a pin."""
-    if data["lat"] is not None and data["lon"] is not None:
-        return Point(data["lon"], data["lat"], srid=4326), "eido"
+def _import_location(data, actor, command_centre_id) -> tuple[Point, str, Region | None]:
+    """Where an imported incident goes on the map, and the Kemendagri region its civic address names (or None).
+
+    The position wins when there is one; else the most specific named region that has a point, else the receiving
+    centre itself — the last two marked LOCATION_TO_CONFIRM, so the console asks the call-taker for a pin."""
     centre = CommandCentre.objects.filter(pk=command_centre_id).first() if command_centre_id else actor.command_centre
-    civic = data.get("civic") or {}
-    names = [_REGION_PREFIXES.sub("", civic[k]).strip() for k in ("A6", "A5", "A4", "A3", "A2", "A1") if civic.get(k)]
-    placed = Q(centroid__isnull=False) | Q(boundary__isnull=False)
-    for name in names:
-        matches = Region.objects.filter(placed, name__iexact=name)
-        if centre is not None and centre.province_id:
-            local = matches.filter(Q(code=centre.province_id) | Q(code__startswith=f"{centre.province_id}."))
-            matches = local if local.exists() else matches
-        region = matches.order_by("code").first()
-        point = _region_point(region)
+    region = civic_region(data.get("civic") or {}, province_code=centre.province_id if centre is not None else None)
+    if data["lat"] is not None and data["lon"] is not None:
+        return Point(data["lon"], data["lat"], srid=4326), "eido", region
+    walk = region
+    while walk is not None:
+        point = _region_point(walk) if (walk.centroid is not None or walk.boundary is not None) else None
         if point is not None and in_indonesia(point):
-            return point, LOCATION_TO_CONFIRM
+            return point, LOCATION_TO_CONFIRM, region
+        walk = walk.parent
+    placed = Q(centroid__isnull=False) | Q(boundary__isnull=False)
     if centre is not None:
         if centre.location is not None:
-            return centre.location, LOCATION_TO_CONFIRM
+            return centre.location, LOCATION_TO_CONFIRM, region
         point = _region_point(centre.regions.filter(placed).order_by("code").first())
         if point is not None:
-            return point, LOCATION_TO_CONFIRM
+            return point, LOCATION_TO_CONFIRM, region
     raise ValidationFailed(
         _("Lokasi EIDO hanya berupa alamat dan pusat panggilan penerima tidak punya titik acuan; kirim dengan koordinat."),
         code="eido_incomplete",
         fields={"locationComponent": [_("Alamat tanpa koordinat tidak dapat dipetakan.")]},
     )
+
+
+CIVIC_LEVELS = ("A1", "A2", "A3", "A4", "A5", "A6")
+
+
+def civic_region(civic: dict, *, province_code=None) -> Region | None:
+    """The finest Kemendagri region a civic address (RFC 5139: A1 province … A4 village) names, matched by name from
+    the coarsest element down, each within the one before: "Pahandut" as A3 is the district, as A4 under it the
+    village. Names compare without case and without "Kota"/"Kecamatan"/"Kelurahan"/… prefixes; the receiving
+    centre's province is preferred for the first match. None when no element names a known region (a US sample)."""
+    found = None
+    for key in CIVIC_LEVELS:
+        name = _REGION_PREFIXES.sub("", (civic.get(key) or "").strip()).strip()
+        if not name:
+            continue
+        matches = Region.objects.filter(name__iexact=name)
+        if found is not None:
+            matches = matches.filter(code__startswith=f"{found.code}.")
+        elif province_code:
+            local = matches.filter(Q(code=province_code) | Q(code__startswith=f"{province_code}."))
+            matches = local if local.exists() else matches
+        # the coarsest match: a district and a village of the same name under one regency → the district
+        candidates = sorted(matches.select_related("parent")[:50], key=lambda r: (r.code.count("."), r.code))
+        if candidates:
+            found = candidates[0]
+    return found
+
+
+def _record_civic_place(incident, region, *, positioned):
+    """The village (and its district and regency) the civic address named, when the map could not say better: an
+    address-only transfer, or a position that fell in no village polygon but inside what the address names."""
+    if region is None:
+        return
+    chain = {}
+    walk = region
+    while walk is not None:
+        chain[walk.level] = walk
+        walk = walk.parent
+    village, district, regency = chain.get(Region.Level.VILLAGE), chain.get(Region.Level.DISTRICT), chain.get(Region.Level.REGENCY)
+    if positioned:
+        finest = incident.village or incident.district or incident.regency
+        if incident.village is not None or (finest is not None and not region.code.startswith(f"{finest.code}.")):
+            return  # the point-in-polygon answer stands, or the address contradicts the position
+    changes = {
+        name: value for name, value in (("village", village), ("district", district), ("regency", regency))
+        if value is not None and getattr(incident, f"{name}_id") != value.code
+    }
+    if not changes:
+        return
+    for name, value in changes.items():
+        setattr(incident, name, value)
+    incident.save(update_fields=list(changes))
 
 
 def _region_point(region):
@@ -274,6 +322,11 @@ def _apply_sender_update(incident, data, document, actor):
         sent = _sent_fields(data)
         before = previous.get("sent") or _current_fields(incident)
         changed = {name: value for name, value in sent.items() if value != before.get(name) and not (name == "priority" and value is None)}
+        if incident.is_unclassified:
+            # the sender classified it since: take its type, unless someone here already set a category
+            mapped = _category_for(data)
+            if mapped.code != IncidentCategory.UNCLASSIFIED:
+                changed["category"] = mapped.code
         if changed:
             if "location" in changed:
                 if changed["location"] is None:

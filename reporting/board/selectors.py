@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from agencies.models import Agency, CommandCentre, Unit, User
 from agencies.scoping import require_role, scope_for
 from dispatch.errors import NotFound
-from incidents.models import Assignment, Call, Incident, SupervisorAlert, TimelineEvent
+from incidents.models import Assignment, Call, Incident, IncidentCategory, SupervisorAlert, TimelineEvent
 from volunteers import selectors as volunteer_selectors
 
 BOARD_ROLES = (User.Role.SUPERVISOR, User.Role.OFFICIAL)
@@ -101,7 +101,7 @@ def _incidents(centre_ids) -> tuple[list[dict], int]:
         {
             "id": r[0], "reference": r[1], "status": r[2], "category": r[3], "category_name": r[4], "priority": r[5],
             "location": _lonlat(r[6]), "created_at": _iso(r[7]), "command_centre": r[8], "address": r[9],
-            "caller_count": r[10], "on_scene_due_at": _iso(r[11]),
+            "caller_count": r[10], "on_scene_due_at": _iso(r[11]), "unclassified": r[3] == IncidentCategory.UNCLASSIFIED,
         }
         for r in rows
     ], total
@@ -364,6 +364,7 @@ def board_incident(*, user, incident_id) -> dict:
         "status": incident.status,
         "category": incident.category.code,
         "category_name": incident.category.name_id,
+        "unclassified": incident.is_unclassified,
         "priority": incident.priority,
         "location": _lonlat(incident.location),
         "address": incident.address,

@@ -152,15 +152,23 @@ function startCrew() {
       }
     });
   }
+  /* The browser's own message ("User denied Geolocation") is English and says nothing a crew can act on: ours says
+   * what happened and what to do, by the error's code (GeolocationPositionError: 1 denied, 2 unavailable, 3 timeout). */
+  var GEO_ERRORS = {
+    1: t("Izin lokasi ditolak. Izinkan akses lokasi untuk situs ini di pengaturan browser (ikon gembok di bilah alamat), lalu muat ulang halaman. Tanpa lokasi, dispatcher tidak melihat posisi unit."),
+    2: t("Lokasi tidak tersedia. Nyalakan GPS/lokasi ponsel dan pastikan ada sinyal; lokasi dikirim lagi begitu tersedia."),
+    3: t("Lokasi belum didapat (waktu habis). Pastikan GPS menyala dan ponsel tidak di dalam gedung; mencoba lagi."),
+  };
   function onGeoError(e) {
     var g = byId("crew-gps");
-    g.className = "gps";
-    g.textContent = t("Lokasi tidak tersedia") + " (" + e.message + ")";
+    g.className = "gps off";
+    g.dataset.error = String((e && e.code) || 0);
+    g.textContent = GEO_ERRORS[e && e.code] || t("Lokasi tidak tersedia di perangkat ini. Laporkan posisi unit ke dispatcher lewat radio.");
   }
   if (navigator.geolocation) {
     navigator.geolocation.watchPosition(onPosition, onGeoError, { enableHighAccuracy: true, maximumAge: 5000, timeout: 30000 });
   } else {
-    onGeoError({ message: t("perangkat tidak mendukung") });
+    onGeoError({ code: 0 });
   }
 
   /* live: the socket carries this unit's own events only (its scope is the unit) */

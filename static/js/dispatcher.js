@@ -4,15 +4,18 @@ import { apiResult as api, url } from "./lib/api.js";
 import { el, escapeHtml, pageConfig } from "./lib/dom.js";
 import { t, fmt, num } from "./lib/i18n.js";
 import { start as startLiveEvents } from "./lib/live.js";
-import { priorityBadge } from "./lib/priority.js";
 import { setupDetail, openDetail, detailKeys, refreshDetail } from "./dispatcher/detail.js";
 import { detailCallerEvent } from "./dispatcher/caller.js";
+import { cardParts } from "./dispatcher/cards.js";
+import { mountDone } from "./dispatcher/done.js";
 import { mountCallouts } from "./volunteers/callouts-panel.js";
 
 var cfg = pageConfig("dp-config");
 var root = document.getElementById("dp");
 var clockOffset = Date.parse(cfg.serverNow) - Date.now();  // server clock minus ours
 var state = { offered: [], accepted: [], units: [], loaded: false };
+var parts = cardParts(cfg), prio = parts.prio, catLabel = parts.catLabel, detailButton = parts.detailButton;
+var done = mountDone(cfg, root.dataset.timeZone);  // "Selesai hari ini"
 var STALE_MS = 5 * 60 * 1000;
 // Volunteer call-outs of the incident picked with its "Relawan" button (default: the first handled one);
 // Alt+V opens "call out volunteers" for it.
@@ -33,13 +36,20 @@ function errorMessage(res) {
   return fmt(t("Permintaan gagal (HTTP %(s)s)."), { s: res.status });
 }
 var flashTimer = null;
-function flash(text, kind) {
+/* `action`: an optional {label, run} shown as a button in the toast (an undo), for as long as the toast stays. */
+function flash(text, kind, action) {
   var f = document.getElementById("dp-flash");
   f.textContent = text;
   f.className = "dp-flash " + (kind || "error");
+  if (action) {
+    f.appendChild(document.createTextNode(" "));
+    f.appendChild(el("button", { type: "button", class: "secondary flash-action", text: action.label, onclick: function () {
+      f.hidden = true; action.run();
+    } }));
+  }
   f.hidden = false;
   clearTimeout(flashTimer);
-  flashTimer = setTimeout(function () { f.hidden = true; }, 8000);
+  flashTimer = setTimeout(function () { f.hidden = true; }, action ? 10000 : 8000);
 }
 function fieldErrors(form, res) {
   form.querySelectorAll(".field-error").forEach(function (n) { n.textContent = ""; });
@@ -174,6 +184,8 @@ function showChain(a) {
 }
 document.getElementById("handoff-search").addEventListener("input", function (e) { fillHandoffTargets(e.target.value); });
 document.getElementById("handoff-search").addEventListener("keydown", function (e) {
+  // Esc closes the dialog at once (a search field would only clear its text on the first Esc).
+  if (e.key === "Escape") { e.preventDefault(); closeDialog(document.getElementById("handoff-dialog")); return; }
   // Arrow down from the search box walks into the list (the first agency still shown).
   if (e.key !== "ArrowDown") return;
   var sel = document.getElementById("handoff-agency");
@@ -196,6 +208,15 @@ document.getElementById("handoff-form").addEventListener("submit", function (ev)
     loadAll();
   });
 });
+
+/* Hand off an offer or a handled incident: the same searchable list, grouped by centre, with the reason. */
+function openHandoff(a) {
+  document.getElementById("handoff-search").value = "";
+  fillHandoffTargets("");
+  openDialog("handoff-dialog", a);
+  showChain(a);
+  document.getElementById("handoff-search").focus();
+}
 
 function loadRecommendations() {
   var d = document.getElementById("dispatch-dialog");
@@ -245,10 +266,9 @@ document.getElementById("complete-form").addEventListener("submit", function (ev
 
 /* ── rendering ── */
 function capabilityName(code) { return (cfg.capabilities && cfg.capabilities[code]) || code; }
-function prio(p) { return priorityBadge(p, cfg.priorities); }
-function detailButton(a) {
-  return el("button", { type: "button", class: "secondary", "data-action": "detail", title: "Enter / D", text: t("Detail"),
-    onclick: function (e) { openDetail(a, e.target.closest("li")); } });
+function handoffButton(a) {
+  return el("button", { type: "button", class: "secondary", "data-action": "handoff", text: t("Alihkan"),
+    title: t("Alihkan ke instansi lain, juga pusat panggilan lain"), onclick: function () { openHandoff(a); } });
 }
 function renderOffered() {
   var ol = document.getElementById("offered");
@@ -256,14 +276,15 @@ function renderOffered() {
   state.offered.forEach(function (a) {
     var kids = [
       el("div", { class: "row1" }, [prio(a.incident_priority), el("strong", { class: "ref", text: a.incident_reference }),
-        el("span", { class: "cat", text: a.incident_category_name })]),
+        catLabel(a)]),
       el("div", { class: "addr", text: a.incident_address || "—" }),
       a.escalation_stage ? el("div", { class: "note", text: t("Eskalasi dari instansi lain") }) : null,
       a.previous && a.reason ? el("div", { class: "note", text: t("Dialihkan") + ": " + a.reason }) : null,
       cfg.agencyIds.length === 1 ? null : el("div", { class: "agency", text: a.agency_name }),
       el("div", { class: "countdown", "data-deadline": a.ack_deadline, "aria-label": t("Sisa waktu konfirmasi") }),
     ];
-    kids.push(el("div", { class: "actions" }, [detailButton(a)]));
+    // Not ours to handle: pass it on straight from the offer (also to another centre), no need to accept first.
+    kids.push(el("div", { class: "actions" }, [detailButton(a), cfg.canAct ? handoffButton(a) : null]));
     if (cfg.canAct) {
       kids.push(el("div", { class: "actions" }, [
         el("button", { type: "button", class: "big accept", "data-action": "accept", text: t("Terima"), onclick: function (e) { e.target.disabled = true; accept(a); } }),
@@ -288,7 +309,7 @@ function renderAccepted() {
     var units = unitsOn(a);
     var kids = [
       el("div", { class: "row1" }, [prio(a.incident_priority), el("strong", { class: "ref", text: a.incident_reference }),
-        el("span", { class: "cat", text: a.incident_category_name }), el("span", { class: "status st-" + a.incident_status, text: cfg.incidentLabels[a.incident_status] || a.incident_status })]),
+        catLabel(a), el("span", { class: "status st-" + a.incident_status, text: cfg.incidentLabels[a.incident_status] || a.incident_status })]),
       el("div", { class: "addr", text: a.incident_address || "—" }),
       el("ul", { class: "on-units" }, units.map(function (u) {
         return el("li", { class: "st-" + u.status, text: u.call_sign + " · " + cfg.units.labels[u.status] });
@@ -298,12 +319,7 @@ function renderAccepted() {
       kids.push(el("div", { class: "actions" }, [
         detailButton(a),
         el("button", { type: "button", class: "primary", "data-action": "dispatch", text: t("Tugaskan unit"), onclick: function () { openDialog("dispatch-dialog", a); loadRecommendations(); } }),
-        el("button", { type: "button", class: "secondary", "data-action": "handoff", text: t("Alihkan"), onclick: function () {
-          document.getElementById("handoff-search").value = "";
-          fillHandoffTargets("");
-          openDialog("handoff-dialog", a); showChain(a);
-          document.getElementById("handoff-search").focus();
-        } }),
+        handoffButton(a),
         el("button", { type: "button", class: "secondary", "data-action": "complete", text: t("Selesai"), onclick: function () { openDialog("complete-dialog", a); } }),
         el("button", { type: "button", class: "secondary", "data-action": "volunteers", title: "Alt+V", text: t("Relawan"), onclick: function () { volunteerIncident = a.incident; volunteers.tick(); document.getElementById("callouts-panel").scrollIntoView({ block: "nearest" }); } }),
       ]));
@@ -317,6 +333,34 @@ function renderAccepted() {
   document.getElementById("accepted-count").textContent = state.accepted.length;
   document.getElementById("accepted-empty").hidden = state.accepted.length > 0;
 }
+/* "Tidak beroperasi" takes a unit off the board (and off its incident): asked first, then undoable from the toast
+ * by putting the unit back in service. The button is out of the Tab order: only a deliberate click reaches it. */
+function confirmOutOfService(u) {
+  var d = document.getElementById("oos-dialog");
+  d.dataset.unit = u.id;
+  document.getElementById("oos-text").textContent = u.dispatch
+    ? fmt(t("%(unit)s sedang bertugas di %(ref)s. Jika dinyatakan tidak beroperasi, unit dilepas dari kejadian itu dan tidak direkomendasikan sampai dikembalikan siaga."), { unit: u.call_sign, ref: u.dispatch.reference })
+    : fmt(t("%(unit)s tidak akan direkomendasikan untuk kejadian sampai dikembalikan siaga."), { unit: u.call_sign });
+  d.querySelector(".ref").textContent = u.call_sign;
+  if (d.showModal) d.showModal(); else d.setAttribute("open", "");
+  document.getElementById("oos-confirm").focus();
+}
+document.getElementById("oos-form").addEventListener("submit", function (ev) {
+  ev.preventDefault();
+  var d = document.getElementById("oos-dialog");
+  var unitId = Number(d.dataset.unit);
+  var u = state.units.filter(function (x) { return x.id === unitId; })[0];
+  closeDialog(d);
+  if (!u) return;
+  act("POST", url(cfg.api.unitStatus, unitId), { status: "out_of_service" }).then(function (res) {
+    if (!res.ok) return;
+    flash(fmt(t("%(unit)s dinyatakan tidak beroperasi."), { unit: u.call_sign }), "ok", {
+      label: t("Batalkan (kembali siaga)"),
+      run: function () { act("POST", url(cfg.api.unitStatus, unitId), { status: "available" }, fmt(t("%(unit)s kembali siaga."), { unit: u.call_sign })); },
+    });
+  });
+});
+
 function renderUnits() {
   var board = document.getElementById("unit-board");
   board.textContent = "";
@@ -332,6 +376,10 @@ function renderUnits() {
       var buttons = (cfg.canAct ? cfg.units.next[u.status] || [] : []).map(function (to) {
         if (to === "available" && !u.dispatch && u.status !== "out_of_service") return null;
         var label = to === "available" && u.dispatch ? t("Lepas (siaga)") : cfg.units.labels[to];
+        if (to === "out_of_service") {
+          return el("button", { type: "button", class: "unit-step to-" + to, "data-to": to, text: label + "…", tabindex: "-1",
+            onclick: function () { confirmOutOfService(u); } });
+        }
         return el("button", { type: "button", class: "unit-step to-" + to, "data-to": to, text: label, onclick: function (e) {
           e.target.disabled = true;
           act("POST", url(cfg.api.unitStatus, u.id), { status: to });
@@ -396,6 +444,7 @@ function tick() {
   });
   document.querySelectorAll(".unit-card .age[data-position-at]").forEach(function (n) { n.textContent = ageText(n.dataset.positionAt); });
   volunteers.tick();
+  done.tick();  // at the centre's midnight "Selesai hari ini" starts a new day
 }
 setInterval(tick, 500);
 
@@ -410,17 +459,20 @@ function onEvent(ev) {
     renderUnits(); renderMap();
     return;
   }
+  var incidentId = ev.incident;  // the event's incident id (its summary is payload.incident)
   if (k.indexOf("assignment.") === 0 || k.indexOf("incident.") === 0 || k === "unit.status_changed") {
     scheduleReload();
-    if (ev.incident && ev.incident.id) refreshDetail(ev.incident.id);
+    if (incidentId) refreshDetail(incidentId);
   }
+  done.onEvent(ev);
 }
 function onState(s) {
   // live.js shows the state in #live-state; after a reconnect we reload the lists to be sure.
-  if (s === "live") scheduleReload();
+  if (s === "live") { scheduleReload(); done.onLive(); }
 }
 initMap();
 setupDetail(cfg, { timeZone: root.dataset.timeZone, tilesEnabled: function () { return document.getElementById("tiles-toggle").checked; } });
+done.load();
 loadAll().then(function () {
   startLiveEvents({ url: "/ws/events/", lastSeq: Number(root.dataset.lastSeq) || 0, onEvent: onEvent, onState: onState });
 });

@@ -53,8 +53,9 @@ def test_the_report_counts_links_opened_fixes_and_the_accuracy_gained(api, anon,
     # the CSV carries the same numbers
     csv_body = client_for(official).get("/api/v1/reports/coordination/", {
         "from": str(today - timedelta(days=1)), "to": str(today + timedelta(days=1)), "format": "csv"}).content.decode("utf-8-sig")
-    rows = {(r["section"], r["field"]): r["value"] for r in csv.DictReader(io.StringIO(csv_body))}
-    assert rows[("caller_links", "sent")] == "4" and rows[("caller_links", "median_accuracy_gained_m")] == "280"
+    rows = {(r["Bagian"], r["Ukuran"]): r["Nilai"] for r in csv.DictReader(io.StringIO(csv_body))}
+    assert rows[("Tautan penelepon", "Tautan dikirim")] == "4"
+    assert rows[("Tautan penelepon", "Akurasi bertambah, median (m)")] == "280"
 
 
 def test_the_purge_deletes_photos_fixes_and_chat_after_the_retention_and_keeps_the_audit_record(api, anon, incident, sent_link, call_taker, settings):

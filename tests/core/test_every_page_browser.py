@@ -226,6 +226,13 @@ def _seed(regions_dir: Path):
     [offer] = incident_route(incident_id=done.pk, actor=call_taker, agency_ids=[damkar.agency_id])
     assignment_accept(assignment_id=offer.pk, actor=damkar)
     assignment_complete(assignment_id=offer.pk, actor=damkar, note="Sarang dipindahkan")
+    # a neighbour's transfer without an incident type (issue 23): flagged on every console until classified
+    import json
+
+    from incidents.interop.validate import SCHEMAS
+    from incidents.services.interop import incident_import_eido
+
+    incident_import_eido(document=json.loads((SCHEMAS / "eido" / "sample-call-transfer.json").read_text()), actor=call_taker)
     try:
         from volunteers.models import VolunteerCommunity
         from volunteers.services.callouts import callout_create

@@ -78,3 +78,20 @@ def test_crew_confirms_before_resolving_and_no_empty_card_remains(asgi_process, 
         assert page.text_content("#crew-status") == "Siaga"
     finally:
         context.close()
+
+
+def test_a_refused_location_is_explained_in_bahasa_indonesia_with_what_to_do(asgi_process, chromium, on_job):
+    # issue 23: the browser's own "User denied Geolocation" reached the crew as is
+    incident, unit = on_job
+    crew = f.crew(unit, username="kru_dmk_07")
+    # no geolocation permission granted: the browser refuses the position
+    context, page = login(chromium, asgi_process.url, crew.username, viewport={"width": 390, "height": 844}, is_mobile=True,
+                          has_touch=True, permissions=[])
+    context.route("**/tile.openstreetmap.org/**", lambda route: route.abort())
+    try:
+        page.wait_for_function("!document.getElementById('crew-gps').textContent.includes('belum dikirim')", timeout=15000)
+        text = page.text_content("#crew-gps")
+        assert "Izin lokasi ditolak" in text and "pengaturan browser" in text, text
+        assert "denied" not in text.lower() and "geolocation" not in text.lower(), text
+    finally:
+        context.close()

@@ -263,8 +263,7 @@ def test_non_json_and_non_object_bodies_are_400(api, psr_call_taker):
 def test_nenas_own_sample_with_a_civic_address_only_is_imported_with_the_pin_to_confirm(psr_call_taker):
     # NENA's own sample is valid and gives its location as a civic address only (no coordinates): issue 14 — what
     # the standard allows is accepted, placed by name or at the receiving centre, and marked "to be confirmed".
-    # (its incident type maps to none of ours: the centre's catch-all category takes it)
-    f.CategoryFactory(code="lainnya", name_id="Lainnya", name_en="Other", responsible_agency_types=[], required_capabilities=[])
+    # (it has no incident type: it arrives "perlu diklasifikasi", tests/interop/test_eido_unclassified.py)
     sample = json.loads((SCHEMAS / "eido" / "sample-call-transfer.json").read_text())
     incident, created = incident_import_eido(document=sample, actor=psr_call_taker)
     assert created and incident.location_source == Incident.LOCATION_TO_CONFIRM

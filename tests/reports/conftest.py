@@ -160,10 +160,12 @@ def report_world(db, settings, tmp_path):
     outcomes = ["on_scene", "accepted", "declined", "pending", "done", "stood_down"]
     for k, (incident, _stage, _call) in enumerate([x for x in incidents if x[0].command_centre_id == pky.pk][:8]):
         sent = incident.created_at + dt.timedelta(seconds=60)
+        status = ["sent", "filled", "completed", "expired", "cancelled"][k % 5]
         callout = CallOut.objects.create(
-            incident=incident, community=community, sent_at=sent, needed=2,
-            status=["sent", "filled", "completed", "expired", "cancelled"][k % 5],
+            incident=incident, community=community, sent_at=sent, needed=2, status=status,
             expired_at=sent + dt.timedelta(minutes=5) if k % 5 == 3 else None,
+            # the last "completed" one ended with its incident short of volunteers (issue 23): never filled
+            filled_at=sent + dt.timedelta(minutes=2) if status == "filled" or (status == "completed" and k < 7) else None,
         )
         for m, member in enumerate(members[: 2 + k % 3]):
             status = outcomes[(k + m) % len(outcomes)]

@@ -148,7 +148,7 @@ def expected(*, centres, first, last, category=None, district=None, agency=None,
     accept = [(r.answered_at - r.alerted_at).total_seconds() for r in responses if r.status in yes and r.answered_at]
     out["volunteers"] = {
         "callouts": len(callouts),
-        "filled": sum(1 for c in callouts if c.status in ("filled", "completed")),
+        "filled": sum(1 for c in callouts if c.filled_at),  # N accepted at some point, whatever happened next
         "expired": sum(1 for c in callouts if c.expired_at),
         "cancelled": sum(1 for c in callouts if c.status == "cancelled"),
         "members_alerted": len(responses),

@@ -28,32 +28,52 @@ def test_csv_holds_the_json_numbers(report_world):
     rollup_refresh()
     report, response = fetch(report_world.official, format="csv")
     assert response["Content-Disposition"] == 'attachment; filename="laporan-112-pky-2026-11-01_2026-11-05.csv"'
-    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
-    got = {(r["section"], r["item"], r["field"]): r["value"] for r in rows}
+    text = response.content.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    # issue 23: an official opens it on an Indonesian page — Indonesian headings, sections, names and measures,
+    # never our keys (calls_by_hour, received, p90_s, processing, nena_answer_15s …)
+    assert text.splitlines()[0] == "Bagian,Kode,Nama,Ukuran,Nilai"
+    for key in ("calls_by_hour", "incidents_by_category", "received", "abandoned", "p90_s", "mean_s", "processing",
+                "nena_answer_15s", "backup_offered", "members_alerted", "time_to_accept"):
+        assert not re.search(rf"(^|,){key}(,|$)", text, re.M), key
+    got = {(r["Bagian"], r["Kode"], r["Nama"], r["Ukuran"]): r["Nilai"] for r in rows}
 
     def val(v):
         return "" if v is None else str(v)
 
-    for key in ("received", "answered", "abandoned", "genuine", "info", "ghost", "prank", "duplicate", "misdial", "test"):
-        assert got[("calls", "", key)] == str(report["calls"][key])
+    for key, label in (("received", "Masuk"), ("answered", "Dijawab"), ("abandoned", "Tidak terjawab"), ("genuine", "Darurat"),
+                       ("info", "Informasi"), ("ghost", "Panggilan kosong"), ("prank", "Iseng"), ("duplicate", "Duplikat"),
+                       ("misdial", "Salah sambung"), ("test", "Uji coba")):
+        assert got[("Panggilan", "", "", label)] == str(report["calls"][key])
     for hour in report["calls"]["by_hour"]:
-        assert got[("calls_by_hour", str(hour["hour"]), "answered")] == str(hour["answered"])
-    assert got[("incidents", "", "total")] == str(report["incidents"]["total"])
+        assert got[("Panggilan per jam", str(hour["hour"]), f"{hour['hour']:02d}.00", "Dijawab")] == str(hour["answered"])
+    assert got[("Kejadian", "", "", "Total")] == str(report["incidents"]["total"])
     for row in report["incidents"]["by_category"]:
-        assert got[("incidents_by_category", row["code"], "count")] == str(row["count"])
-    for name, v in report["intervals"].items():
-        for field in ("n", "p50_s", "p90_s", "mean_s"):
-            assert got[("intervals", name, field)] == val(v[field]), (name, field)
+        assert got[("Kejadian per kategori", row["code"], row["name"], "Jumlah")] == str(row["count"])
+    for v in report["intervals"].values():
+        for field, label in (("n", "n"), ("p50_s", "p50 (detik)"), ("p90_s", "p90 (detik)"), ("mean_s", "rata-rata (detik)")):
+            assert got[("Interval", "", v["label"], label)] == val(v[field]), (v["label"], field)
     for c in report["compliance"]:
-        for field in ("threshold_s", "met", "total", "percent"):
-            assert got[("compliance", c["target"], field)] == val(c[field])
-    for key, v in report["escalations"].items():
-        assert got[("escalations", "", key)] == str(v)
-    for key, v in report["handoffs"].items():
-        assert got[("handoffs", "", key)] == str(v)
+        for field, label in (("threshold_s", "Batas (detik)"), ("met", "Memenuhi"), ("total", "Total"), ("percent", "%")):
+            assert got[("Kepatuhan target", "", c["name"], label)] == val(c[field])
+    assert got[("Eskalasi", "", "", "Konfirmasi kedaluwarsa")] == str(report["escalations"]["expired"])
+    assert got[("Relawan", "", "", "Lewat batas")] == str(report["volunteers"]["expired"])
+    assert got[("Pengalihan", "", "", "Pengalihan antarpusat")] == str(report["handoffs"]["across"])
     for n in report["repeat_numbers"]:
-        assert got[("repeat_numbers", n["number"], "count")] == str(n["count"])
+        assert got[("Nomor berulang", n["number"], "", "Jumlah")] == str(n["count"])
     assert len(report["repeat_numbers"]) >= 1
+
+
+def test_csv_follows_the_page_language(report_world):
+    rollup_refresh()
+    client = APIClient()
+    client.force_authenticate(report_world.official)
+    response = client.get(URL, {**PARAMS, "format": "csv", "lang": "en"}, HTTP_ACCEPT_LANGUAGE="en")
+    text = response.content.decode("utf-8-sig")
+    assert text.splitlines()[0] == "Section,Code,Name,Measure,Value"
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert {"Calls", "Calls per hour", "Intervals"} <= {r["Section"] for r in rows}
+    assert any(r["Measure"] == "Received" for r in rows) and not any(r["Measure"] == "Masuk" for r in rows)
 
 
 def test_xlsx_has_one_sheet_per_section_with_the_json_numbers(report_world):
@@ -77,12 +97,20 @@ def test_xlsx_has_one_sheet_per_section_with_the_json_numbers(report_world):
     calls = sheet("Panggilan")[""] if "" in sheet("Panggilan") else sheet("Panggilan")[None]
     for key in ("received", "answered", "abandoned", "ghost", "prank"):
         assert calls[key] == report["calls"][key]
-    intervals = sheet("Interval")
-    for name, v in report["intervals"].items():
-        assert (intervals[name]["n"], intervals[name]["p50_s"], intervals[name]["p90_s"]) == (v["n"], v["p50_s"], v["p90_s"])
-    compliance = sheet("Kepatuhan target")
+    def named(title):
+        rows = list(book[title].iter_rows(values_only=True))
+        header = [keys.get(h, h) for h in rows[0]]
+        # our keys (processing, nena_answer_15s …) are no codes an official reads: the name says it
+        assert all(row[0] in (None, "") for row in rows[1:]), rows
+        return {row[1]: dict(zip(header, row)) for row in rows[1:]}
+
+    intervals = named("Interval")
+    for v in report["intervals"].values():
+        got = intervals[v["label"]]
+        assert (got["n"], got["p50_s"], got["p90_s"]) == (v["n"], v["p50_s"], v["p90_s"])
+    compliance = named("Kepatuhan target")
     for c in report["compliance"]:
-        assert (compliance[c["target"]]["met"], compliance[c["target"]]["total"], compliance[c["target"]]["percent"]) == (c["met"], c["total"], c["percent"])
+        assert (compliance[c["name"]]["met"], compliance[c["name"]]["total"], compliance[c["name"]]["percent"]) == (c["met"], c["total"], c["percent"])
     by_agency = sheet("Kejadian per instansi")
     assert {int(k): v["count"] for k, v in by_agency.items()} == {r["id"]: r["count"] for r in report["incidents"]["by_agency"]}
     numbers = sheet("Nomor berulang")

@@ -43,7 +43,8 @@ def test_beat_task_builds_stores_lists_and_rebuilds_idempotently(report_world, m
     response = client.get(csv_url)
     assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
-    assert {(r["section"], r["field"]): r["value"] for r in rows if r["section"] == "calls"}[("calls", "received")] == str(received)
+    # stored by the beat task in the product's language (Bahasa Indonesia)
+    assert {(r["Bagian"], r["Ukuran"]): r["Nilai"] for r in rows if r["Bagian"] == "Panggilan"}[("Panggilan", "Masuk")] == str(received)
     for ext in ("xlsx", "pdf"):
         assert client.get(listing[0]["downloads"][ext]).status_code == 200
     # another centre's report is not found

@@ -35,6 +35,8 @@ def test_filter_change_updates_charts_and_tables(report_world, transactional_db,
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(asgi_process.url + "/laporan/")
     page.wait_for_selector("#rp[data-loaded]", timeout=15000)
+    # an official of one centre sees that centre once (issue 23: it was listed twice, once as "all")
+    assert page.eval_on_selector_all("#f-centre option", "os => os.map(o => o.textContent)") == ["112 Kota Palangka Raya"]
     # the page opens on this month in the centre's zone; the official picks November 2026 (the fixture's month)
     today_wib = page.input_value("#f-to")
     assert page.input_value("#f-from") == today_wib[:8] + "01"

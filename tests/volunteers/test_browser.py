@@ -79,10 +79,15 @@ def test_callout_live_on_two_phones_first_accept_wins_console_shows_who_is_comin
         assert "Bu Rahasia" not in page.content() and "081377778888" not in page.content()
     phones["Ani"].screenshot(path=str(tmp_path / "phone-callout.png"))
 
-    # when Ani accepts
+    # when Ani accepts ("Bersedia datang": saying yes is not leaving yet)
+    accept_label = phones["Ani"].inner_text("section.callout button.accept")
+    assert accept_label == "Bersedia datang"
     phones["Ani"].click("section.callout button.accept")
     phones["Ani"].wait_for_selector("section.callout .co-nav")  # she now has the navigation link and the status buttons
     assert phones["Ani"].locator("section.callout button.to-en_route").is_visible()
+    # issue 23: the next button never repeats the one just pressed ("Berangkat" → "Berangkat / menuju lokasi")
+    steps = phones["Ani"].locator("section.callout .vol-actions button").all_inner_texts()
+    assert steps[0].startswith("Berangkat") and not any(accept_label in label for label in steps), steps
 
     # then Budi is told it is filled, by whom
     phones["Budi"].wait_for_selector("section.callout .filled-notice")

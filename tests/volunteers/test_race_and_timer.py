@@ -118,7 +118,9 @@ def test_incident_closed_before_the_deadline_stands_volunteers_down_without_aler
     incident_close(incident_id=callout.incident_id, actor=call_taker, note="selesai tanpa relawan")
     assert sweep_callouts(now=callout.ack_deadline + timedelta(seconds=1)) == 1
     callout.refresh_from_db()
-    assert callout.status == CallOut.Status.CANCELLED
+    # the one rule of an incident that ended (volunteers.services.callouts_end_with_incident, issue 23)
+    assert callout.status == CallOut.Status.COMPLETED
+    assert TimelineEvent.objects.filter(kind="callout.ended").count() == 1
     assert not TimelineEvent.objects.filter(kind="callout.expired").exists()
     assert not Notification.objects.filter(reason="callout_expired").exists()
-    assert set(callout.responses.values_list("status", flat=True)) == {"stood_down"}
+    assert set(callout.responses.values_list("status", "stood_down_reason")) == {("stood_down", "ended")}

@@ -11,6 +11,7 @@ from volunteers.services.callouts import (
     callout_expire,
     callout_report_status,
     callout_withdraw,
+    callouts_end_with_incident,
 )
 from volunteers.services.registry import (
     community_approve,
@@ -26,6 +27,6 @@ from volunteers.services.sms import sms_reply_receive
 
 __all__ = [
     "callout_accept", "callout_cancel", "callout_create", "callout_decline", "callout_expire", "callout_report_status",
-    "callout_withdraw", "community_approve", "invite_lookup", "invite_redeem", "member_invite_create", "member_leave",
+    "callout_withdraw", "callouts_end_with_incident", "community_approve", "invite_lookup", "invite_redeem", "member_invite_create", "member_leave",
     "member_set_availability", "member_set_position", "member_suspend", "sms_reply_receive",
 ]

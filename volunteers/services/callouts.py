@@ -35,6 +35,8 @@ MAX_NOTE = 500
 MAX_REPLY = 120
 DEFAULT_DEADLINE_MIN = 5
 MAX_DEADLINE_MIN = 120
+# An incident in one of these needs no volunteers any more: its open call-outs end (callouts_end_with_incident).
+INCIDENT_ENDED = frozenset({Incident.Status.RESOLVED, Incident.Status.CLOSED, Incident.Status.CANCELLED})
 
 
 # --- input --------------------------------------------------------------------------------------------------
@@ -131,8 +133,8 @@ def callout_create(*, incident_id, actor, community=None, skills=None, radius_m=
     with transaction.atomic():
         incident = lock_incident(incident_id)
         ensure_requester(actor, incident)
-        if incident.status not in Incident.OPEN_STATUSES:
-            raise Conflict(_("Kejadian sudah ditutup."), code="incident_closed", extra={"current_status": incident.status})
+        if incident.status not in Incident.OPEN_STATUSES or incident.status in INCIDENT_ENDED:
+            raise Conflict(_("Kejadian sudah selesai atau ditutup."), code="incident_closed", extra={"current_status": incident.status})
         target = None
         if request["community_id"] is not None:
             target = VolunteerCommunity.objects.filter(pk=request["community_id"], command_centre_id=incident.command_centre_id).first()
@@ -378,6 +380,48 @@ def _cancel(incident, callout, *, actor, reason, now):
         _queue(response.volunteer, text, incident, "callout_cancelled")
 
 
+def callouts_end_with_incident(*, incident_id, now=None) -> int:
+    """The incident was resolved, closed or cancelled: every call-out still open on it ends — whoever is still alerted
+    or coming is stood down ("Kejadian sudah selesai") and told, the call-out is completed, one `callout.ended` event
+    each. Exactly once: the incident's lock, then each call-out's, and the state re-checked under them; a second call
+    (the sweeper again, or racing) finds nothing open. Returns how many call-outs it ended."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        try:
+            incident = lock_incident(incident_id)
+        except ApplicationError:
+            return 0
+        if incident.status not in INCIDENT_ENDED:
+            return 0
+        open_callouts = list(
+            CallOut.objects.select_for_update(of=("self",), no_key=True).select_related("community")
+            .filter(incident=incident, status__in=sorted(CallOut.OPEN_STATUSES)).order_by("pk")
+        )
+        for callout in open_callouts:
+            _end(incident, callout, now=now)
+    return len(open_callouts)
+
+
+def _end(incident, callout, *, now):
+    affected = list(
+        callout.responses.select_for_update(of=("self",), no_key=True).select_related("volunteer")
+        .filter(status__in=sorted(CallOutResponse.BUSY_STATUSES | {CallOutResponse.Status.PENDING}))
+    )
+    _stand_down(callout, affected, reason=CallOutResponse.Reason.ENDED, actor=None, now=now)
+    transition(
+        callout, status=CallOut.Status.COMPLETED, kind="callout.ended", incident=incident, now=now, stamp="completed_at",
+        payload=lambda old: events.callout_ended(callout=callout, counts=counts_for(callout), old=old, incident_status=incident.status,
+                                                 stood_down=[r.volunteer_id for r in affected]),
+    )
+    state = {Incident.Status.RESOLVED: _("sudah tertangani"), Incident.Status.CLOSED: _("sudah ditutup"),
+             Incident.Status.CANCELLED: _("dibatalkan")}.get(incident.status, _("sudah selesai"))
+    text = _("112 %(ref)s: kejadian %(state)s; panggilan relawan berakhir. Anda tidak diperlukan lagi. Terima kasih.") % {
+        "ref": incident.reference, "state": state,
+    }
+    for response in affected:
+        _queue(response.volunteer, text, incident, "callout_ended")
+
+
 def callout_expire(*, callout_id, now=None) -> bool:
     """The no-answer deadline passed short of volunteers: mark it expired (still taking late answers), text the
     centre's supervisors and raise `callout.expired` — once, whoever runs it (countdown task or sweeper).
@@ -391,10 +435,10 @@ def callout_expire(*, callout_id, now=None) -> bool:
         now = given or timezone.now()
         if callout.status != CallOut.Status.SENT or callout.ack_deadline is None or callout.ack_deadline > now:
             return False
-        if incident.status not in Incident.OPEN_STATUSES:
-            # The centre closed the incident meanwhile: nobody is needed any more — stand everyone down instead
-            # of alerting supervisors about volunteers for a closed ticket.
-            _cancel(incident, callout, actor=None, reason=_("Kejadian sudah ditutup."), now=now)
+        if incident.status in INCIDENT_ENDED:
+            # The incident ended meanwhile: nobody is needed any more — the one rule of callouts_end_with_incident,
+            # instead of alerting supervisors about volunteers for a finished incident.
+            _end(incident, callout, now=now)
             return True
         counts = counts_for(callout)
         message = _(

@@ -14,7 +14,9 @@ Usage is unchanged: ``manage.py makemessages -d djangojs -l en ...``.
 from django.core.management.commands import makemessages
 
 JS_ALIAS_KEYWORDS = ["--keyword=t", "--keyword=gt"]
-PY_ALIAS_KEYWORDS = ["--keyword=_t"]
+# Python modules that import gettext_lazy as ``_l`` beside gettext as ``_`` (reporting/exports.py): without the
+# keyword their lazy labels never reach django.po and an English export shows them in Indonesian.
+PY_ALIAS_KEYWORDS = ["--keyword=_t", "--keyword=_l"]
 
 
 class Command(makemessages.Command):

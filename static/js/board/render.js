@@ -223,12 +223,15 @@ export function drawAgencies(state) {
       <td data-k="units_available">${a.units_available}</td><td data-k="units_busy">${a.units_busy}</td><td data-k="units_out_of_service">${a.units_out_of_service}</td></tr>`]));
 }
 
+// An EIDO transfer that came without an incident type: flagged until the call-takers set its category.
+const UNCLASSIFIED_TITLE = t("Belum diklasifikasi: kategori ditetapkan oleh operator di konsol operator.");
+
 export function drawIncidents(state) {
   const rows = [...state.incidents.values()].sort((a, b) => a.priority - b.priority || Date.parse(b.created_at) - Date.parse(a.created_at));
   const shown = rows.slice(0, MAX_INCIDENTS_SHOWN);
   patchList(byId("incidents"), shown.map((i) => [i.id, `<li class="inc st-${esc(i.status)}" data-id="${i.id}" data-status="${esc(i.status)}">
       <button type="button" class="link" data-open="${i.id}">${centreTag(state, i.command_centre)}${priorityBadgeHtml(i.priority)}
-      <b>${esc(i.reference)}</b> ${esc(i.category_name || "")} · ${esc(label("incident", i.status))}
+      <b>${esc(i.reference)}</b> ${i.unclassified ? `<span class="cat unclassified" title="${esc(UNCLASSIFIED_TITLE)}">` : "<span class=\"cat\">"}${esc(i.category_name || "")}</span> · ${esc(label("incident", i.status))}
       <span class="muted">${esc(clock(state, i.command_centre, i.created_at))}</span></button></li>`])
     .concat(rows.length > shown.length ? [["more", `<li class="muted">${esc(fmt(t("… dan %(n)s lainnya (lihat peta)"), { n: rows.length - shown.length }))}</li>`]] : []));
   byId("incident-count").textContent = num(state.openTotal);

@@ -20,6 +20,7 @@ const listEl = $("open-incidents");
 const CALLERS_TITLE = t("jumlah pelapor");
 const TO_CONFIRM = t("Lokasi perlu dikonfirmasi");
 const TO_CONFIRM_TITLE = t("Kejadian ini datang hanya dengan alamat (EIDO tanpa koordinat): tandai titiknya di peta.");
+const UNCLASSIFIED_TITLE = t("Datang tanpa jenis kejadian (EIDO): pilih kejadian ini lalu tetapkan kategorinya.");
 const FLAG_NEVER = t("Belum diteruskan");
 const FLAG_LEFT = t("Tanpa instansi — teruskan ulang");
 const OVERSCAN = 8;
@@ -74,7 +75,9 @@ export function rowHtml(s, now) {
   const showVillage = village && !(s.address || "").toLowerCase().includes(village.toLowerCase());
   return `<li class="${cls}" data-id="${h(s.id)}" data-status="${h(status)}" data-priority="${h(priority)}" data-village="${h(s.village || "")}">`
     + `<span class="l1"><span class="ref">${h(s.reference)}</span> ${priorityBadgeHtml(priority)} `
-    + `<span class="cat">${h(s.category_name)}</span></span>`
+    // still without a category (an EIDO transfer): the category itself is the flag, loud until someone sets it
+    + (s.unclassified ? `<span class="cat unclassified" title="${h(UNCLASSIFIED_TITLE)}">${h(s.category_name)}</span></span>`
+      : `<span class="cat">${h(s.category_name)}</span></span>`)
     // Nobody holds it: the flag takes the status's place ("Baru" would say less).
     + `<span class="l2">${flag ? `<span class="flag">${h(flag)}</span>` : `<span class="status">${h(status ? STATUS_LABEL[status] || status : "")}</span>`}`
     // every agency finished: the centre closes the ticket (out of the Tab order; Alt+U from the keyboard)
@@ -115,7 +118,7 @@ export function upsertIncident(s) {
     records.set(id, r);
   }
   const wasLeft = leftByAll(r);
-  for (const key of ["reference", "status", "priority", "category_name", "address", "caller_count", "location_to_confirm", "created_by"]) {
+  for (const key of ["reference", "status", "priority", "category_name", "address", "caller_count", "location_to_confirm", "unclassified", "created_by"]) {
     if (s[key] !== undefined && s[key] !== null) r[key] = s[key];
   }
   // the kelurahan may be cleared (a pin moved out of it): an event's null counts, a missing key does not

@@ -16,6 +16,7 @@
 import { $, S, cfg, ROUTE_KEY, focus, isTextField, provide, root } from "./state.js";
 import { answerOrNew, addRinging, callMessage, canUndo, closeAs, endCallLocally, initCall, loadHistory, removeRinging, renderCall, tickTimer, undoClose } from "./call.js";
 import { mountCallerPanel } from "./callerlink.js";
+import { classifyBox } from "./classify.js";
 import { linkDuplicate, refreshDuplicates } from "./duplicates.js";
 import { clearForm, fillForm, initForm, pickOnMap, setLocation, toggleOverride, save, useAml } from "./form.js";
 import {
@@ -40,12 +41,14 @@ provide({
   flowNext, renderQuestions, suggestPriority, // questions
   refreshDuplicates, // duplicates
   openRouting, clearRouting, routingHoldsUnrouted: holdsUnrouted, // routing
+  classifyBox, // classify (the routing panel's box for an unclassified incident)
   upsertIncident, flushList, listChanged: renderTray, // list → tray
   placePin, removePin, showAml, hideAml, addMarker, removeMarker, // map
 });
 
-// An incident nobody holds: a click on its row (or its item in the tray) opens the routing panel for it again.
-const reroute = (id) => { const r = recordOf(id); if (r && isUnrouted(r)) rerouteIncident(id); };
+// An incident nobody holds, or still unclassified (an EIDO transfer): a click on its row (or its item in the tray)
+// opens the routing panel for it again.
+const reroute = (id) => { const r = recordOf(id); if (r && (isUnrouted(r) || r.unclassified)) rerouteIncident(id); };
 initTray({ unrouted: () => unroutedOf(cfg.user), choose: reroute, showAll: showMineUnrouted });
 // The list first: it is what the call-taker reads first, and what "ready" waits for.
 renderRows(pageConfig("ct-incidents"));

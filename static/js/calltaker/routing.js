@@ -7,8 +7,11 @@
  *
  * Never dropped in silence: F2 (the next call) or Esc while the panel holds an incident nobody has been offered says
  * so once — "PKY-… belum diteruskan — Enter teruskan, F2 lagi lanjut" — and the same key again goes on. The incident
- * then waits in the tray of the call-taker's unrouted incidents (tray.js). */
-import { $, S, cfg, ASSIGNMENT_LABEL, ROUTE_KEY, ask, clearFieldError, clock, metres, showFieldError } from "./state.js";
+ * then waits in the tray of the call-taker's unrouted incidents (tray.js).
+ *
+ * An incident that arrived without a category (an EIDO transfer) opens with the classify box first (classify.js,
+ * reached through the "classifyBox" hook), routed or not. */
+import { $, S, cfg, ASSIGNMENT_LABEL, ROUTE_KEY, UNCLASSIFIED, ask, clearFieldError, clock, metres, showFieldError } from "./state.js";
 import { api } from "../lib/api.js";
 import { el } from "../lib/dom.js";
 import { t, fmt } from "../lib/i18n.js";
@@ -25,12 +28,15 @@ export function openRouting(r) {
     assignments: new Map((r.assignments || []).map((a) => [a.id, a])), done: !!(r.assignments || []).length,
   };
   if (!S.routing.done) localStorage.setItem(ROUTE_KEY, JSON.stringify(r));
+  // Arrived without a category: set it first (the proposal follows), or route by hand.
+  $("routing-classify").replaceChildren(r.category === UNCLASSIFIED ? ask("classifyBox", r.incident, classified) : "");
   renderRouting();
   renderAssignments();
   hideWarning();
   const panel = $("routing");
   panel.hidden = false;
   panel.focus();
+  if (r.category === UNCLASSIFIED) $("classify-category").focus();
 }
 
 const WARNING = {
@@ -63,6 +69,7 @@ export function clearRouting() {
   $("routing").hidden = true;
   hideWarning();
   $("routing-list").replaceChildren();
+  $("routing-classify").replaceChildren();
   $("assignments").replaceChildren();
   $("routing-ref").textContent = "";
   clearFieldError("agencies");
@@ -172,7 +179,8 @@ export function routingEvent(ev) {
   renderAssignments();
 }
 
-/* Route an incident from the list again (nobody holds it): the panel with the centre's agencies and its history. */
+/* Route an incident from the list again (nobody holds it): the panel with the centre's agencies and its history.
+ * An incident still without a category opens too (routed or not), to be classified. */
 export async function rerouteIncident(id) {
   let detail;
   try {
@@ -180,22 +188,34 @@ export async function rerouteIncident(id) {
   } catch (err) {
     return;
   }
-  if (detail.status !== "new") return;
+  if (detail.status !== "new" && detail.category !== UNCLASSIFIED) return;
   // Never routed (saved, then the next call came): check what the save would have proposed, as far as the console
   // knows it — the centre's agency of each type the category needs, where it has exactly one (with several,
   // jurisdiction decides on the server: the call-taker picks). Routed before: nothing checked, the history shows why.
   const proposed = [];
   const category = S.categoryByCode.get(detail.category);
-  if (!detail.assignments.length && category) {
+  if (detail.status === "new" && !detail.assignments.length && category) {
     for (const type of category.responsible_agency_types || []) {
       const own = S.centreAgencies.filter((a) => a.type === type && a.command_centre === cfg.centre);
       if (own.length === 1) proposed.push({ ...own[0], reason: "category" });
     }
   }
+  openPanelFor(detail, proposed);
+}
+
+function openPanelFor(detail, proposed) {
+  const open = detail.status === "new";
   openRouting({ incident: detail.id, reference: detail.reference, category: detail.category, proposed, units: null, assignments: detail.assignments });
-  S.routing.done = false;
-  S.routing.unrouted = detail.assignments.length > 0;
+  S.routing.done = !open;
+  S.routing.unrouted = open && detail.assignments.length > 0;
   renderAssignments();
+}
+
+/* The category was set: the row loses its flag at once, the panel shows the new category's proposal. */
+function classified(detail) {
+  ask("upsertIncident", { id: detail.id, category_name: detail.category_name, priority: detail.priority, unclassified: false });
+  ask("flushList");
+  openPanelFor(detail, detail.proposed_agencies || []);
 }
 
 /* The confirmation countdowns of the offers on the panel (called every second). */

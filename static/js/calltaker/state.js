@@ -18,6 +18,8 @@ export const root = $("ct");
 export const clock = clockFormatter(pageTimeZone(root));
 export const DRAFT_KEY = "ct-draft:" + cfg.user;
 export const ROUTE_KEY = "ct-route:" + cfg.user;
+// incidents.models.IncidentCategory.UNCLASSIFIED: an EIDO transfer that arrived without an incident type (issue 23)
+export const UNCLASSIFIED = "perlu-diklasifikasi";
 export const OPEN = new Set(["new", "routed", "accepted", "dispatched", "en_route", "on_scene", "resolved"]);
 export const STATUS_LABEL = {
   new: t("Baru"), routed: t("Diteruskan"), accepted: t("Diterima"), dispatched: t("Unit ditugaskan"),

@@ -34,6 +34,7 @@ const KIND = {
   "caller.position": t("Lokasi dari ponsel penelepon"),
   "caller.photo": t("Foto dari penelepon"),
   "caller.message": t("Pesan penelepon"),
+  "callout.ended": t("Panggilan relawan berakhir: kejadian selesai"),
 };
 
 export function kindLabel(kind, fallback = kind) {

@@ -43,9 +43,12 @@ function presetRange(name) {
 }
 
 /* ── filters ─────────────────────────────────────────────────────────────────────────────────── */
+/* `allLabel` null: no "all" choice (a supervisor of one centre has only that centre — listing it twice, once as
+ * "all" under its own name, read as two centres). */
 function fillSelect(select, items, allLabel) {
   const keep = select.value;
-  select.replaceChildren(el("option", { value: "" }, allLabel), ...items.map(([v, label]) => el("option", { value: v }, label)));
+  const all = allLabel === null ? [] : [el("option", { value: "" }, allLabel)];
+  select.replaceChildren(...all, ...items.map(([v, label]) => el("option", { value: v }, label)));
   if ([...select.options].some((o) => o.value === keep)) select.value = keep;
 }
 function fillFilters() {
@@ -207,7 +210,7 @@ async function loadMonthly() {
 }
 
 function init() {
-  fillSelect(byId("f-centre"), cfg.centres.map((c) => [c.id, c.name]), cfg.centres.length > 1 ? t("Semua pusat panggilan") : cfg.centres[0]?.name || "");
+  fillSelect(byId("f-centre"), cfg.centres.map((c) => [c.id, c.name]), cfg.centres.length > 1 ? t("Semua pusat panggilan") : null);
   if (cfg.centres.length === 1) byId("f-centre").value = String(cfg.centres[0].id);
   fillSelect(byId("f-category"), cfg.categories.map((c) => [c.code, c.name]), t("Semua kategori"));
   fillFilters();

@@ -48,8 +48,14 @@ function renderCallouts() {
   byId("callouts").replaceChildren(...callouts.map((c) => el("div", { class: "vol-card", dataset: { id: c.id } },
     el("div", { class: "co-head" }, el("span", { class: "co-ref", text: c.reference + " · " + c.incident.category_name }),
       el("span", { class: "co-state", text: CALLOUT[c.status] || c.status })),
+    // The counts are this community's members' — the names listed below; a call-out by skill that also alerted
+    // other communities says so, with its whole count beside.
     el("div", { class: "co-meta", text: fmt(t("%(t)s · dibutuhkan %(n)s · bersedia %(a)s · tidak bisa %(d)s · belum menjawab %(p)s"),
       { t: clock(c.sent_at), n: c.needed, a: c.accepted, d: c.declined, p: c.pending }) }),
+    c.callout_counts && c.callout_counts.recipients > c.recipients
+      ? el("div", { class: "co-meta co-all", text: fmt(t("Seluruh panggilan (juga komunitas lain): %(r)s dihubungi · bersedia %(a)s · belum menjawab %(p)s"),
+        { r: c.callout_counts.recipients, a: c.callout_counts.accepted, p: c.callout_counts.pending }) })
+      : null,
     el("ul", {}, c.responses.map((r) => el("li", {}, r.volunteer_name + " — " + (RESPONSE[r.status] || r.status),
       r.reply ? " (“" + r.reply + "”)" : "", r.on_scene_at ? " · " + fmt(t("tiba %(t)s"), { t: clock(r.on_scene_at) }) : "")))))
   );

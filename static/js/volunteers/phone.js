@@ -66,13 +66,16 @@ function card(c) {
     const reply = el("input", { type: "text", maxlength: "120", placeholder: t("Balasan singkat, mis. 20 menit lagi"), "aria-label": t("Balasan singkat") });
     const left = el("div", { class: "co-meta countdown", dataset: { deadline: c.ack_deadline || "" } });
     nodes.push(left, reply, el("div", { class: "vol-actions" },
-      el("button", { type: "button", class: "go accept", onclick: () => act(`/api/v1/callouts/${c.id}/accept/`, { reply: reply.value }) }, t("Berangkat")),
+      // "Bersedia datang", not "Berangkat": saying yes is not leaving yet — the next button is the departure itself.
+      el("button", { type: "button", class: "go accept", onclick: () => act(`/api/v1/callouts/${c.id}/accept/`, { reply: reply.value }) }, t("Bersedia datang")),
       el("button", { type: "button", class: "no decline", onclick: () => act(`/api/v1/callouts/${c.id}/decline/`, { reply: reply.value }) }, t("Tidak bisa"))));
   } else if (mine.status === "stood_down") {
     const who = (c.taken || []).map((x) => x.volunteer_name).join(", ");
     const why = mine.stood_down_reason === "filled"
       ? fmt(t("Sudah terpenuhi oleh %(who)s pukul %(t)s. Anda tidak perlu berangkat."), { who: who || "-", t: clock(c.filled_at || mine.stood_down_at) })
-      : mine.stood_down_reason === "cancelled" ? t("Dibatalkan oleh pusat panggilan. Anda tidak perlu berangkat.") : t("Anda sudah mundur.");
+      : mine.stood_down_reason === "cancelled" ? t("Dibatalkan oleh pusat panggilan. Anda tidak perlu berangkat.")
+      : mine.stood_down_reason === "ended" ? fmt(t("Kejadian sudah selesai pukul %(t)s; panggilan relawan berakhir. Anda tidak diperlukan lagi — terima kasih."), { t: clock(mine.stood_down_at) })
+      : t("Anda sudah mundur.");
     nodes.push(el("div", { class: "co-told filled-notice", role: "status", text: why }));
   } else if (NEXT[mine.status]) {
     const note = el("input", { type: "text", maxlength: "500", placeholder: t("Catatan singkat untuk pusat"), "aria-label": t("Catatan") });
