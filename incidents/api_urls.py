@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("incidents.api.urls_events")),
     path("", include("incidents.api.urls_interop")),
     path("", include("incidents.api.urls_units")),
+    path("", include("incidents.api.urls_route")),
 ]
