@@ -30,7 +30,11 @@ SECTIONS = {
     "handoffs": "Pengalihan",
     "volunteers": "Relawan",
     "repeat_numbers": "Nomor berulang",
+    "eta_accuracy": "Perkiraan vs waktu tempuh",
+    "eta_accuracy_by_agency": "Perkiraan tempuh per instansi",
 }
+ETA_FIELDS = ("n", "predicted_p50_s", "actual_p50_s", "error_p50_s", "abs_error_p90_s", "within_20_percent", "late_percent")
+BASIS_LABELS = {"road": _l("Rute jalan"), "straight_line": _l("Garis lurus")}
 INTERVAL_FIELDS = ("n", "p50_s", "p90_s", "p95_s", "mean_s")
 
 # What an official reads as the XLSX column heads; the CSV keeps the field keys (it is the machine format:
@@ -45,6 +49,9 @@ FIELD_LABELS = {
     "expired": _l("Konfirmasi kedaluwarsa"), "backup_offered": _l("Cadangan ditawarkan"),
     "target_breached": _l("Target terlampaui"), "second_stage": _l("Eskalasi tahap kedua"),
     "within": _l("Pengalihan dalam pusat"), "across": _l("Pengalihan antarpusat"),
+    "predicted_p50_s": _l("Perkiraan, median (detik)"), "actual_p50_s": _l("Sebenarnya, median (detik)"),
+    "error_p50_s": _l("Selisih, median (detik)"), "abs_error_p90_s": _l("Selisih mutlak, p90 (detik)"),
+    "within_20_percent": _l("Dalam ±20% (%)"), "late_percent": _l("Lebih lambat (%)"),
 }
 
 
@@ -84,6 +91,13 @@ def rows(report: dict):
     for row in report["repeat_numbers"]:
         for field in ("prank", "ghost", "count"):
             yield "repeat_numbers", row["number"], "", field, row[field]
+    accuracy = report.get("eta_accuracy") or {}
+    for basis, entry in accuracy.get("by_basis", {}).items():
+        for field in ETA_FIELDS:
+            yield "eta_accuracy", basis, str(BASIS_LABELS.get(basis, basis)), field, entry[field]
+    for entry in accuracy.get("by_agency", []):
+        for field in ETA_FIELDS:
+            yield "eta_accuracy_by_agency", f"{entry['id']}:{entry['basis']}", f"{entry['name']} · {BASIS_LABELS.get(entry['basis'], entry['basis'])}", field, entry[field]
 
 
 def filename(report: dict, ext: str) -> str:
@@ -183,7 +197,12 @@ def to_pdf(report: dict) -> bytes:
     from weasyprint import HTML
 
     context = {
-        "r": report, "charts": report_charts(report), "dispositions": DISPOSITION_LABELS,
+        "r": report, "charts": report_charts(report), "dispositions": DISPOSITION_LABELS, "basis_labels": BASIS_LABELS,
+        "eta_rows": [
+            (str(BASIS_LABELS.get(b, b)) if name is None else f"{name} · {BASIS_LABELS.get(b, b)}", e)
+            for name, b, e in [(None, b, e) for b, e in (report.get("eta_accuracy") or {}).get("by_basis", {}).items()]
+            + [(e["name"], e["basis"], e) for e in (report.get("eta_accuracy") or {}).get("by_agency", [])]
+        ],
         "filters": filter_labels(report),
         "agency_intervals": [
             (a["name"], [(str(Interval(key).label), v) for key, v in a["intervals"].items()]) for a in report["intervals_by_agency"]
