@@ -31,6 +31,7 @@ def crew_page(request):
             "unitStatus": "/api/v1/units/{id}/status/",
             "position": "/api/v1/units/{id}/position/",
             "incident": "/api/v1/incidents/{id}/",
+            "route": reverse("api-route"),
         },
     }
     return render(request, "consoles/crew.html", {"unit": unit, "config": config, "last_seq": selectors.last_seq()})

@@ -126,6 +126,7 @@ def dispatcher_console(request):
             "unitStatus": "/api/v1/units/{id}/status/",
             "recommend": "/api/v1/incidents/{id}/unit-recommendations/",
             "incident": "/api/v1/incidents/{id}/",
+            "route": reverse("api-route"),
         },
     }
     return render(
