@@ -69,7 +69,7 @@ function startCrew() {
     var eta = byId("job-eta");
     var onTheWay = unit && unit.dispatch && ON_THE_WAY.indexOf(unit.status) >= 0;
     var from = last ? [last.lon, last.lat] : (unit && unit.position) || null;
-    if (!onTheWay || !from) {
+    if (!onTheWay || !from || !cfg.routing) {
       if (route.layer) route.layer.clearLayers();
       eta.hidden = true;
       return;

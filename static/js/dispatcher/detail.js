@@ -199,6 +199,7 @@ async function drawRoutes(inc, recommended) {
   if (!legend) return;
   legend.textContent = "";
   if (routeLayer) routeLayer.clearLayers();
+  if (!cfg.routing) return;  // no routing engine configured here: nothing to ask
   const to = inc.location.coordinates;
   const bounds = [[to[1], to[0]]];
   for (const unit of targets) {
