@@ -82,8 +82,10 @@ def test_the_dispatcher_sees_who_arrives_first_and_the_crew_its_route(smd_world,
         assert items[0].startswith("SMD-DMK-06") and "tiba paling dulu" in items[0] and "lewat jalan" in items[0]
         assert all("lewat jalan" in text for text in items)
         legend = page.locator("#detail-routes").inner_text()
-        assert "SMD-DMK-06 (usulan)" in legend and "km lewat jalan" in legend
-        assert page.locator("#detail-map .leaflet-overlay-pane path").count() >= 2  # the route (and the marker)
+        # the first to arrive, and the one nearest as the crow flies with its detour over the bridge
+        assert "SMD-DMK-06 (usulan, tiba paling dulu): ±4 mnt, 2,3 km lewat jalan" in legend
+        assert re.search(r"SMD-DMK-0[12] \(terdekat garis lurus\): ±9 mnt, 5,8 km lewat jalan", legend), legend
+        assert page.locator("#detail-map .leaflet-overlay-pane path").count() >= 4  # two routes, two unit markers
         assert hosts <= {server.url.split("/")[2], "tile.openstreetmap.org"}
         shoot(page.locator("#detail-dialog"), "dispatcher-drive-time")
         context.close()

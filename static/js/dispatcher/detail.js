@@ -185,16 +185,23 @@ async function nearbyUnits(inc) {
   drawRoutes(inc, res.data.units);
 }
 
-/* The routes on the map: the agency's own units on the way to this incident, else the first to arrive (proposed). */
+/* The routes on the map: the agency's own units on the way to this incident; else the first to arrive (proposed)
+ * and, when it is not the same unit, the one nearest as the crow flies — so the detour that makes it later shows. */
 async function drawRoutes(inc, recommended) {
   const incidentId = inc.id;
   const units = await api("GET", cfg.api.units);
   if (!current || current.incident !== incidentId) return;
   const onTheWay = units.ok ? units.data.filter((u) => u.dispatch && u.dispatch.incident === incidentId && u.position
     && (u.status === "dispatched" || u.status === "en_route")).slice(0, 3) : [];
-  const targets = onTheWay.length
-    ? onTheWay.map((u) => ({ call_sign: u.call_sign, type: u.type, position: u.position, proposed: false }))
-    : recommended.filter((u) => u.position).slice(0, 1).map((u) => ({ call_sign: u.call_sign, type: u.type, position: u.position, proposed: true }));
+  let targets = onTheWay.map((u) => ({ call_sign: u.call_sign, type: u.type, position: u.position, kind: "on_the_way" }));
+  if (!targets.length && recommended.length && recommended[0].position) {
+    const first = recommended[0];
+    targets = [{ call_sign: first.call_sign, type: first.type, position: first.position, kind: "first" }];
+    const crow = recommended.reduce((a, b) => (b.distance_m < a.distance_m ? b : a));
+    if (first.basis === "road" && crow.id !== first.id && crow.position && crow.distance_m < first.distance_m) {
+      targets.push({ call_sign: crow.call_sign, type: crow.type, position: crow.position, kind: "crow" });
+    }
+  }
   const legend = document.getElementById("detail-routes");
   if (!legend) return;
   legend.textContent = "";
@@ -210,13 +217,17 @@ async function drawRoutes(inc, recommended) {
       continue;
     }
     const r = res.data;
-    const label = fmt(unit.proposed ? t("%(unit)s (usulan): ±%(m)s mnt, %(r)s km lewat jalan") : t("%(unit)s menuju lokasi: ±%(m)s mnt, %(r)s km lewat jalan"),
-      { unit: unit.call_sign, m: minutes(r.eta_s || r.duration_s), r: km(r.distance_m) });
-    legend.append(el("li", { class: unit.proposed ? "route proposed" : "route" }, label));
+    const labels = {
+      on_the_way: t("%(unit)s menuju lokasi: ±%(m)s mnt, %(r)s km lewat jalan"),
+      first: t("%(unit)s (usulan, tiba paling dulu): ±%(m)s mnt, %(r)s km lewat jalan"),
+      crow: t("%(unit)s (terdekat garis lurus): ±%(m)s mnt, %(r)s km lewat jalan"),
+    };
+    legend.append(el("li", { class: "route " + unit.kind }, fmt(labels[unit.kind], { unit: unit.call_sign, m: minutes(r.eta_s || r.duration_s), r: km(r.distance_m) })));
     if (window.L && routeLayer) {
       const line = r.geometry.coordinates.map((c) => [c[1], c[0]]);
-      L.polyline(line, { color: unit.proposed ? "#6e7781" : "#1f6feb", weight: 5, opacity: 0.85, dashArray: unit.proposed ? "8 6" : null }).addTo(routeLayer);
-      L.circleMarker([unit.position[1], unit.position[0]], { radius: 7, color: "#1f6feb", fillColor: "#fff", fillOpacity: 1, weight: 3 })
+      const style = { on_the_way: { color: "#1f6feb" }, first: { color: "#1f6feb", dashArray: "8 6" }, crow: { color: "#8c959f", dashArray: "2 6", weight: 4 } }[unit.kind];
+      L.polyline(line, { weight: 5, opacity: 0.85, ...style }).addTo(routeLayer);
+      L.circleMarker([unit.position[1], unit.position[0]], { radius: 7, color: style.color, fillColor: "#fff", fillOpacity: 1, weight: 3 })
         .bindTooltip(fmt(t("%(unit)s · ±%(m)s mnt"), { unit: unit.call_sign, m: minutes(r.eta_s || r.duration_s) }), { permanent: true, direction: "top", offset: [0, -6] })
         .addTo(routeLayer);
       bounds.push(...line);
