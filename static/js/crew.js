@@ -93,7 +93,7 @@ function startCrew() {
         eta.className = "job-eta";
         eta.textContent = fmt(t("Perkiraan tiba ±%(m)s mnt · %(km)s km lewat jalan"), {
           m: num(Math.max(1, Math.round((d.eta_s || d.duration_s) / 60))), km: num(d.distance_m / 1000, { minimumFractionDigits: 1, maximumFractionDigits: 1 }),
-        });
+        }) + (d.snapped && d.to_snap_m > 0 ? " · " + fmt(t("lokasi %(s)s m dari jalan"), { s: num(Math.round(d.to_snap_m)) }) : "");
         if (!window.L || !map) return;
         if (!route.layer) route.layer = L.layerGroup().addTo(map);
         route.layer.clearLayers();
