@@ -14,8 +14,8 @@ what the engine costs to prepare and to serve.
    machine's load falls on both alike: p50/p95/max of each and of the difference. HUNG: the first intake (waits
    for the 300 ms deadline) and the next ones (the breaker skips the engine). KILLED: the ON server after the
    engine is killed (connection refused).
-4. The engine's own time for one `table` of 20 units (the client of dispatch/osrm.py, keep-alive), and its
-   resident memory.
+4. The engine's own time for one `table` of 20 units (the client of dispatch/osrm.py, keep-alive): wall time, and
+   the CPU it costs the engine and the client (from /proc: what a quiet machine would see), and its resident memory.
 5. Preparation (extract → partition → customize) of the demo network, from its stamp; with --province-ways N a
    synthetic province-sized network (grid towns joined by roads, N ways) is generated, prepared and served too.
 6. Prints the tables with the machine and its load average (copy into docs/performance.md "Road routing").
@@ -57,6 +57,12 @@ def env_for(osrm_url):
     return env
 
 
+def cpu_s(pid):
+    """utime + stime of a process (s): what it cost in CPU, whatever the machine's load did to the wall clock."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid):
     for line in open(f"/proc/{pid}/status"):
         if line.startswith("VmRSS:"):
@@ -65,12 +71,17 @@ def rss_mb(pid):
 
 
 class Hung:
+    """A port that first refuses connections (bound, not listening: the server under test warms up with the engine
+    "down"), then, after `hang()`, accepts them and never answers."""
+
     def __init__(self):
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(256)
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
         self.held = []
+
+    def hang(self):
+        self.sock.listen(256)
         threading.Thread(target=self._run, daemon=True).start()
 
     def _run(self):
@@ -195,6 +206,9 @@ def main():
     ap.add_argument("--province-ways", type=int, default=0)
     ap.add_argument("--keep-db", action="store_true")
     args = ap.parse_args()
+    import logging
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     info = machine()
     out = [f"Machine: {info['cpu']}, {info['cores']} cores, {info['ram_gib']:.1f} GiB; Python {info['python']}",
            f"Command: .venv/bin/python bench/routing.py --n {args.n} --province-ways {args.province_ways}"]
@@ -220,10 +234,11 @@ def main():
         token = client.post(f"{on_url}/api/v1/auth/token/", json={"username": "call_taker_smd", "password": "demo112"}).json()["token"]
         client.headers["Authorization"] = f"Token {token}"
 
-        log("warm-up")
+        log("warm-up (the HUNG server too, while its port still refuses)")
         for k in range(10):
             intake(client, on_url, k)
             intake(client, off_url, k)
+            intake(client, hung_url, k)
         log(f"create + route, ON and OFF interleaved, {args.n} each (load {load()})")
         load_before = load()
         t_on, t_off, bases = [], [], set()
@@ -236,13 +251,18 @@ def main():
         assert bases == {"road"}, bases
         diff = [a - b for a, b in zip(t_on, t_off)]
 
-        log("HUNG engine: the first intake, then the breaker")
+        log("HUNG engine: the first intake after the breaker's retry interval, then the breaker")
+        hung.hang()
+        time.sleep(6)  # ROUTING_RETRY_S (5 s) after the warm-up's refusals: the next intake tries the engine again
         first_hung, hung_basis = intake(client, hung_url, 0)
         after_hung = [intake(client, hung_url, k)[0] for k in range(1, 21)]
 
         log("table of 20 units alone (client of dispatch/osrm.py)")
         sources = [(117.10 + 0.004 * k, -0.49 - 0.002 * (k % 5)) for k in range(20)]
-        t_table = table_ms(engine_url, sources, FIRES[0], 300)
+        engine_cpu, client_cpu = cpu_s(engine.pid), time.process_time()
+        t_table = table_ms(engine_url, sources, FIRES[0], 1000)
+        engine_cpu_ms = (cpu_s(engine.pid) - engine_cpu) * 1000 / 1001
+        client_cpu_ms = (time.process_time() - client_cpu) * 1000 / 1001
         routed_rss = rss_mb(engine.pid)
 
         log("KILLED engine: the ON server answers by straight line")
@@ -261,8 +281,9 @@ def main():
             ["engine HUNG: first intake (300 ms deadline)", f"{first_hung:.1f}", "", ""],
             ["engine HUNG: the next 20 (breaker open)", *stats(after_hung)],
         ])
-        out += ["", f"Table of 20 units → 1 incident, alone (keep-alive, 300 runs): p50 {statistics.median(t_table):.2f} ms, "
-                f"p95 {percentile(t_table, 95):.2f} ms, max {max(t_table):.2f} ms. osrm-routed resident memory (demo): {routed_rss:.1f} MB. Load {' '.join(load())}."]
+        out += ["", f"Table of 20 units → 1 incident, alone (keep-alive, 1,000 runs): wall p50 {statistics.median(t_table):.2f} ms, "
+                f"p95 {percentile(t_table, 95):.2f} ms, min {min(t_table):.2f} ms; CPU per table: engine {engine_cpu_ms:.2f} ms, "
+                f"client {client_cpu_ms:.2f} ms. osrm-routed resident memory (demo): {routed_rss:.1f} MB. Load {' '.join(load())}."]
         steps = stamp["steps"]
         out += ["", "Preparation of the demo network (from its stamp): " + ", ".join(
             f"{k} {v['seconds']} s / {v['max_rss_mb']} MB peak" for k, v in steps.items())
