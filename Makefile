@@ -65,7 +65,7 @@ dbshell: ## psql on the application database
 compose-check: ## validate docker-compose.yml: the scale-out topology's services (no Docker engine needed)
 	@$(PYTHON) -c 'import yaml, sys; d = yaml.safe_load(open("docker-compose.yml")); \
 	    s = set(d["services"]); need = {"db", "db-replica", "redis", "redis-replica", "sentinel-1", "sentinel-2", "sentinel-3", \
-	    "nginx", "migrate", "web", "worker", "worker-timers", "beat"}; \
+	    "nginx", "migrate", "web", "worker", "worker-timers", "beat", "osrm", "osrm-prepare"}; \
 	    sys.exit("missing services: %s" % (need - s)) if need - s else print("docker-compose.yml OK:", ", ".join(sorted(s)))'
 
 clean: ## remove generated files (keeps .venv and the database)

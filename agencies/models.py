@@ -258,6 +258,71 @@ class Landmark(models.Model):
         return self.name
 
 
+class RoadNetwork(models.Model):
+    """One imported OpenStreetMap extract (`manage.py import_roads FILE.osm.pbf`): its roads and waterways below,
+    and the routing engine's files prepared from the same file. `sha256` names the data version: a map cache keyed
+    on it stays valid until the next import."""
+
+    name = models.CharField(_("nama"), max_length=40, unique=True)  # "demo", "kalteng"
+    source = models.CharField(_("berkas sumber"), max_length=255)
+    sha256 = models.CharField(_("sha256 berkas"), max_length=64)
+    profile = models.CharField(_("profil rute"), max_length=40, default="car")
+    extent = models.PolygonField(_("cakupan"), srid=4326, null=True, blank=True)
+    roads = models.PositiveIntegerField(_("jumlah jalan"), default=0)
+    waterways = models.PositiveIntegerField(_("jumlah sungai"), default=0)
+    imported_at = models.DateTimeField(_("diimpor"))
+
+    class Meta:
+        verbose_name = _("jaringan jalan")
+        verbose_name_plural = _("jaringan jalan")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Road(models.Model):
+    """One OpenStreetMap way with a `highway` tag, as a line (for maps; routing itself runs in OSRM).
+
+    Kept deliberately plain for the map layers (docs/architecture.md "Road routing"): `kind` is the OSM highway
+    class (`primary`, `residential`, `service`, …), `is_bridge` marks a crossing (a river is crossed only there)."""
+
+    network = models.ForeignKey(RoadNetwork, on_delete=models.CASCADE, related_name="road_rows")
+    osm_id = models.BigIntegerField(_("id OSM"))
+    name = models.CharField(_("nama"), max_length=200, blank=True)
+    ref = models.CharField(_("nomor ruas"), max_length=60, blank=True)
+    kind = models.CharField(_("kelas jalan"), max_length=40, db_index=True)
+    is_bridge = models.BooleanField(_("jembatan"), default=False)
+    oneway = models.BooleanField(_("satu arah"), default=False)
+    geometry = models.LineStringField(_("geometri"), srid=4326)
+
+    class Meta:
+        verbose_name = _("ruas jalan")
+        verbose_name_plural = _("ruas jalan")
+        indexes = [models.Index(fields=["network", "osm_id"], name="road_network_osm")]
+
+    def __str__(self):
+        return self.name or f"{self.kind} {self.osm_id}"
+
+
+class Waterway(models.Model):
+    """One OpenStreetMap way with a `waterway` tag (river, canal, stream …) as a line: what the maps draw and
+    what the demo's bridges cross."""
+
+    network = models.ForeignKey(RoadNetwork, on_delete=models.CASCADE, related_name="waterway_rows")
+    osm_id = models.BigIntegerField(_("id OSM"))
+    name = models.CharField(_("nama"), max_length=200, blank=True)
+    kind = models.CharField(_("jenis"), max_length=40, db_index=True)
+    geometry = models.LineStringField(_("geometri"), srid=4326)
+
+    class Meta:
+        verbose_name = _("sungai/saluran")
+        verbose_name_plural = _("sungai/saluran")
+
+    def __str__(self):
+        return self.name or f"{self.kind} {self.osm_id}"
+
+
 class DispatchUserManager(UserManager):
     def create_superuser(self, username, email=None, password=None, **extra_fields):
         # A superuser is a platform administrator; without this the scope constraint refuses them.

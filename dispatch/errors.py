@@ -80,3 +80,10 @@ class IllegalTransition(Conflict):
 
 def field_error(field, message, *, code="invalid"):
     return ValidationFailed(message, code=code, fields={field: [message]})
+
+
+class ServiceUnavailable(ApplicationError):
+    """A service the answer needs is down (e.g. the routing engine): 503, the client may try again later."""
+
+    status_code = 503
+    default_code = "service_unavailable"

@@ -1,4 +1,8 @@
-"""GET /healthz: the state of everything a 112 centre depends on; 200 only when all are up.
+"""GET /healthz: the state of everything a 112 centre depends on; 200 only when all that a call needs is up.
+
+The routing engine is checked too (`routing`) but does not turn the answer into a 503: without it the intake still
+works (nearest units by straight line, said so), and a load balancer must not take every web process out of
+service because osrm-routed stopped. It makes `status` "degraded" with HTTP 200, for a monitor to raise.
 
 Anyone (a load balancer) gets whether each dependency is ok, nothing more. The details — timings, the PostGIS
 version, Celery workers' host names, error texts — are for an admin's session or a monitor that sends
@@ -17,7 +21,7 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from dispatch import redis_client
+from dispatch import osrm, redis_client
 from dispatch.celery import app
 
 
@@ -75,12 +79,23 @@ def check_celery():
     return {"workers": sorted(name for reply in replies for name in reply)}
 
 
+def check_routing():
+    """The routing engine answers a `nearest` request now (the breaker is bypassed: the truth, not the last
+    request's experience); off when no engine is configured (OSRM_URL empty)."""
+    if not osrm.enabled():
+        return {"state": "off"}
+    return {"state": "up", **osrm.probe(timeout=1.0)}
+
+
 CHECKS = {
     "database": check_database,
     "redis": check_redis,
     "channel_layer": check_channel_layer,
     "celery": check_celery,
+    "routing": check_routing,
 }
+# Down, these make the answer 503: a call cannot be taken, routed or pushed without them.
+CRITICAL = frozenset({"database", "redis", "channel_layer", "celery"})
 
 
 def may_see_details(request) -> bool:
@@ -96,7 +111,8 @@ def may_see_details(request) -> bool:
 @require_GET
 def healthz(request):
     results = {name: _timed(check) for name, check in CHECKS.items()}
-    healthy = all(r["ok"] for r in results.values())
+    serving = all(r["ok"] for name, r in results.items() if name in CRITICAL)
+    everything = all(r["ok"] for r in results.values())
     if not may_see_details(request):
         results = {name: {"ok": r["ok"]} for name, r in results.items()}
-    return JsonResponse({"status": "ok" if healthy else "degraded", "checks": results}, status=200 if healthy else 503)
+    return JsonResponse({"status": "ok" if everything else "degraded", "checks": results}, status=200 if serving else 503)

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("incidents.api.urls_interop")),
     path("", include("incidents.api.urls_units")),
     path("", include("incidents.api.urls_callerlink")),
+    path("", include("incidents.api.urls_route")),
 ]

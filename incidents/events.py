@@ -155,12 +155,15 @@ def assignment_cancelled(*, assignment, old) -> dict:
 
 # --- unit ---------------------------------------------------------------------------------------------------
 
-def unit_status_changed(*, unit, old, assignment_id=None, note="") -> dict:
+def unit_status_changed(*, unit, old, assignment_id=None, note="", eta=None) -> dict:
     payload = {"unit": unit.pk, "call_sign": unit.call_sign, "agency": unit.agency_id, "old": old, "new": unit.status}
     if assignment_id is not None:
         payload["assignment"] = assignment_id
     if note:
         payload["note"] = note
+    if eta is not None:
+        # Sent to an incident: the travel predicted then (incidents.routing), as the reports compare it.
+        payload["eta_s"], payload["eta_basis"], payload["road_m"] = eta.eta_s, eta.basis, eta.road_m
     return payload
 
 

@@ -345,6 +345,13 @@ class UnitDispatch(models.Model):
     released_at = models.DateTimeField(null=True, blank=True)
     note = models.TextField(blank=True)
     dispatched_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    # The travel time predicted when the unit was sent (incidents.routing: road by OSRM, or the straight-line
+    # estimate when the engine was down), compared in the reports with en route → on scene.
+    predicted_eta_s = models.PositiveIntegerField(_("perkiraan waktu tempuh (detik)"), null=True, blank=True)
+    predicted_road_m = models.PositiveIntegerField(_("perkiraan jarak jalan (m)"), null=True, blank=True)
+    # "road" | "straight_line"; a database default too, so rows inserted by SQL (and by the previous release during a
+    # rolling deploy) need not name it
+    eta_basis = models.CharField(_("dasar perkiraan"), max_length=16, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["dispatched_at", "id"]

@@ -1,13 +1,17 @@
-"""Who should respond: agencies by category and jurisdiction, and the nearest available units (PostGIS KNN)."""
-from dataclasses import dataclass
+"""Who should respond: agencies by category and jurisdiction, and the units that arrive first — a PostGIS KNN
+shortlist ranked by drive time from the routing engine (dispatch.osrm), straight line when it cannot answer."""
+import math
+from dataclasses import dataclass, replace
 
+from django.conf import settings
 from django.contrib.gis.db.models.functions import Distance, GeometryDistance
 from django.contrib.gis.geos import Point
 
 from agencies.models import Agency, Unit
+from dispatch import osrm
 from incidents import refdata
 
-# Road distance is longer than the straight line, and city traffic is slow: a conservative estimate.
+# Without the engine: road distance is longer than the straight line, and city traffic is slow (an estimate).
 ROAD_FACTOR = 1.4
 URBAN_SPEED_KMH = 30.0
 
@@ -52,13 +56,55 @@ def propose_agencies(*, category, point: Point, command_centre, regency_code=Non
 
 @dataclass(frozen=True)
 class UnitProposal:
+    """One recommended unit. `distance_m` is the straight line (as before); `eta_min` the ETA in minutes on the
+    item's basis. With `basis` "road": `road_m` (engine distance plus the legs from each point to its road) and
+    `eta_s`; `snap_m` is how far the unit's position is from the road the engine put it on, `incident_snap_m` the
+    same for the incident (said on screen beyond ROUTING_SNAP_NOTE_M). With "straight_line": `eta_s` is the
+    straight-line estimate (× 1.4 at 30 km/h, with the unit type's speed factor) and the road fields are None."""
+
     unit: Unit
     distance_m: float
     eta_min: float
+    basis: str = "straight_line"  # "road" | "straight_line"
+    road_m: float | None = None
+    eta_s: int | None = None
+    snap_m: float | None = None
+    incident_snap_m: float | None = None
+
+    @property
+    def snapped(self) -> bool:
+        limit = settings.ROUTING_SNAP_NOTE_M
+        return (self.snap_m or 0) > limit or (self.incident_snap_m or 0) > limit
+
+
+def speed_factor(unit_type: str) -> float:
+    """How much faster (> 1) or slower (< 1) than the engine's car this unit type drives (settings)."""
+    try:
+        factor = float(settings.ROUTING_SPEED_FACTORS.get(unit_type, 1.0))
+    except (TypeError, ValueError):
+        return 1.0
+    return factor if factor > 0 else 1.0
+
+
+def straight_line_eta_s(distance_m: float, unit_type: str) -> int:
+    return round(distance_m * ROAD_FACTOR / (URBAN_SPEED_KMH / 3.6) / speed_factor(unit_type))
+
+
+def _straight_line(unit, distance_m: float) -> UnitProposal:
+    eta_s = straight_line_eta_s(distance_m, unit.type)
+    return UnitProposal(unit=unit, distance_m=round(distance_m, 1), eta_min=round(eta_s / 60, 1), eta_s=eta_s)
 
 
 def nearest_available_units(*, point: Point, agency_ids=None, capabilities=(), limit=5) -> list[UnitProposal]:
-    """KNN over the partial GiST index of available units: ORDER BY position <-> point LIMIT n."""
+    """The units that ARRIVE first: a PostGIS KNN shortlist of the capable available units (ROUTING_SHORTLIST,
+    over the partial GiST index of available units), then ONE routing-engine `table` request (sources = the
+    units, destination = the incident) per profile, ranked by drive time with each unit type's speed factor.
+
+    The engine down, slower than ROUTING_TIMEOUT_MS, or not configured: the shortlist by straight line, every item
+    with `basis: "straight_line"` — never an error (dispatch.osrm logs the outage once). A unit the engine cannot
+    reach (no road joins it, or it is farther than ROUTING_MAX_SNAP_M from any road) keeps its straight-line
+    estimate and comes after the units with a road answer."""
+    shortlist_size = max(limit, settings.ROUTING_SHORTLIST)
     qs = Unit.objects.filter(status=Unit.Status.AVAILABLE, position__isnull=False)
     if agency_ids is not None:
         qs = qs.filter(agency_id__in=list(agency_ids))
@@ -67,6 +113,69 @@ def nearest_available_units(*, point: Point, agency_ids=None, capabilities=(), l
     qs = (
         qs.select_related("agency", "station").defer("agency__jurisdiction")
         .annotate(distance=Distance("position", point))
-        .order_by(GeometryDistance("position", point))[:limit]
+        .order_by(GeometryDistance("position", point))[:shortlist_size]
     )
-    return [UnitProposal(unit=u, distance_m=round(u.distance.m, 1), eta_min=eta_minutes(u.distance.m)) for u in qs]
+    shortlist = list(qs)
+    straight = [_straight_line(u, u.distance.m) for u in shortlist]
+    if not straight:
+        return []
+    ranked = rank_by_road(point=point, proposals=straight)
+    return (ranked if ranked is not None else straight)[:limit]
+
+
+def rank_by_road(*, point: Point, proposals: list[UnitProposal]) -> list[UnitProposal] | None:
+    """The proposals ranked by road ETA, or None when the engine gave no answer (the caller keeps straight line)."""
+    by_profile: dict[str, list[UnitProposal]] = {}
+    for p in proposals:
+        by_profile.setdefault(settings.ROUTING_UNIT_PROFILES.get(p.unit.type, osrm.DEFAULT_PROFILE), []).append(p)
+    destination = (point.x, point.y)
+    road, fallback = [], []
+    for profile, group in by_profile.items():
+        try:
+            table = osrm.table(sources=[(p.unit.position.x, p.unit.position.y) for p in group], destination=destination, profile=profile)
+        except osrm.EngineUnavailable:
+            if profile == osrm.DEFAULT_PROFILE or osrm.DEFAULT_PROFILE not in by_profile:
+                return None
+            fallback.extend(group)  # a second profile's engine is down: its units by straight line, after the rest
+            continue
+        incident_snap = round(table.destination.distance_m, 1)
+        if incident_snap > settings.ROUTING_MAX_SNAP_M:
+            return None  # the incident is nowhere near the loaded roads (another region): straight line says so
+        for p, duration, distance, snap in zip(group, table.durations_s, table.distances_m, table.sources):
+            if duration is None or distance is None or snap.distance_m > settings.ROUTING_MAX_SNAP_M:
+                fallback.append(p)
+                continue
+            # The legs between each point and the road the engine put it on count too, at an off-road pace: so a
+            # road answer is never shorter than the straight line, and a far snap says what it costs.
+            off_road_m = snap.distance_m + table.destination.distance_m
+            eta_s = round(duration / speed_factor(p.unit.type) + off_road_m / (settings.ROUTING_OFFROAD_KMH / 3.6))
+            road.append(replace(
+                p, basis="road", road_m=round(distance + off_road_m, 1), eta_s=eta_s, eta_min=round(eta_s / 60, 1),
+                snap_m=round(snap.distance_m, 1), incident_snap_m=incident_snap,
+            ))
+    if not road:
+        return None
+    road.sort(key=lambda p: (p.eta_s, p.distance_m, p.unit.pk))
+    fallback.sort(key=lambda p: (p.distance_m, p.unit.pk))
+    return road + fallback
+
+
+def predict_travel(*, units, point: Point) -> dict[int, UnitProposal]:
+    """The travel time predicted for units being sent to `point` (stored on their UnitDispatch for the reports): the
+    same engine request and the same fallback as the recommendation, for the units chosen."""
+    straight = []
+    for u in units:
+        if u.position is None or point is None:
+            continue
+        straight.append(_straight_line(u, _metres(u.position, point)))
+    if not straight:
+        return {}
+    ranked = rank_by_road(point=point, proposals=straight) or straight
+    return {p.unit.pk: p for p in ranked}
+
+
+def _metres(a: Point, b: Point) -> float:
+    """Great-circle distance (m) between two WGS84 points, without a database round trip."""
+    lon1, lat1, lon2, lat2 = map(math.radians, (a.x, a.y, b.x, b.y))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6_371_008.8 * math.asin(min(1.0, math.sqrt(h)))

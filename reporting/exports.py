@@ -7,6 +7,7 @@ import io
 
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _l
 from django.utils.translation import pgettext
 from django.utils.translation import pgettext_lazy
@@ -31,7 +32,11 @@ SECTIONS = {
     "volunteers": "Relawan",
     "caller_links": "Tautan penelepon",
     "repeat_numbers": "Nomor berulang",
+    "eta_accuracy": "Perkiraan vs waktu tempuh",
+    "eta_accuracy_by_agency": "Perkiraan tempuh per instansi",
 }
+ETA_FIELDS = ("n", "predicted_p50_s", "actual_p50_s", "error_p50_s", "abs_error_p90_s", "within_20_percent", "late_percent")
+BASIS_LABELS = {"road": gettext_lazy("Rute jalan"), "straight_line": gettext_lazy("Garis lurus")}
 INTERVAL_FIELDS = ("n", "p50_s", "p90_s", "p95_s", "mean_s")
 
 # The same sections as an official reads them in the CSV, in the page's language.
@@ -43,6 +48,7 @@ SECTION_NAMES = {
     "escalations": _l("Eskalasi"), "handoffs": _l("Pengalihan"), "volunteers": _l("Relawan"),
     "caller_links": _l("Tautan penelepon"),
     "repeat_numbers": _l("Nomor berulang"),
+    "eta_accuracy": _l("Perkiraan vs waktu tempuh"), "eta_accuracy_by_agency": _l("Perkiraan tempuh per instansi"),
 }
 
 # What an official reads as the column heads of the XLSX and as the measure of each CSV row (the JSON is the
@@ -61,6 +67,9 @@ FIELD_LABELS = {
     "fixes": _l("Lokasi diterima"), "adopted": _l("Lokasi dipakai"), "text_calls": _l("Panggilan SMS"),
     "accuracy_compared": _l("Tautan dibandingkan"), "median_accuracy_before_m": _l("Akurasi sebelum tautan, median (m)"),
     "median_accuracy_link_m": _l("Akurasi lewat tautan, median (m)"), "median_accuracy_gained_m": _l("Akurasi bertambah, median (m)"),
+    "predicted_p50_s": gettext_lazy("Perkiraan, median (detik)"), "actual_p50_s": gettext_lazy("Sebenarnya, median (detik)"),
+    "error_p50_s": gettext_lazy("Selisih, median (detik)"), "abs_error_p90_s": gettext_lazy("Selisih mutlak, p90 (detik)"),
+    "within_20_percent": gettext_lazy("Dalam ±20% (%)"), "late_percent": gettext_lazy("Lebih lambat (%)"),
 }
 # A field whose name means something else in one section ("expired": an assignment nobody confirmed, or a call-out
 # past its deadline).
@@ -91,6 +100,10 @@ def display(section: str, item: str, label: str) -> tuple[str, str]:
         return "", label
     if section == "volunteers" and item in VOLUNTEER_TIMES:
         return "", str(VOLUNTEER_TIMES[item])
+    if section == "eta_accuracy":  # the basis (road / straight_line) is our key: its label names it
+        return "", label
+    if section == "eta_accuracy_by_agency":
+        return item.partition(":")[0], label
     return item, label
 
 
@@ -130,6 +143,13 @@ def rows(report: dict):
     for row in report["repeat_numbers"]:
         for field in ("prank", "ghost", "count"):
             yield "repeat_numbers", row["number"], "", field, row[field]
+    accuracy = report.get("eta_accuracy") or {}
+    for basis, entry in accuracy.get("by_basis", {}).items():
+        for field in ETA_FIELDS:
+            yield "eta_accuracy", basis, str(BASIS_LABELS.get(basis, basis)), field, entry[field]
+    for entry in accuracy.get("by_agency", []):
+        for field in ETA_FIELDS:
+            yield "eta_accuracy_by_agency", f"{entry['id']}:{entry['basis']}", f"{entry['name']} · {BASIS_LABELS.get(entry['basis'], entry['basis'])}", field, entry[field]
 
 
 def filename(report: dict, ext: str) -> str:
@@ -227,7 +247,12 @@ def to_pdf(report: dict) -> bytes:
     from weasyprint import HTML
 
     context = {
-        "r": report, "charts": report_charts(report), "dispositions": DISPOSITION_LABELS,
+        "r": report, "charts": report_charts(report), "dispositions": DISPOSITION_LABELS, "basis_labels": BASIS_LABELS,
+        "eta_rows": [
+            (str(BASIS_LABELS.get(b, b)) if name is None else f"{name} · {BASIS_LABELS.get(b, b)}", e)
+            for name, b, e in [(None, b, e) for b, e in (report.get("eta_accuracy") or {}).get("by_basis", {}).items()]
+            + [(e["name"], e["basis"], e) for e in (report.get("eta_accuracy") or {}).get("by_agency", [])]
+        ],
         "filters": filter_labels(report),
         "agency_intervals": [
             (a["name"], [(str(Interval(key).label), v) for key, v in a["intervals"].items()]) for a in report["intervals_by_agency"]

@@ -4,11 +4,12 @@
 #   scripts/bootstrap.sh [base|test|run]
 #
 #   base  system packages (apt, only what is missing), the virtualenv from
-#         pyproject.toml, PostgreSQL + Redis running, database + PostGIS.
+#         pyproject.toml, the routing engine's executables (scripts/osrm.sh install),
+#         PostgreSQL + Redis running, database + PostGIS.
 #   test  base + compilemessages (when a locale/ .po is newer than its .mo). pytest creates its
 #         own test database (test_dispatch112), so no migrate here.
 #   run   test + migrate, the database roles (manage.py db_roles: dispatch_owner, dispatch_app),
-#         collectstatic and load_demo (default).
+#         collectstatic and load_demo (default; it also generates and prepares the demo road network).
 #
 # Idempotent: a second run installs nothing, starts nothing that already runs
 # and takes a few seconds. Never runs `apt-get update` when nothing is missing
@@ -227,6 +228,15 @@ ensure_venv() {
     "$VENV/bin/python" -m pip install -q --progress-bar off --disable-pip-version-check -e '.[test]'
     rm -f "$VENV"/.installed-*
     touch "$stamp"
+}
+
+# --------------------------------------------------------------------------
+# 2b. The road routing engine: OSRM's executables from the pinned osrm-bindings wheel (scripts/osrm.sh; no
+#     Debian package exists). run (load_demo prepares the demo road network, run.sh serves it) and test (the
+#     tests start their own engine) both need them.
+# --------------------------------------------------------------------------
+ensure_routing_engine() {
+    bash "$ROOT/scripts/osrm.sh" install 9>&-
 }
 
 # --------------------------------------------------------------------------
@@ -449,6 +459,7 @@ PY
 log "bootstrap ($MODE): DJANGO_SETTINGS_MODULE=$DJANGO_SETTINGS_MODULE"
 ensure_packages
 ensure_venv
+ensure_routing_engine
 ensure_postgres
 ensure_redis
 ensure_database

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Run the dispatch112 stack in the foreground: web (uvicorn), Celery worker and
-# Celery beat, each with prefixed logs. Ctrl-C (or any of the three exiting)
-# stops all of them. Run scripts/bootstrap.sh run first (`make run` does).
+# Celery beat, each with prefixed logs, and the routing engine (osrm-routed, on
+# loopback, restarted by its supervisor loop whenever it exits). Ctrl-C (or web,
+# worker or beat exiting) stops all of them. Run scripts/bootstrap.sh run first
+# (`make run` does: it also generates and prepares the demo road network).
 #
 # Environment: WEB_HOST (127.0.0.1), WEB_PORT (8000), WEB_WORKERS (2),
 # CELERY_CONCURRENCY (2), CELERY_BEAT_SCHEDULE (file outside the repo),
-# DJANGO_SETTINGS_MODULE (dispatch.settings.local), DEMO_PASSWORD (demo112).
+# DJANGO_SETTINGS_MODULE (dispatch.settings.local), DEMO_PASSWORD (demo112),
+# OSRM_PORT (WEB_PORT + 1000), OSRM_DATASET (.cache/osrm/data/demo/demo.osrm),
+# OSRM_URL (empty: no routing engine; nearest units by straight line).
 set -euo pipefail
 
 # shellcheck source=scripts/env.sh
@@ -18,6 +22,10 @@ WEB_PORT="${WEB_PORT:-8000}"
 WEB_WORKERS="${WEB_WORKERS:-2}"
 CELERY_CONCURRENCY="${CELERY_CONCURRENCY:-2}"
 CELERY_BEAT_SCHEDULE="${CELERY_BEAT_SCHEDULE:-${TMPDIR:-/tmp}/dispatch112-celerybeat-schedule}"
+# The routing engine's port follows the web port, as dispatch/settings/base.py computes it: parallel runs on one
+# machine do not collide. Exported so that web and worker find the same engine.
+export OSRM_PORT="${OSRM_PORT:-$((WEB_PORT + 1000))}"
+OSRM_DATASET="${OSRM_DATASET:-$ROOT/.cache/osrm/data/demo/demo.osrm}"
 
 [ -x "$VENV/bin/uvicorn" ] || die "$VENV/bin/uvicorn missing: run scripts/bootstrap.sh first"
 
@@ -51,7 +59,7 @@ cleanup() {
     [ "$STOPPING" = 1 ] && return
     STOPPING=1
     trap '' INT TERM
-    log "stopping web, worker and beat"
+    log "stopping web, worker, beat and the routing engine"
     local pid i
     if [ -n "$POLL_PID" ]; then kill "$POLL_PID" 2>/dev/null; fi
     for pid in "${PIDS[@]}"; do
@@ -81,6 +89,8 @@ cat <<EOF
 ${_C_BOLD}dispatch112 is starting${_C_OFF}  ->  http://${WEB_HOST}:${WEB_PORT}
 (settings: $DJANGO_SETTINGS_MODULE, web workers: $WEB_WORKERS; Ctrl-C stops everything)
 
+Routing engine (osrm-routed): http://127.0.0.1:${OSRM_PORT}  (${OSRM_DATASET#"$ROOT"/})
+
 Demo logins (password: $DEMO_PASSWORD):
   Kota Palangka Raya (pky):  call_taker_pky, dispatcher_damkar_pky, dispatcher_psc_pky,
                              supervisor_pky, official_pky, volunteer_pky
@@ -90,6 +100,21 @@ Demo logins (password: $DEMO_PASSWORD):
   Administrator:             admin   (/admin/)
 
 EOF
+
+# The routing engine first (it loads in well under a second): supervised by a loop that starts it again 2 s after
+# it exits, so a crash costs a few seconds of straight-line answers, never the stack. The loop is the process
+# group leader: stopping run.sh ends both.
+if [ "${OSRM_URL-unset}" = "" ]; then
+    log "routing engine: off (OSRM_URL is empty): nearest units by straight line"
+elif [ -e "$OSRM_DATASET.mldgr" ]; then
+    start routing 32 bash -c 'while :; do
+            bash "$0/scripts/osrm.sh" serve "$1"
+            echo "osrm-routed exited (status $?); starting it again in 2 s"
+            sleep 2
+        done' "$ROOT" "$OSRM_DATASET"
+else
+    warn "routing engine: $OSRM_DATASET is not prepared (manage.py load_demo or import_roads does it): straight line only"
+fi
 
 # No per-message deflate: it would compress every live event once per socket (docs/performance.md).
 start web 36 "$VENV/bin/uvicorn" dispatch.asgi:application \

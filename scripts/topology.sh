@@ -4,6 +4,7 @@
 #   nginx :8028 ──► uvicorn ×3 (:8050-8052, HTTP + WebSocket upgrade)
 #   celery worker "default1" (queue celery, 2 processes), "default2" (queue celery, 1), "timers" (queue timers, 2)
 #   celery beat ×1
+#   osrm-routed :8047 (the routing engine on the demo road network, MLD; load_demo prepares it)
 #   PostgreSQL 15 primary :8040 ──streaming──► replica :8041   (clusters of their own under $TOPOLOGY_DIR)
 #   Redis primary :8042 ──► replica :8043, Sentinels :8044 :8045 :8046 (master name "dispatch112")
 #
@@ -11,7 +12,7 @@
 #   scripts/topology.sh down      stop everything (the data stays under $TOPOLOGY_DIR; `destroy` removes it)
 #   scripts/topology.sh status    one line per component
 #   scripts/topology.sh env       the environment the application runs with here (source it: `eval "$(… env)"`)
-#   scripts/topology.sh start|stop NAME    one component (web1..3, default1, default2, timers, beat, nginx, …)
+#   scripts/topology.sh start|stop NAME    one component (web1..3, default1, default2, timers, beat, osrm, nginx, …)
 #   scripts/topology.sh kill NAME          crash one (SIGKILL): its supervisor starts it again after RESTART_DELAY_S
 #   scripts/topology.sh pg-failover     crash the primary, promote the replica, rebuild the old one as the new replica
 #   scripts/topology.sh redis-restart   restart the Redis primary (the Sentinels promote the replica meanwhile)
@@ -30,6 +31,8 @@ PG_PORTS=(8040 8041)
 REDIS_PORTS=(8042 8043)
 SENTINEL_PORTS=(8044 8045 8046)
 WEB_PORTS=(8050 8051 8052)
+OSRM_PORT=8047
+OSRM_DATASET="${OSRM_DATASET:-$ROOT/.cache/osrm/data/demo/demo.osrm}"
 DB_NAME="${TOPOLOGY_DB:-dispatch112_h8}"
 MASTER=dispatch112
 PY="$VENV/bin/python"
@@ -50,6 +53,7 @@ export CSRF_TRUSTED_ORIGINS=http://127.0.0.1:$NGINX_PORT,http://localhost:$NGINX
 export DEMO_PASSWORD=${DEMO_PASSWORD:-demo112}
 export LOG_LEVEL=${LOG_LEVEL:-WARNING}
 export DATABASE_POOL_MAX=${DATABASE_POOL_MAX:-8}
+export OSRM_URL=http://127.0.0.1:$OSRM_PORT
 EOF
 }
 
@@ -168,10 +172,12 @@ app_cmd() {
         default2) echo "$VENV/bin/celery -A dispatch worker -l warning -Q celery -c 1 -n default2@%h" ;;
         timers)   echo "$VENV/bin/celery -A dispatch worker -l warning -Q timers -c 2 -n timers@%h" ;;
         beat)     echo "$VENV/bin/celery -A dispatch beat -l warning --schedule $S/celerybeat-schedule" ;;
+        # the routing engine, loopback only; the nearest units fall back to straight line while it is down
+        osrm)     echo "$ROOT/.cache/osrm/bin/osrm-routed --algorithm mld --ip 127.0.0.1 --port $OSRM_PORT --threads 2 --max-table-size 100 $OSRM_DATASET" ;;
         *) die "unknown component: $1" ;;
     esac
 }
-APPS=(web1 web2 web3 default1 default2 timers beat)
+APPS=(osrm web1 web2 web3 default1 default2 timers beat)
 
 # Every application process runs under a supervisor, as compose's `restart: unless-stopped` (or systemd's
 # Restart=always) runs it in production: a process that exits without being stopped is started again after
@@ -321,6 +327,7 @@ up() {
     # The application: schema and demo data once (idempotent), then the processes behind nginx.
     if [ ! -f "$S/.migrated" ] || [ "$(git rev-parse HEAD)" != "$(cat "$S/.migrated")" ]; then
         log "migrate + load_demo on the topology's primary"
+        # load_demo also generates and prepares the demo road network that the osrm component serves
         ( eval "$(topology_env)"; "$PY" manage.py migrate --noinput -v 0 && "$PY" manage.py load_demo >/dev/null )
         git rev-parse HEAD >"$S/.migrated"
     fi
@@ -353,6 +360,7 @@ status() {
         printf '%-10s %s\n' "$a" "$(pid_alive "$RUN/$a.pid" && { pid_alive "$RUN/$a.child" && echo "running (pid $(cat "$RUN/$a.child"), supervised)" || echo "restarting (supervised)"; } || echo down)"
     done
     printf '%-10s :%s %s\n' nginx "$NGINX_PORT" "$(pid_alive "$RUN/nginx.pid" && echo running || echo down)"
+    printf '%-10s :%s %s\n' routing "$OSRM_PORT" "$(curl -sf -o /dev/null "http://127.0.0.1:$OSRM_PORT/nearest/v1/driving/0,0" && echo answering || echo "not answering")"
 }
 
 pg_failover() {
@@ -390,5 +398,5 @@ case "${1:-}" in
     pg-failover) pg_failover ;;
     redis-restart) redis_restart "${2:-8}" ;;
     destroy) down; rm -rf "$S" ;;
-    *) sed -n '2,21p' "$0"; exit 2 ;;
+    *) sed -n '2,22p' "$0"; exit 2 ;;
 esac

@@ -387,3 +387,40 @@ if REDIS_SENTINELS:
     CELERY_BROKER_URL = ";".join(f"sentinel://{_auth}{h}:{p}/{REDIS_DB}" for h, p in REDIS_SENTINELS)
     CELERY_BROKER_TRANSPORT_OPTIONS = {**CELERY_BROKER_TRANSPORT_OPTIONS, "master_name": REDIS_SENTINEL_MASTER,
                                        "sentinel_kwargs": {"socket_timeout": 1}}
+
+# --- Road routing (issue 25; docs/architecture.md "Road routing", incidents/routing.py, dispatch/osrm.py) ---
+# The engine's programs (scripts/osrm.sh install), its Lua profiles and the prepared road networks (import_roads).
+OSRM_HOME = Path(env("OSRM_HOME", default=str(BASE_DIR / ".cache" / "osrm")))
+OSRM_BIN_DIR = env("OSRM_BIN_DIR", default=str(OSRM_HOME / "bin"))
+OSRM_PROFILES_DIR = env("OSRM_PROFILES_DIR", default=str(OSRM_HOME / "profiles"))
+OSRM_DATA_DIR = env("OSRM_DATA_DIR", default=str(OSRM_HOME / "data"))
+# osrm-routed on loopback: its port follows the web port (WEB_PORT + 1000) so that parallel runs do not collide;
+# scripts/run.sh uses the same rule. OSRM_URL="" turns road routing off (every answer by straight line).
+OSRM_PORT = env.int("OSRM_PORT", default=env.int("WEB_PORT", default=8000) + 1000)
+# {profile: engine URL}: "car" ranks every unit; a second profile (e.g. a motorbike profile prepared with
+# `import_roads --profile motorbike.lua --name NAME-motorbike`, served by a second osrm-routed) serves the unit types
+# that ROUTING_UNIT_PROFILES sends to it.
+ROUTING_PROFILES = {"car": env("OSRM_URL", default=f"http://127.0.0.1:{OSRM_PORT}")}
+if env("OSRM_SECOND_PROFILE_URL", default=""):
+    ROUTING_PROFILES[env("OSRM_SECOND_PROFILE", default="motorbike")] = env("OSRM_SECOND_PROFILE_URL")
+ROUTING_UNIT_PROFILES = env.json("ROUTING_UNIT_PROFILES", default={})  # {"motorbike": "motorbike"}
+# The intake waits at most this long for the engine; later, or down: straight line, said so (basis).
+ROUTING_TIMEOUT_MS = env.int("ROUTING_TIMEOUT_MS", default=300)
+# After a failure the engine is left alone this long (one request then tries it again).
+ROUTING_RETRY_S = env.float("ROUTING_RETRY_S", default=5.0)
+# PostGIS KNN shortlist handed to ONE engine `table` request, then ranked by drive time.
+ROUTING_SHORTLIST = env.int("ROUTING_SHORTLIST", default=20)
+# Engine durations are for a car at the profile's road speeds: a unit type's ETA is duration / factor.
+ROUTING_SPEED_FACTORS = env.json("ROUTING_SPEED_FACTORS", default={
+    "fire_engine": 0.85, "water_tanker": 0.8, "truck": 0.8, "rescue": 0.95, "ambulance": 1.0, "patrol": 1.0,
+    "motorbike": 1.15, "utility": 0.95, "boat": 0.8, "other": 1.0,
+})
+# A point farther than this from any road is "snapped" to the nearest one and the answer says so.
+ROUTING_SNAP_NOTE_M = env.int("ROUTING_SNAP_NOTE_M", default=150)
+# Farther than this from the road network (a unit of a town with no roads loaded): no road answer for that point.
+ROUTING_MAX_SNAP_M = env.int("ROUTING_MAX_SNAP_M", default=5000)
+# The dataset scripts/run.sh serves (the demo network that load_demo prepares), and the demo network's name.
+OSRM_DATASET = env("OSRM_DATASET", default=str(Path(OSRM_DATA_DIR) / "demo" / "demo.osrm"))
+DEMO_ROAD_NETWORK = env.bool("DEMO_ROAD_NETWORK", default=True)
+# The legs from a point to the road the engine snapped it to (a house down a footpath, a unit in a field) at this pace.
+ROUTING_OFFROAD_KMH = env.float("ROUTING_OFFROAD_KMH", default=10.0)

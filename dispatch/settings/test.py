@@ -31,3 +31,8 @@ DATABASES["default"].get("OPTIONS", {}).pop("pool", None)
 DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c dispatch.allow_timeline_truncate=on"
 # Login throttling counts failures in the shared cache across tests: off, except where a test turns it on.
 AXES_ENABLED = False
+# No routing engine unless a test starts one (tests/routing: the real osrm-routed on the demo network, started by
+# the fixture, pointed at through settings): every other test ranks by straight line, as with the engine down.
+ROUTING_PROFILES = {"car": env("TEST_OSRM_URL", default="")}
+# The demo loader's road network is generated and prepared by the routing tests' own fixture, not by every load_demo.
+DEMO_ROAD_NETWORK = env.bool("DEMO_ROAD_NETWORK", default=False)

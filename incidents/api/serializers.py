@@ -151,14 +151,29 @@ class ProposedAgencySerializer(serializers.Serializer):
     reason = serializers.ChoiceField(choices=["jurisdiction", "region", "centre"])
 
 
-class NearestUnitSerializer(serializers.Serializer):
+class ArrivalFieldsMixin(serializers.Serializer):
+    """How a recommended unit would arrive (incidents.routing.UnitProposal): ranked by `eta_s` on `basis`."""
+
+    distance_m = serializers.FloatField(help_text="Straight-line distance from the unit to the incident (m).")
+    eta_min = serializers.FloatField(help_text="ETA in minutes on the item's basis.")
+    eta_s = serializers.IntegerField(allow_null=True, help_text="ETA in seconds on the item's basis.")
+    basis = serializers.ChoiceField(
+        choices=["road", "straight_line"],
+        help_text="`road`: drive time from the routing engine; `straight_line`: the engine was down, slower than its "
+        "timeout or could not reach this unit — distance × 1.4 at 30 km/h.",
+    )
+    road_m = serializers.FloatField(allow_null=True, help_text="Distance by road (m), with the legs to the road; null on straight line.")
+    snap_m = serializers.FloatField(allow_null=True, help_text="How far the unit is from the road the engine put it on (m).")
+    incident_snap_m = serializers.FloatField(allow_null=True, help_text="How far the incident is from the nearest road (m).")
+    snapped = serializers.BooleanField(help_text="True when the unit or the incident is far from any road (the ETA counts the leg off the road).")
+
+
+class NearestUnitSerializer(ArrivalFieldsMixin):
     id = serializers.IntegerField(source="unit.pk")
     call_sign = serializers.CharField(source="unit.call_sign")
     type = serializers.CharField(source="unit.type")
     agency = serializers.IntegerField(source="unit.agency_id")
     agency_name = serializers.CharField(source="unit.agency.__str__")
-    distance_m = serializers.FloatField()
-    eta_min = serializers.FloatField()
 
 
 class IncidentSerializer(IncidentListItemSerializer):

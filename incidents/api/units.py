@@ -12,6 +12,7 @@ from agencies.models import Unit
 from agencies.scoping import scope_for
 from dispatch.errors import NotFound
 from incidents import selectors
+from incidents.api.serializers import ArrivalFieldsMixin
 from incidents.models import Assignment, UnitDispatch
 from incidents.routing import nearest_available_units
 from incidents.services import unit_change_status, unit_dispatch, unit_record_position, unit_resolve
@@ -151,7 +152,7 @@ class AssignmentDispatchApi(APIView):
         return Response(UnitSerializer(qs, many=True).data)
 
 
-class RecommendedUnitSerializer(serializers.Serializer):
+class RecommendedUnitSerializer(ArrivalFieldsMixin):
     id = serializers.IntegerField(source="unit.pk")
     call_sign = serializers.CharField(source="unit.call_sign")
     type = serializers.CharField(source="unit.type")
@@ -161,13 +162,16 @@ class RecommendedUnitSerializer(serializers.Serializer):
     agency_name = serializers.CharField(source="unit.agency.__str__")
     station = serializers.CharField(source="unit.station.name", allow_null=True, default=None)
     position_at = serializers.DateTimeField(source="unit.position_at", allow_null=True)
-    distance_m = serializers.FloatField()
-    eta_min = serializers.FloatField()
+    position = serializers.SerializerMethodField(help_text="[longitude, latitude] of the unit's last known position.")
+
+    def get_position(self, obj) -> list[float] | None:
+        return [obj.unit.position.x, obj.unit.position.y] if obj.unit.position else None
 
 
 class UnitRecommendationsApi(APIView):
-    """The nearest available units with the capabilities the category needs (PostGIS KNN), with straight-line
-    distance and a road ETA estimate. A dispatcher sees their agency's units; centre staff those of every
+    """The available units with the capabilities the category needs that would ARRIVE first: a PostGIS KNN
+    shortlist ranked by drive time from the routing engine (`basis: "road"`), or by straight line when the engine
+    cannot answer (`basis: "straight_line"`). A dispatcher sees their agency's units; centre staff those of every
     agency holding a live assignment. `capability=` overrides the category's needs; `any=1` drops them."""
 
     class FilterSerializer(serializers.Serializer):
@@ -194,10 +198,14 @@ class UnitRecommendationsApi(APIView):
         else:
             capabilities = tuple(incident.category.required_capabilities)
         proposals = nearest_available_units(point=incident.location, agency_ids=agency_ids, capabilities=capabilities, limit=f["limit"])
+        road = [p for p in proposals if p.basis == "road"]
         return Response(
             {
                 "incident": incident.pk,
                 "capabilities": list(capabilities),
+                # "road" when the engine ranked them (units it could not reach may still be straight_line items)
+                "basis": "road" if road else "straight_line",
+                "incident_snap_m": road[0].incident_snap_m if road else None,
                 "units": RecommendedUnitSerializer(proposals, many=True).data,
             }
         )

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agencies.models import User
+from dispatch import osrm
 from incidents import selectors
 from incidents.consoles.access import require_console_role
 from incidents.consoles.dispatcher import unit_status_config
@@ -25,12 +26,15 @@ def crew_page(request):
         "serverNow": timezone.now().isoformat(),
         "units": unit_status_config([unit.agency.type] if unit else None),
         "avlIntervalS": 10,
+        # no routing engine configured: the page does not ask for a route (the navigation link stays)
+        "routing": osrm.enabled(),
         "tiles": tiles[0][1] if tiles else None,
         "api": {
             "units": reverse("api-units"),
             "unitStatus": "/api/v1/units/{id}/status/",
             "position": "/api/v1/units/{id}/position/",
             "incident": "/api/v1/incidents/{id}/",
+            "route": reverse("api-route"),
         },
     }
     return render(request, "consoles/crew.html", {"unit": unit, "config": config, "last_seq": selectors.last_seq()})

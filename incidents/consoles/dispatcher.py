@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 from agencies.capabilities import capability_names
 from agencies.models import Agency, AgencyType, Unit, User
 from agencies.scoping import scope_for
+from dispatch import osrm
 from incidents import selectors
 from incidents.consoles.access import require_console_role
 from incidents.api.serializers import localised_category_name
@@ -114,6 +115,7 @@ def dispatcher_console(request):
         "categories": category_config(),
         "capabilities": capability_names(),
         "handoffTargets": handoff_targets(own_centre),
+        "routing": osrm.enabled(),  # no engine configured: the detail map draws no route
         "api": {
             "assignments": reverse("api-assignments"),
             "units": reverse("api-units"),
@@ -126,6 +128,7 @@ def dispatcher_console(request):
             "unitStatus": "/api/v1/units/{id}/status/",
             "recommend": "/api/v1/incidents/{id}/unit-recommendations/",
             "incident": "/api/v1/incidents/{id}/",
+            "route": reverse("api-route"),
         },
     }
     return render(

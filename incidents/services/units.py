@@ -20,6 +20,7 @@ from agencies.scoping import scope_for
 from dispatch.errors import IllegalTransition, NotFound, PermissionDenied, ValidationFailed, field_error
 from incidents import events
 from incidents.models import Assignment, Incident, UnitDispatch
+from incidents.routing import predict_travel
 from incidents.services.assignments import assignment_complete
 from incidents.services.common import (
     clean_text,
@@ -87,7 +88,7 @@ def _ensure_unit_actor(actor, unit: Unit):
     raise NotFound(_("Unit tidak ditemukan."), code="unit_not_found")
 
 
-def _move_unit(unit, actor, status, now, *, incident=None, dispatch=None, note=""):
+def _move_unit(unit, actor, status, now, *, incident=None, dispatch=None, note="", eta=None):
     """One unit transition with its event: on an incident, the incident's audience and the unit's agency; off an
     incident, the unit's agency and its centre."""
     if incident is not None:
@@ -97,7 +98,7 @@ def _move_unit(unit, actor, status, now, *, incident=None, dispatch=None, note="
     transition(
         unit, status=status, kind="unit.status_changed", incident=incident, actor=actor, now=now, stamp="status_changed_at",
         payload=lambda old: events.unit_status_changed(
-            unit=unit, old=old, assignment_id=dispatch.assignment_id if dispatch is not None else None, note=note
+            unit=unit, old=old, assignment_id=dispatch.assignment_id if dispatch is not None else None, note=note, eta=eta
         ),
         **audience,
     )
@@ -111,6 +112,9 @@ def unit_dispatch(*, assignment_id, unit_ids, actor) -> list[UnitDispatch]:
         raise field_error("units", _("Daftar unit tidak valid."), code="invalid") from None
     if not ids:
         raise field_error("units", _("Pilih minimal satu unit."), code="required")
+    # The travel time each unit is predicted to need, asked of the routing engine BEFORE any lock is taken (up to
+    # ROUTING_TIMEOUT_MS when it is slow): stored on the dispatch for the reports' predicted-vs-actual travel.
+    predictions = _predict(assignment_id, ids)
     with transaction.atomic():
         incident, assignment = lock_assignment(assignment_id)
         ensure_agency_actor(actor, assignment)
@@ -139,11 +143,27 @@ def unit_dispatch(*, assignment_id, unit_ids, actor) -> list[UnitDispatch]:
         now = timezone.now()
         dispatches = []
         for unit in units:
-            dispatch = UnitDispatch.objects.create(assignment=assignment, unit=unit, dispatched_at=now, dispatched_by=actor)
-            _move_unit(unit, actor, US.DISPATCHED, now, incident=incident, dispatch=dispatch)
+            eta = predictions.get(unit.pk)
+            dispatch = UnitDispatch.objects.create(
+                assignment=assignment, unit=unit, dispatched_at=now, dispatched_by=actor,
+                predicted_eta_s=eta.eta_s if eta else None,
+                predicted_road_m=round(eta.road_m) if eta and eta.road_m is not None else None,
+                eta_basis=eta.basis if eta else "",
+            )
+            _move_unit(unit, actor, US.DISPATCHED, now, incident=incident, dispatch=dispatch, eta=eta)
             dispatches.append(dispatch)
         incident_refresh_status(incident=incident, actor=actor)
     return dispatches
+
+
+def _predict(assignment_id, unit_ids) -> dict:
+    """{unit id: UnitProposal} for the units asked for, from where they are now to the assignment's incident; {}
+    when the assignment or its incident's point is unknown (the service refuses those under the lock anyway)."""
+    point = Assignment.objects.filter(pk=assignment_id).values_list("incident__location", flat=True).first()
+    if point is None:
+        return {}
+    units = list(Unit.objects.filter(pk__in=unit_ids, position__isnull=False).only("id", "type", "position"))
+    return predict_travel(units=units, point=point)
 
 
 def _lock_unit_with_incident(unit_id) -> tuple[Incident | None, Unit, UnitDispatch | None]:

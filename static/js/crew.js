@@ -1,10 +1,11 @@
-/* Field crew page (one unit's crew login): the job the unit is on with a small map and navigation links, big
+/* Field crew page (one unit's crew login): the job the unit is on with a small map (the route by road from the
+ * unit to the incident and its ETA, while on the way) and navigation links, big
  * steps (en route, on scene, …), "resolved" behind a confirmation with a note, and the phone's position sent to
  * the AVL endpoint — every ~10 s while moving, at least once a minute while standing still. The socket follows
  * the unit's own events from the first moment (the unit is the login's, nothing to pick). */
 import { apiResult as api, url } from "./lib/api.js";
 import { pageConfig } from "./lib/dom.js";
-import { t, fmt } from "./lib/i18n.js";
+import { t, fmt, num } from "./lib/i18n.js";
 import { priorityText } from "./lib/priority.js";
 import { start as startLiveEvents } from "./lib/live.js";
 import { clockFormatter, pageTimeZone } from "./lib/time.js";
@@ -58,6 +59,50 @@ function startCrew() {
     byId("nav-geo").href = "geo:" + lat + "," + lon + "?q=" + lat + "," + lon + "(" + encodeURIComponent(d.reference) + ")";
     byId("nav-osm").href = "https://www.openstreetmap.org/?mlat=" + lat + "&mlon=" + lon + "#map=17/" + lat + "/" + lon;
     drawMap(lat, lon);
+    updateRoute([lon, lat]);
+  }
+
+  /* The route by road from where the unit is (the phone's last fix, else the unit's last known position) to the
+   * incident, with the ETA — asked again when the unit moved 150 m or a minute passed, only while on the way. */
+  var route = { layer: null, key: "", from: null, at: 0, pending: false, fitted: "" };
+  var ON_THE_WAY = ["dispatched", "en_route"];
+  function updateRoute(to) {
+    var eta = byId("job-eta");
+    var onTheWay = unit && unit.dispatch && ON_THE_WAY.indexOf(unit.status) >= 0;
+    var from = last ? [last.lon, last.lat] : (unit && unit.position) || null;
+    if (!onTheWay || !from || !cfg.routing) {
+      if (route.layer) route.layer.clearLayers();
+      eta.hidden = true;
+      return;
+    }
+    var key = unit.dispatch.incident + ":" + to.join(",");
+    var moved = route.from ? metres({ lat: route.from[1], lon: route.from[0] }, { lat: from[1], lon: from[0] }) : Infinity;
+    if (route.pending || (key === route.key && moved < 150 && Date.now() - route.at < 60000)) return;
+    route.pending = true;
+    api("GET", cfg.api.route + "?from=" + from[0] + "," + from[1] + "&to=" + to[0] + "," + to[1] + "&unit_type=" + encodeURIComponent(unit.type || ""))
+      .then(function (r) {
+        route.pending = false;
+        route.key = key; route.from = from; route.at = Date.now();
+        eta.hidden = false;
+        if (!r.ok) {
+          if (route.layer) route.layer.clearLayers();
+          eta.className = "job-eta unavailable";
+          eta.textContent = r.status === 503 ? t("Rute jalan tidak tersedia saat ini; pakai tombol navigasi.") : errorOf(r, t("Rute tidak ditemukan."));
+          return;
+        }
+        var d = r.data;
+        eta.className = "job-eta";
+        eta.textContent = fmt(t("Perkiraan tiba ±%(m)s mnt · %(km)s km lewat jalan"), {
+          m: num(Math.max(1, Math.round((d.eta_s || d.duration_s) / 60))), km: num(d.distance_m / 1000, { minimumFractionDigits: 1, maximumFractionDigits: 1 }),
+        }) + (d.snapped && d.to_snap_m > 0 ? " · " + fmt(t("lokasi %(s)s m dari jalan"), { s: num(Math.round(d.to_snap_m)) }) : "");
+        if (!window.L || !map) return;
+        if (!route.layer) route.layer = L.layerGroup().addTo(map);
+        route.layer.clearLayers();
+        var line = d.geometry.coordinates.map(function (c) { return [c[1], c[0]]; });
+        L.polyline(line, { color: "#1f6feb", weight: 6, opacity: 0.85 }).addTo(route.layer);
+        L.circleMarker([from[1], from[0]], { radius: 8, color: "#1f6feb", fillColor: "#fff", fillOpacity: 1, weight: 3 }).addTo(route.layer);
+        if (route.fitted !== key) { map.fitBounds(line, { padding: [20, 20], maxZoom: 17 }); route.fitted = key; }
+      });
   }
   function loadJob(incidentId) {
     api("GET", url(cfg.api.incident, incidentId)).then(function (r) {
@@ -72,7 +117,8 @@ function startCrew() {
       marker = L.circleMarker([lat, lon], { radius: 10, color: "#c8102e", fillOpacity: 0.85 }).addTo(map);
     } else {
       marker.setLatLng([lat, lon]);
-      map.setView([lat, lon], map.getZoom());
+      // while a route is drawn the map shows it whole (updateRoute fits it); otherwise it follows the incident
+      if (!route.layer || !route.layer.getLayers().length) map.setView([lat, lon], map.getZoom());
     }
     // The card was hidden when the map was made: let Leaflet measure it again.
     setTimeout(function () { map.invalidateSize(); }, 0);
@@ -144,6 +190,7 @@ function startCrew() {
       var g = byId("crew-gps");
       if (r.ok) {
         last = fix; lastSent = at; sendNow = false;
+        if (unit && unit.dispatch) updateRoute(job && job.id === unit.dispatch.incident ? job.location.coordinates : unit.dispatch.location);
         g.className = "gps on";
         g.textContent = fmt(t("Lokasi terkirim %(t)s (±%(a)s m)"), { t: clock(new Date()), a: Math.round(c.accuracy || 0) });
       } else {

@@ -225,20 +225,27 @@ function loadRecommendations() {
   tbody.textContent = "";
   api("GET", url(cfg.api.recommend, d.dataset.incident) + (any ? "?any=1&limit=10" : "?limit=10")).then(function (res) {
     if (!res.ok) { tbody.appendChild(el("tr", {}, [el("td", { colspan: 5, text: errorMessage(res) })])); return; }
-    document.getElementById("dispatch-caps").textContent = res.data.capabilities.length
-      ? fmt(t("Unit siaga terdekat dengan kemampuan: %(c)s"), { c: res.data.capabilities.map(capabilityName).join(", ") })
-      : t("Unit siaga terdekat (semua kemampuan)");
+    var byRoad = res.data.basis === "road";
+    document.getElementById("dispatch-caps").textContent = (res.data.capabilities.length
+      ? fmt(byRoad ? t("Unit siaga yang tiba paling dulu (waktu tempuh lewat jalan) dengan kemampuan: %(c)s") : t("Unit siaga terdekat dengan kemampuan: %(c)s"),
+        { c: res.data.capabilities.map(capabilityName).join(", ") })
+      : (byRoad ? t("Unit siaga yang tiba paling dulu (waktu tempuh lewat jalan, semua kemampuan)") : t("Unit siaga terdekat (semua kemampuan)")))
+      + (byRoad ? "" : " — " + t("mesin rute tidak menjawab: urutan garis lurus, perkiraan kasar"));
     if (!res.data.units.length) {
       tbody.appendChild(el("tr", {}, [el("td", { colspan: 5, text: t("Tidak ada unit siaga yang sesuai.") })]));
     }
     res.data.units.forEach(function (u, i) {
-      var km = fmt(t("%(d)s km"), { d: num(u.distance_m / 1000, { minimumFractionDigits: 1, maximumFractionDigits: 1 }) });
+      var oneDecimal = { minimumFractionDigits: 1, maximumFractionDigits: 1 };
+      // by road: the road distance, the straight line beside it; otherwise the straight line, said so
+      var km = u.basis === "road"
+        ? fmt(t("%(r)s km lewat jalan (%(d)s km garis lurus)"), { r: num(u.road_m / 1000, oneDecimal), d: num(u.distance_m / 1000, oneDecimal) })
+        : fmt(t("%(d)s km garis lurus"), { d: num(u.distance_m / 1000, oneDecimal) });
       tbody.appendChild(el("tr", {}, [
         el("td", {}, [el("input", { type: "checkbox", name: "unit", value: u.id, id: "rec-" + u.id, checked: i === 0 ? "checked" : null })]),
         el("td", {}, [el("label", { for: "rec-" + u.id, text: u.call_sign })]),
         el("td", { text: u.type_display }),
         el("td", { text: km }),
-        el("td", { text: fmt(t("%(m)s mnt"), { m: num(u.eta_min, { maximumFractionDigits: 0 }) }) }),
+        el("td", { text: fmt(u.basis === "road" ? t("%(m)s mnt") : t("±%(m)s mnt (kasar)"), { m: num(Math.max(1, Math.round(u.eta_min)), { maximumFractionDigits: 0 }) }) }),
       ]));
     });
   });

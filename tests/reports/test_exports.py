@@ -83,7 +83,8 @@ def test_xlsx_has_one_sheet_per_section_with_the_json_numbers(report_world):
     book = load_workbook(io.BytesIO(response.content), read_only=True)
     assert book.sheetnames == ["Laporan", "Panggilan", "Panggilan per jam", "Panggilan per hari", "Kejadian", "Kejadian per kategori",
                                "Kejadian per kecamatan", "Kejadian per instansi", "Interval", "Interval per instansi",
-                               "Kepatuhan target", "Eskalasi", "Pengalihan", "Relawan", "Tautan penelepon", "Nomor berulang"]
+                               "Kepatuhan target", "Eskalasi", "Pengalihan", "Relawan", "Tautan penelepon", "Nomor berulang",
+                               "Perkiraan vs waktu tempuh", "Perkiraan tempuh per instansi"]
 
     keys = {str(label): key for key, label in FIELD_LABELS.items()}
 

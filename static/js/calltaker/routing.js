@@ -87,7 +87,10 @@ function renderRouting() {
         el("kbd", {}, String(i + 1)), " ",
         el("input", { type: "checkbox", checked: a.checked, tabindex: "-1", onchange: () => toggleAgency(i) }), " ",
         el("b", {}, a.name), a.reason ? el("span", { class: "hint" }, " · " + t("usulan") + " (" + (reason[a.reason] || a.reason) + ")") : ""),
-      unit ? el("div", { class: "unit" }, fmt(t("Unit terdekat %(unit)s: %(d)s, perkiraan %(eta)s menit"), { unit: unit.call_sign, d: metres(unit.distance_m), eta: String(unit.eta_min).replace(".", ",") }))
+      // the first unit of the agency to arrive (by road), or the nearest by straight line when the routing engine did not answer
+      unit ? el("div", { class: "unit" }, unit.basis === "road"
+        ? fmt(t("Tiba paling dulu %(unit)s: ±%(eta)s menit, %(d)s lewat jalan"), { unit: unit.call_sign, d: metres(unit.road_m), eta: String(Math.max(1, Math.round(unit.eta_min))) })
+        : fmt(t("Unit terdekat %(unit)s: %(d)s garis lurus, perkiraan kasar %(eta)s menit"), { unit: unit.call_sign, d: metres(unit.distance_m), eta: String(unit.eta_min).replace(".", ",") }))
         : a.checked && routing.units ? el("div", { class: "unit none" }, t("Tidak ada unit siaga dengan kemampuan yang dibutuhkan")) : "");
   }));
 }

@@ -175,6 +175,15 @@ function render(r) {
     [fmt(t("Akurasi bertambah (median dari %(n)s tautan)"), { n: num(cl.accuracy_compared) }), metres(cl.median_accuracy_gained_m)],
   ] : [], t("Tidak ada tautan ke penelepon pada periode ini."));
   table("t-numbers", [t("Nomor"), t("Iseng"), t("Kosong"), t("Total")], r.repeat_numbers.map((x) => [x.number, num(x.prank), num(x.ghost), num(x.count)]));
+  const acc = r.eta_accuracy || { by_basis: {}, by_agency: [] };
+  const basisName = (b) => (b === "road" ? t("Rute jalan") : t("Garis lurus"));
+  const signed = (v) => (v === null || v === undefined ? "–" : (v > 0 ? "+" : v < 0 ? "−" : "") + secs(Math.abs(v)));
+  const pct = (v) => `${String(v).replace(".", ",")}%`;
+  const etaRow = (label, e) => [label, num(e.n), secs(e.predicted_p50_s), secs(e.actual_p50_s), signed(e.error_p50_s), secs(e.abs_error_p90_s), pct(e.within_20_percent), pct(e.late_percent)];
+  table("t-eta", [t("Instansi · dasar perkiraan"), "n", t("Perkiraan (median)"), t("Sebenarnya (median)"), t("Selisih (median)"), t("|Selisih| p90"), t("Dalam ±20%"), t("Lebih lambat")], [
+    ...Object.entries(acc.by_basis).map(([b, e]) => etaRow(fmt(t("Semua · %(b)s"), { b: basisName(b) }), e)),
+    ...acc.by_agency.map((e) => etaRow(`${e.name} · ${basisName(e.basis)}`, e)),
+  ], t("Belum ada unit dengan perkiraan dan waktu tiba pada periode ini."));
 
   const p = params().toString();
   for (const ext of ["csv", "xlsx", "pdf"]) byId(`x-${ext}`).href = `${cfg.api}?${p}&format=${ext}`;
