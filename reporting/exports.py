@@ -30,6 +30,7 @@ SECTIONS = {
     "handoffs": "Pengalihan",
     "volunteers": "Relawan",
     "repeat_numbers": "Nomor berulang",
+    "data_errors": "Kesalahan data",
 }
 INTERVAL_FIELDS = ("n", "p50_s", "p90_s", "p95_s", "mean_s")
 
@@ -45,6 +46,8 @@ FIELD_LABELS = {
     "expired": _l("Konfirmasi kedaluwarsa"), "backup_offered": _l("Cadangan ditawarkan"),
     "target_breached": _l("Target terlampaui"), "second_stage": _l("Eskalasi tahap kedua"),
     "within": _l("Pengalihan dalam pusat"), "across": _l("Pengalihan antarpusat"),
+    "negative": _l("Negatif"), "too_long": _l("Lebih dari setahun"),
+    "undated_calls": _l("Panggilan bertanggal mustahil"), "undated_incidents": _l("Kejadian bertanggal mustahil"),
 }
 
 
@@ -84,6 +87,13 @@ def rows(report: dict):
     for row in report["repeat_numbers"]:
         for field in ("prank", "ghost", "count"):
             yield "repeat_numbers", row["number"], "", field, row[field]
+    # what the numbers leave out (issue 28): bad intervals by interval, rows with impossible dates
+    errors = report.get("data_errors") or {}
+    for row in errors.get("intervals", []):
+        for field in ("negative", "too_long"):
+            yield "data_errors", row["interval"], row["label"], field, row[field]
+    for field in ("undated_calls", "undated_incidents"):
+        yield "data_errors", "", "", field, errors.get(field, 0)
 
 
 def filename(report: dict, ext: str) -> str:

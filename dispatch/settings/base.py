@@ -186,6 +186,7 @@ CELERY_TASK_ROUTES = {
     "incidents.tasks.sweep_*": {"queue": "timers"},
     "volunteers.tasks.expire_*": {"queue": "timers"},
     "volunteers.tasks.sweep_*": {"queue": "timers"},
+    "reporting.tasks.watch_*": {"queue": "timers"},
 }
 CELERY_BEAT_SCHEDULE = {
     # Volunteer call-outs nobody answered in time (volunteers.tasks; the countdown is only for precision).
@@ -208,6 +209,12 @@ CELERY_BEAT_SCHEDULE = {
     # Reports: rollups follow the timeline (reporting.rollup); last month's report once each centre's month ended.
     "refresh-report-rollups": {
         "task": "reporting.tasks.refresh_rollups",
+        "schedule": timedelta(seconds=60),
+        "options": {"expires": 55},
+    },
+    # issue 28: a refresh that fails or lags more than 5 minutes raises a supervisor alert (reporting.services)
+    "watch-report-rollups": {
+        "task": "reporting.tasks.watch_rollups",
         "schedule": timedelta(seconds=60),
         "options": {"expires": 55},
     },
@@ -305,6 +312,8 @@ PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="")
 CONTENT_SECURITY_POLICY = env.bool("CSP_ENABLED", default=False)
 # A monitor that sends `X-Health-Token: <this>` gets /healthz's details (timings, versions, errors); empty: admins only.
 HEALTH_TOKEN = env("HEALTH_TOKEN", default="")
+# /healthz also shows these states (they do not make it 503): the reports' rollups ok/stale (issue 28).
+HEALTH_STATUS = {"reports": "reporting.selectors.rollup_status"}
 AML_MATCH_WINDOW_MIN = env.int("AML_MATCH_WINDOW_MIN", default=60)
 # Notifier: "database" (log + mark sent), "http" (POST JSON to a gateway), "email" (Django's email).
 NOTIFIER_BACKEND = env("NOTIFIER_BACKEND", default="database")

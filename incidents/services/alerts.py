@@ -1,5 +1,5 @@
-"""Supervisor alerts: a supervisor acknowledges what the timers raised."""
-from django.db import transaction
+"""Supervisor alerts: a supervisor acknowledges what the timers raised; a centre's own alerts (the reports)."""
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -71,4 +71,27 @@ def alert_raise_if_unrouted(*, incident, assignment, now=None) -> SupervisorAler
         incident=incident,
         payload=events.alert_raised(alert=SupervisorAlert.Kind.UNROUTED.value, assignment=assignment.pk, agency=assignment.agency_id, alerts=[alert]),
     )
+    return alert
+
+
+def alert_raise_for_centre(*, centre_id: int, kind: str, message: str, now=None) -> SupervisorAlert | None:
+    """An alert about the centre itself, not one incident (SupervisorAlert.CENTRE_KINDS: the coordination reports
+    stopped following the timeline). At most one open per centre and kind: while one waits for acknowledgement,
+    raising again is a no-op (None). Its `alert.raised` event goes to the centre's consoles only; the event carries
+    `command_centre` because it has no incident summary to name it."""
+    if kind not in SupervisorAlert.CENTRE_KINDS:
+        raise ValueError(f"{kind!r} is an incident's alert, not a centre's")
+    now = now or timezone.now()
+    with transaction.atomic():
+        if SupervisorAlert.objects.filter(command_centre_id=centre_id, kind=kind, incident__isnull=True, acknowledged_at__isnull=True).exists():
+            return None
+        try:
+            with transaction.atomic():
+                alert = SupervisorAlert.objects.create(command_centre_id=centre_id, kind=kind, message=message, created_at=now)
+        except IntegrityError:  # raised by another process at the same moment (alert_once_open_per_centre_kind)
+            return None
+        record_event(
+            kind="alert.raised", centre_ids=[centre_id], agency_ids=[], community_ids=[],
+            payload=events.alert_raised(alert=kind, command_centre=centre_id, alerts=[alert]),
+        )
     return alert

@@ -63,7 +63,7 @@ def test_xlsx_has_one_sheet_per_section_with_the_json_numbers(report_world):
     book = load_workbook(io.BytesIO(response.content), read_only=True)
     assert book.sheetnames == ["Laporan", "Panggilan", "Panggilan per jam", "Panggilan per hari", "Kejadian", "Kejadian per kategori",
                                "Kejadian per kecamatan", "Kejadian per instansi", "Interval", "Interval per instansi",
-                               "Kepatuhan target", "Eskalasi", "Pengalihan", "Relawan", "Nomor berulang"]
+                               "Kepatuhan target", "Eskalasi", "Pengalihan", "Relawan", "Nomor berulang", "Kesalahan data"]
 
     keys = {str(label): key for key, label in FIELD_LABELS.items()}
 

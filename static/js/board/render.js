@@ -145,7 +145,7 @@ export function drawAlerts(state, canAct) {
   const rows = [...state.alerts.values()].sort((a, b) => (a.acknowledged - b.acknowledged) || Date.parse(b.raised_at) - Date.parse(a.raised_at));
   patchList(byId("alerts"), rows.map((a) => [a.id, `<li class="alert ${a.acknowledged ? "acked" : "open"} k-${esc(a.kind)}" data-alert="${a.id}" data-kind="${esc(a.kind)}" data-acknowledged="${a.acknowledged}">
       <div class="row1">${centreTag(state, a.command_centre)}<strong>${esc(label("alert", a.kind))}</strong>
-        <button type="button" class="link" data-open="${a.incident}">${esc(a.reference || "")}</button>
+        ${a.incident ? `<button type="button" class="link" data-open="${a.incident}">${esc(a.reference || "")}</button>` : ""}
         <span class="muted">${esc(clock(state, a.command_centre, a.raised_at))}</span></div>
       <div class="msg">${esc(a.message || "")}</div>
       ${a.acknowledged

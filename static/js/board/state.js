@@ -187,12 +187,14 @@ export function apply(s, ev) {
       s.callouts.delete(c.id);
     }
     changed.add("callouts");
-  } else if (kind === "alert.raised" && mine) {
+  } else if (kind === "alert.raised" && (mine || (!summary && s.centres.has(p.command_centre)))) {
+    // an incident's alert, or the centre's own (no incident: the reports stopped following the timeline)
     const fresh = [];
     for (const a of p.alerts || []) {
       const row = {
-        id: a.id, kind: a.kind, message: a.message, raised_at: a.raised_at, incident: ev.incident, reference: summary.reference,
-        acknowledged: false, acknowledged_at: null, acknowledged_by: null, command_centre: summary.command_centre,
+        id: a.id, kind: a.kind, message: a.message, raised_at: a.raised_at, incident: ev.incident || null,
+        reference: summary ? summary.reference : null,
+        acknowledged: false, acknowledged_at: null, acknowledged_by: null, command_centre: summary ? summary.command_centre : p.command_centre,
         assignment: a.assignment, agency: p.agency || null,
       };
       s.alerts.set(a.id, row);
