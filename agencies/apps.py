@@ -8,3 +8,4 @@ class AgenciesConfig(AppConfig):
 
     def ready(self):
         from agencies import checks  # noqa: F401  (registers the deploy check of the database role)
+        from agencies import lockout  # noqa: F401  (registers the per-username login throttle's signal receivers)

@@ -172,7 +172,9 @@ ensure_packages() {
         return 0
     fi
     # pango (+ its FreeType backend) and DejaVu fonts: WeasyPrint renders the report PDFs (reporting.exports).
-    local want=(gdal-bin libgdal32 libgeos-c1v5 libproj25 gettext chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
+    # nginx-light: scripts/topology.sh's edge, which tests/core/test_login_proxy.py runs in front of a test server
+    # (Debian's policy-rc.d keeps the package from starting a daemon of its own).
+    local want=(gdal-bin libgdal32 libgeos-c1v5 libproj25 gettext chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core nginx-light)
     # shellcheck disable=SC2206  # word splitting wanted
     [ -n "${APT_EXTRA_PACKAGES:-}" ] && want+=($APT_EXTRA_PACKAGES)
     if [ "$DB_LOCAL" = 1 ]; then

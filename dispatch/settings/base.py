@@ -106,8 +106,13 @@ if env.bool("DATABASE_POOL", default=True):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "agencies.User"
-# django-axes first: it refuses a locked-out username+address before the password is even checked.
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# django-axes first: it refuses a locked-out username+address before the password is even checked; then the
+# per-username throttle (agencies/lockout.py, issue 28), then the password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "agencies.lockout.UsernameThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 # Login throttling (django-axes, well kept and made for this; docs/architecture.md): after AXES_FAILURE_LIMIT
 # failures of one username from one address, that pair waits AXES_COOLOFF_TIME; counted in the shared cache
 # (Redis), so every web process sees the same count. Both the login form and POST /api/v1/auth/token/.
@@ -120,7 +125,16 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "agencies.lockout.lockout_response"
+# The address is REMOTE_ADDR as the ASGI server resolved it: uvicorn reads X-Forwarded-For only from the proxy's own
+# address (FORWARDED_ALLOW_IPS; docs/security.md), so a client cannot choose it (issue 28).
+AXES_CLIENT_IP_CALLABLE = "agencies.lockout.client_ip"
 AXES_VERBOSE = False
+# Per username from any address (agencies/lockout.py): after this many failures within the window, short lockouts
+# doubling from LOGIN_USER_LOCK up to LOGIN_USER_MAX_LOCK; a colleague at the same address is not touched.
+LOGIN_USER_FAILURE_LIMIT = env.int("LOGIN_USER_FAILURE_LIMIT", default=10)
+LOGIN_USER_WINDOW = timedelta(minutes=env.int("LOGIN_USER_WINDOW_MIN", default=60))
+LOGIN_USER_LOCK = timedelta(seconds=env.int("LOGIN_USER_LOCK_S", default=30))
+LOGIN_USER_MAX_LOCK = timedelta(seconds=env.int("LOGIN_USER_MAX_LOCK_S", default=300))
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
