@@ -91,9 +91,7 @@ class UsernameThrottleBackend:
             raise DjangoPermissionDenied("username temporarily locked")
         request.login_password_checked = True
         return None
-
-    def get_user(self, user_id):
-        return None
+    # no get_user: it never authenticates anyone, and force_login()/sessions must skip it for the model backend
 
 
 @receiver(user_login_failed)

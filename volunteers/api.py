@@ -38,7 +38,7 @@ from volunteers.services import (
     sms_reply_receive,
 )
 from volunteers.services.callouts import clean_callout_request
-from volunteers.services.common import ensure_requester, member_for
+from volunteers.services.common import ensure_requester, may_cancel, member_for
 from volunteers.services.registry import ensure_manages
 from volunteers.skills import SKILLS, skill_name
 
@@ -123,6 +123,7 @@ class CallOutSerializer(serializers.Serializer):
     taken = serializers.ListField(child=serializers.DictField(), help_text="Who was counted among the N: volunteer, volunteer_name, answered_at.")
     my_response = ResponseSerializer(allow_null=True, required=False, help_text="A volunteer's own answer.")
     responses = ResponseSerializer(many=True, required=False, help_text="Centre staff: every member alerted.")
+    can_cancel = serializers.BooleanField(required=False, help_text="Whether the caller may call it off (the sender, their centre's supervisors, the coordinator).")
 
 
 class CallOutCreatedSerializer(serializers.Serializer):
@@ -186,7 +187,10 @@ def render_callouts(user, callouts, *, staff=None) -> list[dict]:
     for c in callouts:
         rows = list(c.responses.all())
         mine = next((r for r in rows if r.volunteer.user_id == user.pk), None) if not staff else None
-        out.append(callout_data(c, responses=rows, mine=mine, staff=staff))
+        data = callout_data(c, responses=rows, mine=mine, staff=staff)
+        if user is not None and user.is_authenticated:
+            data["can_cancel"] = may_cancel(user, c)
+        out.append(data)
     return out
 
 
@@ -269,14 +273,15 @@ class CommunityMembersApi(APIView):
         return Response(MemberSerializer(selectors.members_with_history(community=community), many=True).data)
 
 
-def community_callouts(community) -> list[dict]:
-    """The call-outs that alerted members of this community, each with this community's answers only."""
+def community_callouts(community, user=None) -> list[dict]:
+    """The call-outs that alerted members of this community, each with this community's answers only (and, given
+    the viewer, whether they may call it off)."""
     callouts = (
         CallOut.objects.filter(pk__in=CallOutResponse.objects.filter(community=community).values("callout_id"))
         .select_related("incident__category", "incident__command_centre", "community")
         .prefetch_related(responses_prefetch()).order_by("-sent_at")[:30]
     )
-    rendered = render_callouts(None, callouts, staff=True)
+    rendered = render_callouts(user, callouts, staff=True)
     for c in rendered:
         c["responses"] = [r for r in c["responses"] if r["community"] == community.pk]
     return rendered
@@ -290,7 +295,7 @@ class CommunityCalloutsApi(APIView):
         community = selectors.community_get_for(request.user, community_id)
         if request.user.role in (User.Role.VOLUNTEER, User.Role.DISPATCHER):
             ensure_manages(request.user, community)
-        return Response(community_callouts(community))
+        return Response(community_callouts(community, request.user))
 
 
 class InviteApi(APIView):
@@ -544,6 +549,11 @@ class CalloutCancelApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         callout = callout_cancel(callout_id=callout_id, actor=request.user, reason=data.validated_data.get("reason", ""))
+        if request.user.role == User.Role.VOLUNTEER:
+            # a coordinator who called it off may not have been alerted on it: the staff view of what they cancelled
+            callout = CallOut.objects.select_related("incident__category", "incident__command_centre", "community") \
+                .prefetch_related(responses_prefetch()).get(pk=callout.pk)
+            return Response(render_callouts(request.user, [callout], staff=True)[0])
         return Response(_one(request.user, callout.pk))
 
 
