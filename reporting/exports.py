@@ -13,6 +13,7 @@ from django.utils.translation import pgettext_lazy
 
 from . import charts
 from .models import Interval
+from .spreadsheet import safe_row
 
 # section key → sheet title (Bahasa Indonesia, ≤ 31 characters for Excel)
 SECTIONS = {
@@ -107,7 +108,8 @@ def to_csv(report: dict) -> bytes:
     writer = csv.writer(out)
     writer.writerow(["section", "item", "label", "field", "value"])
     for section, item, label, field, value in rows(report):
-        writer.writerow([section, item, label, field, "" if value is None else value])
+        # every text cell through safe_row: names come from reference data anyone with the admin can type
+        writer.writerow(safe_row([section, item, label, field, "" if value is None else value]))
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel opens it as UTF-8
 
 
@@ -118,9 +120,9 @@ def to_xlsx(report: dict) -> bytes:
     info = book.create_sheet("Laporan")
     period = report["period"]
     info.append([_("Laporan koordinasi 112")])
-    info.append([_("Pusat panggilan"), ", ".join(c["name"] for c in period["centres"])])
+    info.append(safe_row([_("Pusat panggilan"), ", ".join(c["name"] for c in period["centres"])]))
     info.append([_("Periode"), period["from"], period["to"]])
-    info.append([_("Filter"), *filter_labels(report)])
+    info.append(safe_row([_("Filter"), *filter_labels(report)]))
     by_section: dict[str, dict] = {}
     for section, item, label, field, value in rows(report):
         table = by_section.setdefault(section, {"fields": [], "items": {}})
@@ -130,9 +132,10 @@ def to_xlsx(report: dict) -> bytes:
     for section, title in SECTIONS.items():
         sheet = book.create_sheet(title)
         table = by_section.get(section, {"fields": [], "items": {}})
-        sheet.append([_("Kode"), _("Nama"), *(str(FIELD_LABELS.get(f, f)) for f in table["fields"])])
+        sheet.append(safe_row([_("Kode"), _("Nama"), *(str(FIELD_LABELS.get(f, f)) for f in table["fields"])]))
         for item, values in table["items"].items():
-            sheet.append([item, values["label"], *(values.get(f) for f in table["fields"])])
+            # openpyxl stores a string starting with "=" as a formula: safe_row keeps every name a text cell
+            sheet.append(safe_row([item, values["label"], *(values.get(f) for f in table["fields"])]))
     buf = io.BytesIO()
     book.save(buf)
     return buf.getvalue()
