@@ -118,6 +118,9 @@ def invite_redeem(*, token, username, password, name, phone, skills=None, now=No
         raise field_error("name", _("Nama wajib diisi."), code="required")
     if len(name) > 160:
         raise field_error("name", _("Nama paling banyak 160 karakter."), code="too_long")
+    if any(ord(c) < 32 or c == "\x7f" for c in name):
+        # a NUL cannot be stored (issue 28: it was a 500); no other control character belongs in a name either
+        raise field_error("name", _("Nama berisi karakter yang tidak dapat disimpan."), code="invalid_characters")
     phone = clean_member_phone(phone)
     skills = clean_skills(skills)
     username = (username or "").strip() if isinstance(username, str) else ""
