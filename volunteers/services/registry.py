@@ -127,7 +127,7 @@ def invite_redeem(*, token, username, password, name, phone, skills=None, now=No
     if not username or len(username) > 150 or not all(c.isalnum() or c in "@.+-_" for c in username):
         raise field_error("username", _("Nama pengguna wajib diisi: huruf, angka dan @ . + - _ saja."), code="invalid")
     try:
-        validate_password(password or "", user=User(username=username))
+        validate_password(password or "", user=User(username=username, first_name=name[:150], role=User.Role.VOLUNTEER))
     except DjangoValidationError as exc:
         raise ValidationFailed(" ".join(exc.messages), code="weak_password", fields={"password": list(exc.messages)}) from None
     with transaction.atomic():
