@@ -16,6 +16,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agencies.models import User
+from agencies.scoping import scope_for
+from dispatch.api import GatewaySecretPermission
 from dispatch.errors import field_error
 from incidents.api.serializers import GeoJSONPointField
 from incidents.models import Incident
@@ -38,7 +40,7 @@ from volunteers.services import (
     sms_reply_receive,
 )
 from volunteers.services.callouts import clean_callout_request
-from volunteers.services.common import ensure_requester, may_cancel, member_for
+from volunteers.services.common import coordinated_community_ids, ensure_requester, may_cancel, member_for
 from volunteers.services.registry import ensure_manages
 from volunteers.skills import SKILLS, skill_name
 
@@ -184,12 +186,15 @@ def responses_prefetch():
 def render_callouts(user, callouts, *, staff=None) -> list[dict]:
     staff = user.role != User.Role.VOLUNTEER if staff is None else staff
     out = []
+    signed_in = user is not None and user.is_authenticated
+    coordinated = coordinated_community_ids(user) if signed_in else set()
+    scope = scope_for(user) if signed_in else None
     for c in callouts:
         rows = list(c.responses.all())
         mine = next((r for r in rows if r.volunteer.user_id == user.pk), None) if not staff else None
         data = callout_data(c, responses=rows, mine=mine, staff=staff)
-        if user is not None and user.is_authenticated:
-            data["can_cancel"] = may_cancel(user, c)
+        if signed_in:
+            data["can_cancel"] = may_cancel(user, c, responses=rows, coordinated=coordinated, scope=scope)
         out.append(data)
     return out
 
@@ -565,14 +570,16 @@ class SkillsApi(APIView):
 
 # --- the SMS gateway's inbound webhook ----------------------------------------------------------------------
 
-class SmsGatewayPermission(BasePermission):
+class SmsGatewayPermission(GatewaySecretPermission):
     """Only the SMS gateway's own credential posts replies: the `X-SMS-Secret` header, compared in constant time —
     as the AML receiver accepts only its gateway's secret. A user's token, even a supervisor's, is not a gateway:
-    it could answer for any member. No secret configured: the webhook is closed."""
+    it could answer for any member. No secret configured: the webhook is closed. Failed secrets are throttled
+    per address (dispatch.api.GatewaySecretPermission)."""
 
     message = "SMS gateway credentials required (X-SMS-Secret header)."
+    gateway = "sms"
 
-    def has_permission(self, request, view):
+    def secret_ok(self, request, view):
         secret = settings.VOLUNTEER_SMS_SECRET
         offered = request.META.get("HTTP_X_SMS_SECRET", "")
         return bool(secret and offered and hmac.compare_digest(secret.encode(), offered.encode()))

@@ -325,6 +325,12 @@ AML_SHARED_SECRET = env("AML_SHARED_SECRET", default="")
 AML_GATEWAYS = env.json("AML_GATEWAYS", default={})
 # The SMS gateway's inbound webhook for volunteers' replies (POST /api/v1/callouts/sms/, header X-SMS-Secret).
 VOLUNTEER_SMS_SECRET = env("VOLUNTEER_SMS_SECRET", default="")
+# Wrong gateway secrets (X-SMS-Secret, X-AML-Secret) per client address: after this many within the window, that
+# address gets 429 for the rest of it (dispatch.api.GatewaySecretPermission). Production requires each secret to
+# be at least GATEWAY_SECRET_MIN_LENGTH characters (dispatch/settings/production.py).
+GATEWAY_FAILURE_LIMIT = env.int("GATEWAY_FAILURE_LIMIT", default=10)
+GATEWAY_FAILURE_WINDOW = timedelta(minutes=env.int("GATEWAY_FAILURE_WINDOW_MIN", default=15))
+GATEWAY_SECRET_MIN_LENGTH = 32
 # Where volunteers' phones reach the site (links in call-out SMS); empty: the SMS carries no link.
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="")
 # The pages' Content-Security-Policy header (dispatch/security.py): on in production, off elsewhere unless asked.

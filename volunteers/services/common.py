@@ -54,9 +54,17 @@ def _requester_centre_id(callout):
     return sender.agency.command_centre_id if sender.agency_id else None
 
 
-def may_cancel(actor, callout) -> bool:
-    """Who may call a call-out off (issue 28): the member of staff who sent it, the supervisors of their centre (or of
-    the incident's), the coordinator of the community asked or of a community whose members were alerted, admins."""
+def coordinated_community_ids(actor) -> set:
+    """The communities this account coordinates (one query; empty for anyone but a volunteer)."""
+    if actor is None or not actor.is_authenticated or actor.role != User.Role.VOLUNTEER:
+        return set()
+    return set(VolunteerCommunity.objects.filter(coordinator=actor).values_list("pk", flat=True))
+
+
+def may_cancel(actor, callout, *, responses=None, coordinated=None, scope=None) -> bool:
+    """Who may call a call-out off (issue 28): the member of staff who sent it, the supervisors of the incident's
+    centre or of the sender's, the coordinator of the community asked or of a community whose members were
+    alerted, admins. A list passes what it already holds (`responses`, `coordinated`, `scope`): no query per row."""
     if actor is None or not actor.is_authenticated:
         return False
     if actor.is_superuser or actor.role == User.Role.ADMIN:
@@ -64,11 +72,15 @@ def may_cancel(actor, callout) -> bool:
     if callout.sent_by_id is not None and callout.sent_by_id == actor.pk:
         return True
     if actor.role == User.Role.SUPERVISOR:
-        centres = scope_for(actor).centre_ids
+        centres = (scope or scope_for(actor)).centre_ids
         return callout.incident.command_centre_id in centres or _requester_centre_id(callout) in centres
     if actor.role == User.Role.VOLUNTEER:
-        communities = {callout.community_id} | set(CallOutResponse.objects.filter(callout_id=callout.pk).values_list("community_id", flat=True))
-        return VolunteerCommunity.objects.filter(pk__in=[c for c in communities if c], coordinator=actor).exists()
+        coordinated = coordinated_community_ids(actor) if coordinated is None else coordinated
+        if not coordinated:
+            return False
+        if responses is None:
+            responses = CallOutResponse.objects.filter(callout_id=callout.pk).only("community_id")
+        return bool(({callout.community_id} | {r.community_id for r in responses}) & coordinated)
     return False
 
 
