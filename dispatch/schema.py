@@ -28,6 +28,7 @@ ERROR_DESCRIPTIONS = {
     "403": "Authenticated, but the role may not do this.",
     "404": "Not found, or outside the caller's scope.",
     "409": "The state changed under the caller (someone else acted first).",
+    "429": "Too many failed attempts from this client (sign-in or gateway secret): wait `Retry-After` seconds.",
 }
 
 
@@ -58,6 +59,13 @@ class DispatchAutoSchema(AutoSchema):
         codes = ["400", "401", "403", "404"]
         if self.method in ("POST", "PUT", "PATCH", "DELETE"):
             codes.append("409")
+        # throttled credentials (issue 28): the gateways' secrets and the sign-in answer 429 too
+        from dispatch.api import GatewaySecretPermission
+
+        if getattr(self.view, "answers_throttled", False) or any(
+            isinstance(p, type) and issubclass(p, GatewaySecretPermission) for p in getattr(self.view, "permission_classes", ())
+        ):
+            codes.append("429")
         for code in codes:
             if code not in responses:
                 response = self._get_response_for_code(ErrorResponseSerializer, code, direction=direction)

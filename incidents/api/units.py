@@ -165,6 +165,14 @@ class RecommendedUnitSerializer(serializers.Serializer):
     eta_min = serializers.FloatField()
 
 
+class UnitRecommendationsSerializer(serializers.Serializer):
+    """What the endpoint answers: an object, not a bare list (issue 28: the schema said an array)."""
+
+    incident = serializers.IntegerField()
+    capabilities = serializers.ListField(child=serializers.CharField(), help_text="The capabilities the units were chosen for.")
+    units = RecommendedUnitSerializer(many=True)
+
+
 class UnitRecommendationsApi(APIView):
     """The nearest available units with the capabilities the category needs (PostGIS KNN), with straight-line
     distance and a road ETA estimate. A dispatcher sees their agency's units; centre staff those of every
@@ -175,7 +183,7 @@ class UnitRecommendationsApi(APIView):
         any = serializers.BooleanField(required=False, default=False)
         limit = serializers.IntegerField(required=False, min_value=1, max_value=20, default=5)
 
-    @extend_schema(operation_id="incidents_unit_recommendations", parameters=[FilterSerializer], responses={200: RecommendedUnitSerializer(many=True)})
+    @extend_schema(operation_id="incidents_unit_recommendations", parameters=[FilterSerializer], responses={200: UnitRecommendationsSerializer})
     def get(self, request, incident_id):
         incident = selectors.incident_get_for(request.user, incident_id)
         filters = self.FilterSerializer(data=request.query_params)

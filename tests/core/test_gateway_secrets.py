@@ -55,3 +55,17 @@ def test_a_missing_secret_counts_as_a_failure_too(gateway):
     client = APIClient()
     codes = [client.post(path, body, format="json", REMOTE_ADDR=address).status_code for _ in range(5)]
     assert codes[-1] == 429, codes
+
+
+@pytest.mark.parametrize("gateway", GATEWAYS)
+def test_a_method_the_gateway_does_not_answer_is_405_not_403(gateway):
+    # item 14: TRACE on the SMS webhook answered 403 (the secret was checked before the method)
+    path = GATEWAYS[gateway][0]
+    address = _address()
+    client = APIClient()
+    for method in ("TRACE", "PUT", "DELETE"):
+        response = client.generic(method, path, REMOTE_ADDR=address)
+        assert response.status_code == 405, (method, response.status_code)
+        assert response.json()["error"]["code"] == "method_not_allowed"
+    # and they count as no failed secret
+    assert client.post(path, GATEWAYS[gateway][3], format="json", REMOTE_ADDR=address, **{GATEWAYS[gateway][1]: GATEWAYS[gateway][2]}).status_code < 300
