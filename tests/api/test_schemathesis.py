@@ -173,7 +173,8 @@ def test_every_operation_answers_in_its_documented_shape_with_real_objects(wsgi_
         token = every_row["volunteer"] if operation.path.startswith(VOLUNTEER_PATHS) else every_row["admin"]
         headers = {"Authorization": f"Token {token}", "X-SMS-Secret": SMS_SECRET, "X-AML-Secret": AML_SECRET}
         names = [p.name for p in operation.path_parameters]
-        row_ids = {**ids, "id": every_row["incident"].pk if operation.path.startswith("/api/v1/cap/") else ids["pk"]}
+        # `{id}` is the monthly report's on /reports/monthly/, the incident's everywhere else (CAP, EIDO)
+        row_ids = {**ids, "id": ids["pk"] if operation.path.startswith("/api/v1/reports/monthly/") else every_row["incident"].pk}
         path_parameters = {name: row_ids[name] for name in names if name in row_ids}
         assert set(path_parameters) == set(names), f"{operation.label}: no real row for {set(names) - set(path_parameters)}"
         operation_id = operation.definition.raw.get("operationId")
