@@ -143,7 +143,7 @@ def test_bad_rows_behind_the_apis_back_are_counted_and_every_centre_stays_curren
     assert "answer" not in errors  # the 2000 call is dated 2000, not today: in no report of this month
     assert smd["data_errors"]["undated_incidents"] == 1 and smd["incidents"]["total"] == 1
     # the 2000 call's own day holds its too-long answer interval
-    y2k = _client(w["spv_pky"]).get("/api/v1/reports/coordination/", {"from": "1999-12-31", "to": "2000-01-02"}).json()
+    y2k = _client(w["spv_pky"]).get("/api/v1/reports/coordination/", {"from": "2000-01-01", "to": "2000-01-02"}).json()
     assert {r["interval"]: r["too_long"] for r in y2k["data_errors"]["intervals"]} == {"answer": 1}
     assert y2k["calls"]["received"] == 1 and y2k["intervals"]["answer"]["n"] == 0
 
