@@ -55,10 +55,28 @@ class RegionAdmin(LeafletGeoAdmin):
 
 @admin.register(CommandCentre)
 class CommandCentreAdmin(LeafletGeoAdmin):
-    list_display = ("code", "name", "reference_prefix", "province", "timezone", "phone")
+    list_display = ("code", "name", "reference_prefix", "province", "timezone", "phone", "auto_close_resolved_min")
     list_select_related = ("province",)
     search_fields = ("code", "name")
     autocomplete_fields = ("province", "regions")
+    fieldsets = (
+        (None, {"fields": ("code", "reference_prefix", "name", "province", "regions", "timezone", "location", "phone")}),
+        (_("Peringatan kejadian tanpa instansi"), {
+            "description": _(
+                "Supervisor diberi peringatan bila sebuah kejadian tidak dipegang instansi mana pun (belum diteruskan, "
+                "atau semua instansi menolak / tidak merespons) lebih lama dari batas prioritasnya. Perubahan berlaku "
+                "untuk kejadian yang menjadi tanpa instansi setelah disimpan."
+            ),
+            "fields": ("unrouted_alert_p1_s", "unrouted_alert_p2_s", "unrouted_alert_p3_s", "unrouted_alert_p4_s"),
+        }),
+        (_("Penutupan otomatis"), {
+            "description": _(
+                "Kejadian tertangani (semua instansi selesai) ditutup otomatis oleh sistem setelah sekian menit, tercatat "
+                "di linimasa sebagai tindakan sistem. Berlaku untuk kejadian yang tertangani setelah disimpan; 0 mematikannya."
+            ),
+            "fields": ("auto_close_resolved_min",),
+        }),
+    )
 
 
 class StationInline(LeafletGeoAdminMixin, admin.StackedInline):

@@ -9,10 +9,11 @@ server only, Leaflet itself from our static files.
 from django.conf import settings
 from django.contrib import admin
 from django.forms import Media
-from django.utils.formats import number_format
 from django.utils.html import format_html
 from leaflet.admin import LeafletGeoAdmin as BaseLeafletGeoAdmin
 from leaflet.admin import LeafletGeoAdminMixin as BaseLeafletGeoAdminMixin
+
+from agencies.geo import coordinates_text
 
 
 def _tiles() -> tuple[str, str]:
@@ -31,8 +32,8 @@ def point_map(point) -> str:
     tiles, attribution = _tiles()
     return format_html(
         '<div class="admin-point-map" data-lat="{}" data-lon="{}" data-tiles="{}" data-attribution="{}"></div>'
-        '<div class="admin-point-coords">{}, {}</div>',
-        point.y, point.x, tiles, attribution, number_format(point.y, 6), number_format(point.x, 6),
+        '<div class="admin-point-coords">{}</div>',
+        point.y, point.x, tiles, attribution, coordinates_text(point.y, point.x, 6),
     )
 
 

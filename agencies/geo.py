@@ -58,7 +58,9 @@ def place_for_point(point: Point) -> PlaceMatch:
     """Point-in-polygon over every level that has boundaries; the finest match fills the coarser levels."""
     found = {
         r.level: r
-        for r in Region.objects.filter(boundary__isnull=False, boundary__contains=point).only("code", "level", "name", "parent_id")
+        for r in Region.objects.filter(boundary__isnull=False, boundary__contains=point).only(
+            "code", "level", "name", "parent_id", "boundary_is_approximate"
+        )
     }
     village = found.get(Region.Level.VILLAGE)
     district = found.get(Region.Level.DISTRICT)
@@ -68,6 +70,30 @@ def place_for_point(point: Point) -> PlaceMatch:
     if district and not regency:
         regency = Region.objects.filter(code=district.parent_id).first()
     return PlaceMatch(village=village, district=district, regency=regency)
+
+
+def place_for_village(village: Region) -> PlaceMatch:
+    """A village named by its Kemendagri code, with its district and regency (its parents)."""
+    district = Region.objects.filter(code=village.parent_id).first() if village.parent_id else None
+    regency = Region.objects.filter(code=district.parent_id).first() if district is not None and district.parent_id else None
+    return PlaceMatch(village=village, district=district, regency=regency)
+
+
+def contradictions(named: PlaceMatch, found: PlaceMatch) -> list[Region]:
+    """The regions an exact boundary puts the point in that differ from the ones named (village → district → regency).
+    An approximate boundary (demo data) contradicts nothing: it only says roughly where a region is."""
+    out = []
+    for level in ("village", "district", "regency"):
+        have, hold = getattr(named, level), getattr(found, level)
+        if have is not None and hold is not None and hold.code != have.code and not hold.boundary_is_approximate:
+            out.append(hold)
+    return out
+
+
+def coordinates_text(lat: float, lon: float, digits: int = 5) -> str:
+    """Coordinates as every screen writes them: decimal points, whatever the language ("-2.15119, 113.97394").
+    A comma-decimal "-2,15119, 113,97394" cannot be told apart from four numbers."""
+    return f"{lat:.{digits}f}, {lon:.{digits}f}"
 
 
 def regency_code_of(region: Region | None) -> str | None:

@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, GistIndex
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -72,6 +73,28 @@ class CommandCentre(models.Model):
     timezone = models.CharField(_("zona waktu"), max_length=20, choices=TimeZoneName.choices)
     location = models.PointField(_("lokasi"), srid=4326, null=True, blank=True)
     phone = models.CharField(_("telepon"), max_length=32, blank=True)
+    # How long an incident may stay with nobody holding it (never routed, or every agency declined / let it expire)
+    # before the centre's supervisors get an `unrouted` alert, by priority. Read when the spell starts, like an
+    # escalation rule is read when an offer is made: a change applies to incidents left unrouted after it.
+    unrouted_alert_p1_s = models.PositiveIntegerField(
+        _("peringatan belum diteruskan P1 (detik)"), default=60, validators=[MinValueValidator(10), MaxValueValidator(86400)],
+        help_text=_("Supervisor diberi peringatan bila kejadian P1 tidak dipegang instansi mana pun selama ini."),
+    )
+    unrouted_alert_p2_s = models.PositiveIntegerField(
+        _("peringatan belum diteruskan P2 (detik)"), default=120, validators=[MinValueValidator(10), MaxValueValidator(86400)]
+    )
+    unrouted_alert_p3_s = models.PositiveIntegerField(
+        _("peringatan belum diteruskan P3 (detik)"), default=300, validators=[MinValueValidator(10), MaxValueValidator(86400)]
+    )
+    unrouted_alert_p4_s = models.PositiveIntegerField(
+        _("peringatan belum diteruskan P4 (detik)"), default=600, validators=[MinValueValidator(10), MaxValueValidator(86400)]
+    )
+    # A resolved incident ("Tertangani": every agency finished) closes by itself this long after it was resolved,
+    # as the system's act on its timeline; 0 = never (the centre closes each by hand).
+    auto_close_resolved_min = models.PositiveIntegerField(
+        _("tutup otomatis setelah tertangani (menit)"), default=30, validators=[MaxValueValidator(7 * 24 * 60)],
+        help_text=_("0 = tidak pernah; kejadian tertangani ditutup oleh petugas."),
+    )
 
     class Meta:
         verbose_name = _("pusat panggilan")
@@ -80,6 +103,12 @@ class CommandCentre(models.Model):
 
     def __str__(self):
         return self.name
+
+    def unrouted_alert_seconds(self, priority) -> int:
+        """The `unrouted` alert threshold of an incident of this priority (P1–P4; anything else counts as P4)."""
+        return {1: self.unrouted_alert_p1_s, 2: self.unrouted_alert_p2_s, 3: self.unrouted_alert_p3_s}.get(
+            priority, self.unrouted_alert_p4_s
+        )
 
 
 class AgencyType(models.TextChoices):

@@ -12,6 +12,13 @@ does an event reach the board within 100 ms p99?
 
     .venv/bin/python bench/board.py                  # 500 / 300 / 50, 5 loads, 200 events at 10/s
     .venv/bin/python bench/board.py --seed-only      # just the data (e.g. for screenshots), on $BENCH_DB
+    .venv/bin/python bench/board.py --surge 1250     # issue 23: 1,250 unanswered incidents, their alerts by the sweeper
+
+--surge N (issue 23, "the board under a surge"): instead of the mixed world, N incidents nobody holds — a third of
+them routed to an agency without a backup whose offer expired (assignment_expired + no_backup), every one then
+past its unrouted threshold (the sweeper's unrouted alert) — so ≈ 1.7 alerts per incident. Each board load counts
+the alert lines (`#alerts li.alert-group`: must be ≤ N, one per incident), and the grouped alerts API
+(`GET /api/v1/alerts/?open=1&group=incident`) is timed. Targets: lines ≤ N, ready ≤ 1 s.
 
 Database `bench_board` (or $BENCH_DB), Redis db 13 (or $BENCH_REDIS), a port of its own. Copy the printed table into
 docs/performance.md with the machine load it prints.
@@ -111,6 +118,69 @@ def seed(*, incidents=500, units=300, alerts=50, calls=60, rng=None):
     return counts
 
 
+def seed_surge(*, incidents=1250, rng=None):
+    """N unanswered incidents of Palangka Raya with their alerts, through the services and the sweeper (Django set up).
+    Tops up to N open incidents nobody holds."""
+    from django.contrib.gis.geos import Point
+    from django.utils import timezone
+
+    from agencies.models import Agency, CommandCentre, User
+    from incidents.models import Assignment, Incident, IncidentCategory, SupervisorAlert
+    from incidents.services import assignment_expire, incident_create, incident_route
+    from incidents.tasks import sweep_unrouted
+
+    rng = rng or random.Random(23)
+    centre = CommandCentre.objects.get(code="pky")
+    takers = list(User.objects.filter(role="call_taker", command_centre=centre))
+    no_backup = Agency.objects.filter(command_centre=centre, is_active=True, backup_agency__isnull=True).order_by("pk").first()
+    categories = [c.code for c in IncidentCategory.objects.filter(is_active=True)]
+    have = Incident.objects.filter(command_centre=centre, status=Incident.Status.NEW).count()
+    for i in range(max(0, incidents - have)):
+        point = Point(PKY[0] + rng.uniform(-0.08, 0.08), PKY[1] + rng.uniform(-0.08, 0.08), srid=4326)
+        incident, _ = incident_create(actor=takers[i % len(takers)], category=rng.choice(categories), location=point,
+                                      caller_number=f"0815{rng.randrange(10**7, 10**8)}", address=f"Jl. Banjir {i}",
+                                      priority=rng.choice([1, 2, 2, 3, 3, 4]))
+        if i % 3 == 0:
+            [offer] = incident_route(incident_id=incident.pk, actor=takers[i % len(takers)], agency_ids=[no_backup.pk])
+            assignment_expire(assignment_id=offer.pk, now=offer.ack_deadline + timedelta(seconds=1))
+    # every one past its threshold: the sweeper's unrouted alerts, a batch at a time (as beat would, once a second)
+    latest = timezone.now() + timedelta(seconds=601)
+    while sweep_unrouted(now=latest, limit=500):
+        pass
+    # the alerts as if raised a few minutes ago (the sweeper stamped them with the controlled `now`)
+    SupervisorAlert.objects.filter(created_at__gt=timezone.now()).update(created_at=timezone.now() - timedelta(minutes=3))
+    counts = {
+        "unanswered incidents": Incident.objects.filter(command_centre=centre, status=Incident.Status.NEW).count(),
+        "open incidents": Incident.objects.filter(command_centre=centre, status__in=Incident.OPEN_STATUSES).count(),
+        "open alerts": SupervisorAlert.objects.filter(command_centre=centre, acknowledged_at__isnull=True).count(),
+        "incidents with an open alert": SupervisorAlert.objects.filter(command_centre=centre, acknowledged_at__isnull=True)
+        .values("incident_id").distinct().count(),
+        "offers": Assignment.objects.filter(status="offered", incident__command_centre=centre).count(),
+    }
+    log(f"seeded (surge): {counts}")
+    return counts
+
+
+def alerts_api(url, rounds=10):
+    """GET /api/v1/alerts/?open=1&group=incident as the supervisor: the first page (50 lines) and a big page (1,000)."""
+    import httpx
+
+    token = httpx.post(url + "/api/v1/auth/token/", json={"username": "supervisor_pky", "password": PASSWORD}).json()["token"]
+    out = {}
+    with httpx.Client(base_url=url, headers={"Authorization": f"Token {token}"}, timeout=60) as client:
+        for name, query in (("first page (50 lines)", "open=1&group=incident"), ("1,000 lines", "open=1&group=incident&limit=1000")):
+            times, body = [], None
+            for _ in range(rounds):
+                t0 = time.perf_counter()
+                resp = client.get("/api/v1/alerts/?" + query)
+                times.append((time.perf_counter() - t0) * 1000)
+                resp.raise_for_status()
+                body = resp.json()
+            out[name] = {"ms": times, "count": body["count"], "lines": len(body["results"]),
+                         "alerts": sum(len(g["alerts"]) for g in body["results"])}
+    return out
+
+
 # -- measurements --------------------------------------------------------------------------------------
 def board_loads(url, loads):
     from playwright.sync_api import sync_playwright
@@ -134,7 +204,13 @@ def board_loads(url, loads):
                 return {ttfb: nav.responseStart, dcl: nav.domContentLoadedEventEnd,
                         ready: Number(document.documentElement.dataset.boardReadyAt), bytes: nav.transferSize,
                         incidents: document.querySelectorAll('#incidents li.inc').length,
-                        mapMarkers: document.querySelectorAll('.leaflet-marker-icon').length};
+                        mapMarkers: document.querySelectorAll('.leaflet-marker-icon').length,
+                        alertLines: window.__board ? new Set([...window.__board.state.alerts.values()].filter((a) => !a.acknowledged)
+                                    .map((a) => a.incident)).size : null,
+                        drawnLines: document.querySelectorAll('#alerts li.alert-group').length,
+                        moreLine: document.querySelectorAll('#alerts li.more-lines').length,
+                        openAlerts: window.__board ? [...window.__board.state.alerts.values()].filter((a) => !a.acknowledged).length : null,
+                        drawMs: window.__boardDrawMs || {}, mapMs: (window.__mapMs || [])[0]};
             }"""))
         browser.close()
     return results
@@ -240,6 +316,8 @@ def main():
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed-only", action="store_true", help="seed $BENCH_DB (created and loaded if missing) and stop")
     parser.add_argument("--keep", action="store_true", help="reuse the existing bench database instead of a fresh one")
+    parser.add_argument("--surge", type=int, default=0, metavar="N",
+                        help="N unanswered incidents with their alerts instead of the mixed world (issue 23); no event run")
     args = parser.parse_args()
 
     env = env_for(db_url(DB_NAME))
@@ -252,7 +330,10 @@ def main():
 
     django.setup()
     t0 = time.monotonic()
-    counts = seed(incidents=args.incidents, units=args.units, alerts=args.alerts)
+    if args.surge:
+        counts = seed_surge(incidents=args.surge)
+    else:
+        counts = seed(incidents=args.incidents, units=args.units, alerts=args.alerts)
     log(f"seed took {time.monotonic() - t0:.0f} s")
     if args.seed_only:
         return
@@ -264,7 +345,8 @@ def main():
         if not wait_http_ok(url + "/login/", timeout=40):
             raise SystemExit("uvicorn did not start")
         loads = board_loads(url, args.loads)
-        lat = event_latency(url, args.events, args.rate)
+        api = alerts_api(url) if args.surge else None
+        lat = event_latency(url, args.events, args.rate) if not args.surge else None
     finally:
         stop_processes([server])
     load_avg = os.getloadavg()
@@ -273,13 +355,25 @@ def main():
     print(f"Machine: {mach['cpu']}, {mach['cores']} cores; load average {load_avg[0]:.2f} {load_avg[1]:.2f} {load_avg[2]:.2f} (1/5/15 min) at the end")
     print(f"Command: {' '.join(sys.argv)}; data: {counts}")
     print()
-    print("| load | TTFB ms | DOMContentLoaded ms | ready ms | HTML kB | list rows | map markers |")
-    print("|---|---|---|---|---|---|---|")
+    print("| load | TTFB ms | DOMContentLoaded ms | ready ms | HTML kB | list rows | map markers | open alerts | alert lines | drawn (+ \"more\") |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for i, m in enumerate(loads):
-        print(f"| {i + 1} | {m['ttfb']:.0f} | {m['dcl']:.0f} | {m['ready']:.0f} | {m['bytes'] / 1024:.0f} | {m['incidents']} | {m['mapMarkers']} |")
+        print(f"| {i + 1} | {m['ttfb']:.0f} | {m['dcl']:.0f} | {m['ready']:.0f} | {m['bytes'] / 1024:.0f} | {m['incidents']} | "
+              f"{m['mapMarkers']} | {m['openAlerts']} | {m['alertLines']} | {m['drawnLines']}{' + 1' if m['moreLine'] else ''} |")
+    print("\nwhere the page's own time went (first draw, ms): " + "; ".join(
+        f"load {i + 1}: " + ", ".join(f"{k} {v}" for k, v in {**m["drawMs"], "map": m["mapMs"]}.items()) for i, m in enumerate(loads)))
     warm = [m["ready"] for m in loads[1:]] or [loads[0]["ready"]]
     print(f"\nready: median {statistics.median(m['ready'] for m in loads):.0f} ms, warm max {max(warm):.0f} ms "
           f"→ target < 1 s **{'met' if max(warm) < 1000 else 'MISSED'}**")
+    if args.surge:
+        lines = max(m["alertLines"] for m in loads)
+        print(f"alert lines (one per incident with an open alert; the worst {loads[0]['drawnLines']} drawn, the rest a button away): "
+              f"{lines} for {counts['unanswered incidents']} unanswered incidents and {counts['open alerts']} open alerts "
+              f"→ target ≤ {args.surge} lines **{'met' if lines <= args.surge else 'MISSED'}**")
+        print("\n| GET /api/v1/alerts/?open=1&group=incident | p50 ms | max ms | lines | alerts in them | count |\n|---|---|---|---|---|---|")
+        for name, r in api.items():
+            print(f"| {name} | {percentile(r['ms'], 50):.0f} | {max(r['ms']):.0f} | {r['lines']} | {r['alerts']} | {r['count']} |")
+        return
     v = lat["event_to_board"]
     if v:
         print(f"\n{len(v)} incidents created and routed through the API at {args.rate}/s; lost {lat['lost']}, duplicates {lat['duplicates']}")

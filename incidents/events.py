@@ -32,9 +32,10 @@ EVENT_KINDS = {
     "call.ringing": "the PBX reported a ringing call (centre only)",
     "call.answered": "a call-taker took the call (centre only)",
     "call.closed": "the call ended: classified (ghost, prank, info, …) or hung up after logging (centre only)",
+    "call.reopened": "a one-key classification was undone: the call is in progress again (centre only)",
     "call.location": "a handset location (AML/ELS) was attached to a call",
     "alert.raised": "a supervisor alert: a timer's (expired, second stage, service target breached) or nobody left on the incident (unrouted)",
-    "alert.acknowledged": "a supervisor acknowledged an alert",
+    "alert.acknowledged": "a supervisor acknowledged an alert, or every open alert of an incident at once",
     "callout.sent": "volunteers were called out to the incident (a community, or by skill within a radius)",
     "callout.accepted": "a volunteer accepted a call-out (counted among the N needed)",
     "callout.declined": "a volunteer declined a call-out",
@@ -76,12 +77,16 @@ def incident_updated(*, changes: dict) -> dict:
     return {"changes": changes}
 
 
-def incident_status_changed(*, old, new, note=None, reason=None) -> dict:
+def incident_status_changed(*, old, new, note=None, reason=None, auto_close=None) -> dict:
+    """`note` of a close by hand, `reason` of a cancel; `auto_close` {after_min, due_at} when the system closed a
+    resolved incident after its centre's auto-close minutes (the event then has no actor)."""
     payload = {"old": old, "new": new}
     if note is not None:
         payload["note"] = note
     if reason is not None:
         payload["reason"] = reason
+    if auto_close is not None:
+        payload["auto_close"] = auto_close
     return payload
 
 
@@ -187,6 +192,18 @@ def call_changed(*, call, old=None) -> dict:
     return payload
 
 
+def call_reopened(*, call, old, disposition, closed_at, closed_by, note) -> dict:
+    """What the reopen undid: the disposition that no longer counts, when and by whom the call had been closed."""
+    return {
+        "call": call_summary(call),
+        "old": old,
+        "old_disposition": disposition,
+        "closed_at": _iso(closed_at),
+        "closed_by": closed_by,
+        "old_note": note,
+    }
+
+
 def call_location(*, call, point, accuracy_m, located_at, source, old) -> dict:
     return {
         "call": {"id": call.pk, "caller_number": call.caller_number, "status": call.status, "incident": call.incident_id},
@@ -215,14 +232,21 @@ def alert_raised(*, alert: str, alerts=(), **fields) -> dict:
     }
 
 
-def alert_acknowledged(*, alert, note="") -> dict:
+def alert_acknowledged(*, alerts, note="", by_name="") -> dict:
+    """One supervisor's act: one alert (POST /alerts/{id}/acknowledge/) or every open alert of an incident at once
+    (POST /incidents/{id}/alerts/acknowledge/). `alert`, `alert_kind` and `assignment` name the first (oldest) of
+    them, as before there were groups; `alerts` and `kinds` list every alert the act acknowledged."""
+    first = alerts[0]
     return {
-        "alert": alert.pk,
-        "alert_kind": alert.kind,
-        "assignment": alert.assignment_id,
+        "alert": first.pk,
+        "alert_kind": first.kind,
+        "assignment": first.assignment_id,
         "note": note,
-        "acknowledged_at": _iso(alert.acknowledged_at),
-        "acknowledged_by": alert.acknowledged_by_id,
+        "acknowledged_at": _iso(first.acknowledged_at),
+        "acknowledged_by": first.acknowledged_by_id,
+        "acknowledged_by_name": by_name,
+        "alerts": [a.pk for a in alerts],
+        "kinds": list(dict.fromkeys(a.kind for a in alerts)),
     }
 
 

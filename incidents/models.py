@@ -108,6 +108,9 @@ class Call(models.Model):
 
     # One keystroke closes these; they never become incidents.
     NON_INCIDENT_DISPOSITIONS = frozenset({Disposition.INFO, Disposition.GHOST, Disposition.PRANK, Disposition.MISDIAL, Disposition.TEST})
+    # How long a call closed with one of those stays undoable (a slip of the keyboard is noticed in seconds; after
+    # ten minutes the caller has long hung up and the history must not change under the supervisor's feet).
+    REOPEN_WINDOW_SECONDS = 600
 
     command_centre = models.ForeignKey("agencies.CommandCentre", on_delete=models.PROTECT, related_name="calls")
     external_id = models.CharField(_("ID PBX"), max_length=100, null=True, blank=True)
@@ -123,6 +126,12 @@ class Call(models.Model):
     ended_at = models.DateTimeField(_("selesai"), null=True, blank=True)
     call_taker = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="calls"
+    )
+    # Who classified it closed (ghost, prank, …): only they, or a supervisor of the centre, may undo that
+    # within REOPEN_WINDOW (incidents.services.calls.call_reopen).
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("ditutup oleh"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
     )
     incident = models.ForeignKey(
         "incidents.Incident", null=True, blank=True, on_delete=models.SET_NULL, related_name="calls"
@@ -221,6 +230,13 @@ class Incident(models.Model):
     closed_at = models.DateTimeField(_("ditutup"), null=True, blank=True)
     # Service-target timer (e.g. Damkar SPM: on scene within 15 min); the sweeper alerts once when passed.
     on_scene_due_at = models.DateTimeField(_("target tiba"), null=True, blank=True)
+    # The current spell with nobody holding the incident (status "new": never routed, or every agency declined or let
+    # it expire): when it began, and when the supervisors get the spell's `unrouted` alert unless someone routes it
+    # first. The sweeper clears the due time as it alerts, so a spell alerts once; the next spell sets it again.
+    unrouted_since = models.DateTimeField(_("tanpa instansi sejak"), null=True, blank=True)
+    unrouted_alert_due_at = models.DateTimeField(_("peringatan tanpa instansi pada"), null=True, blank=True)
+    # A resolved incident closes by itself at this time (its centre's auto_close_resolved_min after it was resolved).
+    auto_close_due_at = models.DateTimeField(_("tutup otomatis pada"), null=True, blank=True)
     updated_at = models.DateTimeField(_("diperbarui"), auto_now=True)
 
     class Meta:
@@ -235,6 +251,9 @@ class Incident(models.Model):
             models.Index(fields=["command_centre", "status", "-created_at"], name="incident_centre_status"),
             models.Index(fields=["caller_key", "-created_at"], name="incident_caller_key"),
             models.Index(fields=["on_scene_due_at"], condition=Q(on_scene_at__isnull=True, on_scene_due_at__isnull=False), name="incident_on_scene_due"),
+            # the sweeper's scans: only incidents with a deadline pending are in these indexes
+            models.Index(fields=["unrouted_alert_due_at"], condition=Q(unrouted_alert_due_at__isnull=False), name="incident_unrouted_due"),
+            models.Index(fields=["auto_close_due_at"], condition=Q(auto_close_due_at__isnull=False), name="incident_auto_close_due"),
         ]
 
     def __str__(self):
@@ -400,7 +419,8 @@ class SupervisorAlert(models.Model):
         NO_BACKUP = "no_backup", _("Tidak ada instansi cadangan")
         TARGET_BREACHED = "target_breached", _("Target waktu terlampaui")
         SECOND_STAGE = "second_stage", _("Eskalasi tahap kedua")
-        # the last live assignment was declined: the incident is back at "new", nobody holds it
+        # nobody holds the incident (never routed, or every agency declined / let it expire) for longer than its
+        # priority's threshold: one per spell, keyed by the assignment whose end began it (none: never routed)
         UNROUTED = "unrouted", _("Tidak ada instansi yang menangani")
         # the centre's, not an incident's: the coordination reports stopped following the timeline (issue 28)
         REPORTS_STALE = "reports_stale", _("Laporan tidak diperbarui")

@@ -9,7 +9,7 @@ from math import cos, radians
 
 from django.conf import settings
 from django.contrib.gis.db.models.functions import Distance
-from django.db.models import Count, Max, Q
+from django.db.models import Case, Count, F, Max, Min, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -134,6 +134,62 @@ def alerts_visible_to(user):
     if scope.is_global:
         return SupervisorAlert.objects.all()
     return SupervisorAlert.objects.filter(command_centre_id__in=scope.centre_ids)
+
+
+def alert_groups(alerts):
+    """The alerts of a queryset (already scoped and filtered) as one group per incident, worst first: groups with an
+    open alert before fully acknowledged ones; then the incident's priority (P1 first); then the longest waiting
+    (the oldest open alert); fully acknowledged groups by the latest acknowledgement. A values queryset of
+    (incident, reference, priority, status, command_centre, count, open_count, latest_raised_at,
+    oldest_open_raised_at, last_acknowledged_at): paginate it, then alert_group_items() adds the alerts."""
+    return (
+        alerts.values("incident_id")
+        .annotate(
+            reference=F("incident__reference"), priority=F("incident__priority"), status=F("incident__status"),
+            centre=F("incident__command_centre_id"),
+            count=Count("id"),
+            open_count=Count("id", filter=Q(acknowledged_at__isnull=True)),
+            latest_raised_at=Max("created_at"),
+            oldest_open_raised_at=Min("created_at", filter=Q(acknowledged_at__isnull=True)),
+            last_acknowledged_at=Max("acknowledged_at"),
+        )
+        .annotate(has_open=Case(When(open_count__gt=0, then=Value(0)), default=Value(1)))
+        .order_by(
+            "has_open", "priority", F("oldest_open_raised_at").asc(nulls_last=True),
+            F("last_acknowledged_at").desc(nulls_last=True), "incident_id",
+        )
+    )
+
+
+def alert_group_items(groups, alerts) -> list[dict]:
+    """`groups` (a page of alert_groups) with their alerts (from the same filtered queryset `alerts`, oldest first)
+    and the distinct kinds in the order they were raised: one query for the whole page."""
+    groups = list(groups)
+    rows = (
+        alerts.filter(incident_id__in=[g["incident_id"] for g in groups])
+        .select_related("incident", "command_centre", "acknowledged_by")
+        .order_by("created_at", "pk")
+    )
+    by_incident: dict[int, list] = {}
+    for alert in rows:
+        by_incident.setdefault(alert.incident_id, []).append(alert)
+    items = []
+    for g in groups:
+        members = by_incident.get(g["incident_id"], [])
+        items.append({
+            "incident": g["incident_id"],
+            "reference": g["reference"],
+            "priority": g["priority"],
+            "status": g["status"],
+            "command_centre": g["centre"],
+            "count": g["count"],
+            "open_count": g["open_count"],
+            "kinds": list(dict.fromkeys(a.kind for a in members)),
+            "latest_raised_at": g["latest_raised_at"],
+            "oldest_open_raised_at": g["oldest_open_raised_at"],
+            "alerts": members,
+        })
+    return items
 
 
 def caller_history(*, centres, number: str, days: int = 30, last: int = 10) -> dict:

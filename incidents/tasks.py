@@ -2,7 +2,13 @@
 
 - Assignment.ack_deadline         → the assignment expires (escalation stage 1, backup agency or NO_BACKUP alert);
 - Assignment.second_stage_due_at  → people are notified by SMS/WhatsApp and a SECOND_STAGE alert is raised;
-- Incident.on_scene_due_at        → a TARGET_BREACHED alert when nobody is on scene in time.
+- Incident.on_scene_due_at        → a TARGET_BREACHED alert when nobody is on scene in time;
+- Incident.unrouted_alert_due_at  → an UNROUTED alert when nobody has held the incident for its priority's threshold
+                                    (once per spell: never routed, or left by every agency);
+- Incident.auto_close_due_at      → a resolved incident is closed as the system's act.
+
+The unrouted watch and auto-close have no countdown task: seconds do not matter there, so the sweeper alone runs them
+(an indexed scan of the rows whose deadline is set, never a task per incident).
 
 The countdown task (queue `timers`, ETA = the deadline) is there for precision; the sweeper, run by
 beat every second on the same queue, catches any deadline whose task was lost (worker killed, broker
@@ -19,7 +25,8 @@ from django.utils import timezone
 
 from incidents.models import Assignment, Incident, SupervisorAlert
 from incidents.services import assignment_expire
-from incidents.services.escalation import assignment_second_stage, incident_check_service_target
+from incidents.services.escalation import assignment_second_stage, incident_alert_unrouted, incident_check_service_target
+from incidents.services.incidents import incident_auto_close
 
 logger = logging.getLogger(__name__)
 
@@ -112,13 +119,42 @@ def sweep_service_targets(*, now=None, limit=SWEEP_BATCH, stop_at=None) -> int:
     return done
 
 
+def _sweep_incidents(field, service, what, *, now, limit, stop_at) -> int:
+    """Incidents whose `field` deadline passed (a partial index holds only rows with one set), each handed to
+    `service(incident_id=, now=)`, which locks, re-checks, acts once and clears the deadline."""
+    ids = _due_ids(Incident.objects.filter(**{f"{field}__lte": now}), field, limit)
+    done = 0
+    for incident_id in ids:
+        if _over(stop_at):
+            break
+        try:
+            if service(incident_id=incident_id, now=now):
+                done += 1
+        except Exception:  # noqa: BLE001
+            logger.exception("sweeper could not %s incident %s", what, incident_id)
+    return done
+
+
+def sweep_unrouted(*, now=None, limit=SWEEP_BATCH, stop_at=None) -> int:
+    return _sweep_incidents(
+        "unrouted_alert_due_at", incident_alert_unrouted, "raise the unrouted alert of", now=now or timezone.now(), limit=limit, stop_at=stop_at,
+    )
+
+
+def sweep_auto_close(*, now=None, limit=SWEEP_BATCH, stop_at=None) -> int:
+    return _sweep_incidents("auto_close_due_at", incident_auto_close, "auto-close", now=now or timezone.now(), limit=limit, stop_at=stop_at)
+
+
 def sweep_all(*, now=None, secondary_budget_s=None) -> dict:
     expired = sweep_ack_deadlines(now=now)
     stop_at = None if secondary_budget_s is None else time.monotonic() + secondary_budget_s
     return {
         "expired": expired,
+        # nobody holds an incident: the most urgent of the rest
+        "unrouted": sweep_unrouted(now=now, stop_at=stop_at),
         "second_stage": sweep_second_stage(now=now, stop_at=stop_at),
         "target_breached": sweep_service_targets(now=now, stop_at=stop_at),
+        "auto_closed": sweep_auto_close(now=now, stop_at=stop_at),
     }
 
 

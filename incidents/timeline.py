@@ -26,6 +26,9 @@ def incident_summary(incident: Incident) -> dict:
         "category": incident.category.code,
         "category_name": incident.category.name_id,
         "address": incident.address,
+        # the kelurahan/desa and kecamatan (Kemendagri codes): consoles group and filter by them
+        "village": incident.village_id,
+        "district": incident.district_id,
         "location": [incident.location.x, incident.location.y],
         "caller_count": incident.caller_count,
         "command_centre": incident.command_centre_id,

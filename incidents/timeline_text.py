@@ -9,6 +9,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
+from agencies.geo import coordinates_text
 from agencies.models import TimeZoneName, Unit
 from incidents.models import Assignment, Call, Incident
 
@@ -32,6 +33,7 @@ KIND_LABELS = {
     "call.ringing": _("Panggilan masuk"),
     "call.answered": _("Panggilan dijawab"),
     "call.closed": _("Panggilan ditutup"),
+    "call.reopened": _("Panggilan dibuka kembali"),
     "call.location": _("Lokasi perangkat penelepon"),
     "alert.raised": _("Peringatan supervisor"),
     "alert.acknowledged": _("Peringatan dikonfirmasi"),
@@ -114,6 +116,9 @@ def summary(kind: str, payload: dict) -> str:
         parts.append(_t("diubah: %(fields)s") % {"fields": ", ".join(_field_name(k) for k in changes)})
     elif kind == "incident.status_changed":
         parts.append(_move(Incident.Status, p))
+        auto = p.get("auto_close") if isinstance(p.get("auto_close"), dict) else None
+        if auto:
+            parts.append(_t("ditutup otomatis oleh sistem, %(min)s menit setelah tertangani") % {"min": auto.get("after_min", "?")})
     elif kind == "incident.duplicate_linked":
         count = p.get("caller_count") or {}
         parts.append(_t("jumlah pelapor %(old)s → %(new)s") % {"old": count.get("old", "?"), "new": count.get("new", "?")})
@@ -134,16 +139,21 @@ def summary(kind: str, payload: dict) -> str:
         lon, lat = (p.get("position") or [None, None])[:2]
         parts.append(p.get("call_sign") or "")
         if lat is not None:
-            parts.append(f"{formats.number_format(lat, 5)}, {formats.number_format(lon, 5)}")
+            parts.append(coordinates_text(lat, lon))
     elif kind.startswith("call."):
         call = p.get("call") or {}
         parts.append(call.get("caller_number") or "")
         if kind == "call.closed":
             parts.append(_choice(Call.Disposition, call.get("disposition")))
+        if kind == "call.reopened" and p.get("old_disposition"):
+            parts.append(_t("klasifikasi %(d)s dibatalkan") % {"d": _choice(Call.Disposition, p["old_disposition"])})
         if kind == "call.location" and p.get("accuracy_m") is not None:
             parts.append(_t("akurasi %(m)s m") % {"m": formats.number_format(p["accuracy_m"], 0)})
     elif kind == "alert.raised":
         parts.append(" ".join(str(row.get("message", "")) for row in p.get("alerts") or [] if isinstance(row, dict)))
+    elif kind == "alert.acknowledged":
+        count = len(p.get("alerts") or []) or 1
+        parts.append(_t("%(n)s peringatan ditandai sudah ditangani") % {"n": count})
     elif kind.startswith("callout."):
         parts.append(_callout(p))
         response = p.get("response") if isinstance(p.get("response"), dict) else None

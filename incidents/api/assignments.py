@@ -4,13 +4,13 @@ A lost race answers 409 with `error.current_status` (and `error.assignment`) so 
 who won without another request.
 """
 from django.db.models import F
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from incidents import selectors
-from incidents.api.serializers import AlertSerializer, AssignmentListItemSerializer, AssignmentSerializer
+from incidents.api.serializers import AlertGroupSerializer, AlertSerializer, AssignmentListItemSerializer, AssignmentSerializer
 from incidents.models import Assignment, Incident
 from incidents.services import (
     alert_acknowledge,
@@ -18,6 +18,7 @@ from incidents.services import (
     assignment_complete,
     assignment_decline,
     assignment_handoff,
+    incident_alerts_acknowledge,
 )
 
 
@@ -119,26 +120,52 @@ class AssignmentCompleteApi(APIView):
 
 
 class AlertListApi(generics.ListAPIView):
-    """Supervisor alerts of the caller's centres: unacknowledged first, then newest first."""
+    """Supervisor alerts of the caller's centres: unacknowledged first, then newest first.
+
+    `?group=incident`: one item per incident instead (`incident`, `reference`, `priority`, `count`, `kinds`,
+    `latest_raised_at`, `alerts` …), worst first — open before acknowledged, then priority, then the longest waiting
+    (selectors.alert_groups). `?open=1` keeps unacknowledged alerts only, `?incident=<id>` one incident's."""
 
     serializer_class = AlertSerializer
 
     class FilterSerializer(serializers.Serializer):
         open = serializers.BooleanField(required=False, allow_null=True, default=None, help_text="1: only unacknowledged alerts.")
+        incident = serializers.IntegerField(required=False, min_value=1, help_text="Only this incident's alerts.")
+        group = serializers.ChoiceField(
+            choices=["incident"], required=False, help_text="`incident`: one item per incident (AlertGroup) instead of one per alert."
+        )
 
-    def get_queryset(self):
+    def _filtered(self):
         filters = self.FilterSerializer(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
-        qs = selectors.alerts_visible_to(self.request.user).select_related("incident", "command_centre")
-        if filters.validated_data.get("open") is True:
+        f = filters.validated_data
+        qs = selectors.alerts_visible_to(self.request.user)
+        if f.get("open") is True:
             qs = qs.filter(acknowledged_at__isnull=True)
-        elif filters.validated_data.get("open") is False:
+        elif f.get("open") is False:
             qs = qs.filter(acknowledged_at__isnull=False)
-        return qs.order_by(F("acknowledged_at").asc(nulls_first=True), "-created_at", "-id")
+        if f.get("incident"):
+            qs = qs.filter(incident_id=f["incident"])
+        return qs, f
 
-    @extend_schema(operation_id="alerts_list", parameters=[FilterSerializer])
+    def get_queryset(self):
+        qs, _f = self._filtered()
+        return qs.select_related("incident", "command_centre", "acknowledged_by").order_by(
+            F("acknowledged_at").asc(nulls_first=True), "-created_at", "-id"
+        )
+
+    @extend_schema(
+        operation_id="alerts_list", parameters=[FilterSerializer],
+        responses={200: PolymorphicProxySerializer(
+            component_name="AlertOrGroup", serializers=[AlertSerializer, AlertGroupSerializer], resource_type_field_name=None, many=True,
+        )},
+    )
     def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+        qs, f = self._filtered()
+        if f.get("group") != "incident":
+            return super().get(request, *args, **kwargs)
+        page = self.paginate_queryset(selectors.alert_groups(qs))
+        return self.get_paginated_response(AlertGroupSerializer(selectors.alert_group_items(page, qs), many=True).data)
 
 
 class AlertAcknowledgeApi(APIView):
@@ -152,5 +179,41 @@ class AlertAcknowledgeApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         alert = alert_acknowledge(alert_id=alert_id, actor=request.user, note=data.validated_data["note"])
-        alert = selectors.alerts_visible_to(request.user).select_related("incident", "command_centre").get(pk=alert.pk)
+        alert = selectors.alerts_visible_to(request.user).select_related("incident", "command_centre", "acknowledged_by").get(pk=alert.pk)
         return Response(AlertSerializer(alert).data)
+
+
+class IncidentAlertsAcknowledgeApi(APIView):
+    """`POST /api/v1/incidents/{id}/alerts/acknowledge/` `{note}`: a supervisor marks every open alert of the incident
+    as handled — one transaction, one `alert.acknowledged` event. 200 with `acknowledged` (how many this request
+    acknowledged) and the incident's alert group. Nothing open (a colleague was quicker, or a retry): 200 with
+    `acknowledged: 0`, nothing written — the group says who handled it. Officials and call-takers 403; an incident
+    outside the supervisor's centres 404."""
+
+    class InputSerializer(serializers.Serializer):
+        note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+    class OutputSerializer(AlertGroupSerializer):
+        acknowledged = serializers.IntegerField(help_text="Alerts this request acknowledged (0: nothing was open).")
+
+    @extend_schema(
+        operation_id="incident_alerts_acknowledge", request=InputSerializer,
+        responses={200: OpenApiResponse(OutputSerializer, description="The incident's alerts after the acknowledgement.")},
+    )
+    def post(self, request, incident_id):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        done = incident_alerts_acknowledge(incident_id=incident_id, actor=request.user, note=data.validated_data["note"])
+        alerts = selectors.alerts_visible_to(request.user).filter(incident_id=incident_id)
+        [group] = selectors.alert_group_items(selectors.alert_groups(alerts), alerts) or [_empty_group(incident_id)]
+        return Response(self.OutputSerializer({**group, "acknowledged": len(done)}).data)
+
+
+def _empty_group(incident_id) -> dict:
+    """An incident in scope that never had an alert: an empty group (the service already checked the scope)."""
+    incident = Incident.objects.get(pk=incident_id)
+    return {
+        "incident": incident.pk, "reference": incident.reference, "priority": incident.priority, "status": incident.status,
+        "command_centre": incident.command_centre_id, "count": 0, "open_count": 0, "kinds": [],
+        "latest_raised_at": None, "oldest_open_raised_at": None, "alerts": [],
+    }

@@ -1,4 +1,4 @@
-"""REST API v1: calls — PBX ringing, answer, claim, close, link as duplicate; a number's history.
+"""REST API v1: calls — PBX ringing, answer, claim, close (and undo it), link as duplicate; a number's history.
 
 Each view parses input, calls one service, renders output. Nothing else.
 """
@@ -14,7 +14,15 @@ from dispatch.errors import NotFound, PermissionDenied, field_error
 from incidents import selectors
 from incidents.api.serializers import CallerHistorySerializer, CallSerializer, IncidentListItemSerializer
 from incidents.models import Call
-from incidents.services import call_claim, call_close, call_end, call_link_duplicate, call_register_ringing, call_start
+from incidents.services import (
+    call_claim,
+    call_close,
+    call_end,
+    call_link_duplicate,
+    call_register_ringing,
+    call_reopen,
+    call_start,
+)
 
 
 def _centre_scope(user):
@@ -144,6 +152,18 @@ class CallCloseApi(APIView):
         data.is_valid(raise_exception=True)
         call = call_close(call_id=call_id, actor=request.user, **data.validated_data)
         return Response(_render_call(call))
+
+
+class CallReopenApi(APIView):
+    """Undo a one-key classification (ghost, prank, info, misdial, test): the call is in progress again and the
+    disposition no longer counts in the number's history. By whoever closed it, or a supervisor of the centre, within
+    10 minutes: another user 403 (404 outside their centres), later 409 `reopen_window_passed`, a call that was not
+    closed that way 409 `call_not_reopenable`. Answers with the call and its number's history as it now reads."""
+
+    @extend_schema(operation_id="calls_reopen", request=None, responses={200: CallWithHistorySerializer})
+    def post(self, request, call_id):
+        call = call_reopen(call_id=call_id, actor=request.user)
+        return Response(_render_call_with_history(call, request.user))
 
 
 class CallEndApi(APIView):

@@ -99,6 +99,12 @@ class IncidentListCreateApi(generics.ListAPIView):
         allow_outside_service_area = serializers.BooleanField(
             required=False, default=False, help_text="Confirm a location outside the centre's service area (refused with `outside_service_area` otherwise)."
         )
+        village = serializers.CharField(
+            required=False, allow_null=True, allow_blank=True, default=None, max_length=13,
+            help_text="The kelurahan/desa chosen, by Kemendagri code (`62.71.01.1001`): recorded with its district and "
+            "regency instead of what the point's boundaries say. Refused: `unknown_village`, "
+            "`village_outside_service_area`, `village_mismatch` (an exact boundary puts the point elsewhere).",
+        )
         command_centre = serializers.CharField(
             required=False, max_length=16, help_text="Centre code; only for staff serving several centres (province, admin)."
         )
@@ -185,6 +191,10 @@ class IncidentDetailApi(APIView):
         location_accuracy_m = serializers.FloatField(required=False, allow_null=True, min_value=0, max_value=100_000)
         answers = serializers.DictField(required=False)
         is_public_alert = serializers.BooleanField(required=False)
+        village = serializers.CharField(
+            required=False, allow_null=True, allow_blank=True, max_length=13,
+            help_text="The kelurahan/desa by Kemendagri code; null: the one the point's boundaries give.",
+        )
 
     @extend_schema(operation_id="incidents_retrieve", responses={200: IncidentDetailSerializer})
     def get(self, request, incident_id):

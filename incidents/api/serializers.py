@@ -280,3 +280,24 @@ class AlertSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     acknowledged_at = serializers.DateTimeField(allow_null=True)
     acknowledged_by = serializers.IntegerField(source="acknowledged_by_id", allow_null=True)
+    acknowledged_by_name = serializers.SerializerMethodField()
+
+    def get_acknowledged_by_name(self, obj) -> str | None:
+        user = obj.acknowledged_by
+        return (user.get_full_name() or user.username) if user else None
+
+
+class AlertGroupSerializer(serializers.Serializer):
+    """One line per incident (`GET /api/v1/alerts/?group=incident`): its alerts and what they add up to."""
+
+    incident = serializers.IntegerField()
+    reference = serializers.CharField()
+    priority = serializers.IntegerField()
+    status = serializers.CharField(help_text="The incident's status.")
+    command_centre = serializers.IntegerField()
+    count = serializers.IntegerField(help_text="Alerts in the group (those the filters kept).")
+    open_count = serializers.IntegerField(help_text="Of them, not acknowledged yet.")
+    kinds = serializers.ListField(child=serializers.CharField(), help_text="Distinct kinds, in the order raised.")
+    latest_raised_at = serializers.DateTimeField(allow_null=True)
+    oldest_open_raised_at = serializers.DateTimeField(allow_null=True, help_text="How long the group has waited.")
+    alerts = AlertSerializer(many=True)

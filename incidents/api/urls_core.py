@@ -8,6 +8,7 @@ urlpatterns = [
     path("calls/start/", calls.CallStartApi.as_view(), name="api-call-start"),
     path("calls/<int:call_id>/claim/", calls.CallClaimApi.as_view(), name="api-call-claim"),
     path("calls/<int:call_id>/close/", calls.CallCloseApi.as_view(), name="api-call-close"),
+    path("calls/<int:call_id>/reopen/", calls.CallReopenApi.as_view(), name="api-call-reopen"),
     path("calls/<int:call_id>/end/", calls.CallEndApi.as_view(), name="api-call-end"),
     path("calls/<int:call_id>/link/", calls.CallLinkApi.as_view(), name="api-call-link"),
     path("callers/<str:number>/history/", calls.CallerHistoryApi.as_view(), name="api-caller-history"),
@@ -17,6 +18,10 @@ urlpatterns = [
     path("incidents/<int:incident_id>/route/", incidents.IncidentRouteApi.as_view(), name="api-incident-route"),
     path("incidents/<int:incident_id>/close/", incidents.IncidentCloseApi.as_view(), name="api-incident-close"),
     path("incidents/<int:incident_id>/cancel/", incidents.IncidentCancelApi.as_view(), name="api-incident-cancel"),
+    path(
+        "incidents/<int:incident_id>/alerts/acknowledge/", assignments.IncidentAlertsAcknowledgeApi.as_view(),
+        name="api-incident-alerts-acknowledge",
+    ),
     path("assignments/", assignments.AssignmentListApi.as_view(), name="api-assignments"),
     path("assignments/<int:assignment_id>/accept/", assignments.AssignmentAcceptApi.as_view(), name="api-assignment-accept"),
     path("assignments/<int:assignment_id>/decline/", assignments.AssignmentDeclineApi.as_view(), name="api-assignment-decline"),

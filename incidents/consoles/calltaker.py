@@ -5,14 +5,14 @@ The page embeds the centre's open incidents (as data), the ringing calls and `la
 """
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies.api import AgencySerializer
-from agencies.models import Agency, User
+from agencies.models import Agency, Region, User
 from agencies.scoping import scope_for
 from incidents import selectors
 from incidents.api.serializers import CategorySerializer
@@ -38,7 +38,7 @@ def _incident_rows(user):
         .select_related("category")
         .only(
             "id", "reference", "status", "priority", "address", "location", "caller_count", "created_at", "created_by_id",
-            "call_answered_at", "routed_at", "location_source", "category__code", "category__name_id", "category__name_en",
+            "call_answered_at", "routed_at", "location_source", "village_id", "category__code", "category__name_id", "category__name_en",
         )
         .order_by("priority", "-created_at")[:MAX_OPEN_INCIDENTS]
     )
@@ -107,9 +107,22 @@ def _row_data(incidents) -> list[dict]:
             "agencies": agencies.get(i.pk, []),
             "location": [round(i.location.x, 6), round(i.location.y, 6)],
             "location_to_confirm": i.location_source == Incident.LOCATION_TO_CONFIRM,
+            "village": i.village_id,
         }
         for i in incidents
     ]
+
+
+def _village_names(scope, incidents) -> dict[str, str]:
+    """Kemendagri code → name of the kelurahan/desa the list may show: every village of the regencies the user's
+    centres serve (live events carry only the code), plus any an open incident names outside them."""
+    codes = set(
+        Region.objects.filter(command_centres__in=scope.centre_ids).values_list("code", flat=True)
+    ) if not scope.is_global else set()
+    q = Q(pk__in=[i.village_id for i in incidents if i.village_id])
+    for code in codes:
+        q |= Q(code__startswith=f"{code}.")
+    return dict(Region.objects.filter(q, level=Region.Level.VILLAGE).values_list("code", "name"))
 
 
 def _reference_data(centre):
@@ -179,6 +192,7 @@ def call_taker_console(request):
     # The list keeps only its centres' incidents: a centre also hears about another centre's incident while one of
     # its agencies holds it, and such a row would be missing after a reload (the counter's drift, issue 16).
     config["centreIds"] = None if scope.is_global else sorted(scope.centre_ids)
+    config["villages"] = _village_names(scope, incidents)
     context = {
         "incident_count": count,
         "incident_rows": _row_data(incidents),

@@ -4,7 +4,7 @@ One module per workflow; helpers several workflows need (locks, actor checks, th
 are public in incidents.services.common.
 """
 from incidents.notifications import notification_queue
-from incidents.services.alerts import alert_acknowledge, alert_raise_for_centre
+from incidents.services.alerts import alert_acknowledge, alert_raise_for_centre, incident_alerts_acknowledge
 from incidents.services.assignments import (
     assignment_accept,
     assignment_complete,
@@ -18,9 +18,12 @@ from incidents.services.calls import (
     call_end,
     call_link_duplicate,
     call_register_ringing,
+    call_reopen,
     call_start,
 )
+from incidents.services.escalation import incident_alert_unrouted
 from incidents.services.incidents import (
+    incident_auto_close,
     incident_cancel,
     incident_close,
     incident_create,
@@ -56,7 +59,11 @@ __all__ = [
     "call_end",
     "call_link_duplicate",
     "call_register_ringing",
+    "call_reopen",
     "call_start",
+    "incident_alert_unrouted",
+    "incident_alerts_acknowledge",
+    "incident_auto_close",
     "incident_cancel",
     "incident_close",
     "incident_create",

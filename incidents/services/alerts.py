@@ -1,4 +1,5 @@
-"""Supervisor alerts: a supervisor acknowledges what the timers raised; a centre's own alerts (the reports)."""
+"""Supervisor alerts: a supervisor acknowledges what the timers raised — one alert, or every open alert of an
+incident at once (the board shows one line per incident); a centre's own alerts (the reports, issue 28)."""
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -7,9 +8,26 @@ from agencies.models import User
 from agencies.scoping import require_role, scope_for
 from dispatch.errors import NotFound
 from incidents import events
-from incidents.models import SupervisorAlert
-from incidents.services.common import clean_text
+from incidents.models import Incident, SupervisorAlert
+from incidents.services.common import clean_text, lock_incident
 from incidents.timeline import record_event
+
+
+def _actor_name(actor) -> str:
+    return actor.get_full_name() or actor.username
+
+
+def _record_acknowledged(*, incident, alerts, actor, note):
+    record_event(
+        kind="alert.acknowledged",
+        incident=incident,
+        actor=actor,
+        # Supervisors' business: only the alerts' centre hears about it (a centre's own alert has no incident).
+        centre_ids=[incident.command_centre_id if incident is not None else alerts[0].command_centre_id],
+        agency_ids=[],
+        community_ids=[],
+        payload=events.alert_acknowledged(alerts=alerts, note=note, by_name=_actor_name(actor)),
+    )
 
 
 def alert_acknowledge(*, alert_id, actor, note="") -> SupervisorAlert:
@@ -27,51 +45,40 @@ def alert_acknowledge(*, alert_id, actor, note="") -> SupervisorAlert:
         alert.acknowledged_at = timezone.now()
         alert.acknowledged_by = actor
         alert.save(update_fields=["acknowledged_at", "acknowledged_by"])
-        record_event(
-            kind="alert.acknowledged",
-            incident=alert.incident,
-            actor=actor,
-            # Supervisors' business: only the alert's centre hears about it.
-            centre_ids=[alert.command_centre_id],
-            agency_ids=[],
-            community_ids=[],
-            payload=events.alert_acknowledged(alert=alert, note=note),
+        _record_acknowledged(incident=alert.incident, alerts=[alert], actor=actor, note=note)
+    return alert
+
+
+def incident_alerts_acknowledge(*, incident_id, actor, note="") -> list[SupervisorAlert]:
+    """A supervisor marks every open alert of an incident as handled, with one optional note: one transaction, one
+    `alert.acknowledged` event naming them all. Returns the alerts this call acknowledged — none when nothing was
+    open (already handled, e.g. by a colleague a moment before: a no-op that writes nothing, so a retry or a second
+    supervisor's click is harmless). Officials and call-takers: 403; an incident outside the supervisor's centres: 404.
+
+    The incident row is locked first (the one lock order), then its open alerts: two supervisors at once serialise on
+    the incident, and the second finds nothing open."""
+    require_role(actor, User.Role.SUPERVISOR)
+    note = clean_text("note", note)
+    scope = scope_for(actor)
+    visible = Incident.objects.filter(pk=incident_id)
+    if not scope.is_global:
+        visible = visible.filter(command_centre_id__in=scope.centre_ids)
+    if not visible.exists():
+        raise NotFound(_("Kejadian tidak ditemukan."), code="incident_not_found")
+    with transaction.atomic():
+        incident = lock_incident(incident_id)
+        alerts = list(
+            SupervisorAlert.objects.select_for_update(of=("self",))
+            .filter(incident=incident, acknowledged_at__isnull=True).order_by("created_at", "pk")
         )
-    return alert
-
-
-def alert_raise_if_unrouted(*, incident, assignment, now=None) -> SupervisorAlert | None:
-    """The incident's last live assignment was just declined and its derived status is back at "new": nobody holds
-    it. (An expiry that leaves nobody already raises `no_backup`: incidents.services.assignments.assignment_expire.)
-    Raise one `unrouted` alert for the supervisors of its centre, named by
-    the assignment that left it (re-routed and left again later, it alerts again), with its `alert.raised` event.
-
-    Runs inside the caller's transaction, with the incident locked (incidents.services.common.lock_assignment), after
-    incident_refresh_status: the alert row commits or rolls back with the state change that caused it, and the
-    event's push waits for that commit (record_event). Returns None when the incident still has someone on it."""
-    if incident.status != incident.Status.NEW:
-        return None
-    now = now or timezone.now()
-    alert, created = SupervisorAlert.objects.get_or_create(
-        assignment=assignment,
-        kind=SupervisorAlert.Kind.UNROUTED,
-        defaults={
-            "command_centre_id": incident.command_centre_id,
-            "incident": incident,
-            "message": _("%(ref)s tidak ditangani instansi mana pun (%(agency)s: %(status)s); teruskan ulang.") % {
-                "ref": incident.reference, "agency": assignment.agency, "status": assignment.get_status_display(),
-            },
-            "created_at": now,
-        },
-    )
-    if not created:
-        return None
-    record_event(
-        kind="alert.raised",
-        incident=incident,
-        payload=events.alert_raised(alert=SupervisorAlert.Kind.UNROUTED.value, assignment=assignment.pk, agency=assignment.agency_id, alerts=[alert]),
-    )
-    return alert
+        if not alerts:
+            return []
+        now = timezone.now()
+        SupervisorAlert.objects.filter(pk__in=[a.pk for a in alerts]).update(acknowledged_at=now, acknowledged_by=actor)
+        for alert in alerts:
+            alert.acknowledged_at, alert.acknowledged_by = now, actor
+        _record_acknowledged(incident=incident, alerts=alerts, actor=actor, note=note)
+    return alerts
 
 
 def alert_raise_for_centre(*, centre_id: int, kind: str, message: str, now=None) -> SupervisorAlert | None:

@@ -11,7 +11,6 @@ from dispatch.errors import IllegalTransition, NotFound, field_error
 from incidents.models import Assignment, Incident, SupervisorAlert, UnitDispatch
 from incidents import events
 from incidents.events import assignment_summary
-from incidents.services.alerts import alert_raise_if_unrouted
 from incidents.services.common import (
     ack_seconds_for,
     clean_text,
@@ -79,8 +78,9 @@ def assignment_decline(*, assignment_id, actor, reason) -> Assignment:
             assignment, incident, actor, Assignment.Status.DECLINED, "assignment.declined",
             stamp="declined_at", changes={"reason": reason, "acted_by": actor}, reason=reason,
         )
-        if incident_refresh_status(incident=incident, actor=actor):
-            alert_raise_if_unrouted(incident=incident, assignment=assignment)
+        # Left with nobody, the incident is back at "new": its unrouted spell starts (incident_deadlines_for) and the
+        # sweeper alerts the supervisors after the priority's threshold (escalation.incident_alert_unrouted).
+        incident_refresh_status(incident=incident, actor=actor)
     return assignment
 
 
@@ -191,7 +191,8 @@ def assignment_expire(*, assignment_id, now=None) -> Assignment | None:
             incident=incident,
             payload=events.alert_raised(alert="assignment_expired", assignment=assignment.pk, agency=assignment.agency_id, alerts=raised),
         )
-        # Left with nobody by an expiry: the no_backup alert above already says so (no third alert).
+        # Left with nobody by an expiry, the no_backup alert above says so now; the spell's unrouted alert follows
+        # after the threshold if nobody routes it meanwhile (the same rule as a decline or a never-routed incident).
         incident_refresh_status(incident=incident)
     return assignment
 

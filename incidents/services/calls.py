@@ -1,11 +1,14 @@
-"""Call workflows: answer, classify (one keystroke for ghost/prank/info/misdial/test), link duplicates, PBX ringing."""
+"""Call workflows: answer, classify (one keystroke for ghost/prank/info/misdial/test) and undo that, link
+duplicates, PBX ringing."""
+from datetime import timedelta
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies.models import CommandCentre, User
 from agencies.scoping import require_role, scope_for
-from dispatch.errors import Conflict, IllegalTransition, NotFound, field_error
+from dispatch.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, field_error
 from incidents import events
 from incidents.models import Call, Incident
 from incidents.services.common import clean_phone, clean_reported_time, clean_text, lock_incident, transition
@@ -119,7 +122,42 @@ def call_close(*, call_id, actor, disposition, note="") -> Call:
                 "call_taker": call.call_taker if call.call_taker_id is not None else actor,
                 # a call closed without being claimed was answered when it was closed
                 "answered_at": call.answered_at or now,
+                "closed_by": actor,
             },
+        )
+    return call
+
+
+def call_reopen(*, call_id, actor) -> Call:
+    """Undo a one-key classification: the call is back in progress (answered, with its call-taker), its disposition
+    no longer counts in the number's history, and the reopen is on the timeline with what it undid.
+
+    Only the one who closed it, or a supervisor of the centre, and only within Call.REOPEN_WINDOW_SECONDS of the
+    close: a slip is noticed at once, while a history that changes an hour later would mislead whoever reads it."""
+    require_role(actor, User.Role.CALL_TAKER, User.Role.SUPERVISOR)
+    with transaction.atomic():
+        call = _lock_call(call_id, actor)
+        if call.status != Call.Status.ENDED or call.disposition not in Call.NON_INCIDENT_DISPOSITIONS:
+            raise Conflict(
+                _("Hanya panggilan yang ditutup sebagai bukan darurat yang dapat dibuka kembali."),
+                code="call_not_reopenable", extra={"status": call.status, "disposition": call.disposition},
+            )
+        supervisor = actor.is_superuser or actor.role in (User.Role.SUPERVISOR, User.Role.ADMIN)
+        if not supervisor and call.closed_by_id != actor.pk:
+            raise PermissionDenied(_("Hanya petugas yang menutup panggilan ini, atau supervisor, yang dapat membukanya kembali."))
+        now = timezone.now()
+        window = timedelta(seconds=Call.REOPEN_WINDOW_SECONDS)
+        if call.ended_at is None or now - call.ended_at > window:
+            raise Conflict(
+                _("Panggilan ini ditutup lebih dari %(min)d menit yang lalu dan tidak dapat dibuka kembali.")
+                % {"min": Call.REOPEN_WINDOW_SECONDS // 60},
+                code="reopen_window_passed",
+            )
+        undone = {"disposition": call.disposition, "closed_at": call.ended_at, "closed_by": call.closed_by_id, "note": call.note}
+        transition(
+            call, status=Call.Status.ACTIVE, kind="call.reopened", incident=None, actor=actor, now=now,
+            changes={"disposition": "", "ended_at": None, "note": "", "closed_by": None},
+            payload=lambda old: events.call_reopened(call=call, old=old, **undone), **_centre_audience(call),
         )
     return call
 

@@ -224,10 +224,39 @@ def incident_refresh_status(*, incident: Incident, actor=None, responses=None) -
     now = timezone.now()
     transition(
         incident, status=new, kind="incident.status_changed", incident=incident, actor=actor, now=now,
-        stamp_once=STAGE_STAMPS.get(new), changes=_service_target_start(incident, new, now),
+        stamp_once=STAGE_STAMPS.get(new),
+        changes={**_service_target_start(incident, new, now), **incident_deadlines_for(incident, new, now)},
         payload=lambda old: events.incident_status_changed(old=old, new=new),
     )
     return True
+
+
+def unrouted_alert_due(incident: Incident, since):
+    """When the `unrouted` alert of a spell that began at `since` is due: its centre's threshold for the priority."""
+    return since + timedelta(seconds=incident.command_centre.unrouted_alert_seconds(incident.priority))
+
+
+def incident_deadlines_for(incident: Incident, new_status, now) -> dict:
+    """The deadlines an incident moving to `new_status` starts or ends (fields to save with the move):
+
+    - entering "new" (nobody holds it) starts an unrouted spell: its alert is due after the centre's threshold for the
+      priority; leaving "new" ends the spell (no alert if it had not fired yet);
+    - entering "resolved" starts the auto-close clock (the centre's minutes, none when 0); leaving it stops the clock.
+    Closed and cancelled end both."""
+    changes = {}
+    if new_status == Incident.Status.NEW:
+        if incident.unrouted_since is None:
+            changes.update(unrouted_since=now, unrouted_alert_due_at=unrouted_alert_due(incident, now))
+    elif incident.unrouted_since is not None or incident.unrouted_alert_due_at is not None:
+        changes.update(unrouted_since=None, unrouted_alert_due_at=None)
+    if new_status == Incident.Status.RESOLVED:
+        minutes = incident.command_centre.auto_close_resolved_min
+        due = now + timedelta(minutes=minutes) if minutes else None
+        if incident.auto_close_due_at != due:
+            changes["auto_close_due_at"] = due
+    elif incident.auto_close_due_at is not None:
+        changes["auto_close_due_at"] = None
+    return changes
 
 
 def _service_target_start(incident: Incident, new_status, now) -> dict:

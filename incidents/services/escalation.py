@@ -1,15 +1,18 @@
-"""Escalation beyond the acknowledgement deadline: the second stage (notify people outside the consoles)
-and the service-target watch (nobody on scene in time). Run by the sweeper in incidents.tasks; each
-function locks, re-checks and acts at most once, so running it twice or concurrently is harmless."""
+"""Escalation beyond the acknowledgement deadline: the second stage (notify people outside the consoles),
+the service-target watch (nobody on scene in time) and the unrouted watch (nobody holds the incident). Run by the
+sweeper in incidents.tasks; each function locks, re-checks and acts at most once, so running it twice or
+concurrently is harmless."""
 import logging
 
-from django.db import transaction
-from django.db.models import Q
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from agencies.models import User
-from dispatch.errors import ApplicationError
+from dispatch.errors import ApplicationError, NotFound
 from incidents import events
 from incidents.models import Assignment, Incident, Notification, SupervisorAlert
 from incidents.notifications import notification_queue
@@ -133,6 +136,90 @@ def incident_check_service_target(*, incident_id, now=None) -> bool:
             incident=incident,
             payload=events.alert_raised(
                 alert="target_breached", target_min=target, due_at=due.isoformat(), late_by_ms=int((now - due).total_seconds() * 1000),
+                alerts=[alert],
+            ),
+        )
+    return True
+
+
+def _duration(seconds: int) -> str:
+    """"45 detik", "3 menit": how long an incident waited, as a supervisor reads it."""
+    if seconds < 120:
+        return ngettext("%(n)d detik", "%(n)d detik", seconds) % {"n": seconds}
+    minutes = seconds // 60
+    return ngettext("%(n)d menit", "%(n)d menit", minutes) % {"n": minutes}
+
+
+def spell_starting_assignment(incident) -> Assignment | None:
+    """The assignment whose end left nobody on the incident (the last to stop being live), or None when it was never
+    routed. It names the unrouted spell: SupervisorAlert's unique (assignment, kind) and (incident, kind) where
+    assignment is null then allow one `unrouted` alert per spell, however many sweepers race."""
+    ended = Coalesce("declined_at", "expired_at", "handed_off_at", "cancelled_at", "completed_at", "offered_at")
+    return (
+        incident.assignments.select_related("agency").exclude(status__in=Assignment.LIVE_STATUSES)
+        .order_by(ended.desc(), F("pk").desc()).first()
+    )
+
+
+def incident_alert_unrouted(*, incident_id, now=None) -> bool:
+    """`unrouted_alert_due_at` passed and still nobody holds the incident (status "new"): one UNROUTED alert for the
+    supervisors of its centre with its `alert.raised` event — once per unrouted spell. Clearing the due time under the
+    incident lock is what makes a spell alert once; the unique constraints are the second guard (a spell is named by
+    the assignment that began it, spell_starting_assignment). Closed, cancelled and resolved incidents never alert:
+    they are not "new". Returns True when it raised the alert."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        try:
+            incident = lock_incident(incident_id)
+        except NotFound:
+            return False
+        due = incident.unrouted_alert_due_at
+        if due is None or due > now:
+            return False
+        incident.unrouted_alert_due_at = None
+        incident.save(update_fields=["unrouted_alert_due_at"])
+        if incident.status != Incident.Status.NEW:
+            return False  # a stale due time: the spell ended without the transition clearing it
+        since = incident.unrouted_since or incident.created_at
+        starter = spell_starting_assignment(incident)
+        if SupervisorAlert.objects.filter(incident=incident, kind=SupervisorAlert.Kind.UNROUTED, assignment=starter).exists():
+            return False  # this spell already alerted (e.g. before the sweeper owned the rule)
+        waited = _duration(int((now - since).total_seconds()))
+        if starter is None:
+            message = _("%(ref)s (P%(prio)s) belum diteruskan ke instansi mana pun selama %(waited)s; teruskan sekarang.") % {
+                "ref": incident.reference, "prio": incident.priority, "waited": waited,
+            }
+        else:
+            how = {
+                Assignment.Status.DECLINED: _("sejak %(agency)s menolak"),
+                Assignment.Status.EXPIRED: _("sejak %(agency)s tidak mengonfirmasi sebelum batas waktu"),
+            }.get(starter.status, _("sejak penugasan %(agency)s berakhir")) % {"agency": starter.agency}
+            message = _("%(ref)s (P%(prio)s) tidak dipegang instansi mana pun selama %(waited)s, %(how)s; teruskan ulang.") % {
+                "ref": incident.reference, "prio": incident.priority, "waited": waited, "how": how,
+            }
+        try:
+            with transaction.atomic():
+                alert = SupervisorAlert.objects.create(
+                    command_centre_id=incident.command_centre_id,
+                    incident=incident,
+                    assignment=starter,
+                    kind=SupervisorAlert.Kind.UNROUTED,
+                    message=message,
+                    created_at=now,
+                )
+        except IntegrityError:
+            return False  # another worker raised this spell's alert first
+        record_event(
+            kind="alert.raised",
+            incident=incident,
+            payload=events.alert_raised(
+                alert=SupervisorAlert.Kind.UNROUTED.value,
+                assignment=starter.pk if starter else None,
+                agency=starter.agency_id if starter else None,
+                unrouted_since=since.isoformat(),
+                threshold_s=incident.command_centre.unrouted_alert_seconds(incident.priority),
+                due_at=due.isoformat(),
+                late_by_ms=int((now - due).total_seconds() * 1000),
                 alerts=[alert],
             ),
         )

@@ -1,13 +1,15 @@
-"""Incident workflows: create from a call, update, route to agencies, close, cancel."""
+"""Incident workflows: create from a call, update, route to agencies, close (by hand or automatically), cancel."""
+from datetime import timedelta
+
 from django.contrib.gis.geos import Point
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agencies.geo import in_indonesia, place_for_point
-from agencies.models import CommandCentre, User
+from agencies.geo import contradictions, in_indonesia, place_for_point, place_for_village, regency_code_of
+from agencies.models import CommandCentre, Region, User
 from agencies.scoping import require_role, scope_for
-from dispatch.errors import Conflict, IllegalTransition, ValidationFailed, field_error
+from dispatch.errors import Conflict, IllegalTransition, NotFound, ValidationFailed, field_error
 from incidents.models import Assignment, Call, IdempotencyRecord, Incident, IncidentCategory, IncidentCounter, Priority
 from incidents import events, refdata
 from incidents.routing import propose_agencies
@@ -16,11 +18,13 @@ from incidents.services.common import (
     clean_phone,
     clean_text,
     ensure_centre_staff,
+    incident_deadlines_for,
     incident_refresh_status,
     lock_incident,
     offer_assignment,
     response_state,
     transition,
+    unrouted_alert_due,
 )
 from incidents.timeline import record_event
 
@@ -136,6 +140,46 @@ def _served_check(centre, place, location, allow_outside):
     return outside
 
 
+def _village(code) -> Region | None:
+    """A kelurahan/desa named by its Kemendagri code ("62.71.01.1001"); None when none is named."""
+    if code in (None, ""):
+        return None
+    code = str(code).strip()[:13]
+    village = Region.objects.filter(pk=code, level=Region.Level.VILLAGE).first()
+    if village is None:
+        raise field_error("village", _("Kelurahan/desa dengan kode '%(code)s' tidak dikenal.") % {"code": code}, code="unknown_village")
+    return village
+
+
+def _place(centre, point, village):
+    """Where the incident is, by region: the village the call-taker chose (its district and regency follow) when one
+    is named, else what the boundaries holding the point say.
+
+    A named village must lie in the centre's area (400 `village_outside_service_area`: no override, the type-ahead
+    only offers the centre's villages), and wins over the point lookup unless an exact boundary puts the point in
+    another village, district or regency (400 `village_mismatch`: two answers, and nobody can tell which is right)."""
+    found = place_for_point(point)
+    if village is None:
+        return found
+    info = refdata.centre_info(centre.pk) or refdata.centre_info_from_db(centre)
+    if regency_code_of(village) not in info.served:
+        raise field_error(
+            "village",
+            _("Kelurahan/desa %(name)s berada di luar wilayah layanan %(centre)s.") % {"name": village.name, "centre": centre.name},
+            code="village_outside_service_area",
+        )
+    named = place_for_village(village)
+    other = contradictions(named, found)
+    if other:
+        raise ValidationFailed(
+            _("Titik lokasi berada di %(place)s, bukan di %(village)s: pilih ulang kelurahan atau pindahkan titiknya.")
+            % {"place": other[0].name, "village": village.name},
+            code="village_mismatch",
+            fields={"village": [_("Tidak sesuai dengan titik lokasi.")], "location": [_("Tidak sesuai dengan kelurahan yang dipilih.")]},
+        )
+    return named
+
+
 def _next_number(centre, year) -> int:
     # One statement: inserts the counter or bumps it, holding its row lock until commit.
     with connection.cursor() as cursor:
@@ -171,6 +215,7 @@ def incident_create(
     allow_outside_service_area=False,
     is_public_alert=False,
     external_tracking_id=None,
+    village=None,
 ) -> tuple[Incident, bool]:
     """Log a genuine emergency. Returns (incident, created); a repeated idempotency key returns the first incident."""
     require_role(actor, User.Role.CALL_TAKER, User.Role.SUPERVISOR)
@@ -186,6 +231,7 @@ def incident_create(
     answers = _answers(category_obj, answers)
     priority = _priority(priority, category_obj, answers)
     point = _location(location)
+    village = _village(village)
     address = clean_text("address", address)
     description = clean_text("description", description)
     caller_name = clean_text("caller_name", caller_name)
@@ -207,7 +253,7 @@ def incident_create(
     number_default = call.caller_number if call else ""
     caller_number = clean_phone(caller_number or number_default, required=not external_tracking_id)
 
-    place = place_for_point(point)
+    place = _place(centre, point, village)
     outside = _served_check(centre, place, point, allow_outside_service_area)
 
     try:
@@ -243,6 +289,9 @@ def incident_create(
                 created_by=actor,
                 call_answered_at=call.answered_at if call else None,
                 created_at=now,
+                # logged, routed by nobody yet: the first unrouted spell starts now (incident_deadlines_for)
+                unrouted_since=now,
+                unrouted_alert_due_at=now + timedelta(seconds=centre.unrouted_alert_seconds(priority)),
             )
             if key:
                 IdempotencyRecord.objects.create(key=key, user=actor, incident=incident)
@@ -263,7 +312,9 @@ def incident_create(
     return incident, True
 
 
-UPDATABLE_FIELDS = ("description", "address", "priority", "caller_name", "location", "location_accuracy_m", "answers", "is_public_alert")
+UPDATABLE_FIELDS = (
+    "description", "address", "priority", "caller_name", "location", "location_accuracy_m", "answers", "is_public_alert", "village",
+)
 
 
 def incident_update(*, incident_id, actor, **changes) -> Incident:
@@ -290,6 +341,10 @@ def incident_update(*, incident_id, actor, **changes) -> Incident:
                 clean[name] = None if value in (None, "") else float(value)
             elif name == "is_public_alert":
                 clean[name] = bool(value)
+        # The village: named (and checked against the point), or, when only the point moved, what its boundaries say.
+        village_named = "village" in changes and changes["village"] not in (None, "")
+        village = _village(changes["village"]) if village_named else None
+        clean.pop("village", None)
         diff = {}
         for name, value in clean.items():
             old = getattr(incident, name)
@@ -302,13 +357,23 @@ def incident_update(*, incident_id, actor, **changes) -> Incident:
             else:
                 diff[name] = {"old": old, "new": value}
             setattr(incident, name, value)
+        place_changes = "location" in diff or "village" in changes
+        if place_changes:
+            place = _place(incident.command_centre, incident.location, village)
+            new_village = place.village.code if place.village is not None else None
+            if new_village != incident.village_id:
+                diff["village"] = {"old": incident.village_id, "new": new_village}
         if not diff:
             return incident
-        fields = list(diff) + ["updated_at"]
-        if "location" in diff:
-            place = place_for_point(incident.location)
+        fields = [name for name in diff if name != "village"] + ["updated_at"]
+        if "priority" in diff and incident.unrouted_alert_due_at is not None:
+            # still waiting for its unrouted alert: the new priority's threshold counts from the spell's start
+            incident.unrouted_alert_due_at = unrouted_alert_due(incident, incident.unrouted_since)
+            fields.append("unrouted_alert_due_at")
+        if place_changes:
             incident.regency, incident.district, incident.village = place.regency, place.district, place.village
             fields += ["regency", "district", "village"]
+        if "location" in diff:
             if incident.location_source == Incident.LOCATION_TO_CONFIRM:
                 # the call-taker placed the pin an address-only EIDO could not give
                 diff["location_source"] = {"old": incident.location_source, "new": "map"}
@@ -411,10 +476,40 @@ def incident_close(*, incident_id, actor, note="", force=False) -> Incident:
         _withdraw_live_assignments(incident, actor, now)
         transition(
             incident, status=Incident.Status.CLOSED, kind="incident.status_changed", incident=incident, actor=actor,
-            now=now, stamp="closed_at",
+            now=now, stamp="closed_at", changes=incident_deadlines_for(incident, Incident.Status.CLOSED, now),
             payload=lambda old: events.incident_status_changed(old=old, new=Incident.Status.CLOSED, note=note),
         )
     return incident
+
+
+def incident_auto_close(*, incident_id, now=None) -> bool:
+    """`auto_close_due_at` passed on a resolved incident: close it as the system's act (no actor; the event says
+    `auto_close` and after how many minutes). Run by the sweeper (incidents.tasks); locks, re-checks and acts at most
+    once, so a second sweeper, or one racing a call-taker's close, finds it closed and does nothing. Returns True when
+    it closed the incident."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        try:
+            incident = lock_incident(incident_id)
+        except NotFound:
+            return False
+        due = incident.auto_close_due_at
+        if due is None or due > now:
+            return False
+        minutes = incident.command_centre.auto_close_resolved_min
+        if incident.status != Incident.Status.RESOLVED or not minutes:
+            # re-opened by a new routing, or the centre turned auto-close off since: the clock is stale
+            incident.auto_close_due_at = None
+            incident.save(update_fields=["auto_close_due_at"])
+            return False
+        transition(
+            incident, status=Incident.Status.CLOSED, kind="incident.status_changed", incident=incident, actor=None,
+            now=now, stamp="closed_at", changes=incident_deadlines_for(incident, Incident.Status.CLOSED, now),
+            payload=lambda old: events.incident_status_changed(
+                old=old, new=Incident.Status.CLOSED, auto_close={"after_min": minutes, "due_at": due.isoformat()},
+            ),
+        )
+    return True
 
 
 def incident_cancel(*, incident_id, actor, reason) -> Incident:
@@ -429,7 +524,7 @@ def incident_cancel(*, incident_id, actor, reason) -> Incident:
         _withdraw_live_assignments(incident, actor, now)
         transition(
             incident, status=Incident.Status.CANCELLED, kind="incident.status_changed", incident=incident, actor=actor,
-            now=now, stamp="closed_at",
+            now=now, stamp="closed_at", changes=incident_deadlines_for(incident, Incident.Status.CANCELLED, now),
             payload=lambda old: events.incident_status_changed(old=old, new=Incident.Status.CANCELLED, reason=reason),
         )
     return incident

@@ -144,13 +144,17 @@ def _alerts(centre_ids, now) -> list[dict]:
     )
     rows = qs.order_by("-created_at", "-id").values_list(
         "id", "kind", "incident_id", "incident__reference", "created_at", "acknowledged_at", "acknowledged_by_id",
-        "message", "command_centre_id", "assignment_id", "assignment__agency_id",
+        "message", "command_centre_id", "assignment_id", "assignment__agency_id", "incident__priority",
+        "acknowledged_by__username", "acknowledged_by__first_name", "acknowledged_by__last_name",
     )
+    # The page groups them into one line per incident (static/js/board/render.js: drawAlerts), as
+    # GET /api/v1/alerts/?group=incident does: the rows carry what the line shows (priority, who acknowledged).
     return [
         {
             "id": r[0], "kind": r[1], "incident": r[2], "reference": r[3], "raised_at": _iso(r[4]), "acknowledged": r[5] is not None,
             "acknowledged_at": _iso(r[5]), "acknowledged_by": r[6], "message": r[7], "command_centre": r[8],
-            "assignment": r[9], "agency": r[10],
+            "assignment": r[9], "agency": r[10], "priority": r[11],
+            "acknowledged_by_name": (f"{r[13]} {r[14]}".strip() or r[12]) if r[6] else None,
         }
         for r in rows
     ]
@@ -372,6 +376,13 @@ def board_incident(*, user, incident_id) -> dict:
         "command_centre": incident.command_centre_id,
         "created_at": _iso(incident.created_at),
         "on_scene_due_at": _iso(incident.on_scene_due_at),
+        "resolved_at": _iso(incident.resolved_at),
+        "auto_close_due_at": _iso(incident.auto_close_due_at),
+        "unrouted_since": _iso(incident.unrouted_since),
+        "open_alerts": [
+            {"id": a.pk, "kind": a.kind, "message": a.message, "raised_at": _iso(a.created_at)}
+            for a in incident.alerts.filter(acknowledged_at__isnull=True).order_by("created_at", "pk")
+        ],
         "assignments": [
             {
                 "id": a.pk, "agency": a.agency_id, "agency_name": str(a.agency), "centre_name": a.agency.command_centre.name,

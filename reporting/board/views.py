@@ -59,6 +59,8 @@ def board_page(request):
             "cancel": "/api/v1/incidents/{id}/cancel/",
             "handoff": "/api/v1/assignments/{id}/handoff/",
             "acknowledge": "/api/v1/alerts/{id}/acknowledge/",
+            "acknowledgeIncident": "/api/v1/incidents/{id}/alerts/acknowledge/",
+            "close": "/api/v1/incidents/{id}/close/",
         },
     }
     all_centres = [{"id": c.pk, "name": c.name} for c in board_centres(user)]

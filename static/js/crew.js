@@ -5,6 +5,7 @@
 import { apiResult as api, url } from "./lib/api.js";
 import { pageConfig } from "./lib/dom.js";
 import { t, fmt } from "./lib/i18n.js";
+import { priorityText } from "./lib/priority.js";
 import { start as startLiveEvents } from "./lib/live.js";
 import { clockFormatter, pageTimeZone } from "./lib/time.js";
 
@@ -46,7 +47,7 @@ function startCrew() {
     var lon = d.location[0], lat = d.location[1];
     byId("job-ref").textContent = d.reference;
     if (job && job.id === d.incident) {
-      byId("job-prio").textContent = "P" + job.priority;
+      byId("job-prio").textContent = priorityText(job.priority);
       byId("job-prio").className = "prio p" + job.priority;
       byId("job-cat").textContent = job.category_name || "";
       byId("job-addr").textContent = job.address || "";

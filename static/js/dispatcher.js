@@ -4,6 +4,7 @@ import { apiResult as api, url } from "./lib/api.js";
 import { el, escapeHtml, pageConfig } from "./lib/dom.js";
 import { t, fmt, num } from "./lib/i18n.js";
 import { start as startLiveEvents } from "./lib/live.js";
+import { priorityBadge } from "./lib/priority.js";
 import { setupDetail, openDetail, detailKeys, refreshDetail } from "./dispatcher/detail.js";
 import { mountCallouts } from "./volunteers/callouts-panel.js";
 
@@ -243,7 +244,7 @@ document.getElementById("complete-form").addEventListener("submit", function (ev
 
 /* ── rendering ── */
 function capabilityName(code) { return (cfg.capabilities && cfg.capabilities[code]) || code; }
-function prio(p) { return el("span", { class: "prio p" + p, text: "P" + p, title: cfg.priorities[p] || "" }); }
+function prio(p) { return priorityBadge(p, cfg.priorities); }
 function detailButton(a) {
   return el("button", { type: "button", class: "secondary", "data-action": "detail", title: "Enter / D", text: t("Detail"),
     onclick: function (e) { openDetail(a, e.target.closest("li")); } });

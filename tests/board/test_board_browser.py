@@ -1,6 +1,7 @@
 """End to end in a real browser, no reload: with the supervisor's board open, a call-taker logs and routes a fire
 call; the offer appears with its countdown; nobody accepts, the deadline passes and the sweeper (the same function
-beat runs every second) expires it; the alert appears with a flash, and the supervisor acknowledges it with a note.
+beat runs every second) expires it; the alert appears with a flash as one line for the incident, and the supervisor
+marks the line handled with a note — a second supervisor's board (on a phone) sees it happen live.
 
 The server is a uvicorn subprocess on the pytest database (the board needs the WebSocket): tests/support.py."""
 import time
@@ -29,7 +30,8 @@ def wait_until(predicate, seconds, what):
 
 
 def test_offer_countdown_expiry_alert_and_acknowledge_live(asgi_process_factory, chromium, centre, fire_category, damkar, call_taker):
-    supervisor = f.supervisor(centre, username="supervisor_pky")
+    supervisor = f.supervisor(centre, username="supervisor_pky", first_name="Supervisor", last_name="Satu")
+    colleague = f.supervisor(centre, username="supervisor2_pky")
     EscalationRule.objects.create(command_centre=centre, ack_seconds=ACK_SECONDS, second_stage_seconds=600)
     # under the production Content-Security-Policy (no inline script or handler may run)
     base = asgi_process_factory(env={"CSP_ENABLED": "true"}).url
@@ -74,33 +76,51 @@ def test_offer_countdown_expiry_alert_and_acknowledge_live(asgi_process_factory,
         while sweep_ack_deadlines() == 0 and time.monotonic() < deadline:
             time.sleep(0.2)
 
-        # the alert appears (flashing), the offer is gone
-        alert = '#alerts li.alert[data-kind="assignment_expired"][data-acknowledged="false"]'
-        board.wait_for_selector(alert, timeout=10_000)
+        # the alert appears (flashing) as one line for the incident, the offer is gone
+        line = f'#alerts li.alert-group[data-incident="{incident_id}"]'
+        board.wait_for_selector(line + '.open[data-kinds~="assignment_expired"]', timeout=10_000)
         board.wait_for_selector(".b-alerts.flash", timeout=5_000)
         board.wait_for_selector(offer, state="detached", timeout=10_000)
-        assert "Penugasan tidak dikonfirmasi" in board.text_content(alert)
-        alert_id = int(board.get_attribute(alert, "data-alert"))
+        assert "Penugasan tidak dikonfirmasi" in board.text_content(line)
+        assert board.locator("#alerts li.alert-group").count() == 1
 
-        # acknowledged with a note, from the keyboard
-        board.click(f'{alert} button[data-ack="{alert_id}"]')
+        # a second supervisor has the board open too
+        _s2ctx, second = login(chromium, base, colleague.username, viewport={"width": 390, "height": 844})
+        echo_browser_errors(second)
+        second.route("**/tile.openstreetmap.org/**", lambda route: route.abort())
+        second.goto("/board/")
+        wait_live(second)
+        second.wait_for_selector(line + ".open", timeout=10_000)
+
+        # the first marks the line handled, with a note: the button says what it does, the dialog what it marks
+        button = board.locator(f'{line} button[data-ack-incident="{incident_id}"]')
+        assert button.inner_text() == "Tandai sudah ditangani"
+        button.click()
         board.wait_for_selector("#ack-dialog[open]")
+        assert "Penugasan tidak dikonfirmasi" in board.text_content("#ack-list")
         board.fill("#ack-note", "Damkar dihubungi lewat radio")
         board.click("#ack-submit")
-        board.wait_for_selector(f'#alerts li.alert[data-alert="{alert_id}"][data-acknowledged="true"]', timeout=10_000)
-        # the live alert.acknowledged event brings the note to every board
-        wait_until(lambda: "Damkar dihubungi lewat radio" in board.text_content(f'#alerts li.alert[data-alert="{alert_id}"]'), 10,
-                   "the note on the acknowledged alert")
+        board.wait_for_selector(line + '.acked[data-open-count="0"]', timeout=10_000)
+        # the colleague is told who did it, even where the handled line has sunk out of view
+        second.wait_for_selector("#board-flash:not([hidden])", timeout=10_000)
+        assert "ditangani oleh Supervisor Satu" in second.inner_text("#board-flash")
+        # the live alert.acknowledged event brings who and the note to every board, the colleague's phone included
+        for page in (board, second):
+            wait_until(lambda page=page: "Damkar dihubungi lewat radio" in page.text_content(line), 10, "the note on the handled line")
+            assert "Supervisor" in page.text_content(line + " .acked-by")
+            assert page.locator(f'{line} button[data-ack-incident]').count() == 0
+        assert board.text_content("#alert-count") == "0" and second.text_content("#alert-count") == "0"
         assert board.evaluate("() => window.__sameDocument") is True  # never reloaded
         assert csp_errors == []
     finally:
         for context in chromium.contexts:
             context.close()
 
-    row = SupervisorAlert.objects.get(pk=alert_id)
-    assert row.acknowledged_by_id == supervisor.pk and row.acknowledged_at is not None
-    event = TimelineEvent.objects.get(kind="alert.acknowledged", payload__alert=alert_id)
+    rows = SupervisorAlert.objects.filter(incident_id=incident_id)
+    assert rows.count() >= 1 and {r.acknowledged_by_id for r in rows} == {supervisor.pk}
+    event = TimelineEvent.objects.get(kind="alert.acknowledged", incident_id=incident_id)
     assert event.payload["note"] == "Damkar dihubungi lewat radio" and event.actor_id == supervisor.pk
+    assert sorted(event.payload["alerts"]) == sorted(r.pk for r in rows)
 
 
 def test_provincial_board_each_centre_in_its_zone_numbers_live(asgi_process, chromium, centre, smd, paser, supervisor_kaltim):
@@ -135,6 +155,13 @@ def test_provincial_board_each_centre_in_its_zone_numbers_live(asgi_process, chr
         board.wait_for_selector(f'{smd_block} tr[data-user="{ct_smd.pk}"]:not(.on-call)', timeout=10_000)
         assert board.text_content(f'{smd_block} [data-funnel="prank"]') == "1"
         assert board.text_content(f'{smd_block} tr[data-user="{ct_smd.pk}"] td:nth-child(3)') == "1"
+        # … and undoes it (issue 23): the prank leaves the funnel, the call-taker is on the line again
+        from incidents.services import call_reopen
+
+        call_reopen(call_id=call.pk, actor=ct_smd)
+        board.wait_for_selector(f'{smd_block} tr[data-user="{ct_smd.pk}"].on-call .since', timeout=10_000)
+        assert board.text_content(f'{smd_block} [data-funnel="prank"]') == "0"
+        assert board.text_content(f'{smd_block} [data-funnel="received"]') == "1"
         assert board.text_content(f'.centre-block[data-centre="{paser.pk}"] [data-funnel="received"]') == "0"
         assert board.query_selector(f'.centre-block[data-centre="{centre.pk}"]') is None
     finally:

@@ -79,6 +79,9 @@ def test_genuine_fire_call_logged_and_routed_by_keyboard_only(world, asgi_server
     keys.press("Enter")
     page.wait_for_function("document.querySelector('#place-info').textContent.includes('Pahandut')")
     assert "±50 m" in page.locator("#place-info").inner_text()
+    # the address next, the place's label selected: Enter keeps it (issue 23: the address is in the Enter flow)
+    assert page.evaluate("document.activeElement.id") == "f-address"
+    keys.press("Enter")
     # SOP script: "Ada orang terjebak?" yes → priority suggestion P1; building type skipped
     assert page.evaluate("document.activeElement.id") == "q-people_trapped"
     keys.press("y")
@@ -173,6 +176,7 @@ def test_rejected_field_keeps_everything_and_resubmit_never_doubles(world, asgi_
     page.wait_for_selector("#place-list li")
     assert "di luar Indonesia" in page.locator("#place-list").inner_text()
     keys.press("Enter")
+    keys.press("Enter")  # the address: the coordinates' label kept
     keys.press("n")
     keys.press("Enter")
     keys.type("Asap tebal dari gudang")

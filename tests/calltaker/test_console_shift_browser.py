@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from incidents.models import Assignment, Incident, IncidentCategory, SupervisorAlert
 from incidents.services import assignment_accept, incident_create, incident_route
+from incidents.tasks import sweep_unrouted
 from tests import factories as f
 from tests.calltaker.conftest import console_page
 from tests.live.conftest import token_for
@@ -76,8 +77,9 @@ def test_the_routing_panel_turns_diterima_and_ditolak_live(asgi_server, ct_brows
     page.click(row(incident))
     page.wait_for_selector("#routing:not([hidden])")
     names = page.locator("#routing-list .agency b").all_inner_texts()
-    for agency in (damkar, police):
-        page.keyboard.press(str(names.index(agency.short_name) + 1))
+    # never routed: the category's agency is already checked (issue 23: as the save proposed it); the police added
+    assert page.locator("#routing-list .agency.checked b").all_inner_texts() == [damkar.short_name]
+    page.keyboard.press(str(names.index(police.short_name) + 1))
     page.keyboard.press("Enter")
     page.wait_for_selector("#assignments .assignment.as-offered >> nth=1")
     offers = {a.agency_id: a for a in Assignment.objects.filter(incident=incident)}
@@ -134,9 +136,11 @@ def test_a_decline_flags_the_incident_unrouted_and_alerts_the_supervisor(asgi_se
     assert page.get_attribute("#open-incidents li.inc >> nth=0", "data-id") == str(incident.pk)
     assert page.evaluate("document.documentElement.dataset.ctUnroutedSounds") == "1"
     assert page.inner_text("#unrouted-count") == "1"
-    # and the supervisors have an alert, on their board live
-    alert = SupervisorAlert.objects.get(incident=incident, kind=SupervisorAlert.Kind.UNROUTED)
-    board.wait_for_selector(f'#alerts li.alert[data-alert="{alert.pk}"][data-kind="unrouted"]', timeout=5_000)
+    # and once nobody has held it for the priority's threshold, the sweeper alerts the supervisors, on their board live
+    incident.refresh_from_db()
+    assert not SupervisorAlert.objects.filter(incident=incident, kind=SupervisorAlert.Kind.UNROUTED).exists()
+    assert sweep_unrouted(now=incident.unrouted_alert_due_at + timedelta(seconds=1)) == 1
+    board.wait_for_selector(f'#alerts li.alert-group.open[data-incident="{incident.pk}"][data-kinds~="unrouted"]', timeout=5_000)
     board.context.close()
 
     # the longer nobody holds it, the louder the row: declined 16 minutes ago, it is at the last step after a reload,

@@ -74,6 +74,42 @@ GUIDE_SHOTS = {
 # a shot that shows a part further down the page: scrolled to this element first
 GUIDE_SCROLL = {"admin-incident": "#events-group"}
 
+
+def _calltaker_slip_and_undo(page, shoot):
+    """What the call-taker's guide shows of issue 23, and checks like every page: a name typed, a slip of Alt+M asks
+    first, Enter closes and "Dibatalkan? Ctrl+Z" is offered, Ctrl+Z brings the call and the form back; then the call
+    is closed again as ghost (asked, confirmed) so the next pages start without a call. Returns the texts seen."""
+    texts = []
+    page.keyboard.press("F2")
+    page.wait_for_selector("#call-panel.active")
+    page.focus("#f-name")
+    page.keyboard.type("Budi Santoso")
+    page.keyboard.press("Alt+m")
+    page.wait_for_selector(".confirm-box")
+    texts.append(page.evaluate(VISIBLE_TEXT))
+    shoot("call-taker-confirm")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#undo-bar:not([hidden])")
+    texts.append(page.evaluate(VISIBLE_TEXT))
+    shoot("call-taker-undo")
+    page.keyboard.press("Control+z")
+    page.wait_for_selector("#call-panel.active")
+    # (no wait_for_function: the page's Content-Security-Policy refuses the eval it uses)
+    for _ in range(50):
+        if page.input_value("#f-name") == "Budi Santoso":
+            break
+        page.wait_for_timeout(100)
+    assert page.input_value("#f-name") == "Budi Santoso", "Ctrl+Z did not bring the form back"
+    page.keyboard.press("Alt+g")
+    page.wait_for_selector(".confirm-box")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#undo-bar:not([hidden])")
+    return texts
+
+
+# (username, path, viewport name) → what to do on that page after its checks (the screenshots it takes for the guides)
+PAGE_ACTIONS = {("call_taker_pky", "/console/call-taker/", "desk"): _calltaker_slip_and_undo}
+
 # Words that have no business on an Indonesian page (whole words, case-sensitive where the case matters).
 ENGLISH = re.compile(r"\b(" + "|".join([
     "Loading", "loading", "Please", "please", "Submit", "Cancel", "Save", "Delete", "Search", "Accept", "Decline",
@@ -135,7 +171,7 @@ def _demo_regions_only(directory: Path) -> Path:
 
 def _seed(regions_dir: Path):
     """The demo, plus work in flight so the consoles have rows: an offer waiting at Damkar, an incident Damkar
-    accepted with a unit on the way, a volunteer call-out."""
+    accepted with a unit on the way, a volunteer call-out, alerts on the board and a resolved incident to close."""
     from agencies.demo import loader
     from agencies.models import User
     from incidents.services import incident_create, incident_route
@@ -156,10 +192,40 @@ def _seed(regions_dir: Path):
                                       caller_number="081234567890", description=text, address="Jl. Tjilik Riwut")
         made.append(incident)
         incident_route(incident_id=incident.pk, actor=call_taker)
+    # and one the call-taker saved but never routed: the tray of their unrouted incidents (issue 23)
+    incident_create(actor=call_taker, category="pohon_tumbang" if _has_category("pohon_tumbang") else "kebakaran",
+                    location=Point(113.915, -2.215, srid=4326), caller_number="081298765432",
+                    description="Pohon besar tumbang menutup jalan", address="Jl. G. Obos")
     accepted = made[0].assignments.get(agency=damkar.agency)
     assignment_accept(assignment_id=accepted.pk, actor=damkar)
     unit = damkar.agency.units.order_by("call_sign").first()
     unit_dispatch(assignment_id=accepted.pk, unit_ids=[unit.pk], actor=damkar)
+    # the supervisor's safety net (issue 23): a P1 nobody routed, alerted by the sweeper; an offer nobody acknowledged
+    # (expired: an alert, the backup offered); a resolved incident the call-taker list and the board can close
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from incidents.models import Assignment, Incident
+    from incidents.services import assignment_complete
+    from incidents.tasks import sweep_ack_deadlines, sweep_unrouted
+
+    orphan, _ = incident_create(actor=call_taker, category="kebakaran", location=Point(113.915, -2.215, srid=4326), priority=1,
+                                caller_number="081298765432", description="Asap dari atap toko", address="Jl. Diponegoro 5")
+    # as if logged 75 s ago (its P1 threshold is 60 s): what the sweeper would have raised by now
+    Incident.objects.filter(pk=orphan.pk).update(unrouted_since=timezone.now() - timedelta(seconds=75),
+                                                 unrouted_alert_due_at=timezone.now() - timedelta(seconds=15))
+    sweep_unrouted()
+    late, _ = incident_create(actor=call_taker, category="kebakaran", location=Point(113.925, -2.19, srid=4326), priority=2,
+                              caller_number="081311112222", description="Gudang berasap", address="Jl. RTA Milono km 3")
+    incident_route(incident_id=late.pk, actor=call_taker)
+    Assignment.objects.filter(incident=late, status=Assignment.Status.OFFERED).update(ack_deadline=timezone.now())
+    sweep_ack_deadlines()
+    done, _ = incident_create(actor=call_taker, category="kebakaran", location=Point(113.905, -2.22, srid=4326), priority=4,
+                              caller_number="081355556666", description="Sarang tawon di teras", address="Jl. Kinibalu 1")
+    [offer] = incident_route(incident_id=done.pk, actor=call_taker, agency_ids=[damkar.agency_id])
+    assignment_accept(assignment_id=offer.pk, actor=damkar)
+    assignment_complete(assignment_id=offer.pk, actor=damkar, note="Sarang dipindahkan")
     try:
         from volunteers.models import VolunteerCommunity
         from volunteers.services.callouts import callout_create
@@ -169,6 +235,12 @@ def _seed(regions_dir: Path):
     except Exception as exc:  # the pages still open without a call-out; say why there is none
         print(f"no volunteer call-out seeded: {exc!r}")
     return made[0]
+
+
+def _has_category(code) -> bool:
+    from incidents.models import IncidentCategory
+
+    return IncidentCategory.objects.filter(code=code, is_active=True).exists()
 
 
 def _admin_change_pages():
@@ -311,6 +383,11 @@ def test_every_page_of_every_role_works_offline_in_indonesian(asgi_process_facto
                 key = (username, "INCIDENT" if path == incident_page else path, size_name)
                 if shots and key in GUIDE_SHOTS:
                     _shoot(page, GUIDE_SHOTS[key], size_name)
+                if key in PAGE_ACTIONS:
+                    shoot = (lambda name: _shoot(page, name, size_name)) if shots else (lambda name: None)
+                    seen = PAGE_ACTIONS[key](page, shoot)
+                    problems = watch.take() + [p for text in seen for p in untranslated(text)]
+                    failures += [f"{username} {size_name} {path} (after its actions): {p}" for p in problems]
         page.wait_for_timeout(300)  # an error the last page raised late still counts
         failures += [f"{username} after {visited[-1]}: {p}" for p in watch.take()]
         context.close()

@@ -44,6 +44,11 @@ def test_dispatcher_sees_the_incident_and_names_not_codes(asgi_process, chromium
         assert "081234567890" in body
         why = page.inner_text("#detail-body .why")
         assert "Ada orang terjebak?" in why  # the answer that raised the priority
+        # the priority once ("P1 Kritis …", never "P1 P1 Kritis …"), the coordinates with decimal points, whatever
+        # the language (issue 23: "-2,15119, 113,97394" read as four numbers)
+        prio = page.inner_text("#detail-body .detail-prio")
+        assert prio.startswith("P1 Kritis") and prio.count("P1") == 1, prio
+        assert page.inner_text("#detail-body .coords").startswith("-2.20960, 113.92130 ·")
         page.keyboard.press("Escape")
         page.wait_for_selector("#detail-dialog[open]", state="detached")
 

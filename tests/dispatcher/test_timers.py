@@ -195,7 +195,9 @@ def test_service_target_met_raises_nothing(accepted, engine, damkar_dispatcher):
     unit_change_status(unit_id=engine.pk, status="on_scene", actor=damkar_dispatcher)
     incident = Incident.objects.get(pk=accepted.incident_id)
     assert incident.on_scene_at is not None
-    assert sweep_all(now=incident.on_scene_due_at + timedelta(minutes=1)) == {"expired": 0, "second_stage": 0, "target_breached": 0}
+    assert sweep_all(now=incident.on_scene_due_at + timedelta(minutes=1)) == {
+        "expired": 0, "unrouted": 0, "second_stage": 0, "target_breached": 0, "auto_closed": 0,
+    }
     assert not SupervisorAlert.objects.exists()
 
 

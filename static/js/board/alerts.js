@@ -1,12 +1,14 @@
 /* A new alert must be noticed: a short tone (Web Audio, no sound file) and a visible flash of the alerts panel
- * and the page; muting (button or the M key) is remembered on this PC. Acknowledging asks for an optional note. */
+ * and the page; muting (button or the M key) is remembered on this PC. "Tandai sudah ditangani" marks every open
+ * alert of the line's incident at once (POST /api/v1/incidents/{id}/alerts/acknowledge/), with an optional note,
+ * after showing what it marks. */
 import { apiResult, url } from "../lib/api.js";
-import { byId } from "../lib/dom.js";
+import { byId, escapeHtml as esc } from "../lib/dom.js";
 import { t, fmt } from "../lib/i18n.js";
 import { tone } from "../lib/sound.js";
 
 const MUTE_KEY = "board.muted";
-let muted = false, cfg = null, pendingId = null;
+let muted = false, cfg = null, pendingIncident = null;
 
 export function setupAlerts(config, onAcknowledged) {
   cfg = config;
@@ -20,7 +22,7 @@ export function setupAlerts(config, onAcknowledged) {
   document.addEventListener("keydown", (e) => {
     if (e.target.closest("input, textarea, select") || e.ctrlKey || e.metaKey || e.altKey) return;
     if (e.key === "m" || e.key === "M") button.click();
-    if (e.key === "a" || e.key === "A") { const first = document.querySelector("#alerts button[data-ack]"); if (first) first.focus(); }
+    if (e.key === "a" || e.key === "A") { const first = document.querySelector("#alerts button[data-ack-incident]"); if (first) first.focus(); }
   });
   show();
 
@@ -31,7 +33,7 @@ export function setupAlerts(config, onAcknowledged) {
     const slot = dialog.querySelector('.field-error[data-for="note"]');
     slot.textContent = "";
     byId("ack-submit").disabled = true;
-    const res = await apiResult("POST", url(cfg.api.acknowledge, pendingId), { note: byId("ack-note").value });
+    const res = await apiResult("POST", url(cfg.api.acknowledgeIncident, pendingIncident), { note: byId("ack-note").value });
     byId("ack-submit").disabled = false;
     if (!res.ok) { slot.textContent = (res.error.fields && res.error.fields.note) ? [].concat(res.error.fields.note).join(" ") : res.error.message; return; }
     dialog.close();
@@ -39,10 +41,14 @@ export function setupAlerts(config, onAcknowledged) {
   });
 }
 
-export function askAcknowledge(alert, describe) {
-  pendingId = alert.id;
-  byId("ack-what").textContent = describe;
+/* The line's incident and its open alerts, each with its kind, time and message: what the button will mark. */
+export function askAcknowledge(group, { label, clock }) {
+  pendingIncident = group.incident;
+  byId("ack-what").textContent = `${group.reference || ""}${group.priority ? " · P" + group.priority : ""} · ${fmt(t("%(n)s peringatan"), { n: group.open.length })}`;
+  byId("ack-list").innerHTML = group.open.map((a) => `<li><time>${esc(clock(group.command_centre, a.raised_at))}</time>
+    <b>${esc(label("alert", a.kind))}</b> <span>${esc(a.message || "")}</span></li>`).join("");
   byId("ack-note").value = "";
+  byId("ack-note").parentElement.querySelector(".field-error").textContent = "";
   byId("ack-dialog").showModal();
   byId("ack-note").focus();
 }

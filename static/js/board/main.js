@@ -2,6 +2,7 @@
  * last_seq; from there every change arrives on /ws/events/ (lib/live.js: resumes from that seq, exactly once, in
  * order) and is applied to the state (state.js); only the panels it touches are redrawn. Countdowns, time on the
  * line and the centres' clocks tick locally. No polling. */
+import { apiResult } from "../lib/api.js";
 import { start } from "../lib/live.js";
 import { byId, pageConfig } from "../lib/dom.js";
 import { t, fmt } from "../lib/i18n.js";
@@ -13,7 +14,9 @@ import { announce, askAcknowledge, setupAlerts } from "./alerts.js";
 
 const root = byId("board");
 const cfg = pageConfig("board-config");
+const parseStarted = performance.now();
 const snap = pageConfig("board-snapshot");
+const parseMs = Math.round(performance.now() - parseStarted);
 const state = createState(snap);
 // Server clock − this PC's clock (the snapshot was made a moment ago): deadlines count down by the server's time.
 const skew = Date.parse(snap.generated_at) - Date.now();
@@ -68,15 +71,19 @@ function schedule(panels, ev) {
   });
 }
 
+/* The first draw of every panel; how long each took is kept for bench/board.py (window.__boardDrawMs). */
 function drawAll() {
-  view.drawCentres(state);
-  view.drawIncidents(state);
-  view.drawOffers(state);
-  view.drawCallouts(state);
-  view.drawAlerts(state, cfg.canAct);
-  view.drawAgencies(state);
-  view.tick(skew);
+  const took = { parse: parseMs };
+  const timed = (name, fn) => { const t0 = performance.now(); fn(); took[name] = Math.round(performance.now() - t0); };
+  timed("centres", () => view.drawCentres(state));
+  timed("incidents", () => view.drawIncidents(state));
+  timed("offers", () => view.drawOffers(state));
+  timed("callouts", () => view.drawCallouts(state));
+  timed("alerts", () => view.drawAlerts(state, cfg.canAct));
+  timed("agencies", () => view.drawAgencies(state));
+  timed("tick", () => view.tick(skew));
   redraw();
+  window.__boardDrawMs = took;
 }
 
 // A provincial board narrows to one centre (a new snapshot: ?centre=<id>); no inline handler (the CSP allows none).
@@ -87,20 +94,46 @@ if (centreFilter) centreFilter.addEventListener("change", () => centreFilter.for
 root.addEventListener("click", (e) => {
   const open = e.target.closest("[data-open]");
   if (open) { openIncident(Number(open.dataset.open)); return; }
-  const ack = e.target.closest("[data-ack]");
-  if (ack) {
-    const alert = state.alerts.get(Number(ack.dataset.ack));
-    if (alert) askAcknowledge(alert, `${label("alert", alert.kind)} · ${alert.reference || ""} · ${alert.message || ""}`);
-  }
+  const ack = e.target.closest("[data-ack-incident]");
+  if (ack) { acknowledge(Number(ack.dataset.ackIncident)); return; }
+  const centreAck = e.target.closest("[data-ack-alerts]");
+  if (centreAck) { acknowledgeCentreAlerts(centreAck.dataset.ackAlerts.split(",").map(Number)); return; }
+  if (e.target.closest("[data-more-alerts]")) { view.showMoreAlerts(); schedule(["alerts"]); }
 });
 
 setupMap(cfg, () => state, openIncident, label);
-setupDrill(cfg, { state, label, clock, flash });
-setupAlerts(cfg, (alert) => {
+// "Tandai sudah ditangani" from the drill-down: the same dialog as the alerts panel's line
+const acknowledge = (incidentId) => {
+  const group = view.alertGroups(state).find((g) => g.incident === incidentId);
+  if (group && group.open.length) askAcknowledge(group, { label, clock });
+};
+setupDrill(cfg, { state, label, clock, flash, acknowledge });
+// A centre's own alert (no incident, e.g. the reports went stale): each acknowledged on its own (one click, no note).
+async function acknowledgeCentreAlerts(ids) {
+  for (const id of ids) {
+    const res = await apiResult("POST", `/api/v1/alerts/${id}/acknowledge/`, {});
+    const row = state.alerts.get(id);
+    if (res.ok && row) Object.assign(row, { acknowledged: true, acknowledged_at: res.data.acknowledged_at, acknowledged_by: res.data.acknowledged_by });
+    else if (!res.ok) flash((res.error && res.error.message) || t("Peringatan tidak dapat ditandai."), "error");
+  }
+  schedule(["alerts"]);
+}
+setupAlerts(cfg, (group) => {
   // the live event will say the same; showing it at once spares the supervisor a doubt
-  const row = state.alerts.get(alert.id);
-  if (row) { Object.assign(row, { acknowledged: true, acknowledged_at: alert.acknowledged_at }); schedule(["alerts"]); }
-  flash(t("Peringatan dikonfirmasi."), "ok");
+  for (const a of group.alerts) {
+    const row = state.alerts.get(a.id);
+    if (row && a.acknowledged_at) {
+      Object.assign(row, { acknowledged: true, acknowledged_at: a.acknowledged_at, acknowledged_by: a.acknowledged_by, acknowledged_by_name: a.acknowledged_by_name });
+    }
+  }
+  schedule(["alerts"]);
+  if (group.acknowledged) {
+    flash(fmt(t("%(ref)s: %(n)s peringatan ditandai sudah ditangani."), { ref: group.reference, n: group.acknowledged }), "ok");
+  } else {
+    // a colleague was quicker: say who, nothing was written twice
+    const by = group.alerts.map((a) => a.acknowledged_by_name).filter(Boolean).pop();
+    flash(by ? fmt(t("%(ref)s sudah ditangani oleh %(name)s."), { ref: group.reference, name: by }) : fmt(t("%(ref)s sudah ditangani."), { ref: group.reference }), "ok");
+  }
 });
 drawAll();
 setInterval(() => view.tick(skew), 1000);
@@ -120,6 +153,12 @@ const live = start({
   onEvent(ev) {
     const changed = apply(state, ev);
     if (changed.newAlerts && changed.newAlerts.length) announce(changed.newAlerts);
+    // a colleague marked a line handled: say so here too (the line itself sinks below the open ones)
+    if (ev.kind === "alert.acknowledged" && ev.actor !== cfg.user && changed.has("alerts")) {
+      const p = ev.payload || {}, ref = (p.incident && p.incident.reference) || "";
+      flash(p.acknowledged_by_name ? fmt(t("%(ref)s ditangani oleh %(name)s."), { ref, name: p.acknowledged_by_name })
+        : fmt(t("%(ref)s ditangani."), { ref }), "ok");
+    }
     maybeRefresh(ev);
     if (changed.size) schedule(changed, ev);
   },

@@ -1,7 +1,8 @@
 /* Drawing the board's panels from the state (state.js). Lists that can hold hundreds of rows are built as one
  * HTML string with every value escaped (one innerHTML, one layout); times are shown in each row's own centre zone. */
 import { byId, escapeHtml as esc } from "../lib/dom.js";
-import { t, fmt } from "../lib/i18n.js";
+import { t, fmt, num } from "../lib/i18n.js";
+import { priorityBadgeHtml } from "../lib/priority.js";
 import { clockFormatter, mmss, zoneAbbr } from "../lib/time.js";
 import { intervalsOf, INTERVALS } from "./state.js";
 
@@ -80,7 +81,8 @@ export function drawCentres(state) {
   const html = [];
   // one pass per collection, not one per centre: this runs after every burst of events
   const opens = countBy(state.incidents.values()), offerCounts = countBy(state.offers.values());
-  const alertCounts = countBy(state.alerts.values(), (a) => !a.acknowledged);
+  // incidents with an open alert: the lines of the alerts panel
+  const alertCounts = countBy(new Map([...state.alerts.values()].filter((a) => !a.acknowledged).map((a) => [a.incident, a])).values());
   const onCalls = countBy(state.callTakers.values(), (u) => u.on_call_since);
   for (const c of state.centres.values()) {
     const open = opens.get(c.id) || 0, offers = offerCounts.get(c.id) || 0;
@@ -93,8 +95,8 @@ export function drawCentres(state) {
       <header><h2>${esc(c.name)}</h2>
         <span class="clock" data-zone="${esc(c.timezone)}" aria-label="${esc(t("Waktu setempat"))}"></span>
         <span class="zone">${esc(zoneAbbr(c.timezone))}</span></header>
-      <p class="summary" data-centre-summary="${c.id}">${esc(fmt(t("%(open)s kejadian terbuka · %(offers)s menunggu konfirmasi · %(alerts)s peringatan · %(calls)s panggilan hari ini · %(oncall)s sedang menelepon"),
-        { open, offers, alerts, calls: f.received, oncall: onCall }))}</p>
+      <p class="summary" data-centre-summary="${c.id}">${esc(fmt(t("%(open)s kejadian terbuka · %(offers)s menunggu konfirmasi · %(alerts)s kejadian berperingatan · %(calls)s panggilan hari ini · %(oncall)s sedang menelepon"),
+        { open: num(open), offers: num(offers), alerts: num(alerts), calls: num(f.received), oncall: num(onCall) }))}</p>
       <div class="stats">
         <div class="funnel"><h3>${esc(t("Panggilan hari ini"))}</h3><dl>${FUNNEL.map(([k, name]) =>
           `<div class="f-${k}"><dt>${esc(name)}</dt><dd data-funnel="${k}">${f[k]}</dd></div>`).join("")}</dl></div>
@@ -141,20 +143,81 @@ export function drawCallouts(state) {
   byId("callouts-empty").hidden = rows.length > 0;
 }
 
+/* The alerts as one line per incident (like GET /api/v1/alerts/?group=incident): an incident that raised six alerts
+ * is one line saying so, not six. Worst first: lines with an open alert, by priority (P1 first), then the longest
+ * waiting; then the lines acknowledged within the hour, newest first. */
+export function alertGroups(state) {
+  const groups = new Map();
+  for (const a of state.alerts.values()) {
+    // a centre's own alert (no incident: the reports stopped following the timeline) is a line of its own per kind
+    const key = a.incident != null ? a.incident : `c${a.command_centre}-${a.kind}`;
+    let g = groups.get(key);
+    if (!g) {
+      g = { key, incident: a.incident, reference: a.reference, command_centre: a.command_centre, priority: a.priority, alerts: [], open: [] };
+      groups.set(key, g);
+    }
+    g.alerts.push(a);
+    if (!a.acknowledged) g.open.push(a);
+  }
+  const byRaised = (a, b) => Date.parse(a.raised_at) - Date.parse(b.raised_at) || a.id - b.id;
+  for (const g of groups.values()) {
+    g.alerts.sort(byRaised);
+    g.open.sort(byRaised);
+    const live = state.incidents.get(g.incident);
+    if (live && live.priority) g.priority = live.priority;   // the incident's priority now, not when it alerted
+    g.since = g.open.length ? Date.parse(g.open[0].raised_at) : null;
+    g.ackedAt = g.open.length ? null : Math.max(...g.alerts.map((a) => Date.parse(a.acknowledged_at || 0)));
+  }
+  return [...groups.values()].sort((a, b) =>
+    (b.open.length > 0) - (a.open.length > 0)
+    || (a.open.length ? (a.priority || 9) - (b.priority || 9) || a.since - b.since : b.ackedAt - a.ackedAt)
+    || (a.incident || 0) - (b.incident || 0));
+}
+
+function alertLine(state, g, canAct) {
+  const kinds = [...new Set((g.open.length ? g.open : g.alerts).map((a) => a.kind))];
+  const latest = (g.open.length ? g.open : g.alerts).at(-1);
+  const n = g.open.length || g.alerts.length;
+  const head = `<div class="row1">${centreTag(state, g.command_centre)}${g.priority ? `<span class="prio p${g.priority}">P${g.priority}</span>` : ""}
+      ${g.incident != null ? `<button type="button" class="link ref" data-open="${g.incident}">${esc(g.reference || "")}</button>` : ""}
+      <span class="n" title="${esc(fmt(t("%(n)s peringatan"), { n }))}">${esc(fmt(t("%(n)s peringatan"), { n }))}</span>
+      ${g.open.length ? `<span class="waited">${esc(t("menunggu"))} <span class="since" data-since="${esc(g.open[0].raised_at)}"></span></span>` : ""}</div>
+    <div class="kinds">${kinds.map((k) => `<strong class="k-${esc(k)}">${esc(label("alert", k))}</strong>`).join(" · ")}</div>
+    <div class="msg">${esc(latest.message || "")}</div>`;
+  let tail = "";
+  if (!g.open.length) {
+    const last = g.alerts.reduce((x, y) => (Date.parse(y.acknowledged_at || 0) > Date.parse(x.acknowledged_at || 0) ? y : x));
+    tail = `<div class="muted acked-by">${esc(fmt(t("ditangani %(time)s"), { time: clock(state, g.command_centre, last.acknowledged_at) }))}${
+      last.acknowledged_by_name ? " " + esc(fmt(t("oleh %(name)s"), { name: last.acknowledged_by_name })) : ""}${last.note ? " · " + esc(last.note) : ""}</div>`;
+  } else if (canAct && g.incident == null) {
+    tail = `<button type="button" class="primary" data-ack-alerts="${g.open.map((a) => a.id).join(",")}">${esc(t("Tandai sudah ditangani"))}</button>`;
+  } else if (canAct) {
+    tail = `<button type="button" class="primary" data-ack-incident="${g.incident}">${esc(t("Tandai sudah ditangani"))}</button>`;
+  }
+  return `<li class="alert-group ${g.open.length ? "open" : "acked"}" data-incident="${g.incident != null ? g.incident : ""}" data-open-count="${g.open.length}" data-count="${g.alerts.length}" data-kinds="${esc(kinds.join(" "))}">${head}${tail}</li>`;
+}
+
+// A surge can leave a thousand incidents alerting: the worst lines are drawn, the rest a button away (the count in
+// the panel's heading is every line). Each line is a few nodes with wrapped text: 1,250 of them were most of the
+// page's first draw (bench/board.py --surge).
+export const ALERT_LINES_STEP = 150;
+let alertLimit = ALERT_LINES_STEP;
+export function showMoreAlerts() { alertLimit += ALERT_LINES_STEP; }
+
 export function drawAlerts(state, canAct) {
-  const rows = [...state.alerts.values()].sort((a, b) => (a.acknowledged - b.acknowledged) || Date.parse(b.raised_at) - Date.parse(a.raised_at));
-  patchList(byId("alerts"), rows.map((a) => [a.id, `<li class="alert ${a.acknowledged ? "acked" : "open"} k-${esc(a.kind)}" data-alert="${a.id}" data-kind="${esc(a.kind)}" data-acknowledged="${a.acknowledged}">
-      <div class="row1">${centreTag(state, a.command_centre)}<strong>${esc(label("alert", a.kind))}</strong>
-        ${a.incident ? `<button type="button" class="link" data-open="${a.incident}">${esc(a.reference || "")}</button>` : ""}
-        <span class="muted">${esc(clock(state, a.command_centre, a.raised_at))}</span></div>
-      <div class="msg">${esc(a.message || "")}</div>
-      ${a.acknowledged
-        ? `<div class="muted acked-by">${esc(fmt(t("dikonfirmasi %(time)s"), { time: clock(state, a.command_centre, a.acknowledged_at) }))}${a.note ? " · " + esc(a.note) : ""}</div>`
-        : canAct ? `<button type="button" class="primary" data-ack="${a.id}">${esc(t("Konfirmasi"))}</button>` : ""}</li>`]));
-  const open = rows.filter((a) => !a.acknowledged).length;
-  byId("alert-count").textContent = open;
-  byId("alert-count").classList.toggle("hot", open > 0);
-  byId("alerts-empty").hidden = rows.length > 0;
+  const groups = alertGroups(state);
+  const shown = groups.slice(0, alertLimit);
+  const more = groups.length - shown.length;
+  patchList(byId("alerts"), shown.map((g) => [g.key, alertLine(state, g, canAct)]).concat(more > 0 ? [["more",
+    `<li class="more-lines"><span class="muted">${esc(fmt(t("… dan %(n)s kejadian lain dengan peringatan, yang paling mendesak di atas"), { n: num(more) }))}</span>
+      <button type="button" class="secondary" data-more-alerts>${esc(fmt(t("Tampilkan %(n)s berikutnya"), { n: num(Math.min(more, ALERT_LINES_STEP)) }))}</button></li>`]] : []));
+  const lines = groups.filter((g) => g.open.length).length;
+  const alerts = groups.reduce((n, g) => n + g.open.length, 0);
+  const count = byId("alert-count");
+  count.textContent = num(lines);
+  count.title = fmt(t("%(lines)s kejadian, %(alerts)s peringatan terbuka"), { lines: num(lines), alerts: num(alerts) });
+  count.classList.toggle("hot", lines > 0);
+  byId("alerts-empty").hidden = groups.length > 0;
 }
 
 export function drawAgencies(state) {
@@ -168,11 +231,11 @@ export function drawIncidents(state) {
   const rows = [...state.incidents.values()].sort((a, b) => a.priority - b.priority || Date.parse(b.created_at) - Date.parse(a.created_at));
   const shown = rows.slice(0, MAX_INCIDENTS_SHOWN);
   patchList(byId("incidents"), shown.map((i) => [i.id, `<li class="inc st-${esc(i.status)}" data-id="${i.id}" data-status="${esc(i.status)}">
-      <button type="button" class="link" data-open="${i.id}">${centreTag(state, i.command_centre)}<span class="prio p${i.priority}">P${i.priority}</span>
+      <button type="button" class="link" data-open="${i.id}">${centreTag(state, i.command_centre)}${priorityBadgeHtml(i.priority)}
       <b>${esc(i.reference)}</b> ${esc(i.category_name || "")} · ${esc(label("incident", i.status))}
       <span class="muted">${esc(clock(state, i.command_centre, i.created_at))}</span></button></li>`])
     .concat(rows.length > shown.length ? [["more", `<li class="muted">${esc(fmt(t("… dan %(n)s lainnya (lihat peta)"), { n: rows.length - shown.length }))}</li>`]] : []));
-  byId("incident-count").textContent = state.openTotal;
+  byId("incident-count").textContent = num(state.openTotal);
 }
 
 /* Once a second: countdowns, time on the line, the centres' clocks. `skew` = server clock − this PC's clock. */

@@ -83,9 +83,9 @@ function callEnded(s, userId, centreId, answeredAt, endedAt) {
   }
 }
 
-function funnel(s, centreId, key) {
+function funnel(s, centreId, key, by = 1) {
   const c = s.centres.get(centreId);
-  if (c && key in c.funnel_today) c.funnel_today[key] += 1;
+  if (c && key in c.funnel_today) c.funnel_today[key] = Math.max(0, c.funnel_today[key] + by);
 }
 
 function agencyLoad(s, agencyId, oldStatus, newStatus) {
@@ -167,6 +167,20 @@ export function apply(s, ev) {
       if (NON_INCIDENT.has(c.disposition) && today(s, centre, c.ringing_at || c.answered_at)) funnel(s, centre, c.disposition);
       callEnded(s, c.call_taker, centre, c.answered_at, c.ended_at);
     }
+    if (kind === "call.reopened") {
+      // a one-key classification undone (issue 23): its disposition leaves today's funnel, the call is on the line
+      // again and its first ending no longer counts in the handling time
+      if (NON_INCIDENT.has(p.old_disposition) && today(s, centre, c.ringing_at || c.answered_at)) funnel(s, centre, p.old_disposition, -1);
+      const row = callTaker(s, c.call_taker, centre);
+      if (row) {
+        row.on_call_since = c.answered_at;
+        if (c.answered_at && p.closed_at && today(s, centre, c.answered_at) && row.handled_ended > 0) {
+          row.handled_ended -= 1;
+          row.handling_total_s -= (Date.parse(p.closed_at) - Date.parse(c.answered_at)) / 1000;
+          row.avg_handling_s = row.handled_ended ? row.handling_total_s / row.handled_ended : null;
+        }
+      }
+    }
     changed.add("callTakers").add("stats");
   } else if ((kind === "incident.created" && p.call) || kind === "incident.duplicate_linked") {
     if (mine) {
@@ -194,8 +208,9 @@ export function apply(s, ev) {
       const row = {
         id: a.id, kind: a.kind, message: a.message, raised_at: a.raised_at, incident: ev.incident || null,
         reference: summary ? summary.reference : null,
-        acknowledged: false, acknowledged_at: null, acknowledged_by: null, command_centre: summary ? summary.command_centre : p.command_centre,
-        assignment: a.assignment, agency: p.agency || null,
+        acknowledged: false, acknowledged_at: null, acknowledged_by: null, acknowledged_by_name: null,
+        command_centre: summary ? summary.command_centre : p.command_centre,
+        assignment: a.assignment, agency: p.agency || null, priority: summary ? summary.priority : null,
       };
       s.alerts.set(a.id, row);
       fresh.push(row);
@@ -203,9 +218,14 @@ export function apply(s, ev) {
     changed.add("alerts");
     changed.newAlerts = fresh;
   } else if (kind === "alert.acknowledged") {
-    const a = s.alerts.get(p.alert);
-    if (a) {
-      Object.assign(a, { acknowledged: true, acknowledged_at: p.acknowledged_at || ev.at, acknowledged_by: p.acknowledged_by ?? ev.actor, note: p.note || "" });
+    // one alert, or every open alert of an incident at once (`alerts`; older events name only `alert`)
+    for (const id of p.alerts || [p.alert]) {
+      const a = s.alerts.get(id);
+      if (!a) continue;
+      Object.assign(a, {
+        acknowledged: true, acknowledged_at: p.acknowledged_at || ev.at, acknowledged_by: p.acknowledged_by ?? ev.actor,
+        acknowledged_by_name: p.acknowledged_by_name || a.acknowledged_by_name || null, note: p.note || "",
+      });
       changed.add("alerts");
     }
   }

@@ -1,17 +1,21 @@
-/* The call panel: answering (F2), the call timer, the caller's device location (AML), closing a
- * non-emergency with one key, the caller's history, and the ringing calls pushed by the PBX. */
-import { $, S, cfg, DISPOSITION_LABEL, STATUS_LABEL, debounce, focus, metres, newDraft, saveDraft } from "./state.js";
-import { fillForm, useAml } from "./form.js";
-import { refreshDuplicates } from "./duplicates.js";
-import { hideAml, showAml } from "./map.js";
-import { clearRouting } from "./routing.js";
+/* The call panel: answering (F2), the call timer, the caller's device location (AML), closing a non-emergency with
+ * one key — and undoing it (Ctrl+Z for 10 s) — the caller's history, and the ringing calls pushed by the PBX.
+ *
+ * A disposition cannot be hit by accident: its buttons are out of the Tab order and ignore Space/Enter (only the
+ * pointer or its Alt+key presses them), and when anything was typed for the call it asks first (Enter / Esc). Every
+ * disposition can be undone for 10 s: POST /api/v1/calls/{id}/reopen/ puts the call back in progress and the form
+ * back as it was (number, name, everything typed). */
+import { $, S, cfg, DISPOSITION_LABEL, STATUS_LABEL, ask, debounce, draftHasTyping, focus, metres, newDraft, saveDraft } from "./state.js";
 import { api } from "../lib/api.js";
+import { confirmInPlace, pointerOnly } from "../lib/confirm.js";
 import { el } from "../lib/dom.js";
-import { t, fmt } from "../lib/i18n.js";
+import { t, fmt, coords } from "../lib/i18n.js";
 import { mmss } from "../lib/time.js";
 
+const UNDO_MS = 10_000;
 const timerEl = $("call-timer");
 const callStateEl = $("call-state");
+let undo = null; // { callId, disposition, wasCurrent, draft, focusId, until, timer }
 
 export function renderCall() {
   const call = S.call;
@@ -25,14 +29,14 @@ export function renderCall() {
     const [lon, lat] = call.device_location;
     aml.hidden = false;
     aml.replaceChildren(
-      el("span", {}, t("Lokasi perangkat (AML)"), ": ", lat.toFixed(5), ", ", lon.toFixed(5), call.device_accuracy_m ? " ±" + metres(call.device_accuracy_m) : ""),
+      el("span", {}, t("Lokasi perangkat (AML)"), ": ", coords(lat, lon), call.device_accuracy_m ? " ±" + metres(call.device_accuracy_m) : ""),
       " ",
-      el("button", { type: "button", onclick: useAml }, t("Pakai"), " ", el("kbd", {}, "Alt+A")),
+      el("button", { type: "button", onclick: () => ask("useAml") }, t("Pakai"), " ", el("kbd", {}, "Alt+H")),
     );
-    showAml(lat, lon, call.device_accuracy_m);
+    ask("showAml", lat, lon, call.device_accuracy_m);
   } else {
     aml.hidden = true;
-    hideAml();
+    ask("hideAml");
   }
 }
 
@@ -40,6 +44,7 @@ export function tickTimer() {
   const call = S.call;
   if (call && call.answered_at) timerEl.textContent = mmss(Date.now() - Date.parse(call.answered_at));
   else if (!call) timerEl.textContent = timerEl.dataset.final || "00:00";
+  tickUndo();
 }
 
 export function callMessage(text, kind) {
@@ -52,8 +57,11 @@ function firstRinging() {
   return document.querySelector("#ringing .ringing-call");
 }
 
+/* F2: the ringing call (or a new one). The routing panel may hold an incident nobody has been offered yet: then the
+ * first F2 only says so (routing.js), the second goes on — the incident stays in the tray of unrouted ones. */
 export async function answerOrNew() {
   if (S.call) { focus(S.draft.category ? "f-place" : "f-category"); return; }
+  if (ask("routingHoldsUnrouted", "F2")) return;
   const ringing = firstRinging();
   try {
     let data;
@@ -71,14 +79,19 @@ export async function answerOrNew() {
   }
 }
 
-function startCall(data) {
-  const call = S.call = {
+function callFrom(data) {
+  return {
     id: data.id, caller_number: data.caller_number, caller_name: data.caller_name, answered_at: data.answered_at,
     device_location: data.device_location ? data.device_location.coordinates : null, device_accuracy_m: data.device_accuracy_m,
   };
+}
+
+function startCall(data, { keepRouting = false } = {}) {
+  const call = S.call = callFrom(data);
   const draft = S.draft;
   delete timerEl.dataset.final;
-  clearRouting(); // the last incident's routing leaves the screen; its outcome stays in the list
+  dropUndo(); // a new call in hand: the last one's undo is withdrawn
+  if (!keepRouting) ask("clearRouting"); // the last incident's routing leaves the screen; its outcome stays in the list
   draft.call = call.id;
   if (data.caller_number) draft.caller_number = data.caller_number;
   if (data.caller_name && !draft.caller_name) draft.caller_name = data.caller_name;
@@ -89,7 +102,7 @@ function startCall(data) {
   renderCall();
   if (data.caller_history) renderHistory(data.caller_history);
   else if (draft.caller_number) loadHistory();
-  refreshDuplicates();
+  ask("refreshDuplicates");
 }
 
 export function endCallLocally(message) {
@@ -99,24 +112,111 @@ export function endCallLocally(message) {
   if (message) callMessage(message, "ok");
 }
 
+// ───────────────────────── dispositions and their undo ─────────────────────────
+let closing = false;
+
 export async function closeAs(disposition) {
+  if (closing) return;
   const target = S.call ? S.call.id : (firstRinging() && firstRinging().dataset.callId);
   if (!target) { callMessage(t("Tidak ada panggilan untuk ditutup."), "error"); return; }
+  const wasCurrent = !!S.call && String(S.call.id) === String(target);
+  const label = DISPOSITION_LABEL[disposition] || disposition;
+  closing = true;
   try {
-    await api("POST", `${cfg.api.calls}${target}/close/`, { disposition, note: "" });
+    if (wasCurrent && draftHasTyping()) {
+      const sure = await confirmInPlace({
+        host: $("call-panel"),
+        message: fmt(t("Tutup panggilan sebagai %(d)s? Yang sudah diketik akan dikosongkan."), { d: label }),
+        confirmLabel: t("Tutup"), cancelLabel: t("Batal"),
+      });
+      if (!sure) { callMessage(t("Panggilan tidak ditutup."), ""); return; }
+    }
+    const snapshot = { draft: JSON.parse(JSON.stringify(S.draft)), focusId: document.activeElement && document.activeElement.id };
+    try {
+      await api("POST", `${cfg.api.calls}${target}/close/`, { disposition, note: "" });
+    } catch (err) {
+      callMessage(err.error.message, "error");
+      return;
+    }
+    removeRinging(target);
+    if (wasCurrent) {
+      endCallLocally();
+      S.draft = newDraft(false);
+      saveDraft();
+      ask("fillForm");
+    }
+    offerUndo({ callId: target, disposition, wasCurrent, ...snapshot });
+    $("btn-new-call").focus();
+  } finally {
+    closing = false;
+  }
+}
+
+function offerUndo(u) {
+  dropUndo();
+  // the form as the close left it: anything typed after that is the next call's, and Ctrl+Z must not overwrite it
+  undo = { ...u, until: Date.now() + UNDO_MS, after: JSON.stringify(S.draft) };
+  const bar = $("undo-bar");
+  bar.replaceChildren(
+    el("b", { class: "undo-text" }, t("Dibatalkan?")),
+    el("button", { type: "button", class: "undo-btn", onclick: () => undoClose() }, t("Batalkan penutupan"), " ", el("kbd", {}, "Ctrl+Z")),
+    el("span", { class: "undo-left", "aria-hidden": "true" }),
+  );
+  bar.hidden = false;
+  callMessage(fmt(t("Panggilan ditutup: %(d)s"), { d: DISPOSITION_LABEL[u.disposition] || u.disposition }), "ok");
+  undo.timer = setTimeout(dropUndo, UNDO_MS);
+  tickUndo();
+}
+
+function tickUndo() {
+  if (!undo) return;
+  const left = $("undo-bar").querySelector(".undo-left");
+  if (left) left.textContent = String(Math.max(0, Math.ceil((undo.until - Date.now()) / 1000))) + " " + t("dtk");
+}
+
+function dropUndo() {
+  if (undo) clearTimeout(undo.timer);
+  undo = null;
+  const bar = $("undo-bar");
+  bar.hidden = true;
+  bar.replaceChildren();
+}
+
+/* Ctrl+Z may reopen the call (main.js): an undo is on offer, no other call is in hand, and nothing was typed since
+ * the close (then Ctrl+Z is the field's own undo; the button still reopens). */
+export function canUndo() {
+  return !!undo && Date.now() < undo.until && !S.call && JSON.stringify(S.draft) === undo.after;
+}
+
+export async function undoClose() {
+  const u = undo;
+  if (!u) return;
+  dropUndo();
+  let data;
+  try {
+    data = await api("POST", `${cfg.api.calls}${u.callId}/reopen/`, {});
   } catch (err) {
     callMessage(err.error.message, "error");
     return;
   }
-  removeRinging(target);
-  if (S.call && String(S.call.id) === String(target)) {
-    endCallLocally();
-    S.draft = newDraft(false);
+  if (u.wasCurrent) {
+    // The call and the form as they were when the key was pressed.
+    S.call = callFrom(data);
+    delete timerEl.dataset.final;
+    S.draft = { ...u.draft, call: data.id };
     saveDraft();
-    fillForm();
+    ask("fillForm");
+    renderCall();
+    // the number's history as it now reads (the answer has it when the call itself carries the number)
+    if (data.caller_history && data.caller_number === S.draft.caller_number) renderHistory(data.caller_history);
+    else loadHistory();
+    ask("refreshDuplicates");
+  } else {
+    startCall(data, { keepRouting: true }); // closed while ringing: undoing it puts the call-taker on it
   }
-  callMessage(fmt(t("Panggilan ditutup: %(d)s"), { d: DISPOSITION_LABEL[disposition] || disposition }), "ok");
-  $("btn-new-call").focus();
+  callMessage(fmt(t("Panggilan #%(id)s dibuka kembali."), { id: data.id }), "ok");
+  const back = u.wasCurrent && u.focusId && $(u.focusId) && !$(u.focusId).closest(".dispositions") ? u.focusId : null;
+  focus(back || (S.draft.category ? "f-place" : "f-name"));
 }
 
 // ───────────────────────── caller history ─────────────────────────
@@ -174,5 +274,5 @@ export function initCall() {
     answerOrNew();
   });
   $("btn-new-call").addEventListener("click", answerOrNew);
-  document.querySelectorAll("[data-disposition]").forEach((b) => b.addEventListener("click", () => closeAs(b.dataset.disposition)));
+  document.querySelectorAll("[data-disposition]").forEach((b) => pointerOnly(b, () => closeAs(b.dataset.disposition)));
 }

@@ -1,9 +1,6 @@
 /* Possible duplicates of the incident being typed (same place and time, or the same caller), and linking
  * the call to one of them (Alt+D links the top one). */
-import { $, S, cfg, STATUS_LABEL, debounce, metres, newDraft, saveDraft } from "./state.js";
-import { callMessage, endCallLocally } from "./call.js";
-import { fillForm } from "./form.js";
-import { flushList, upsertIncident } from "./list.js";
+import { $, S, cfg, STATUS_LABEL, ask, debounce, metres, newDraft, saveDraft } from "./state.js";
 import { api } from "../lib/api.js";
 import { el } from "../lib/dom.js";
 import { t, fmt } from "../lib/i18n.js";
@@ -31,19 +28,19 @@ export const refreshDuplicates = debounce(async () => {
 }, 200);
 
 export async function linkDuplicate(d) {
-  if (!d) { callMessage(t("Tidak ada kejadian duplikat untuk ditautkan."), "error"); return; }
-  if (!S.call) { callMessage(t("Tidak ada panggilan aktif untuk ditautkan."), "error"); return; }
+  if (!d) { ask("callMessage", t("Tidak ada kejadian duplikat untuk ditautkan."), "error"); return; }
+  if (!S.call) { ask("callMessage", t("Tidak ada panggilan aktif untuk ditautkan."), "error"); return; }
   try {
     const data = await api("POST", `${cfg.api.calls}${S.call.id}/link/`, { incident: d.id });
-    endCallLocally();
+    ask("endCallLocally");
     S.draft = newDraft(false);
     saveDraft();
-    fillForm();
-    callMessage(fmt(t("Panggilan ditautkan ke %(ref)s (pelapor: %(n)s)."), { ref: data.incident.reference, n: data.incident.caller_count }), "ok");
-    upsertIncident({ id: data.incident.id, caller_count: data.incident.caller_count });
-    flushList();
+    ask("fillForm");
+    ask("callMessage", fmt(t("Panggilan ditautkan ke %(ref)s (pelapor: %(n)s)."), { ref: data.incident.reference, n: data.incident.caller_count }), "ok");
+    ask("upsertIncident", { id: data.incident.id, caller_count: data.incident.caller_count });
+    ask("flushList");
     $("btn-new-call").focus();
   } catch (err) {
-    callMessage(err.error.message, "error");
+    ask("callMessage", err.error.message, "error");
   }
 }

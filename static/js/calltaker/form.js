@@ -1,16 +1,12 @@
-/* The incident form: category and place type-aheads, the location and what lies there, errors next to
- * their fields, and the idempotent save. */
-import { $, S, cfg, DRAFT_KEY, FIELD_INPUT, debounce, focus, metres, newDraft, root, saveDraft } from "./state.js";
-import { callMessage, endCallLocally, loadHistory } from "./call.js";
-import { refreshDuplicates } from "./duplicates.js";
-import { flushList, upsertIncident } from "./list.js";
-import { placePin, removePin } from "./map.js";
-import { flowNext, renderQuestions, suggestPriority } from "./questions.js";
-import { openRouting } from "./routing.js";
-import { typeahead } from "./typeahead.js";
+/* The incident form: category and place type-aheads, the location and what lies there (the kelurahan chosen is
+ * recorded as chosen: `village`), errors next to their fields, and the idempotent save. */
+import { $, S, cfg, DRAFT_KEY, FIELD_INPUT, ask, clearFieldError, debounce, draftHasTyping, focus, metres, newDraft, root, saveDraft, showFieldError } from "./state.js";
 import { api } from "../lib/api.js";
+import { confirmInPlace, pointerOnly } from "../lib/confirm.js";
+import { priorityText } from "../lib/priority.js";
 import { el } from "../lib/dom.js";
-import { t, fmt } from "../lib/i18n.js";
+import { t, fmt, coords } from "../lib/i18n.js";
+import { typeahead } from "../lib/typeahead.js";
 
 // ───────────────────────── category ─────────────────────────
 // Filtered client-side over names in both languages and codes; prefix matches first.
@@ -35,11 +31,11 @@ function selectCategory(c, advance) {
   S.draft.category_text = c.name;
   $("f-category").value = c.name;
   clearFieldError("category");
-  renderQuestions();
-  suggestPriority();
+  ask("renderQuestions");
+  ask("suggestPriority");
   saveDraft();
-  refreshDuplicates();
-  if (advance) flowNext("f-category");
+  ask("refreshDuplicates");
+  if (advance) ask("flowNext", "f-category");
 }
 
 // ───────────────────────── place ─────────────────────────
@@ -58,7 +54,7 @@ async function searchPlaces(text) {
   const rows = [];
   if (data.coordinates) {
     const c = data.coordinates;
-    rows.push({ kind: "coordinates", name: `${c.lat.toFixed(6)}, ${c.lon.toFixed(6)}`, detail: c.in_indonesia ? t("Koordinat") : t("Koordinat — di luar Indonesia!"), lat: c.lat, lon: c.lon, accuracy_m: c.accuracy_m });
+    rows.push({ kind: "coordinates", name: coords(c.lat, c.lon, 6), detail: c.in_indonesia ? t("Koordinat") : t("Koordinat — di luar Indonesia!"), lat: c.lat, lon: c.lon, accuracy_m: c.accuracy_m });
   }
   return rows.concat(data.results || []);
 }
@@ -71,26 +67,31 @@ function choosePlace(p) {
     const source = p.kind === "landmark" ? "landmark" : p.kind === "coordinates" ? "coordinates" : "region";
     const label = p.kind === "coordinates" ? p.name : p.name + (p.detail && p.kind !== "landmark" ? ", " + p.detail : "");
     setLocation({ lat: p.lat, lon: p.lon, accuracy_m: p.accuracy_m, source }, label);
+    // A kelurahan picked is recorded as picked (its district and regency follow on the server), not re-derived
+    // from its pin; any other pick leaves the village to the point's boundaries.
+    draft.village = p.kind === "village" && p.code ? { code: p.code, name: p.name } : null;
     if (!draft.address) { draft.address = label; $("f-address").value = label; }
     $("f-place").value = label;
     draft.place_text = label;
     saveDraft();
-    flowNext("f-place");
+    ask("flowNext", "f-place");
   } else if (draft.location) {
-    flowNext("f-place");
+    ask("flowNext", "f-place");
   }
 }
 
 // ───────────────────────── location ─────────────────────────
 export function setLocation(loc, label, { quiet } = {}) {
   const draft = S.draft;
+  // A new point of another kind (map, AML): the kelurahan picked before no longer says where it is.
+  if (loc.source === "map" || loc.source === "aml") draft.village = null;
   draft.location = { lat: +loc.lat, lon: +loc.lon, accuracy_m: loc.accuracy_m ?? null, source: loc.source || "map" };
-  if (label && loc.source === "map") { draft.place_text = label; $("f-place").value = `${loc.lat.toFixed(5)}, ${loc.lon.toFixed(5)}`; }
+  if (label && loc.source === "map") { draft.place_text = label; $("f-place").value = coords(loc.lat, loc.lon); }
   saveDraft();
   clearFieldError("location");
-  placePin([draft.location.lat, draft.location.lon], { quiet });
+  ask("placePin", [draft.location.lat, draft.location.lon], { quiet });
   resolvePlace();
-  refreshDuplicates();
+  ask("refreshDuplicates");
 }
 
 /* A click on the map or the pin dragged: a point of the call-taker's choosing. */
@@ -112,7 +113,9 @@ const resolvePlace = debounce(async () => {
   }
   if (!S.draft.location || S.draft.location.lat !== lat || S.draft.location.lon !== lon) return;
   const names = [];
-  if (placeInfo.village) names.push(t("Kel.") + " " + placeInfo.village.name);
+  // The kelurahan chosen wins over what the pin's boundaries say (the server records it the same way).
+  const village = S.draft.village || placeInfo.village;
+  if (village) names.push(t("Kel.") + " " + village.name);
   if (placeInfo.district) names.push(t("Kec.") + " " + placeInfo.district.name);
   if (placeInfo.regency) names.push(placeInfo.regency.name);
   const bits = [names.length ? names.join(", ") : t("Wilayah tidak diketahui")];
@@ -132,13 +135,13 @@ const resolvePlace = debounce(async () => {
 
 export function useAml() {
   const call = S.call;
-  if (!call || !call.device_location) { callMessage(t("Tidak ada lokasi perangkat untuk panggilan ini."), "error"); return; }
+  if (!call || !call.device_location) { ask("callMessage", t("Tidak ada lokasi perangkat untuk panggilan ini."), "error"); return; }
   const [lon, lat] = call.device_location;
   setLocation({ lat, lon, accuracy_m: call.device_accuracy_m, source: "aml" }, t("Lokasi perangkat (AML)"));
-  $("f-place").value = t("Lokasi perangkat (AML)") + ` ${lat.toFixed(5)}, ${lon.toFixed(5)}`;
+  $("f-place").value = t("Lokasi perangkat (AML)") + " " + coords(lat, lon);
   S.draft.place_text = $("f-place").value;
   saveDraft();
-  flowNext("f-place");
+  ask("flowNext", "f-place");
 }
 
 // ───────────────────────── the form and the draft ─────────────────────────
@@ -154,17 +157,25 @@ export function fillForm() {
   $("f-allow-outside").checked = !!draft.allow_outside;
   $("outside-override").hidden = !draft.allow_outside;
   $("place-info").textContent = "";
-  renderQuestions();
+  ask("renderQuestions");
   if (draft.priority_touched && draft.priority) $("f-priority").value = String(draft.priority);
-  suggestPriority();
+  ask("suggestPriority");
   if (draft.location) setLocation(draft.location, null, { quiet: false });
-  else removePin();
+  else ask("removePin");
   if (!draft.location && !draft.caller_number) { $("duplicates").hidden = true; }
   if (!draft.caller_number) $("caller-history").hidden = true;
   clearErrors();
 }
 
-export function clearForm() {
+/* Alt+X (or the button, by pointer): the form empties, the call stays. What was typed is asked about first. */
+export async function clearForm() {
+  if (draftHasTyping()) {
+    const sure = await confirmInPlace({
+      host: $("incident-form"), message: t("Kosongkan formulir? Yang sudah diketik akan hilang."),
+      confirmLabel: t("Kosongkan"), cancelLabel: t("Batal"),
+    });
+    if (!sure) return;
+  }
   S.draft = newDraft(true);
   saveDraft();
   fillForm();
@@ -183,10 +194,10 @@ export function toggleOverride() {
 export function initForm() {
   typeahead($("f-category"), $("category-list"), {
     search: async (text) => searchCategories(text),
-    render: (c) => [el("b", {}, c.name), " ", el("span", { class: "code" }, c.code), " ", el("span", { class: "prio" }, "P" + c.default_priority)],
+    render: (c) => [el("b", {}, c.name), " ", el("span", { class: "code" }, c.code), " ", el("span", { class: "prio" }, priorityText(c.default_priority))],
     choose: (c) => {
       if (c) selectCategory(c, true);
-      else if (S.draft.category) flowNext("f-category");
+      else if (S.draft.category) ask("flowNext", "f-category");
     },
   });
   typeahead($("f-place"), $("place-list"), {
@@ -196,49 +207,33 @@ export function initForm() {
     choose: choosePlace,
   });
 
-  const enterTo = (next) => (e) => { if (e.key === "Enter") { e.preventDefault(); focus(next); } };
-  $("f-number").addEventListener("input", (e) => { S.draft.caller_number = e.target.value; saveDraft(); loadHistory(); refreshDuplicates(); });
+  const enterTo = (next) => (e) => { if (e.key === "Enter" && !e.ctrlKey && !e.altKey) { e.preventDefault(); focus(next); } };
+  $("f-number").addEventListener("input", (e) => { S.draft.caller_number = e.target.value; saveDraft(); ask("loadHistory"); ask("refreshDuplicates"); });
   $("f-number").addEventListener("keydown", enterTo("f-name"));
   $("f-name").addEventListener("input", (e) => { S.draft.caller_name = e.target.value; saveDraft(); });
-  $("f-name").addEventListener("keydown", enterTo("f-category"));
+  // Enter from the name or the address goes on with the call: back where Alt+N / Alt+A jumped from, or the next step.
+  const onward = (id) => (e) => { if (e.key === "Enter" && !e.ctrlKey && !e.altKey) { e.preventDefault(); ask("flowNext", id); } };
+  $("f-name").addEventListener("keydown", onward("f-name"));
   $("f-category").addEventListener("input", (e) => {
     S.draft.category_text = e.target.value;
     const c = S.categoryByCode.get(S.draft.category);
-    if (c && e.target.value !== c.name) { S.draft.category = ""; renderQuestions(); suggestPriority(); }
+    if (c && e.target.value !== c.name) { S.draft.category = ""; ask("renderQuestions"); ask("suggestPriority"); }
     saveDraft();
   });
   $("f-place").addEventListener("input", (e) => { S.draft.place_text = e.target.value; saveDraft(); });
   $("f-address").addEventListener("input", (e) => { S.draft.address = e.target.value; saveDraft(); });
-  $("f-address").addEventListener("keydown", enterTo("f-description"));
+  $("f-address").addEventListener("keydown", onward("f-address"));
   $("f-description").addEventListener("input", (e) => { S.draft.description = e.target.value; saveDraft(); });
   $("f-description").addEventListener("keydown", (e) => {
     if (e.key === "Enter" && !e.shiftKey && !e.altKey) { e.preventDefault(); save(); }
   });
-  $("f-priority").addEventListener("change", (e) => { S.draft.priority_touched = true; S.draft.priority = Number(e.target.value); suggestPriority(); saveDraft(); });
+  $("f-priority").addEventListener("change", (e) => { S.draft.priority_touched = true; S.draft.priority = Number(e.target.value); ask("suggestPriority"); saveDraft(); });
   $("f-allow-outside").addEventListener("change", (e) => { S.draft.allow_outside = e.target.checked; saveDraft(); });
   $("incident-form").addEventListener("submit", (e) => { e.preventDefault(); save(); });
-  $("btn-clear").addEventListener("click", clearForm);
+  pointerOnly($("btn-clear"), clearForm);
 }
 
 // ───────────────────────── errors next to fields ─────────────────────────
-export function showFieldError(field, message) {
-  const box = document.querySelector(`.field-error[data-for="${field}"]`);
-  if (box) {
-    box.textContent = message;
-    const input = $(FIELD_INPUT[field]);
-    if (input) { input.setAttribute("aria-invalid", "true"); input.setAttribute("aria-describedby", box.id || ""); }
-    return true;
-  }
-  return false;
-}
-
-export function clearFieldError(field) {
-  const box = document.querySelector(`.field-error[data-for="${field}"]`);
-  if (box) box.textContent = "";
-  const input = $(FIELD_INPUT[field]);
-  if (input) input.removeAttribute("aria-invalid");
-}
-
 function clearErrors() {
   document.querySelectorAll(".field-error").forEach((b) => { b.textContent = ""; });
   document.querySelectorAll("[aria-invalid]").forEach((n) => n.removeAttribute("aria-invalid"));
@@ -252,7 +247,9 @@ function showError(err) {
   const unplaced = [];
   for (const [field, messages] of Object.entries(fields)) {
     const text = (messages || []).join(" ");
-    if (showFieldError(field, text)) { if (!first) first = field; }
+    // The kelurahan is chosen in the place field: its refusal is said there.
+    const at = field === "village" ? "location" : field;
+    if (showFieldError(at, text)) { if (!first) first = at; }
     else unplaced.push(text);
   }
   const form = $("form-error");
@@ -275,6 +272,7 @@ function payload() {
     description: draft.description,
     caller_number: draft.caller_number,
     caller_name: draft.caller_name,
+    village: draft.village ? draft.village.code : null,
     answers: draft.answers,
     call: draft.call,
     allow_outside_service_area: !!draft.allow_outside,
@@ -304,18 +302,18 @@ export async function save() {
 
 function onCreated(data) {
   const wasCall = S.call;
-  endCallLocally(fmt(t("Kejadian %(ref)s tercatat."), { ref: data.reference }));
+  ask("endCallLocally", fmt(t("Kejadian %(ref)s tercatat."), { ref: data.reference }));
   localStorage.removeItem(DRAFT_KEY);
   S.draft = newDraft(false);
   fillForm();
-  upsertIncident({
+  ask("upsertIncident", {
     id: data.id, reference: data.reference, status: data.status, priority: data.priority, category_name: data.category_name,
-    address: data.address, caller_count: data.caller_count, created_at: data.created_at,
+    address: data.address, caller_count: data.caller_count, created_at: data.created_at, village: data.village,
     location: data.location ? data.location.coordinates : null, call_answered_at: data.call_answered_at || (wasCall && wasCall.answered_at),
     created_by: cfg.user,
   });
-  flushList();
-  openRouting({
+  ask("flushList");
+  ask("openRouting", {
     incident: data.id, reference: data.reference, category: data.category,
     proposed: data.proposed_agencies || [], units: data.nearest_units || [],
   });

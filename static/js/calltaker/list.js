@@ -4,13 +4,15 @@
  * created_by, agencies, unrouted_since); live events and the console's own actions change them through
  * upsertIncident(). The list is sorted by what needs attention — nobody holding it first (never routed, or
  * every agency declined / let it expire), then priority, then the longest waiting — and filtered (mine, unrouted,
- * priority, status, agency). Only the rows in view are in the DOM (fixed row height, spacers above and below),
+ * priority, status, agency, kelurahan). The call-taker's own unrouted ones are also pinned in the tray above it
+ * (tray.js reads them through unroutedOf after every redraw). Only the rows in view are in the DOM (fixed row height, spacers above and below),
  * so thousands of incidents cost one screenful of nodes; the counter counts the data, which is what the server
  * counts (incidents.consoles.calltaker). rowHtml() is the one renderer of a row. */
-import { $, OPEN, STATUS_LABEL, cfg } from "./state.js";
-import { addMarker, removeMarker } from "./map.js";
+import { $, OPEN, STATUS_LABEL, ask, cfg } from "./state.js";
+import { apiResult, url } from "../lib/api.js";
 import { escapeHtml as h } from "../lib/dom.js";
 import { t, fmt, num } from "../lib/i18n.js";
+import { priorityBadgeHtml } from "../lib/priority.js";
 import { tone } from "../lib/sound.js";
 import { mmss } from "../lib/time.js";
 
@@ -24,12 +26,16 @@ const OVERSCAN = 8;
 // Minutes without anyone holding it → how loud the row is (a 20-minute-old unrouted call must not look calm).
 const AGE_STEPS = [[15, "age-3"], [5, "age-2"], [1, "age-1"]];
 const LIVE_ASSIGNMENT = new Set(["offered", "accepted"]);
+const CLOSE_LABEL = t("Tutup");
+const CLOSE_TITLE = t("Tutup kejadian tertangani (Alt+U)");
 
 const records = new Map(); // id → the incident's row data
 let view = []; // records after filters, in attention order
 let pitch = 0; // px from one row's top to the next (measured once)
 let dirty = false;
-const filters = { mine: false, unrouted: false, priority: "", status: "", agency: "" };
+const filters = { mine: false, unrouted: false, priority: "", status: "", agency: "", village: "" };
+const villageNames = cfg.villages || {}; // Kemendagri code → name, the centre's kelurahan/desa
+let villageOptions = ""; // the filter's choices as last drawn (codes and counts)
 const alerted = new Set(); // "id@unrouted_since": the sound plays once per time an incident is left
 const centreIds = cfg.centreIds ? new Set(cfg.centreIds) : null;
 
@@ -63,12 +69,18 @@ export function rowHtml(s, now) {
   const flag = unrouted ? (leftByAll(s) ? FLAG_LEFT : FLAG_NEVER) : "";
   const age = unrouted ? fmt(t("%(m)s tanpa instansi"), { m: mmss(now - waitingSince(s)) }) : fmt(t("%(m)s lalu"), { m: mmss(now - Date.parse(s.created_at)) });
   const cls = `inc p${h(priority)} st-${h(status)}${unrouted ? " unrouted " + ageClass(s, now) : ""}${leftByAll(s) ? " left" : ""}`;
-  return `<li class="${cls}" data-id="${h(s.id)}" data-status="${h(status)}" data-priority="${h(priority)}">`
-    + `<span class="l1"><span class="ref">${h(s.reference)}</span> <span class="prio">${priority ? "P" + h(priority) : ""}</span> `
+  // The kelurahan, unless the address already names it (a kelurahan picked becomes the address's first words).
+  const village = villageNames[s.village] || "";
+  const showVillage = village && !(s.address || "").toLowerCase().includes(village.toLowerCase());
+  return `<li class="${cls}" data-id="${h(s.id)}" data-status="${h(status)}" data-priority="${h(priority)}" data-village="${h(s.village || "")}">`
+    + `<span class="l1"><span class="ref">${h(s.reference)}</span> ${priorityBadgeHtml(priority)} `
     + `<span class="cat">${h(s.category_name)}</span></span>`
     // Nobody holds it: the flag takes the status's place ("Baru" would say less).
     + `<span class="l2">${flag ? `<span class="flag">${h(flag)}</span>` : `<span class="status">${h(status ? STATUS_LABEL[status] || status : "")}</span>`}`
+    // every agency finished: the centre closes the ticket (out of the Tab order; Alt+U from the keyboard)
+    + (status === "resolved" ? ` <button type="button" class="close-inc" tabindex="-1" data-close-incident="${h(s.id)}" title="${h(CLOSE_TITLE)}">${h(CLOSE_LABEL)}</button>` : "")
     + `<span class="to-confirm" title="${h(TO_CONFIRM_TITLE)}"${s.location_to_confirm ? "" : " hidden"}> · ${h(TO_CONFIRM)}</span>`
+    + `${showVillage ? ` · <span class="vil">${h(t("Kel.") + " " + village)}</span>` : ""}`
     + `${s.address ? " · " : ""}<span class="addr">${h(s.address)}</span></span>`
     + `<span class="l3"><span class="callers" title="${h(CALLERS_TITLE)}"><svg class="icon" width="14" height="14" viewBox="0 0 16 16" aria-hidden="true">`
     + `<circle cx="5.5" cy="5" r="2.5"/><circle cx="11" cy="5.5" r="2"/><path d="M1 14c0-3 2-4.5 4.5-4.5S10 11 10 14zM10.5 14c0-1.6-.4-2.8-1.2-3.7.6-.4 1.1-.6 1.7-.6 2 0 4 1.2 4 4.3z"/></svg>`
@@ -83,6 +95,7 @@ export function renderRows(rows) {
   listEl.addEventListener("scroll", () => requestAnimationFrame(drawWindow), { passive: true });
   window.addEventListener("resize", () => requestAnimationFrame(drawWindow));
   initFilters();
+  initClosing();
   refresh();
 }
 
@@ -93,7 +106,7 @@ export function upsertIncident(s) {
   let r = records.get(id);
   if (s.command_centre && centreIds && !centreIds.has(s.command_centre)) return; // another centre's, heard via an agency
   if (s.status && !OPEN.has(s.status)) {
-    if (r) { records.delete(id); removeMarker(id); schedule(); }
+    if (r) { records.delete(id); ask("removeMarker", id); schedule(); }
     return;
   }
   if (!r) {
@@ -105,6 +118,8 @@ export function upsertIncident(s) {
   for (const key of ["reference", "status", "priority", "category_name", "address", "caller_count", "location_to_confirm", "created_by"]) {
     if (s[key] !== undefined && s[key] !== null) r[key] = s[key];
   }
+  // the kelurahan may be cleared (a pin moved out of it): an event's null counts, a missing key does not
+  if (s.village !== undefined) r.village = s.village;
   if (s.location) r.location = s.location;
   for (const key of ["routed_at", "call_answered_at", "unrouted_since"]) if (s[key] && !r[key]) r[key] = s[key];
   if (r.status && r.status !== "new") { r.unrouted_since = null; if (!r.routed_at) r.routed_at = new Date().toISOString(); }
@@ -116,7 +131,7 @@ export function upsertIncident(s) {
       document.documentElement.dataset.ctUnroutedSounds = String(Number(document.documentElement.dataset.ctUnroutedSounds || 0) + 1);
     }
   }
-  addMarker(r);
+  ask("addMarker", r);
   schedule();
 }
 
@@ -130,6 +145,25 @@ export function noteAssignment(incidentId, agency, status) {
 }
 
 export function recordOf(id) { return records.get(String(id)) || null; }
+
+/* The user's own incidents nobody holds, the longest waiting first, with since when (the tray above the list). */
+export function unroutedOf(userId) {
+  const out = [];
+  for (const r of records.values()) {
+    if (isUnrouted(r) && r.created_by === userId) out.push({ ...r, since: waitingSince(r), left: leftByAll(r) });
+  }
+  return out.sort((a, b) => a.since - b.since || a.id - b.id);
+}
+
+/* The tray's "show all": the list filtered to the user's own unrouted incidents. */
+export function showMineUnrouted() {
+  filters.mine = true;
+  filters.unrouted = true;
+  $("flt-mine").setAttribute("aria-pressed", "true");
+  $("flt-unrouted").setAttribute("aria-pressed", "true");
+  listEl.scrollTop = 0;
+  refresh();
+}
 
 // ───────────────────────── order and filters ─────────────────────────
 function attentionOrder(a, b) {
@@ -145,6 +179,7 @@ function passes(r) {
   if (filters.priority && String(r.priority) !== filters.priority) return false;
   if (filters.status && r.status !== filters.status) return false;
   if (filters.agency && !r.agencies.has(Number(filters.agency))) return false;
+  if (filters.village && r.village !== filters.village) return false;
   return true;
 }
 
@@ -168,7 +203,37 @@ function refresh() {
   shown.hidden = view.length === records.size;
   shown.textContent = fmt(t("%(n)s ditampilkan"), { n: num(view.length) });
   $("unrouted-count").textContent = unrouted ? num(unrouted) : "";
+  fillVillageFilter(all);
   drawWindow();
+  ask("listChanged");
+}
+
+/* The kelurahan filter's choices: those of the open incidents, by name, with how many each has. */
+function fillVillageFilter(all) {
+  const counts = new Map();
+  for (const r of all) if (r.village && villageNames[r.village]) counts.set(r.village, (counts.get(r.village) || 0) + 1);
+  const codes = [...counts.keys()].sort((a, b) => villageNames[a].localeCompare(villageNames[b], "id"));
+  const key = codes.map((c) => c + ":" + counts.get(c)).join("|") + "|" + filters.village;
+  if (key === villageOptions) return;
+  villageOptions = key;
+  const select = $("flt-village");
+  const first = select.options[0];
+  const chosen = filters.village;
+  select.replaceChildren(first, ...codes.map((code) => {
+    const option = document.createElement("option");
+    option.value = code;
+    option.textContent = `${villageNames[code]} (${num(counts.get(code))})`;
+    return option;
+  }));
+  // a kelurahan chosen whose last incident closed stays chosen (an empty list says so) until the call-taker changes it
+  if (chosen && !counts.has(chosen)) {
+    const option = document.createElement("option");
+    option.value = chosen;
+    option.textContent = `${villageNames[chosen] || chosen} (0)`;
+    select.append(option);
+  }
+  select.value = chosen;
+  select.hidden = codes.length === 0 && !chosen;
 }
 
 function drawWindow() {
@@ -200,7 +265,7 @@ function initFilters() {
   });
   toggle("flt-mine", "mine");
   toggle("flt-unrouted", "unrouted");
-  for (const key of ["priority", "status", "agency"]) {
+  for (const key of ["priority", "status", "agency", "village"]) {
     $(`flt-${key}`).addEventListener("change", (e) => { filters[key] = e.target.value; listEl.scrollTop = 0; refresh(); });
   }
 }
@@ -224,5 +289,69 @@ export function onRowChosen(handler) {
 
 /* Pins after the first paint: the list is what the call-taker reads first. */
 export function addMarkersLater() {
-  requestAnimationFrame(() => { for (const r of records.values()) addMarker(r); });
+  requestAnimationFrame(() => { for (const r of records.values()) ask("addMarker", r); });
+}
+
+// ───────────────────────── closing resolved incidents ─────────────────────────
+/* "Tertangani" (every agency finished): the call-taker closes the ticket with one key and an optional note — Alt+U,
+ * or the row's "Tutup" button — in a dialog that names the incident (Enter closes, Esc leaves it open). The centre's
+ * auto-close does the same after its minutes. The live incident.status_changed event then removes the row. */
+let closeDialog = null;
+
+function buildCloseDialog() {
+  const dialog = document.createElement("dialog");
+  dialog.id = "close-dialog";
+  dialog.className = "ct-close-dialog";
+  dialog.setAttribute("aria-labelledby", "close-title");
+  dialog.innerHTML = `<form method="dialog">
+      <h3 id="close-title">${h(t("Tutup kejadian tertangani"))}</h3>
+      <label for="close-which">${h(t("Kejadian"))}</label>
+      <select id="close-which"></select>
+      <label for="close-note">${h(t("Catatan penutupan (boleh kosong)"))}</label>
+      <input id="close-note" maxlength="2000" autocomplete="off">
+      <p class="field-error" role="alert"></p>
+      <menu><button type="button" data-cancel>${h(t("Batal (Esc)"))}</button>
+        <button type="submit" class="primary">${h(t("Tutup kejadian (Enter)"))}</button></menu></form>`;
+  document.body.append(dialog);
+  dialog.querySelector("[data-cancel]").addEventListener("click", () => dialog.close());
+  dialog.querySelector("form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const id = dialog.querySelector("#close-which").value;
+    const error = dialog.querySelector(".field-error");
+    const submit = dialog.querySelector("button[type=submit]");
+    error.textContent = "";
+    submit.disabled = true;
+    const res = await apiResult("POST", url("/api/v1/incidents/{id}/close/", id), { note: dialog.querySelector("#close-note").value });
+    submit.disabled = false;
+    if (!res.ok) {
+      error.textContent = [].concat((res.error.fields || {}).note || []).join(" ") || res.error.message;
+      return;
+    }
+    dialog.close();
+    upsertIncident({ id: Number(id), status: "closed" });
+  });
+  return dialog;
+}
+
+function askClose(id) {
+  const resolved = [...records.values()].filter((r) => r.status === "resolved").sort(attentionOrder);
+  if (!resolved.length) return;
+  closeDialog = closeDialog || buildCloseDialog();
+  const which = closeDialog.querySelector("#close-which");
+  which.innerHTML = resolved.map((r) => `<option value="${h(r.id)}">${h(r.reference)} · ${h(r.category_name || "")}${r.address ? " · " + h(r.address) : ""}</option>`).join("");
+  which.value = String(id || resolved[0].id);
+  closeDialog.querySelector("#close-note").value = "";
+  closeDialog.querySelector(".field-error").textContent = "";
+  closeDialog.showModal();
+  closeDialog.querySelector("#close-note").focus();
+}
+
+function initClosing() {
+  listEl.addEventListener("click", (e) => {
+    const button = e.target.closest("[data-close-incident]");
+    if (button) { e.stopPropagation(); askClose(button.dataset.closeIncident); }
+  });
+  document.addEventListener("keydown", (e) => {
+    if (e.altKey && !e.ctrlKey && !e.metaKey && e.code === "KeyU") { e.preventDefault(); askClose(null); }
+  });
 }

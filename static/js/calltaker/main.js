@@ -1,21 +1,30 @@
 /* Call-taker console (issue 3): keyboard first, works through REST API v1, updated by live events.
  *
- * Flow of a genuine call: F2 (answer) → category (type, Enter) → location (type, Enter) → SOP questions
- * (y/n, Enter) → description (Enter saves) → routing (digits toggle agencies, Enter routes).
- * Non-emergencies close with one key: Alt+G ghost, Alt+P prank, Alt+I info, Alt+M misdial. Alt+V calls volunteers
- * out to the incident just logged (static/js/volunteers/callouts-panel.js).
+ * Flow of a genuine call: F2 (answer) → category (type, Enter) → location (type, Enter) → address (the place's label
+ * selected: type over it or Enter) → SOP questions (y/n, Enter) → description (Enter saves) → routing (digits toggle
+ * agencies, Enter routes). Alt+N / Alt+A reach the caller's name / the address from anywhere.
+ * Non-emergencies close with one key: Alt+G ghost, Alt+P prank, Alt+I info, Alt+M misdial, Alt+T test — asking
+ * first when something was typed — and Ctrl+Z undoes it for 10 s. Alt+V calls volunteers out to the incident just
+ * logged (static/js/volunteers/callouts-panel.js).
  *
- * Modules: state (config, draft, shared state), call (call panel, ringing calls, caller history),
- * form (type-aheads, location, save), questions (SOP questions, priority, Enter flow), duplicates,
- * routing, list (the open incidents: the one row renderer), map. This one wires them and starts. */
-import { $, S, cfg, ROUTE_KEY, focus, isTextField, root } from "./state.js";
-import { answerOrNew, addRinging, closeAs, initCall, loadHistory, removeRinging, renderCall, tickTimer } from "./call.js";
-import { linkDuplicate } from "./duplicates.js";
+ * Modules, in one direction — main → panels → state.js and ../lib (tests/core/test_js_imports.py):
+ * state (config, draft, shared state, the hooks), call (call panel, dispositions and their undo, ringing calls,
+ * caller history), form (type-aheads, location, save), questions (SOP questions, priority, Enter flow),
+ * duplicates, routing, list (the open incidents: the one row renderer), tray (the call-taker's unrouted incidents),
+ * map. No panel imports another: what one needs from another it asks for by name, and this module provides the
+ * names below. A new panel is one module imported and wired here. */
+import { $, S, cfg, ROUTE_KEY, focus, isTextField, provide, root } from "./state.js";
+import { answerOrNew, addRinging, callMessage, canUndo, closeAs, endCallLocally, initCall, loadHistory, removeRinging, renderCall, tickTimer, undoClose } from "./call.js";
+import { linkDuplicate, refreshDuplicates } from "./duplicates.js";
 import { clearForm, fillForm, initForm, pickOnMap, toggleOverride, save, useAml } from "./form.js";
-import { addMarkersLater, fillAgencyFilter, isUnrouted, noteAssignment, onRowChosen, recordOf, renderRows, repaintTimes, upsertIncident } from "./list.js";
-import { initMap } from "./map.js";
-import { initQuestions, renderQuestions, suggestPriority } from "./questions.js";
-import { initRouting, openRouting, rerouteIncident, routingEvent, tickCountdowns } from "./routing.js";
+import {
+  addMarkersLater, fillAgencyFilter, flushList, isUnrouted, noteAssignment, onRowChosen, recordOf, renderRows, repaintTimes,
+  showMineUnrouted, unroutedOf, upsertIncident,
+} from "./list.js";
+import { addMarker, hideAml, initMap, placePin, removeMarker, removePin, showAml } from "./map.js";
+import { flowNext, initQuestions, jumpTo, renderQuestions, suggestPriority } from "./questions.js";
+import { clearRouting, holdsUnrouted, initRouting, openRouting, rerouteIncident, routingEvent, tickCountdowns } from "./routing.js";
+import { initTray, renderTray, tickTray } from "./tray.js";
 import { api } from "../lib/api.js";
 import { pageConfig } from "../lib/dom.js";
 import { t } from "../lib/i18n.js";
@@ -23,6 +32,20 @@ import { start as startLiveEvents } from "../lib/live.js";
 import { pageTimeZone, startClock } from "../lib/time.js";
 import { mountCallouts } from "../volunteers/callouts-panel.js";
 
+// What the panels ask of each other (state.js: ask), by name.
+provide({
+  callMessage, endCallLocally, loadHistory, // call
+  fillForm, useAml, // form
+  flowNext, renderQuestions, suggestPriority, // questions
+  refreshDuplicates, // duplicates
+  openRouting, clearRouting, routingHoldsUnrouted: holdsUnrouted, // routing
+  upsertIncident, flushList, listChanged: renderTray, // list → tray
+  placePin, removePin, showAml, hideAml, addMarker, removeMarker, // map
+});
+
+// An incident nobody holds: a click on its row (or its item in the tray) opens the routing panel for it again.
+const reroute = (id) => { const r = recordOf(id); if (r && isUnrouted(r)) rerouteIncident(id); };
+initTray({ unrouted: () => unroutedOf(cfg.user), choose: reroute, showAll: showMineUnrouted });
 // The list first: it is what the call-taker reads first, and what "ready" waits for.
 renderRows(pageConfig("ct-incidents"));
 startClock($("ct-clock"), pageTimeZone(root));
@@ -76,28 +99,33 @@ function startLive() {
   startLiveEvents({ url: "/ws/events/", lastSeq: Number(root.dataset.lastSeq || 0), onEvent, onState });
 }
 
-// An incident nobody holds: a click on its row opens the routing panel for it again.
-onRowChosen((id) => { const r = recordOf(id); if (r && isUnrouted(r)) rerouteIncident(id); });
+onRowChosen(reroute);
 
 // ───────────────────────── global shortcuts ─────────────────────────
 const ALT_KEYS = {
   KeyG: () => closeAs("ghost"), KeyP: () => closeAs("prank"), KeyI: () => closeAs("info"), KeyM: () => closeAs("misdial"),
-  KeyK: () => focus("f-category"), KeyL: () => focus("f-place"), KeyA: useAml, KeyD: () => linkDuplicate(S.duplicates[0]),
-  KeyO: toggleOverride, KeyX: clearForm, KeyV: () => volunteers.open(),
+  KeyT: () => closeAs("test"),
+  KeyK: () => focus("f-category"), KeyL: () => focus("f-place"), KeyA: () => jumpTo("f-address"), KeyN: () => jumpTo("f-name"),
+  KeyH: useAml, KeyD: () => linkDuplicate(S.duplicates[0]), KeyO: toggleOverride, KeyX: clearForm, KeyV: () => volunteers.open(),
 };
 const toggleHelp = () => { $("shortcut-help").hidden = !$("shortcut-help").hidden; };
 $("help-toggle").addEventListener("click", toggleHelp);
 document.addEventListener("keydown", (e) => {
-  if (e.key === "F2") { e.preventDefault(); answerOrNew(); return; }
-  if (e.altKey && !e.ctrlKey && !e.metaKey && ALT_KEYS[e.code]) { e.preventDefault(); ALT_KEYS[e.code](); return; }
-  if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); save(); return; }
+  // A shortcut handled here is not also a keystroke for the field that has the focus (Alt+N is not "n" in a question).
+  const handled = () => { e.preventDefault(); e.stopPropagation(); };
+  if (e.key === "F2") { handled(); answerOrNew(); return; }
+  if (e.altKey && !e.ctrlKey && !e.metaKey && ALT_KEYS[e.code]) { handled(); ALT_KEYS[e.code](); return; }
+  if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { handled(); save(); return; }
+  // Ctrl+Z reopens the call just closed, while its undo is on offer; in a field typed into since, it stays the
+  // field's own undo (call.js: canUndo).
+  if ((e.ctrlKey || e.metaKey) && !e.shiftKey && !e.altKey && e.code === "KeyZ" && canUndo()) { handled(); undoClose(); return; }
   if (e.key === "Escape") { $("shortcut-help").hidden = true; return; }
   if (e.key === "?" && !isTextField(e.target)) { e.preventDefault(); toggleHelp(); }
 }, true);
 
 // ───────────────────────── start ─────────────────────────
 addMarkersLater();
-setInterval(() => { tickTimer(); tickCountdowns(); volunteers.tick(); }, 1000);
+setInterval(() => { tickTimer(); tickCountdowns(); tickTray(); volunteers.tick(); }, 1000);
 setInterval(repaintTimes, 15000);
 
 renderCall();

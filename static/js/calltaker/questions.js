@@ -1,5 +1,6 @@
 /* The category's SOP questions, the priority they suggest, and the Enter flow in call order
- * (category → location → questions → description). */
+ * (category → location → address → questions → description; the caller's name and the address also by Alt+N / Alt+A,
+ * from anywhere, and Enter there goes back to where the call-taker was). */
 import { $, S, focus, saveDraft } from "./state.js";
 import { el } from "../lib/dom.js";
 import { t, fmt } from "../lib/i18n.js";
@@ -84,10 +85,32 @@ export function suggestPriority() {
 
 // ───────────────────────── Enter flow in call order ─────────────────────────
 function flowOrder() {
-  return ["f-category", "f-place", ...questionInputs().map((q) => q.id), "f-description"];
+  // The place's Enter lands in the address with the place's label selected (type over it, or Enter to keep it).
+  return ["f-category", "f-place", "f-address", ...questionInputs().map((q) => q.id), "f-description"];
+}
+
+let returnTo = null; // where Alt+N / Alt+A jumped from: Enter there goes back
+
+/* Alt+N (name), Alt+A (address): a detour from the flow; Enter in the field returns to where it started. */
+export function jumpTo(id) {
+  const from = document.activeElement && document.activeElement.id;
+  returnTo = from && from !== id && flowOrder().includes(from) ? from : null;
+  focus(id);
 }
 
 export function flowNext(fromId) {
+  if ((fromId === "f-name" || fromId === "f-address") && returnTo && document.getElementById(returnTo)) {
+    const back = returnTo;
+    returnTo = null;
+    focus(back);
+    return;
+  }
+  returnTo = null;
+  if (fromId === "f-name") {
+    // The name is asked whenever the caller gives it: then on to what the call still lacks.
+    focus(!S.draft.category ? "f-category" : !S.draft.location ? "f-place" : "f-description");
+    return;
+  }
   const order = flowOrder();
   const i = order.indexOf(fromId);
   const next = order[i + 1];
@@ -98,6 +121,7 @@ export function initQuestions() {
   $("questions").addEventListener("keydown", (e) => {
     const target = e.target;
     if (!target.dataset || !target.dataset.question) return;
+    if (e.altKey || e.ctrlKey || e.metaKey) return; // Alt+N is the name, not "no"
     const key = target.dataset.question;
     if (target.classList.contains("q-bool")) {
       const k = e.key.toLowerCase();

@@ -3,10 +3,12 @@
  *
  * Once routed, the panel follows the incident's assignments live (assignment.* events): "Diterima", "Ditolak"
  * with the reason, expired, handed off to another agency, a backup offered. When nobody holds it any more the
- * panel says so and takes digits and Enter again, to route it elsewhere. The next call clears it (clearRouting). */
-import { $, S, cfg, ASSIGNMENT_LABEL, ROUTE_KEY, clock, metres } from "./state.js";
-import { clearFieldError, showFieldError } from "./form.js";
-import { flushList, upsertIncident } from "./list.js";
+ * panel says so and takes digits and Enter again, to route it elsewhere. The next call clears it (clearRouting).
+ *
+ * Never dropped in silence: F2 (the next call) or Esc while the panel holds an incident nobody has been offered says
+ * so once — "PKY-… belum diteruskan — Enter teruskan, F2 lagi lanjut" — and the same key again goes on. The incident
+ * then waits in the tray of the call-taker's unrouted incidents (tray.js). */
+import { $, S, cfg, ASSIGNMENT_LABEL, ROUTE_KEY, ask, clearFieldError, clock, metres, showFieldError } from "./state.js";
 import { api } from "../lib/api.js";
 import { el } from "../lib/dom.js";
 import { t, fmt } from "../lib/i18n.js";
@@ -25,9 +27,33 @@ export function openRouting(r) {
   if (!S.routing.done) localStorage.setItem(ROUTE_KEY, JSON.stringify(r));
   renderRouting();
   renderAssignments();
+  hideWarning();
   const panel = $("routing");
   panel.hidden = false;
   panel.focus();
+}
+
+const WARNING = {
+  F2: t("%(ref)s belum diteruskan — Enter teruskan, F2 lagi lanjut"),
+  Esc: t("%(ref)s belum diteruskan — Enter teruskan, Esc lagi tutup panel"),
+};
+
+/* F2 / Esc: true when the key must stop here because the panel's incident is not routed and nobody was told yet. */
+export function holdsUnrouted(key) {
+  const routing = S.routing;
+  if (!routing || routing.done || routing.warned || $("routing").hidden) return false;
+  routing.warned = true;
+  const box = $("routing-warning");
+  box.textContent = fmt(WARNING[key] || WARNING.F2, { ref: routing.reference });
+  box.hidden = false;
+  $("routing").focus();
+  return true;
+}
+
+function hideWarning() {
+  const box = $("routing-warning");
+  box.hidden = true;
+  box.textContent = "";
 }
 
 /* The next call starts: the last incident's routing leaves the screen (its assignments stay in the list). */
@@ -35,6 +61,7 @@ export function clearRouting() {
   S.routing = null;
   localStorage.removeItem(ROUTE_KEY);
   $("routing").hidden = true;
+  hideWarning();
   $("routing-list").replaceChildren();
   $("assignments").replaceChildren();
   $("routing-ref").textContent = "";
@@ -44,7 +71,7 @@ export function clearRouting() {
 function renderRouting() {
   const routing = S.routing;
   $("routing-ref").textContent = routing.reference;
-  const reason = { jurisdiction: t("wilayah hukum"), region: t("wilayah layanan"), centre: t("instansi pusat") };
+  const reason = { jurisdiction: t("wilayah hukum"), region: t("wilayah layanan"), centre: t("instansi pusat"), category: t("jenis kategori") };
   $("routing-list").replaceChildren(...routing.agencies.map((a, i) => {
     // Routed again from the list, the nearest units are not known (null): say nothing rather than "none".
     const unit = (routing.units || []).find((u) => u.agency === a.id);
@@ -79,9 +106,10 @@ async function route() {
     for (const a of assignments) routing.assignments.set(a.id, { ...routing.assignments.get(a.id), ...a });
     routing.done = true;
     routing.unrouted = false;
+    hideWarning();
     renderAssignments();
-    upsertIncident({ id: routing.incident, status: "routed", routed_at: new Date().toISOString() });
-    flushList();
+    ask("upsertIncident", { id: routing.incident, status: "routed", routed_at: new Date().toISOString() });
+    ask("flushList");
     // The outcome sits under the map: bring it into view, keyboard back on the next call.
     $("assignments").scrollIntoView({ block: "nearest" });
     $("btn-new-call").focus({ preventScroll: true });
@@ -132,6 +160,7 @@ export function routingEvent(ev) {
     if (routing.unrouted) {
       // Route it again from here: the agencies that let it go are unchecked.
       routing.done = false;
+      routing.warned = false;
       const gone = new Set([...routing.assignments.values()].map((a) => a.agency));
       routing.agencies.forEach((a) => { a.checked = a.checked && !gone.has(a.id); });
       renderRouting();
@@ -139,7 +168,7 @@ export function routingEvent(ev) {
   } else {
     return;
   }
-  flushList(); // the row in the list says the same as the panel, in the same frame
+  ask("flushList"); // the row in the list says the same as the panel, in the same frame
   renderAssignments();
 }
 
@@ -152,7 +181,18 @@ export async function rerouteIncident(id) {
     return;
   }
   if (detail.status !== "new") return;
-  openRouting({ incident: detail.id, reference: detail.reference, category: detail.category, proposed: [], units: null, assignments: detail.assignments });
+  // Never routed (saved, then the next call came): check what the save would have proposed, as far as the console
+  // knows it — the centre's agency of each type the category needs, where it has exactly one (with several,
+  // jurisdiction decides on the server: the call-taker picks). Routed before: nothing checked, the history shows why.
+  const proposed = [];
+  const category = S.categoryByCode.get(detail.category);
+  if (!detail.assignments.length && category) {
+    for (const type of category.responsible_agency_types || []) {
+      const own = S.centreAgencies.filter((a) => a.type === type && a.command_centre === cfg.centre);
+      if (own.length === 1) proposed.push({ ...own[0], reason: "category" });
+    }
+  }
+  openRouting({ incident: detail.id, reference: detail.reference, category: detail.category, proposed, units: null, assignments: detail.assignments });
   S.routing.done = false;
   S.routing.unrouted = detail.assignments.length > 0;
   renderAssignments();
@@ -172,7 +212,13 @@ export function initRouting() {
     if (!routing || routing.done) return;
     if (/^[1-9]$/.test(e.key) && !e.altKey && !e.ctrlKey) { e.preventDefault(); toggleAgency(Number(e.key) - 1); }
     else if (e.key === "Enter") { e.preventDefault(); route(); }
-    else if (e.key === "Escape") { e.preventDefault(); $("routing").hidden = true; $("btn-new-call").focus(); }
+    else if (e.key === "Escape") {
+      e.preventDefault();
+      if (holdsUnrouted("Esc")) return;
+      $("routing").hidden = true;
+      hideWarning();
+      $("btn-new-call").focus();
+    }
   });
   $("btn-route").addEventListener("click", route);
 }

@@ -1,7 +1,12 @@
-/* What every part of the call-taker console shares: the page config, the draft and the console's state.
+/* What every part of the call-taker console shares: the page config, the draft, the console's state, and the hooks
+ * through which the panels reach each other.
  *
  * Nothing lost, nothing doubled: the draft lives in localStorage (per user) with a client-generated
- * idempotency key sent as `Idempotency-Key`; it is cleared only after the server created the incident. */
+ * idempotency key sent as `Idempotency-Key`; it is cleared only after the server created the incident.
+ *
+ * One direction: main.js imports the panels, a panel imports only this module and ../lib — never another panel
+ * (tests/core/test_js_imports.py). What a panel needs from another it asks for by name (`ask("fillForm")`), and
+ * main.js provides the names (`provide({...})`) when it wires the console; a new panel is one module main imports. */
 import { byId, pageConfig } from "../lib/dom.js";
 import { t } from "../lib/i18n.js";
 import { clockFormatter, pageTimeZone } from "../lib/time.js";
@@ -29,7 +34,7 @@ export const DISPOSITION_LABEL = {
 };
 export const FIELD_INPUT = {
   category: "f-category", location: "f-place", description: "f-description", address: "f-address",
-  caller_number: "f-number", caller_name: "f-name", priority: "f-priority",
+  caller_number: "f-number", caller_name: "f-name", priority: "f-priority", village: "f-place",
 };
 
 export function uuid() {
@@ -42,11 +47,21 @@ export function uuid() {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-export function debounce(fn, ms) {
-  let timer = null;
-  const wrapped = (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
-  wrapped.cancel = () => clearTimeout(timer);
-  return wrapped;
+export { debounce } from "../lib/debounce.js";
+
+// ───────────────────────── hooks between panels ─────────────────────────
+const hooks = new Map();
+
+/* main.js: what each name does ({ fillForm, openRouting, … }). */
+export function provide(handlers) {
+  for (const [name, fn] of Object.entries(handlers)) hooks.set(name, fn);
+}
+
+/* A panel: run what main.js provided under `name`. A name nobody provided is a wiring mistake, said loudly. */
+export function ask(name, ...args) {
+  const fn = hooks.get(name);
+  if (!fn) throw new Error(`call-taker console: nothing provides "${name}"`);
+  return fn(...args);
 }
 
 export function metres(m) {
@@ -63,6 +78,25 @@ export function isTextField(node) {
 export function focus(id) {
   const node = $(id);
   if (node) { node.focus(); if (node.select && node.tagName === "INPUT") node.select(); }
+}
+
+// ───────────────────────── errors next to fields ─────────────────────────
+export function showFieldError(field, message) {
+  const box = document.querySelector(`.field-error[data-for="${field}"]`);
+  if (box) {
+    box.textContent = message;
+    const input = $(FIELD_INPUT[field]);
+    if (input) { input.setAttribute("aria-invalid", "true"); input.setAttribute("aria-describedby", box.id || ""); }
+    return true;
+  }
+  return false;
+}
+
+export function clearFieldError(field) {
+  const box = document.querySelector(`.field-error[data-for="${field}"]`);
+  if (box) box.textContent = "";
+  const input = $(FIELD_INPUT[field]);
+  if (input) input.removeAttribute("aria-invalid");
 }
 
 // ───────────────────────── the console's state ─────────────────────────
@@ -85,8 +119,22 @@ export function newDraft(keepCall) {
     key: uuid(), call: keepCall ? draft.call : null,
     caller_number: keepCall ? draft.caller_number : "", caller_name: keepCall ? draft.caller_name : "",
     category: "", category_text: "", answers: {}, priority: null, priority_touched: false,
-    location: null, place_text: "", address: "", description: "", allow_outside: false,
+    location: null, place_text: "", village: null, address: "", description: "", allow_outside: false,
   };
+}
+
+/* Has the call-taker typed anything into the form for this call (name, category, place, address, description,
+ * answers)? Then closing the call discards work: it asks first (call.js). What the PBX or the call brought (the
+ * number, a known name) does not count. */
+export function draftHasTyping() {
+  const d = S.draft;
+  const call = S.call || {};
+  return Boolean(
+    (d.caller_name && d.caller_name !== (call.caller_name || "")) ||
+    (d.caller_number && call.id && d.caller_number !== (call.caller_number || "")) ||
+    d.category || (d.category_text || "").trim() || d.location || (d.place_text || "").trim() ||
+    (d.address || "").trim() || (d.description || "").trim() || Object.keys(d.answers || {}).length,
+  );
 }
 function loadDraft() {
   try { return JSON.parse(localStorage.getItem(DRAFT_KEY) || "null"); } catch (e) { return null; }

@@ -4,7 +4,8 @@
  * and the timeline. Opened from an offer or a handled incident (button, Enter or D on the card). */
 import { apiResult as api, url } from "../lib/api.js";
 import { el } from "../lib/dom.js";
-import { t, fmt, num } from "../lib/i18n.js";
+import { t, fmt, num, coords } from "../lib/i18n.js";
+import { priorityBadge } from "../lib/priority.js";
 import { clockFormatter } from "../lib/time.js";
 import { kindLabel } from "../lib/timeline.js";
 
@@ -106,8 +107,7 @@ function render(body, inc) {
     el("div", { class: "detail-grid" },
       el("div", {},
         el("p", { class: "detail-prio" },
-          el("span", { class: "prio p" + inc.priority, text: "P" + inc.priority }), " ",
-          el("strong", { text: cfg.priorities[inc.priority] || "" }), " · ",
+          priorityBadge(inc.priority, cfg.priorities, { full: true }), " · ",
           el("span", { class: "status", text: cfg.incidentLabels[inc.status] || inc.status })),
         el("ul", { class: "why", "aria-label": t("Alasan prioritas") }, priorityReasons(inc, category).map((r) => el("li", { text: r }))),
         section(t("Uraian"), el("p", { class: "description", text: inc.description || "—" })),
@@ -123,7 +123,7 @@ function render(body, inc) {
           el("p", { class: "addr", text: inc.address || "—" }),
           el("div", { id: "detail-map", class: "detail-map", role: "img", "aria-label": t("Peta lokasi kejadian") }),
           el("p", { class: "coords" },
-            num(lat, { maximumFractionDigits: 5 }) + ", " + num(lon, { maximumFractionDigits: 5 }) + " · ",
+            coords(lat, lon) + " · ",
             el("a", { href: `https://www.openstreetmap.org/?mlat=${lat}&mlon=${lon}#map=17/${lat}/${lon}`, target: "_blank", rel: "noopener", text: t("buka di OpenStreetMap") }))),
         section(t("Linimasa"), el("ol", { class: "timeline" }, inc.events.slice().reverse().map(eventRow))))),
   );

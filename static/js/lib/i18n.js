@@ -24,3 +24,10 @@ export function num(value, options = {}) {
   if (!numberFormats.has(key)) numberFormats.set(key, new Intl.NumberFormat(lang, options));
   return numberFormats.get(key).format(Number(value));
 }
+
+/* Coordinates, in every language: decimal points and a comma between latitude and longitude ("-2.15119, 113.97394").
+ * Never through num(): in Indonesian that writes "-2,15119, 113,97394", which reads as four numbers. */
+export function coords(lat, lon, digits = 5) {
+  const fix = (v) => (Number.isFinite(Number(v)) ? Number(v).toFixed(digits) : "–");
+  return `${fix(lat)}, ${fix(lon)}`;
+}

@@ -26,7 +26,7 @@ UPDATE incidents_call SET ended_at = answered_at
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0009_timeline_no_truncate'),
+        ('incidents', '0011_incident_unrouted_and_auto_close_due'),
     ]
 
     operations = [

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('agencies', '0005_crew_role'),
-        ('incidents', '0010_call_times_plausible'),
+        ('incidents', '0012_call_times_plausible'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

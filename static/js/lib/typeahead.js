@@ -1,9 +1,9 @@
-/* A keyboard type-ahead (combobox + listbox) for the category and the place fields.
+/* A keyboard type-ahead (combobox + listbox): the call-taker's category and place fields.
  *
  * search(text) → items (may be async), render(item) → children of its <li>, choose(item | null) on Enter
  * or click (null: Enter with no match). */
-import { debounce } from "./state.js";
-import { el } from "../lib/dom.js";
+import { debounce } from "./debounce.js";
+import { el } from "./dom.js";
 
 export function typeahead(input, list, { search, render, choose }) {
   let items = [];
