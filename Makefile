@@ -20,6 +20,8 @@ WEB_WORKERS  ?= 2
 PYTEST_ARGS  ?=
 
 export PYTHON VENV DATABASE_URL REDIS_URL DEMO_PASSWORD WEB_WORKERS
+# make lock LOCK_DATE=YYYY-MM-DD UPGRADE=1 (scripts/lock.sh)
+export LOCK_DATE UPGRADE
 
 # Settings module: local for the running app, test for pytest (default only).
 run bootstrap migrate demo shell dbshell: DJANGO_SETTINGS_MODULE ?= dispatch.settings.local
@@ -29,7 +31,7 @@ export DJANGO_SETTINGS_MODULE
 MANAGE := $(VENV)/bin/python manage.py
 
 .PHONY: help run test bootstrap test-bootstrap migrate demo shell dbshell \
-        compose-check clean distclean
+        compose-check lock lock-check clean distclean
 
 help: ## show this help
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -68,6 +70,12 @@ compose-check: ## validate docker-compose.yml: the scale-out topology's services
 	    "nginx", "migrate", "web", "worker", "worker-timers", "beat", "osrm", "osrm-prepare"}; \
 	    sys.exit("missing services: %s" % (need - s)) if need - s else print("docker-compose.yml OK:", ", ".join(sorted(s)))'
 
+lock: ## recompile requirements*.lock (hashes) from pyproject.toml; LOCK_DATE=YYYY-MM-DD / UPGRADE=1 to move pins
+	@bash scripts/lock.sh
+
+lock-check: ## do the lock files match pyproject.toml? (.ci/run and the bootstrap check it too)
+	@$(PYTHON) scripts/lockcheck.py
+
 clean: ## remove generated files (keeps .venv and the database)
 	rm -rf staticfiles/ .pytest_cache/ test-results/ test-artifacts/ celerybeat-schedule*
 	rm -f "$${TMPDIR:-/tmp}"/dispatch112-celerybeat-schedule*
@@ -75,4 +83,4 @@ clean: ## remove generated files (keeps .venv and the database)
 	    \( -name __pycache__ -type d -prune -exec rm -rf {} + \) -o \( -name '*.mo' -type f -delete \)
 
 distclean: clean ## clean, and remove .venv too
-	rm -rf "$(VENV)"
+	rm -rf "$(VENV)" .venv-lock

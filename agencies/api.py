@@ -17,6 +17,7 @@ class TokenObtainApi(APIView):
 
     authentication_classes = []
     permission_classes = [AllowAny]
+    answers_throttled = True  # 429 too_many_attempts when locked out (agencies/lockout.py)
 
     class InputSerializer(serializers.Serializer):
         username = serializers.CharField(max_length=150)

@@ -2,7 +2,9 @@
 
 A token lives API_TOKEN_TTL from its creation; after that every request with it is 401 `token_expired` and
 signing in again issues a new one. `token_revoke` deletes a user's token: `POST /api/v1/auth/token/revoke/`,
-every logout, and a user who is deactivated is refused by every check here (and by DRF) at once.
+every logout, and a user who is deactivated is refused by every check here (and by DRF) at once — and their token
+is deleted on that save (issue 28), so reactivating the account does not bring the old token back: they sign in
+again for a new one.
 The WebSocket authenticates with the same rule (incidents.live.auth)."""
 from django.conf import settings
 from django.utils import timezone
@@ -45,3 +47,9 @@ class ExpiringTokenAuthentication(TokenAuthentication):
         if token_is_expired(token):
             raise exceptions.AuthenticationFailed(_("Token API sudah kedaluwarsa; masuk lagi untuk token baru."), code="token_expired")
         return user, token
+
+
+def revoke_on_deactivation(sender, instance, created=False, raw=False, **kwargs):
+    """post_save of a user: an inactive account keeps no API token (agencies.apps connects it)."""
+    if not raw and not instance.is_active:
+        token_revoke(user=instance)

@@ -2,13 +2,16 @@
 
     {"error": {"code": "...", "message": "...", "fields": {"field": ["message", ...]}}}
 """
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, ngettext
 from rest_framework import exceptions, status
 from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -102,9 +105,59 @@ def exception_handler(exc, context):
         first = next(iter(fields.values()), [_("Data tidak valid.")])[0]
         body = {"code": "invalid", "message": first, "fields": fields, "field_codes": _field_codes(exc.get_codes())}
         response.status_code = status.HTTP_400_BAD_REQUEST
+    elif isinstance(exc, exceptions.Throttled) and not isinstance(exc, GatewayThrottled):
+        # DRF's own message is half translated ("… Expected available in 3483 seconds."): ours says it whole, in the
+        # request's language, and Retry-After (set by DRF) carries the same wait for machines.
+        wait = int(exc.wait or 0)
+        message = (ngettext("Terlalu banyak permintaan. Coba lagi dalam %(n)d detik.", "Terlalu banyak permintaan. Coba lagi dalam %(n)d detik.", wait)
+                   % {"n": wait}) if wait else _("Terlalu banyak permintaan. Coba lagi sebentar lagi.")
+        body = {"code": "throttled", "message": message, "fields": {}}
     else:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
         code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
         body = {"code": str(code), "message": str(detail), "fields": {}}
     response.data = {"error": body}
     return response
+
+
+# ───────────── gateways' shared secrets (issue 28) ─────────────
+class GatewaySecretPermission(BasePermission):
+    """The base of a gateway's credential check (the SMS webhook's `X-SMS-Secret`, the AML receiver's
+    `X-AML-Secret`): failed secrets are counted per client address, and after GATEWAY_FAILURE_LIMIT within
+    GATEWAY_FAILURE_WINDOW that address is refused — 429 `too_many_attempts` with Retry-After, every secret
+    unchecked — until the window has passed since its first failure: guessing a secret is a handful of tries per
+    window, never a loop. The real gateway, at its own address, is not touched by someone else's guesses.
+    Subclasses name the `gateway` and implement `secret_ok`."""
+
+    gateway = "gateway"
+
+    def secret_ok(self, request, view) -> bool:
+        raise NotImplementedError
+
+    def has_permission(self, request, view):
+        method = request.method.lower()
+        if method not in view.http_method_names or not hasattr(view, method):
+            # a method the gateway does not answer (TRACE): 405 from the dispatch, not 403 from the secret (issue 28)
+            return True
+        key = f"gateway-fail:{self.gateway}:{request.META.get('REMOTE_ADDR', '')}"
+        window = int(settings.GATEWAY_FAILURE_WINDOW.total_seconds())
+        failures = cache.get(key) or 0
+        if failures >= settings.GATEWAY_FAILURE_LIMIT:
+            wait = max(1, cache.ttl(key) if hasattr(cache, "ttl") else window)
+            raise GatewayThrottled(wait)
+        if self.secret_ok(request, view):
+            return True
+        if not cache.add(key, 1, timeout=window):
+            try:
+                cache.incr(key)
+            except ValueError:  # expired meanwhile
+                cache.add(key, 1, timeout=window)
+        return False
+
+
+class GatewayThrottled(exceptions.Throttled):
+    default_code = "too_many_attempts"
+
+    def __init__(self, wait):
+        super().__init__(wait=wait, detail=_("Terlalu banyak kredensial gateway yang salah dari alamat ini; coba lagi nanti."),
+                         code="too_many_attempts")

@@ -7,6 +7,11 @@ service because osrm-routed stopped. It makes `status` "degraded" with HTTP 200,
 Anyone (a load balancer) gets whether each dependency is ok, nothing more. The details — timings, the PostGIS
 version, Celery workers' host names, error texts — are for an admin's session or a monitor that sends
 `X-Health-Token: <HEALTH_TOKEN>`: they tell an attacker what runs where and what is failing.
+
+Beside the checks, `settings.HEALTH_STATUS` names states that do not take a web process out of the load balancer
+but an operator must see: `"reports": "ok" | "stale"` (issue 28: the coordination reports' rollups failed or lag
+the timeline by more than 5 minutes; reporting.selectors.rollup_status). Named by dotted path so this module
+imports no app.
 """
 import asyncio
 import hmac
@@ -19,6 +24,7 @@ from django.conf import settings
 from django.db import connections
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
+from django.utils.module_loading import import_string
 from django.views.decorators.http import require_GET
 
 from dispatch import osrm, redis_client
@@ -107,12 +113,29 @@ def may_see_details(request) -> bool:
     return bool(token) and hmac.compare_digest(sent.encode(), token.encode())
 
 
+def states() -> dict:
+    """{name: detail dict with at least "status"} for each entry of settings.HEALTH_STATUS; "unknown" when it fails."""
+    out = {}
+    for name, path in getattr(settings, "HEALTH_STATUS", {}).items():
+        try:
+            out[name] = dict(import_string(path)())
+        except Exception as exc:  # noqa: BLE001 — a health check reports, it never raises
+            out[name] = {"status": "unknown", "error": f"{type(exc).__name__}: {exc}"[:300]}
+    return out
+
+
 @never_cache
 @require_GET
 def healthz(request):
     results = {name: _timed(check) for name, check in CHECKS.items()}
     serving = all(r["ok"] for name, r in results.items() if name in CRITICAL)
     everything = all(r["ok"] for r in results.values())
-    if not may_see_details(request):
+    details = may_see_details(request)
+    if not details:
         results = {name: {"ok": r["ok"]} for name, r in results.items()}
-    return JsonResponse({"status": "ok" if everything else "degraded", "checks": results}, status=200 if serving else 503)
+    body = {"status": "ok" if everything else "degraded", "checks": results}
+    extra = states()
+    body.update({name: state["status"] for name, state in extra.items()})
+    if details and extra:
+        body["details"] = extra
+    return JsonResponse(body, status=200 if serving else 503)

@@ -3,12 +3,14 @@
 - JSON nested deeper than MAX_JSON_DEPTH (`[` × 100,000 made Python's parser raise RecursionError → 500, on the
   anonymous token endpoint too) is refused as a parse error.
 - A NUL character cannot be stored by PostgreSQL (text columns refuse it: "A string literal cannot contain NUL"),
-  so a NUL in a JSON string or in a query parameter is refused up front with `invalid_characters`, instead of
-  reaching the database as a 500. The AML receiver reads its own body and tolerates anything (it must answer 2xx).
+  so a NUL in a JSON string, in the path, in a query parameter or in a form field is refused up front with
+  `invalid_characters`, instead of reaching the database as a 500. The AML receiver reads its own body and
+  tolerates anything (it must answer 2xx).
 """
 import json
 
 from django.http import JsonResponse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.parsers import JSONParser
@@ -79,15 +81,48 @@ class NulCharacters(exceptions.ParseError):
         super().__init__(_("Teks berisi karakter NUL (\\u0000) yang tidak dapat disimpan."), code="invalid_characters")
 
 
+# Gateways that must answer 2xx whatever they are sent (domain.md: an AML receiver always answers 2xx); they
+# store a hostile body as a problem themselves (incidents.services.interop).
+NUL_TOLERANT_PATHS = ("/api/v1/aml/",)
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _lists_have_nul(lists) -> bool:
+    return any("\x00" in key or any("\x00" in str(v) for v in values) for key, values in lists)
+
+
 class RefuseNulInQueryMiddleware:
-    """A NUL in a query parameter of the API (`/places/?q=%00`) is a 400, not a database error."""
+    """A NUL in the path (`/api/v1/callers/0812%0034/history/`), a query parameter (`/places/?q=%00`) or a form
+    field (the volunteer sign-up's `name`) is a 400 — JSON in the one shape under /api/, the error page elsewhere —
+    not a database error (issues 14 and 28)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path.startswith("/api/") and any("\x00" in key or "\x00" in v for key, values in request.GET.lists() for v in values):
-            return JsonResponse(
-                {"error": {"code": "invalid_characters", "message": str(NulCharacters().detail), "fields": {}}}, status=400
-            )
+        if not request.path.startswith(NUL_TOLERANT_PATHS) and self.has_nul(request):
+            return refuse_nul(request)
         return self.get_response(request)
+
+    @staticmethod
+    def has_nul(request) -> bool:
+        if "\x00" in request.path or _lists_have_nul(request.GET.lists()):
+            return True
+        if request.method in ("POST", "PUT", "PATCH") and request.content_type in FORM_TYPES:
+            if request.content_type == "multipart/form-data" and request.path.startswith("/api/"):
+                # An API upload is its view's to parse: reading request.POST here would parse the whole body with the
+                # default handlers before the view can bound it (the caller's photo counts its bytes as they arrive,
+                # incidents/api/caller_public.py). DRF's fields refuse a NUL in a multipart field themselves (400).
+                return False
+            try:
+                return _lists_have_nul(request.POST.lists())
+            except Exception:  # noqa: BLE001 — a malformed body is the view's (and its parser's) to refuse
+                return False
+        return False
+
+
+def refuse_nul(request):
+    message = str(NulCharacters().detail)
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": {"code": "invalid_characters", "message": message, "fields": {}}}, status=400)
+    return render(request, "error_page.html", {"status": 400, "heading": _("Permintaan tidak valid"), "message": message}, status=400)

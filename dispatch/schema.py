@@ -28,6 +28,10 @@ ERROR_DESCRIPTIONS = {
     "403": "Authenticated, but the role may not do this.",
     "404": "Not found, or outside the caller's scope.",
     "409": "The state changed under the caller (someone else acted first).",
+    "410": "It existed but has ended for good (an expired, revoked or closed caller link).",
+    "413": "The body is larger than this operation accepts.",
+    "429": "Too many requests or failed attempts from this client (sign-in, a gateway secret, a caller link's limits): "
+    "wait `Retry-After` seconds.",
 }
 
 
@@ -58,6 +62,15 @@ class DispatchAutoSchema(AutoSchema):
         codes = ["400", "401", "403", "404"]
         if self.method in ("POST", "PUT", "PATCH", "DELETE"):
             codes.append("409")
+        # throttled credentials (issue 28): the gateways' secrets and the sign-in answer 429 too, and so does every
+        # view with throttles of its own (the caller link's public endpoints, issue 24)
+        from dispatch.api import GatewaySecretPermission
+
+        if getattr(self.view, "answers_throttled", False) or getattr(self.view, "throttle_classes", None) or any(
+            isinstance(p, type) and issubclass(p, GatewaySecretPermission) for p in getattr(self.view, "permission_classes", ())
+        ):
+            codes.append("429")
+        codes += [code for code in getattr(self.view, "answers_also", ()) if code not in codes]
         for code in codes:
             if code not in responses:
                 response = self._get_response_for_code(ErrorResponseSerializer, code, direction=direction)

@@ -17,3 +17,9 @@ class IncidentsConfig(AppConfig):
             post_delete.connect(refdata.refdata_changed, sender=model, dispatch_uid=f"refdata-delete-{model._meta.label}")
         for through in refdata.SIGNALLED_M2M:
             m2m_changed.connect(refdata.refdata_changed, sender=through, dispatch_uid=f"refdata-m2m-{through._meta.label}")
+
+        # A deactivated account's live sockets close at once in every process (issue 28), after the commit.
+        from agencies.models import User
+        from incidents.live.revoke import user_saved
+
+        post_save.connect(user_saved, sender=User, dispatch_uid="live-revoke-deactivated-user")

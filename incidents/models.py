@@ -2,11 +2,13 @@
 
 State changes happen only in incidents.services; these classes hold data, choices and guards.
 """
+import datetime
+
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, GistIndex
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -80,6 +82,20 @@ class EscalationRule(models.Model):
         ]
 
 
+# The times a call may carry (issue 28): a PBX with a reset clock sent the year 0001, which froze every centre's
+# reports. Bounded by constants, because a CHECK may not call now() (it must be immutable): nothing this system
+# records happened before 2000 or after 2099. Between the columns, answered/ended may precede the start by at most
+# CALL_TIME_SKEW — the PBX's clock is not the servers' (the API accepts a start up to 5 min ahead), and several
+# web hosts stamp one call — but never by hours: such a row is a broken clock, not a call.
+CALL_TIME_MIN = datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc)
+CALL_TIME_MAX = datetime.datetime(2100, 1, 1, tzinfo=datetime.timezone.utc)
+CALL_TIME_SKEW = datetime.timedelta(minutes=10)
+
+
+def _plausible(field):
+    return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gte": CALL_TIME_MIN, f"{field}__lt": CALL_TIME_MAX})
+
+
 class Call(models.Model):
     class Status(models.TextChoices):
         RINGING = "ringing", _("Berdering")  # pushed by the PBX, not yet claimed by a call-taker
@@ -144,6 +160,14 @@ class Call(models.Model):
         ordering = ["-id"]
         constraints = [
             models.UniqueConstraint(fields=["command_centre", "external_id"], name="call_external_id_unique"),
+            # device_location_at is the handset's own clock (AML), not the call's: the AML receiver bounds it.
+            models.CheckConstraint(
+                condition=_plausible("ringing_at") & _plausible("answered_at") & _plausible("ended_at")
+                & (Q(ringing_at__isnull=True) | Q(answered_at__isnull=True) | Q(answered_at__gte=F("ringing_at") - CALL_TIME_SKEW))
+                & (Q(ringing_at__isnull=True) | Q(ended_at__isnull=True) | Q(ended_at__gte=F("ringing_at") - CALL_TIME_SKEW))
+                & (Q(answered_at__isnull=True) | Q(ended_at__isnull=True) | Q(ended_at__gte=F("answered_at") - CALL_TIME_SKEW)),
+                name="call_times_plausible",
+            ),
         ]
         indexes = [
             models.Index(fields=["caller_number", "-answered_at"], name="call_number_recent"),
@@ -422,11 +446,17 @@ class SupervisorAlert(models.Model):
         # nobody holds the incident (never routed, or every agency declined / let it expire) for longer than its
         # priority's threshold: one per spell, keyed by the assignment whose end began it (none: never routed)
         UNROUTED = "unrouted", _("Tidak ada instansi yang menangani")
+        # the centre's, not an incident's: the coordination reports stopped following the timeline (issue 28)
+        REPORTS_STALE = "reports_stale", _("Laporan tidak diperbarui")
+
+    # Kinds about the centre itself: no incident, one open alert per centre and kind.
+    CENTRE_KINDS = frozenset({Kind.REPORTS_STALE})
 
     command_centre = models.ForeignKey(
         "agencies.CommandCentre", verbose_name=_("pusat panggilan"), on_delete=models.CASCADE, related_name="alerts"
     )
-    incident = models.ForeignKey(Incident, verbose_name=_("kejadian"), on_delete=models.CASCADE, related_name="alerts")
+    # null only for a centre's own alert (CENTRE_KINDS)
+    incident = models.ForeignKey(Incident, verbose_name=_("kejadian"), null=True, blank=True, on_delete=models.CASCADE, related_name="alerts")
     assignment = models.ForeignKey(
         Assignment, verbose_name=_("penugasan"), null=True, blank=True, on_delete=models.CASCADE, related_name="alerts"
     )
@@ -447,6 +477,12 @@ class SupervisorAlert(models.Model):
             # Exactly-once escalation: one alert of a kind per assignment, or per incident for incident-level alerts.
             models.UniqueConstraint(fields=["assignment", "kind"], name="alert_once_per_assignment_kind"),
             models.UniqueConstraint(fields=["incident", "kind"], condition=Q(assignment__isnull=True), name="alert_once_per_incident_kind"),
+            # a centre's own alert: one open at a time (acknowledged, the next episode may raise another)
+            models.UniqueConstraint(
+                fields=["command_centre", "kind"], condition=Q(incident__isnull=True, acknowledged_at__isnull=True),
+                name="alert_once_open_per_centre_kind",
+            ),
+            models.CheckConstraint(condition=Q(incident__isnull=False) | Q(kind__in=["reports_stale"]), name="alert_incident_or_centre_kind"),
         ]
 
 

@@ -110,6 +110,35 @@ def assignments_completed_today(qs, *, now=None):
     return qs.filter(today, status=Assignment.Status.COMPLETED)
 
 
+# The events that end an agency's part in an incident; their `incident` summary is the incident as it was then.
+_LEAVING_KINDS = ("assignment.handed_off", "assignment.declined", "assignment.expired", "assignment.cancelled")
+
+
+def incidents_left_behind(user, assignments) -> dict:
+    """{assignment id: the incident's summary as it was when this assignment ended, or None} for those of
+    `assignments` whose incident the user may no longer see (issue 28: an agency that handed an incident off read
+    its current address, priority and status through its old `handed_off` row). One query for the visibility,
+    one for the snapshots."""
+    incident_ids = {a.incident_id for a in assignments}
+    if not incident_ids:
+        return {}
+    visible = set(incidents_visible_to(user).filter(pk__in=incident_ids).values_list("pk", flat=True))
+    gone = {a.pk: a.incident_id for a in assignments if a.incident_id not in visible}
+    if not gone:
+        return {}
+    snapshots = {}
+    events = (
+        TimelineEvent.objects.filter(incident_id__in=set(gone.values()), kind__in=_LEAVING_KINDS)
+        .order_by("seq").values_list("payload", flat=True)
+    )
+    for payload in events:
+        assignment = (payload or {}).get("assignment") or {}
+        assignment_id = assignment.get("id") if isinstance(assignment, dict) else assignment
+        if assignment_id in gone and assignment_id not in snapshots:
+            snapshots[assignment_id] = payload.get("incident")
+    return {assignment_id: snapshots.get(assignment_id) for assignment_id in gone}
+
+
 def calls_visible_to(user):
     scope = scope_for(user)
     if scope.is_global:

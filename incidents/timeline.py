@@ -55,19 +55,32 @@ SELECT
     ARRAY(SELECT a.agency_id FROM incidents_assignment a
           WHERE a.incident_id = %(incident)s AND a.status IN ('offered', 'accepted')),
     ARRAY(SELECT DISTINCT g.command_centre_id FROM agencies_agency g
-          WHERE g.id IN (SELECT a.agency_id FROM incidents_assignment a
+          WHERE %(agency_centres)s AND (g.id IN (SELECT a.agency_id FROM incidents_assignment a
                          WHERE a.incident_id = %(incident)s AND a.status IN ('offered', 'accepted'))
-             OR g.id = ANY(%(extra)s)),
+             OR g.id = ANY(%(extra)s))),
     """ + communities_following_incident_sql("%(incident)s")
 
 
-def audience_for_incident(incident: Incident, *, extra_agency_ids=()):
+# Kinds another centre sees when one of its agencies holds (or is named by) the event: what REST shows that centre
+# of a handed-in incident — the assignment rows (GET /api/v1/assignments/: reference, status, priority, category,
+# address, location, reason) and its units — never the description, the caller or the call-outs, which stay with
+# the incident's own centre and the agencies holding it (issue 28: the receiving centre's call-takers got
+# `incident.updated` with the description while GET /api/v1/incidents/{id}/ was 404 for them).
+AGENCY_CENTRE_KINDS = ("assignment.", "unit.")
+
+
+def reaches_agency_centres(kind: str) -> bool:
+    return kind.startswith(AGENCY_CENTRE_KINDS)
+
+
+def audience_for_incident(incident: Incident, *, extra_agency_ids=(), kind: str = "assignment.offered"):
     """Centres and agencies that may see events of this incident: its centre, every agency holding a live
-    assignment (and their centres, for cross-centre handoffs), plus any agency the event concerns directly;
-    communities with an open call-out. record_event computes the same inside its INSERT (one round trip)."""
+    assignment, plus any agency the event concerns directly; those agencies' centres for the assignment and unit
+    events only (reaches_agency_centres); communities with an open call-out. record_event computes the same inside
+    its INSERT (one round trip)."""
     extra = [int(a) for a in extra_agency_ids]
     with connection.cursor() as cursor:
-        cursor.execute(_AUDIENCE_SQL, {"incident": incident.pk, "extra": extra})
+        cursor.execute(_AUDIENCE_SQL, {"incident": incident.pk, "extra": extra, "agency_centres": reaches_agency_centres(kind)})
         live_agencies, centres, communities = cursor.fetchone()
     agency_ids = set(live_agencies) | set(extra)
     centre_ids = {incident.command_centre_id} | set(centres)
@@ -97,7 +110,7 @@ _INSERT_WITH_AUDIENCE_SQL = (
     + _sorted_union(
         "ARRAY[%(centre)s]",
         "ARRAY(SELECT DISTINCT g.command_centre_id FROM agencies_agency g "
-        f"WHERE g.id IN ({_LIVE_AGENCIES}) OR g.id = ANY(%(extra)s::bigint[]))",
+        f"WHERE %(agency_centres)s AND (g.id IN ({_LIVE_AGENCIES}) OR g.id = ANY(%(extra)s::bigint[])))",
     )
     + ", "
     + _sorted_union(f"ARRAY({_LIVE_AGENCIES})", "%(extra)s")
@@ -148,7 +161,8 @@ def record_event(
         if agency_ids is not None or community_ids is not None:
             raise ValueError("record_event: name the whole audience (centre_ids, agency_ids, community_ids) or none of it")
         sql = _INSERT_WITH_AUDIENCE_SQL
-        params.update(centre=incident.command_centre_id, extra=[int(a) for a in extra_agency_ids], staff_only=staff_only)
+        params.update(centre=incident.command_centre_id, extra=[int(a) for a in extra_agency_ids], staff_only=staff_only,
+                      agency_centres=reaches_agency_centres(kind))
     else:
         sql = _INSERT_SQL
         params.update(

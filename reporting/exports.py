@@ -14,6 +14,7 @@ from django.utils.translation import pgettext_lazy
 
 from . import charts
 from .models import Interval
+from .spreadsheet import safe_row
 
 # section key → sheet title (Bahasa Indonesia, ≤ 31 characters for Excel)
 SECTIONS = {
@@ -34,6 +35,7 @@ SECTIONS = {
     "repeat_numbers": "Nomor berulang",
     "eta_accuracy": "Perkiraan vs waktu tempuh",
     "eta_accuracy_by_agency": "Perkiraan tempuh per instansi",
+    "data_errors": "Kesalahan data",
 }
 ETA_FIELDS = ("n", "predicted_p50_s", "actual_p50_s", "error_p50_s", "abs_error_p90_s", "within_20_percent", "late_percent")
 BASIS_LABELS = {"road": gettext_lazy("Rute jalan"), "straight_line": gettext_lazy("Garis lurus")}
@@ -49,6 +51,7 @@ SECTION_NAMES = {
     "caller_links": _l("Tautan penelepon"),
     "repeat_numbers": _l("Nomor berulang"),
     "eta_accuracy": _l("Perkiraan vs waktu tempuh"), "eta_accuracy_by_agency": _l("Perkiraan tempuh per instansi"),
+    "data_errors": _l("Kesalahan data"),
 }
 
 # What an official reads as the column heads of the XLSX and as the measure of each CSV row (the JSON is the
@@ -70,6 +73,8 @@ FIELD_LABELS = {
     "predicted_p50_s": gettext_lazy("Perkiraan, median (detik)"), "actual_p50_s": gettext_lazy("Sebenarnya, median (detik)"),
     "error_p50_s": gettext_lazy("Selisih, median (detik)"), "abs_error_p90_s": gettext_lazy("Selisih mutlak, p90 (detik)"),
     "within_20_percent": gettext_lazy("Dalam ±20% (%)"), "late_percent": gettext_lazy("Lebih lambat (%)"),
+    "negative": _l("Negatif"), "too_long": _l("Lebih dari setahun"),
+    "undated_calls": _l("Panggilan bertanggal mustahil"), "undated_incidents": _l("Kejadian bertanggal mustahil"),
 }
 # A field whose name means something else in one section ("expired": an assignment nobody confirmed, or a call-out
 # past its deadline).
@@ -100,6 +105,8 @@ def display(section: str, item: str, label: str) -> tuple[str, str]:
         return "", label
     if section == "volunteers" and item in VOLUNTEER_TIMES:
         return "", str(VOLUNTEER_TIMES[item])
+    if section == "data_errors":  # an interval's key (call_processing, …) is ours: its label names it
+        return "", label
     if section == "eta_accuracy":  # the basis (road / straight_line) is our key: its label names it
         return "", label
     if section == "eta_accuracy_by_agency":
@@ -150,6 +157,13 @@ def rows(report: dict):
     for entry in accuracy.get("by_agency", []):
         for field in ETA_FIELDS:
             yield "eta_accuracy_by_agency", f"{entry['id']}:{entry['basis']}", f"{entry['name']} · {BASIS_LABELS.get(entry['basis'], entry['basis'])}", field, entry[field]
+    # what the numbers leave out (issue 28): bad intervals by interval, rows with impossible dates
+    errors = report.get("data_errors") or {}
+    for row in errors.get("intervals", []):
+        for field in ("negative", "too_long"):
+            yield "data_errors", row["interval"], row["label"], field, row[field]
+    for field in ("undated_calls", "undated_incidents"):
+        yield "data_errors", "", "", field, errors.get(field, 0)
 
 
 def filename(report: dict, ext: str) -> str:
@@ -166,7 +180,8 @@ def to_csv(report: dict) -> bytes:
     writer.writerow([_("Bagian"), _("Kode"), _("Nama"), _("Ukuran"), _("Nilai")])
     for section, item, label, field, value in rows(report):
         code, name = display(section, item, label)
-        writer.writerow([str(SECTION_NAMES[section]), code, name, field_label(section, field), "" if value is None else value])
+        # every text cell through safe_row: names come from reference data anyone with the admin can type
+        writer.writerow(safe_row([str(SECTION_NAMES[section]), code, name, field_label(section, field), "" if value is None else value]))
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel opens it as UTF-8
 
 
@@ -177,9 +192,9 @@ def to_xlsx(report: dict) -> bytes:
     info = book.create_sheet("Laporan")
     period = report["period"]
     info.append([_("Laporan koordinasi 112")])
-    info.append([_("Pusat panggilan"), ", ".join(c["name"] for c in period["centres"])])
+    info.append(safe_row([_("Pusat panggilan"), ", ".join(c["name"] for c in period["centres"])]))
     info.append([_("Periode"), period["from"], period["to"]])
-    info.append([_("Filter"), *filter_labels(report)])
+    info.append(safe_row([_("Filter"), *filter_labels(report)]))
     by_section: dict[str, dict] = {}
     for section, item, label, field, value in rows(report):
         table = by_section.setdefault(section, {"fields": [], "items": {}})
@@ -189,9 +204,10 @@ def to_xlsx(report: dict) -> bytes:
     for section, title in SECTIONS.items():
         sheet = book.create_sheet(title)
         table = by_section.get(section, {"fields": [], "items": {}})
-        sheet.append([_("Kode"), _("Nama"), *(field_label(section, f) for f in table["fields"])])
+        sheet.append(safe_row([_("Kode"), _("Nama"), *(field_label(section, f) for f in table["fields"])]))
         for item, values in table["items"].items():
-            sheet.append([*display(section, item, values["label"]), *(values.get(f) for f in table["fields"])])
+            # openpyxl stores a string starting with "=" as a formula: safe_row keeps every name a text cell
+            sheet.append(safe_row([*display(section, item, values["label"]), *(values.get(f) for f in table["fields"])]))
     buf = io.BytesIO()
     book.save(buf)
     return buf.getvalue()

@@ -84,7 +84,30 @@ class RollupState(models.Model):
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_seq = models.BigIntegerField(default=0)
+    # when the rollups were last complete up to last_seq (the report's data_as_of)
     refreshed_at = models.DateTimeField(null=True, blank=True)
+    # issue 28: what failed last and when (a refresh that failed, or one of its runs), the (centre, first, last) runs
+    # the next refresh retries, and when the supervisors were alerted about this stale episode (cleared once current)
+    last_error = models.TextField(blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    retry_days = models.JSONField(default=list, blank=True)
+    stale_alerted_at = models.DateTimeField(null=True, blank=True)
+
+
+class DataErrorStat(models.Model):
+    """Values the rollups could not place (issue 28), per centre and local day: intervals left out of the histograms
+    (`negative`: an end before its start; `too_long`: beyond reporting.rollup.MAX_INTERVAL_S), and with day NULL the
+    centre's rows dated outside the days the rollups hold (`undated_call`, `undated_incident`). The report shows them
+    so an official knows what the numbers exclude and why."""
+
+    centre_id = models.BigIntegerField()
+    day = models.DateField(null=True)
+    interval = models.CharField(max_length=30, blank=True)
+    kind = models.CharField(max_length=20)
+    n = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["centre_id", "day"], name="rep_dataerr_day")]
 
 
 # ───────────── rollups: one row per (centre, local day, dimensions); rebuilt, never edited ─────────────

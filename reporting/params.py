@@ -13,6 +13,7 @@ from agencies.models import Agency, Region
 from dispatch.errors import ValidationFailed, field_error
 from incidents.models import IncidentCategory
 
+from . import rollup
 from .selectors import ReportQuery, centres_in_scope
 
 MAX_DAYS = 366
@@ -26,16 +27,24 @@ def _date(params, name):
     if not _DATE.match(raw):
         raise field_error(name, _("Tanggal harus berformat YYYY-MM-DD."), code="invalid_date")
     try:
-        return dt.date.fromisoformat(raw)
+        day = dt.date.fromisoformat(raw)
     except ValueError:
         raise field_error(name, _("Tanggal tidak ada di kalender."), code="invalid_date") from None
+    if not rollup.FIRST_DAY <= day <= rollup.LAST_DAY:
+        # the year 9999 overflowed the month arithmetic (issue 28: a 500); nothing is recorded outside these days
+        raise field_error(
+            name, _("Tanggal harus antara %(first)s dan %(last)s.") % {"first": rollup.FIRST_DAY.isoformat(), "last": rollup.LAST_DAY.isoformat()},
+            code="out_of_range",
+        )
+    return day
 
 
 def _int(params, name):
     raw = (params.get(name) or "").strip()
     if not raw:
         return None
-    if not raw.isdigit():
+    # ASCII digits only ("²".isdigit() is True and int() refuses it), and within a bigint
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
         raise field_error(name, _("Harus berupa angka."), code="invalid")
     return int(raw)
 

@@ -14,6 +14,13 @@ Views by agency: rows with `agency_id = 0` are the whole centre (each call, inci
 rows with `agency_id = X` are what agency X's filter sees (X's assignments, and the per-incident intervals of
 incidents offered to X). The same holds for IncidentStat and EscalationStat.
 
+Bounded (issue 28): one row with an impossible time (a PBX with a reset clock sent the year 0001) overflowed the
+arithmetic and stopped every centre's refresh. Now an interval outside [0, MAX_INTERVAL_S] is left out of the
+histograms and counted as a data error of its day (DataErrorStat: `negative` — clock skew — or `too_long`); a row
+whose time puts it outside [FIRST_DAY, LAST_DAY] belongs to no day and is counted as an `undated` data error of its
+centre; each (centre, days) run is rebuilt in a savepoint of its own, so a run that still fails is retried at the next
+refresh while every other centre and day is brought up to date.
+
 Kept current: `rollup_refresh` reads the timeline after the last seq it saw (seq follows commit order, so
 nothing is skipped) and rebuilds each (centre, local day) those events touched from the stage timestamps and
 the calls. Month and year cells are never re-summed: the difference between a day's new and old cells is added
@@ -22,6 +29,7 @@ to them, so a refresh costs the touched days whatever the month's volume. Celery
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import defaultdict
 from zoneinfo import ZoneInfo
 
@@ -32,8 +40,20 @@ from agencies.models import CommandCentre
 
 from .models import RollupState
 
+log = logging.getLogger(__name__)
+
 # The moment a call started: the PBX's ringing, else (a call logged by hand) when it was answered or ended.
 CALL_TIME = "coalesce(c.ringing_at, c.answered_at, c.ended_at)"
+
+# The local days the rollups hold: a row dated outside them is a broken clock (Call's CHECK bounds calls to the same
+# years), counted as an `undated` data error and in no period. An interval longer than MAX_INTERVAL_S (a year and a
+# day) is not a response time but an error; the bound also keeps `ceil(s)::int` far from the integer's range.
+FIRST_DAY = dt.date(2000, 1, 1)
+LAST_DAY = dt.date(2099, 12, 31)
+MAX_INTERVAL_S = 366 * 86_400
+# a value the histograms may hold: the only filter between `vals` and the cells, and the data errors' complement
+IN_BOUNDS = f"s >= 0 AND s <= {MAX_INTERVAL_S}"
+UNDATED = "undated"  # RollupState.retry_days: the centre's undated count, not a run of days
 
 
 def _incident_ctes(*, incident_filter: str = "", assignment_filter: str = "") -> str:
@@ -101,9 +121,9 @@ def interval_rows_sql(*, by_day: bool, incident_filter: str = "", assignment_fil
     day = "day, " if by_day else ""
     return f"""
     WITH {_values_sql(incident_filter=incident_filter, assignment_filter=assignment_filter, with_calls=with_calls)}
-    SELECT centre_id, {day}interval, agency_id, ceil(s)::int AS seconds, count(*) AS n, sum(s)::float8 AS total_s
-    FROM vals WHERE s >= 0
-    GROUP BY centre_id, {day}interval, agency_id, ceil(s)::int
+    SELECT centre_id, {day}interval, agency_id, ceil(least(s, {MAX_INTERVAL_S}))::int AS seconds, count(*) AS n, sum(s)::float8 AS total_s
+    FROM vals WHERE {IN_BOUNDS}
+    GROUP BY centre_id, {day}interval, agency_id, ceil(least(s, {MAX_INTERVAL_S}))::int
     """
 
 
@@ -117,14 +137,25 @@ def interval_cells_sql() -> str:
         SELECT centre_id, day, interval, agency_id,
                CASE WHEN GROUPING(category_id) = 1 THEN 0 ELSE category_id END AS cat,
                CASE WHEN GROUPING(district) = 1 THEN '*' ELSE district END AS dist,
-               ceil(s)::int AS sec, count(*)::int AS k, sum(s) AS raw
-        FROM vals WHERE s >= 0
-        GROUP BY centre_id, day, interval, agency_id, ceil(s)::int, GROUPING SETS ((), (category_id), (district))
+               ceil(least(s, {MAX_INTERVAL_S}))::int AS sec, count(*)::int AS k, sum(s) AS raw
+        FROM vals WHERE {IN_BOUNDS}
+        GROUP BY centre_id, day, interval, agency_id, ceil(least(s, {MAX_INTERVAL_S}))::int, GROUPING SETS ((), (category_id), (district))
         HAVING (GROUPING(category_id) = 1 OR category_id IS NOT NULL) AND (GROUPING(district) = 1 OR district IS NOT NULL)
     )
     SELECT centre_id, day, cat, dist, interval, agency_id, array_agg(sec ORDER BY sec), array_agg(k ORDER BY sec),
            sum(k)::bigint, sum(raw)::float8
     FROM per_second GROUP BY centre_id, day, cat, dist, interval, agency_id
+    """
+
+
+def data_error_rows_sql() -> str:
+    """(centre_id, day, interval, kind, n): the values the histograms leave out, once each (the whole centre's view):
+    `negative` (an end before its start: clock skew between a phone or PBX and the servers) and `too_long`."""
+    return f"""
+    WITH {_values_sql()}
+    SELECT centre_id, day, interval, CASE WHEN s < 0 THEN 'negative' ELSE 'too_long' END, count(*)
+    FROM vals WHERE agency_id = 0 AND NOT ({IN_BOUNDS})
+    GROUP BY 1, 2, 3, 4
     """
 
 
@@ -224,6 +255,8 @@ def rebuild_days(*, centre: CommandCentre, first: dt.date, last: dt.date) -> Non
             f"INSERT INTO reporting_escalationstat (centre_id, day, category_id, district, agency_id, kind, n) {escalation_rows_sql()}", params
         )
         cur.execute(f"INSERT INTO reporting_callerstat (centre_id, grain, start, caller_key, disposition, n) {CALLER_ROWS_SQL}", params)
+        cur.execute("DELETE FROM reporting_dataerrorstat WHERE centre_id = %(centre)s AND day BETWEEN %(first)s AND %(last)s", params)
+        cur.execute(f"INSERT INTO reporting_dataerrorstat (centre_id, day, interval, kind, n) {data_error_rows_sql()}", params)
         _rebuild_interval_cells(cur, params)
         month = month_start(first)
         while month <= last:
@@ -339,45 +372,121 @@ def _rebuild_caller_month(cur, *, centre_id: int, month: dt.date) -> None:
     )
 
 
+def _local_day(column: str) -> str:
+    """The local day of a timestamp, or NULL when it is nowhere near the days the rollups hold (the year 0001,
+    'infinity'): such a day is not even handed to Python, whose dates end at 9999."""
+    return (f"CASE WHEN {column} >= '{FIRST_DAY - dt.timedelta(days=1)}' AND {column} < '{LAST_DAY + dt.timedelta(days=2)}' "
+            f"THEN ({column} AT TIME ZONE cc.timezone)::date END")
+
+
+# (centre, local day or NULL = undated) of everything the events after a seq touched. A call is found by the id in
+# the event's payload, read only when it is a plain number (a malformed payload must not fail the whole refresh).
 AFFECTED_DAYS_SQL = f"""
-    SELECT i.command_centre_id, (i.created_at AT TIME ZONE cc.timezone)::date
+    SELECT i.command_centre_id, {_local_day("i.created_at")}
     FROM incidents_timelineevent e
     JOIN incidents_incident i ON i.id = e.incident_id
     JOIN agencies_commandcentre cc ON cc.id = i.command_centre_id
     WHERE e.seq > %(after)s AND e.seq <= %(upto)s
     UNION
-    SELECT c.command_centre_id, ({CALL_TIME} AT TIME ZONE cc.timezone)::date
+    SELECT c.command_centre_id, {_local_day(CALL_TIME)}
     FROM incidents_timelineevent e
-    JOIN incidents_call c ON c.id = (e.payload -> 'call' ->> 'id')::bigint
+    JOIN incidents_call c ON c.id = CASE WHEN e.payload -> 'call' ->> 'id' ~ '^[0-9]{{1,18}}$'
+                                         THEN (e.payload -> 'call' ->> 'id')::bigint END
     JOIN agencies_commandcentre cc ON cc.id = c.command_centre_id
     WHERE e.seq > %(after)s AND e.seq <= %(upto)s AND e.kind LIKE 'call.%%' AND jsonb_typeof(e.payload -> 'call') = 'object'
 """
 
+# A centre's rows that belong to no day the rollups hold (or to none at all): counted, never placed.
+UNDATED_SQL = f"""
+    SELECT 'undated_call', count(*) FROM incidents_call c
+    WHERE c.command_centre_id = %(centre)s
+      AND ({CALL_TIME} IS NULL OR {CALL_TIME} < %(start)s OR {CALL_TIME} >= %(end)s)
+    UNION ALL
+    SELECT 'undated_incident', count(*) FROM incidents_incident i
+    WHERE i.command_centre_id = %(centre)s AND (i.created_at < %(start)s OR i.created_at >= %(end)s)
+"""
+
+
+def recount_undated(*, centre: CommandCentre) -> None:
+    """Replace the centre's `undated` data errors (rows dated outside the rollups' days) by a fresh count."""
+    start, end = local_bounds(centre.timezone, FIRST_DAY, LAST_DAY)
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("DELETE FROM reporting_dataerrorstat WHERE centre_id = %s AND day IS NULL", [centre.pk])
+        cur.execute(UNDATED_SQL, {"centre": centre.pk, "start": start, "end": end})
+        rows = [(centre.pk, kind, n) for kind, n in cur.fetchall() if n]
+        if rows:
+            cur.executemany("INSERT INTO reporting_dataerrorstat (centre_id, day, interval, kind, n) VALUES (%s, NULL, '', %s, %s)", rows)
+
 
 def rollup_refresh() -> dict:
-    """Bring the rollups up to the last committed timeline event. Safe to run concurrently (one waits)."""
+    """Bring the rollups up to the last committed timeline event. Safe to run concurrently (one waits).
+
+    Each (centre, days) run is rebuilt in a savepoint of its own: a run that fails is logged, kept in
+    `RollupState.retry_days` for the next refresh and reported (`failed`, `RollupState.last_error`), while every
+    other run is committed — one bad row never freezes the reports of every centre again. `refreshed_at` (the
+    report's `data_as_of`) moves only when the rollups are complete up to `last_seq`."""
     with transaction.atomic():
         state, _ = RollupState.objects.select_for_update().get_or_create(pk=1)
+        touched, undated = defaultdict(set), set()
+        for centre_id, first, last in state.retry_days or []:
+            if first == UNDATED:
+                undated.add(centre_id)
+                continue
+            first, last = dt.date.fromisoformat(first), dt.date.fromisoformat(last)
+            touched[centre_id].update(first + dt.timedelta(days=k) for k in range((last - first).days + 1))
         with connection.cursor() as cur:
             cur.execute("SELECT coalesce(max(seq), 0) FROM incidents_timelineevent")
-            upto = cur.fetchone()[0]
-            if upto <= state.last_seq:
-                return {"days": 0, "last_seq": state.last_seq}
-            cur.execute(AFFECTED_DAYS_SQL, {"after": state.last_seq, "upto": upto})
-            touched = defaultdict(set)
-            for centre_id, day in cur.fetchall():
-                if day is not None:
-                    touched[centre_id].add(day)
-        centres = CommandCentre.objects.in_bulk(list(touched))
-        count = 0
-        for centre_id, days in touched.items():
+            upto = max(cur.fetchone()[0], state.last_seq)
+            if upto > state.last_seq:
+                cur.execute(AFFECTED_DAYS_SQL, {"after": state.last_seq, "upto": upto})
+                for centre_id, day in cur.fetchall():
+                    if day is None or not FIRST_DAY <= day <= LAST_DAY:
+                        undated.add(centre_id)
+                    else:
+                        touched[centre_id].add(day)
+        centres = CommandCentre.objects.in_bulk(list(touched.keys() | undated))
+        count, failed = 0, []
+        for centre_id in sorted(undated):
+            if centre_id in centres:
+                _guarded(failed, centres[centre_id], None, None, lambda c=centres[centre_id]: recount_undated(centre=c))
+        for centre_id, days in sorted(touched.items()):
+            if centre_id not in centres:
+                continue  # a centre deleted meanwhile has no reports
             for first, last in _runs(sorted(days)):
-                rebuild_days(centre=centres[centre_id], first=first, last=last)
-                count += (last - first).days + 1
+                centre = centres[centre_id]
+                if _guarded(failed, centre, first, last, lambda c=centre, a=first, b=last: rebuild_days(centre=c, first=a, last=b)):
+                    count += (last - first).days + 1
+        now = timezone.now()
         state.last_seq = upto
-        state.refreshed_at = timezone.now()
-        state.save(update_fields=["last_seq", "refreshed_at"])
-        return {"days": count, "last_seq": upto}
+        state.retry_days = [[c, first.isoformat(), last.isoformat()] if first else [c, UNDATED, ""] for c, first, last, _error in failed]
+        if failed:
+            state.last_error = "; ".join(error for *_rest, error in failed)[:2000]
+            state.last_error_at = now
+        else:
+            state.refreshed_at = now
+        state.save(update_fields=["last_seq", "retry_days", "last_error", "last_error_at", "refreshed_at"])
+        return {"days": count, "last_seq": upto, "failed": len(failed), "undated_centres": len(undated)}
+
+
+def _guarded(failed: list, centre, first, last, step) -> bool:
+    """Run one rebuild step in a savepoint; a failure is logged and appended to `failed`, never raised."""
+    try:
+        with transaction.atomic():
+            step()
+        return True
+    except Exception as exc:  # noqa: BLE001 — one run's failure must not stop the other centres' refresh
+        log.exception("rollup refresh of centre %s %s..%s failed", centre.code, first, last)
+        failed.append((centre.pk, first, last, f"{centre.code} {first or 'undated'}..{last or ''}: {type(exc).__name__}: {exc}"[:300]))
+        return False
+
+
+def rollup_record_failure(exc: BaseException) -> None:
+    """The whole refresh failed (the database, a time limit): say so where /healthz and the board look."""
+    with transaction.atomic():
+        state, _ = RollupState.objects.select_for_update().get_or_create(pk=1)
+        state.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        state.last_error_at = timezone.now()
+        state.save(update_fields=["last_error", "last_error_at"])
 
 
 # A run's day cells are held in memory while their difference is computed: a week of a million-incident month is

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _l
 
 from agencies.models import Agency, CommandCentre, Region
 from agencies.scoping import scope_for
-from incidents.models import Call, CallerLink, CallerPosition, IncidentCategory
+from incidents.models import Call, CallerLink, CallerPosition, IncidentCategory, TimelineEvent
 from volunteers.models import CallOut, CallOutResponse
 
 from . import rollup
@@ -183,10 +183,71 @@ def coordination_report(*, query: ReportQuery) -> dict:
     report["caller_links"] = _caller_links(query)
     report["eta_accuracy"] = _eta_accuracy(query)
     report["repeat_numbers"] = _repeat_numbers(base)
-    state = RollupState.objects.filter(pk=1).first()
-    report["data_as_of"] = state.refreshed_at.isoformat() if state and state.refreshed_at else None
+    report["data_errors"] = _data_errors(base)
+    health = rollup_status()
+    report["data_as_of"] = health["refreshed_at"]
+    # "stale": the rollups lag the timeline by more than ROLLUP_STALE_AFTER or their last refresh failed (issue 28)
+    report["data_status"] = health["status"]
     report["generated_at"] = timezone.now().isoformat()
     return report
+
+
+def _data_errors(base) -> dict:
+    """What the numbers leave out and why (issue 28): intervals outside [0, rollup.MAX_INTERVAL_S] in the period
+    (`negative`: an end recorded before its start, clock skew; `too_long`), and the centres' rows dated outside
+    any period a report can ask for (`undated_calls`, `undated_incidents`: a device's broken clock). The centres'
+    whole count, whatever the filter."""
+    rows = _fetch(
+        """SELECT day IS NULL, interval, kind, sum(n) FROM reporting_dataerrorstat
+           WHERE centre_id = ANY(%(centres)s) AND (day IS NULL OR day BETWEEN %(first)s AND %(last)s)
+           GROUP BY 1, 2, 3""",
+        base,
+    )
+    by_interval = defaultdict(lambda: {"negative": 0, "too_long": 0})
+    undated = {"undated_call": 0, "undated_incident": 0}
+    for is_undated, interval, kind, n in rows:
+        if is_undated:
+            undated[kind] = undated.get(kind, 0) + int(n)
+        elif kind in ("negative", "too_long"):
+            by_interval[interval][kind] += int(n)
+    intervals = [
+        {"interval": name, "label": str(Interval(name).label) if name in Interval.values else name, **counts}
+        for name, counts in sorted(by_interval.items())
+    ]
+    undated_calls, undated_incidents = undated.get("undated_call", 0), undated.get("undated_incident", 0)
+    return {
+        "total": sum(r["negative"] + r["too_long"] for r in intervals) + undated_calls + undated_incidents,
+        "intervals": intervals,
+        "undated_calls": undated_calls,
+        "undated_incidents": undated_incidents,
+        "max_interval_s": rollup.MAX_INTERVAL_S,
+    }
+
+
+# The rollups are "stale" when the oldest timeline event they have not taken in is older than this, or their last
+# refresh (or one of its runs) failed: the board gets a supervisor alert and /healthz says `reports: stale`.
+ROLLUP_STALE_AFTER = dt.timedelta(minutes=5)
+
+
+def rollup_status(*, now=None) -> dict:
+    """How current the report rollups are: `status` ok/stale, `lag_s` (age of the oldest event not yet taken in;
+    0 when none is waiting — a quiet night is not stale), `refreshed_at`, `last_error` and `last_error_at`."""
+    now = now or timezone.now()
+    state = RollupState.objects.filter(pk=1).first()
+    after = state.last_seq if state else 0
+    # the first event after last_seq by seq (the primary key): seq follows commit order, so it is the oldest waiting
+    waiting_since = TimelineEvent.objects.filter(seq__gt=after).order_by("seq").values_list("at", flat=True).first()
+    lag = (now - waiting_since) if waiting_since else dt.timedelta(0)
+    failing = bool(state and (state.retry_days or (state.last_error_at and (state.refreshed_at is None or state.last_error_at >= state.refreshed_at))))
+    stale = failing or lag > ROLLUP_STALE_AFTER
+    return {
+        "status": "stale" if stale else "ok",
+        "lag_s": max(0, int(lag.total_seconds())),
+        "failing": failing,
+        "refreshed_at": state.refreshed_at.isoformat() if state and state.refreshed_at else None,
+        "last_error": (state.last_error if failing else "") if state else "",
+        "last_error_at": state.last_error_at.isoformat() if state and state.last_error_at else None,
+    }
 
 
 def _calls(base) -> dict:

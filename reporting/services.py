@@ -1,6 +1,7 @@
 """Writes of the reporting app: the stored monthly report of a centre (built on the 1st in the centre's zone,
 rebuilt idempotently: one row and one set of files per centre and month, replaced in place). Reports are
-computed from the timeline and the calls, never from hand tallies."""
+computed from the timeline and the calls, never from hand tallies. And the supervisors' alert when the rollups the
+reports read have gone stale (issue 28)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,13 +10,16 @@ from zoneinfo import ZoneInfo
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from agencies.models import CommandCentre
+from incidents.models import SupervisorAlert
+from incidents.services import alert_raise_for_centre
 
 from . import exports
-from .models import MonthlyReport
+from .models import MonthlyReport, RollupState
 from .rollup import next_month, rollup_refresh
-from .selectors import ReportQuery, coordination_report
+from .selectors import ReportQuery, coordination_report, rollup_status
 
 
 def previous_month(day: dt.date) -> dt.date:
@@ -60,3 +64,36 @@ def monthly_reports_due(*, now: dt.datetime | None = None) -> list[tuple[Command
         if not MonthlyReport.objects.filter(command_centre=centre, month=month).exists():
             due.append((centre, month))
     return due
+
+
+def reports_alert_if_stale(*, now=None) -> dict:
+    """Run after every refresh and by its own beat watch (reporting.tasks): when the rollups are stale (a refresh
+    failed, or they lag the timeline by more than 5 minutes) every centre's supervisors get one `reports_stale`
+    alert per stale episode — the reports answer 200 with old numbers, and nobody would notice otherwise. Once the
+    rollups are current again the episode ends, and a later one alerts again."""
+    now = now or timezone.now()
+    status = rollup_status(now=now)
+    with transaction.atomic():
+        state, _created = RollupState.objects.select_for_update().get_or_create(pk=1)
+        if status["status"] != "stale":
+            if state.stale_alerted_at is not None:
+                state.stale_alerted_at = None
+                state.save(update_fields=["stale_alerted_at"])
+            return {**status, "alerted": 0}
+        if state.stale_alerted_at is not None:
+            return {**status, "alerted": 0}
+        if status["failing"]:
+            message = _("Pembaruan laporan koordinasi gagal; angka laporan berhenti pada %(at)s. Hubungi admin sistem.")
+        else:
+            message = _("Laporan koordinasi tertinggal %(min)d menit dari data terbaru (diperbarui terakhir %(at)s). Hubungi admin sistem.")
+        alerted = 0
+        for centre in CommandCentre.objects.order_by("pk"):
+            at = "-"
+            if state.refreshed_at:
+                at = timezone.localtime(state.refreshed_at, ZoneInfo(centre.timezone)).strftime("%d-%m-%Y %H:%M")
+            text = message % {"at": at, "min": status["lag_s"] // 60}
+            if alert_raise_for_centre(centre_id=centre.pk, kind=SupervisorAlert.Kind.REPORTS_STALE, message=text, now=now):
+                alerted += 1
+        state.stale_alerted_at = now
+        state.save(update_fields=["stale_alerted_at"])
+    return {**status, "alerted": alerted}

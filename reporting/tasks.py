@@ -6,15 +6,30 @@ from celery import shared_task
 
 from agencies.models import CommandCentre
 
-from .rollup import rollup_refresh
-from .services import monthly_report_build, monthly_reports_due
+from .rollup import rollup_record_failure, rollup_refresh
+from .services import monthly_report_build, monthly_reports_due, reports_alert_if_stale
 
 log = logging.getLogger(__name__)
 
 
 @shared_task(name="reporting.tasks.refresh_rollups", time_limit=300, soft_time_limit=280)
 def refresh_rollups():
-    return rollup_refresh()
+    try:
+        result = rollup_refresh()
+    except Exception as exc:
+        # the whole refresh failed (database, time limit): recorded and alerted, then raised for the worker's log
+        rollup_record_failure(exc)
+        reports_alert_if_stale()
+        raise
+    reports_alert_if_stale()
+    return result
+
+
+@shared_task(name="reporting.tasks.watch_rollups", time_limit=60, soft_time_limit=50)
+def watch_rollups():
+    """The rollups' watchdog, on the timers queue (a worker of its own): a refresh that never runs — its worker
+    dead, its queue backed up, beat stopped — alerts the supervisors too, not only one that fails."""
+    return reports_alert_if_stale()
 
 
 @shared_task(name="reporting.tasks.build_monthly_reports", time_limit=1800, soft_time_limit=1700)

@@ -3,9 +3,10 @@
 #
 #   scripts/bootstrap.sh [base|test|run]
 #
-#   base  system packages (apt, only what is missing), the virtualenv from
-#         pyproject.toml, the routing engine's executables (scripts/osrm.sh install),
-#         PostgreSQL + Redis running, database + PostGIS.
+#   base  system packages (apt, only what is missing), the virtualenv from the
+#         lock file (requirements-test.lock, every file checked against its sha256;
+#         `make lock` writes it from pyproject.toml), the routing engine's executables
+#         (scripts/osrm.sh install), PostgreSQL + Redis running, database + PostGIS.
 #   test  base + compilemessages (when a locale/ .po is newer than its .mo). pytest creates its
 #         own test database (test_dispatch112), so no migrate here.
 #   run   test + migrate, the database roles (manage.py db_roles: dispatch_owner, dispatch_app),
@@ -173,7 +174,9 @@ ensure_packages() {
         return 0
     fi
     # pango (+ its FreeType backend) and DejaVu fonts: WeasyPrint renders the report PDFs (reporting.exports).
-    local want=(gdal-bin libgdal32 libgeos-c1v5 libproj25 gettext chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
+    # nginx-light: scripts/topology.sh's edge, which tests/core/test_login_proxy.py runs in front of a test server
+    # (Debian's policy-rc.d keeps the package from starting a daemon of its own).
+    local want=(gdal-bin libgdal32 libgeos-c1v5 libproj25 gettext chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core nginx-light)
     # shellcheck disable=SC2206  # word splitting wanted
     [ -n "${APT_EXTRA_PACKAGES:-}" ] && want+=($APT_EXTRA_PACKAGES)
     if [ "$DB_LOCAL" = 1 ]; then
@@ -203,9 +206,14 @@ ensure_packages() {
 }
 
 # --------------------------------------------------------------------------
-# 2. Virtualenv (re-install only when pyproject.toml changed)
+# 2. Virtualenv from the lock (re-install only when the lock or pyproject.toml changed)
 # --------------------------------------------------------------------------
+REQUIREMENTS_LOCK="${REQUIREMENTS_LOCK:-requirements-test.lock}"
+
 ensure_venv() {
+    # The lock must have been compiled from this pyproject.toml (issue 28): otherwise a dependency added to
+    # pyproject.toml would silently not be installed, or a removed one still be.
+    "$PYTHON" scripts/lockcheck.py >/dev/null || die "$REQUIREMENTS_LOCK does not match pyproject.toml: run \`make lock\` and commit the lock files"
     local py="$VENV/bin/python"
     if [ -x "$py" ] && ! "$py" -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1; then
         warn "$VENV is broken or older than Python 3.11; recreating it"
@@ -218,14 +226,17 @@ ensure_venv() {
         "$PYTHON" -m venv "$VENV"
     fi
     local sum stamp
-    sum="$(sha256sum pyproject.toml | cut -c1-64)"
+    sum="$(cat "$REQUIREMENTS_LOCK" pyproject.toml | sha256sum | cut -c1-64)"
     stamp="$VENV/.installed-$sum"
     if [ -f "$stamp" ]; then
         log "virtualenv: up to date ($(basename "$stamp" | cut -c1-24)…)"
         return 0
     fi
-    log "installing Python dependencies (pip install -e '.[test]')"
-    "$VENV/bin/python" -m pip install -q --progress-bar off --disable-pip-version-check -e '.[test]'
+    # Every file pinned by version and sha256: a download that does not match its hash is refused, and so is a
+    # dependency the lock does not name. Then the project itself, with nothing more to download.
+    log "installing Python dependencies (pip install --require-hashes -r $REQUIREMENTS_LOCK)"
+    "$VENV/bin/python" -m pip install -q --progress-bar off --disable-pip-version-check --require-hashes -r "$REQUIREMENTS_LOCK"
+    "$VENV/bin/python" -m pip install -q --progress-bar off --disable-pip-version-check --no-deps --no-build-isolation -e .
     rm -f "$VENV"/.installed-*
     touch "$stamp"
 }

@@ -16,6 +16,13 @@
 #   scripts/topology.sh kill NAME          crash one (SIGKILL): its supervisor starts it again after RESTART_DELAY_S
 #   scripts/topology.sh pg-failover     crash the primary, promote the replica, rebuild the old one as the new replica
 #   scripts/topology.sh redis-restart   restart the Redis primary (the Sentinels promote the replica meanwhile)
+#   scripts/topology.sh nginx-conf      print nginx's configuration (TOPOLOGY_WEB_PORTS="p1 p2" points it elsewhere)
+#   scripts/topology.sh uvicorn-proxy-args   print the web processes' proxy flags (tests/core/test_login_proxy.py
+#                                       runs this very nginx and these flags in front of a test server)
+#
+# The client's address (login throttling, audit) is nginx's $remote_addr, set as X-Forwarded-For at the edge (a
+# header the client sent is replaced, never appended to), and uvicorn reads X-Forwarded-For only from nginx's own
+# address (--forwarded-allow-ips 127.0.0.1): a client that reaches a web process directly cannot choose it either.
 #
 # The application follows both failovers with no change of settings: libpq's host list with
 # target_session_attrs=read-write, and Sentinel (dispatch/settings/base.py "Scale-out"). Runs as root (this
@@ -30,7 +37,9 @@ NGINX_PORT="${TOPOLOGY_NGINX_PORT:-8028}"
 PG_PORTS=(8040 8041)
 REDIS_PORTS=(8042 8043)
 SENTINEL_PORTS=(8044 8045 8046)
-WEB_PORTS=(8050 8051 8052)
+read -r -a WEB_PORTS <<<"${TOPOLOGY_WEB_PORTS:-8050 8051 8052}"
+# trust X-Forwarded-For only from nginx (loopback here; docker-compose.yml names the proxy's fixed address)
+UVICORN_PROXY_ARGS="--proxy-headers --forwarded-allow-ips 127.0.0.1"
 OSRM_PORT=8047
 OSRM_DATASET="${OSRM_DATASET:-$ROOT/.cache/osrm/data/demo/demo.osrm}"
 DB_NAME="${TOPOLOGY_DB:-dispatch112_h8}"
@@ -167,7 +176,7 @@ app_cmd() {
     case "$1" in
         web[1-3])
             local port=${WEB_PORTS[$(( ${1#web} - 1 ))]}
-            echo "$VENV/bin/uvicorn dispatch.asgi:application --host 127.0.0.1 --port $port --log-level warning --no-access-log --ws-per-message-deflate false --proxy-headers --forwarded-allow-ips 127.0.0.1" ;;
+            echo "$VENV/bin/uvicorn dispatch.asgi:application --host 127.0.0.1 --port $port --log-level warning --no-access-log --ws-per-message-deflate false $UVICORN_PROXY_ARGS" ;;
         default1) echo "$VENV/bin/celery -A dispatch worker -l warning -Q celery -c 2 -n default1@%h" ;;
         default2) echo "$VENV/bin/celery -A dispatch worker -l warning -Q celery -c 1 -n default2@%h" ;;
         timers)   echo "$VENV/bin/celery -A dispatch worker -l warning -Q timers -c 2 -n timers@%h" ;;
@@ -397,6 +406,8 @@ case "${1:-}" in
     kill) app_crash "$2" ;;
     pg-failover) pg_failover ;;
     redis-restart) redis_restart "${2:-8}" ;;
+    nginx-conf) nginx_conf ;;
+    uvicorn-proxy-args) echo "$UVICORN_PROXY_ARGS" ;;
     destroy) down; rm -rf "$S" ;;
-    *) sed -n '2,22p' "$0"; exit 2 ;;
+    *) awk 'NR > 1 && !/^#/ { exit } NR > 1 { print }' "$0"; exit 2 ;;
 esac

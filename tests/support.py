@@ -67,7 +67,7 @@ class AsgiProcess:
     """`uvicorn dispatch.asgi:application` in a subprocess on the test database. Usable as a context manager."""
 
     def __init__(self, port: int | None = None, *, log_level: str = "info", access_log: bool = True,
-                 start_timeout: float = 40, env: dict | None = None, name: str = "uvicorn"):
+                 start_timeout: float = 40, env: dict | None = None, name: str = "uvicorn", args: list[str] | None = None):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_level = log_level
@@ -75,6 +75,7 @@ class AsgiProcess:
         self.start_timeout = start_timeout
         self.extra_env = env or {}
         self.name = name
+        self.args = list(args or [])  # more uvicorn flags (e.g. the topology's --proxy-headers --forwarded-allow-ips)
         self.log_path = Path(tempfile.mkdtemp(prefix=f"asgi-{name}-")) / "uvicorn.log"
         self.proc: subprocess.Popen | None = None
         self._log = None
@@ -86,6 +87,7 @@ class AsgiProcess:
                "--log-level", self.log_level]
         if not self.access_log:
             cmd.append("--no-access-log")
+        cmd += self.args
         self._log = open(self.log_path, "a")
         self._log.write(f"── start {time.strftime('%H:%M:%S')}: {' '.join(cmd)}\n")
         self._log.flush()

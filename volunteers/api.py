@@ -18,6 +18,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agencies.models import User
+from agencies.scoping import scope_for
+from dispatch.api import GatewaySecretPermission
 from dispatch.errors import field_error
 from incidents.api.serializers import GeoJSONPointField
 from incidents.models import Incident
@@ -40,7 +42,7 @@ from volunteers.services import (
     sms_reply_receive,
 )
 from volunteers.services.callouts import clean_callout_request
-from volunteers.services.common import ensure_requester, member_for
+from volunteers.services.common import coordinated_community_ids, ensure_requester, may_cancel, member_for
 from volunteers.services.registry import ensure_manages
 from volunteers.skills import SKILLS, skill_name
 
@@ -132,6 +134,7 @@ class CallOutSerializer(serializers.Serializer):
         help_text="A community's view (GET /communities/{id}/callouts/): accepted, declined, pending and recipients over "
         "everyone the call-out alerted; the top-level counts are then this community's members' own, as `responses`.",
     )
+    can_cancel = serializers.BooleanField(required=False, help_text="Whether the caller may call it off (the sender, their centre's supervisors, the coordinator).")
 
 
 class CallOutCreatedSerializer(serializers.Serializer):
@@ -192,10 +195,16 @@ def responses_prefetch():
 def render_callouts(user, callouts, *, staff=None) -> list[dict]:
     staff = user.role != User.Role.VOLUNTEER if staff is None else staff
     out = []
+    signed_in = user is not None and user.is_authenticated
+    coordinated = coordinated_community_ids(user) if signed_in else set()
+    scope = scope_for(user) if signed_in else None
     for c in callouts:
         rows = list(c.responses.all())
         mine = next((r for r in rows if r.volunteer.user_id == user.pk), None) if not staff else None
-        out.append(callout_data(c, responses=rows, mine=mine, staff=staff))
+        data = callout_data(c, responses=rows, mine=mine, staff=staff)
+        if signed_in:
+            data["can_cancel"] = may_cancel(user, c, responses=rows, coordinated=coordinated, scope=scope)
+        out.append(data)
     return out
 
 
@@ -278,16 +287,17 @@ class CommunityMembersApi(APIView):
         return Response(MemberSerializer(selectors.members_with_history(community=community), many=True).data)
 
 
-def community_callouts(community) -> list[dict]:
+def community_callouts(community, user=None) -> list[dict]:
     """The call-outs that alerted members of this community, each with this community's answers only — and counts
-    of those same answers, so "belum menjawab 6" lists six names. A call-out by skill and radius also alerts other
-    communities: its counts over everyone alerted are kept in `callout_counts`."""
+    of those same answers, so "belum menjawab 6" lists six names — and, given the viewer, whether they may call it
+    off. A call-out by skill and radius also alerts other communities: its counts over everyone alerted are kept in
+    `callout_counts`."""
     callouts = (
         CallOut.objects.filter(pk__in=CallOutResponse.objects.filter(community=community).values("callout_id"))
         .select_related("incident__category", "incident__command_centre", "community")
         .prefetch_related(responses_prefetch()).order_by("-sent_at")[:30]
     )
-    rendered = render_callouts(None, callouts, staff=True)
+    rendered = render_callouts(user, callouts, staff=True)
     counted = {str(s) for s in CallOutResponse.COUNTED_STATUSES}
     for c in rendered:
         c["callout_counts"] = {k: c[k] for k in ("accepted", "declined", "pending", "recipients")}
@@ -310,7 +320,7 @@ class CommunityCalloutsApi(APIView):
         community = selectors.community_get_for(request.user, community_id)
         if request.user.role in (User.Role.VOLUNTEER, User.Role.DISPATCHER):
             ensure_manages(request.user, community)
-        return Response(community_callouts(community))
+        return Response(community_callouts(community, request.user))
 
 
 class InviteApi(APIView):
@@ -572,6 +582,11 @@ class CalloutCancelApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         callout = callout_cancel(callout_id=callout_id, actor=request.user, reason=data.validated_data.get("reason", ""))
+        if request.user.role == User.Role.VOLUNTEER:
+            # a coordinator who called it off may not have been alerted on it: the staff view of what they cancelled
+            callout = CallOut.objects.select_related("incident__category", "incident__command_centre", "community") \
+                .prefetch_related(responses_prefetch()).get(pk=callout.pk)
+            return Response(render_callouts(request.user, [callout], staff=True)[0])
         return Response(_one(request.user, callout.pk))
 
 
@@ -583,14 +598,16 @@ class SkillsApi(APIView):
 
 # --- the SMS gateway's inbound webhook ----------------------------------------------------------------------
 
-class SmsGatewayPermission(BasePermission):
+class SmsGatewayPermission(GatewaySecretPermission):
     """Only the SMS gateway's own credential posts replies: the `X-SMS-Secret` header, compared in constant time —
     as the AML receiver accepts only its gateway's secret. A user's token, even a supervisor's, is not a gateway:
-    it could answer for any member. No secret configured: the webhook is closed."""
+    it could answer for any member. No secret configured: the webhook is closed. Failed secrets are throttled
+    per address (dispatch.api.GatewaySecretPermission)."""
 
     message = "SMS gateway credentials required (X-SMS-Secret header)."
+    gateway = "sms"
 
-    def has_permission(self, request, view):
+    def secret_ok(self, request, view):
         secret = settings.VOLUNTEER_SMS_SECRET
         offered = request.META.get("HTTP_X_SMS_SECRET", "")
         return bool(secret and offered and hmac.compare_digest(secret.encode(), offered.encode()))

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from agencies.models import TimeZoneName, User
 from agencies.scoping import scope_for
 from dispatch.errors import NotFound
-from incidents.models import Incident
+from incidents.models import Assignment, Incident, UnitDispatch
 from volunteers.models import CallOut, CallOutResponse, Volunteer, VolunteerCommunity
 
 # At most this many members are alerted by one call-out (more than needed on purpose: the first N to accept
@@ -221,17 +221,31 @@ def with_members_available(qs, *, now=None):
 
 
 def callouts_visible_to(user):
-    """A volunteer: call-outs they were alerted on (404 for any other); centre staff: their centres' call-outs;
-    a dispatcher: those of their agency's centre; admins: all."""
+    """Call-outs follow their incident's audience (issue 28): centre staff see their centres' call-outs; a
+    dispatcher those of incidents their agency holds an assignment on (as incidents.selectors.incidents_visible_to:
+    an agency never offered the incident sees nothing of it, its volunteers' names and distances included); a crew
+    those of the incident its unit is on; a volunteer only the call-outs they were alerted on; admins all."""
     scope = scope_for(user)
     qs = CallOut.objects.select_related("incident__category", "incident__command_centre", "community")
     if scope.is_global:
         return qs
     if user.role == User.Role.VOLUNTEER:
         return qs.filter(responses__volunteer__user=user)
-    if user.role == User.Role.DISPATCHER and user.agency_id:
-        return qs.filter(incident__command_centre_id=user.agency.command_centre_id)
-    return qs.filter(incident__command_centre_id__in=scope.centre_ids)
+    return qs.filter(incident_id__in=incident_ids_in_scope(scope))
+
+
+def incident_ids_in_scope(scope):
+    """The incidents a staff, agency or crew scope covers, as a subquery — the rule of incidents_visible_to (which
+    imports this module, so it cannot be imported here), for the roles that reach call-outs through an incident."""
+    q = Q(pk__in=[])
+    if scope.centre_ids:
+        q |= Q(command_centre_id__in=scope.centre_ids)
+    if scope.agency_ids:
+        q |= Q(pk__in=Assignment.objects.filter(agency_id__in=scope.agency_ids, status__in=sorted(Assignment.RESPONSIBLE_STATUSES))
+               .values("incident_id"))
+    if scope.unit_ids:
+        q |= Q(pk__in=UnitDispatch.objects.filter(unit_id__in=scope.unit_ids, released_at__isnull=True).values("assignment__incident_id"))
+    return Incident.objects.filter(q).values("pk")
 
 
 def callout_get_for(user, callout_id) -> CallOut:

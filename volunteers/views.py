@@ -77,7 +77,7 @@ def coordinator_page(request, community_id=None):
     except ApplicationError as exc:
         raise DjangoPermissionDenied(str(exc.message)) from None
     members = selectors.members_with_history(community=community)
-    staff_view = community_callouts(community)
+    staff_view = community_callouts(community, request.user)
     config = {
         "community": {"id": community.pk, "name": community.name, "approved": community.is_approved},
         "members": _json_safe(members),

@@ -106,8 +106,13 @@ if env.bool("DATABASE_POOL", default=True):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "agencies.User"
-# django-axes first: it refuses a locked-out username+address before the password is even checked.
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# django-axes first: it refuses a locked-out username+address before the password is even checked; then the
+# per-username throttle (agencies/lockout.py, issue 28), then the password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "agencies.lockout.UsernameThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 # Login throttling (django-axes, well kept and made for this; docs/architecture.md): after AXES_FAILURE_LIMIT
 # failures of one username from one address, that pair waits AXES_COOLOFF_TIME; counted in the shared cache
 # (Redis), so every web process sees the same count. Both the login form and POST /api/v1/auth/token/.
@@ -120,10 +125,24 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "agencies.lockout.lockout_response"
+# The address is REMOTE_ADDR as the ASGI server resolved it: uvicorn reads X-Forwarded-For only from the proxy's own
+# address (FORWARDED_ALLOW_IPS; docs/security.md), so a client cannot choose it (issue 28).
+AXES_CLIENT_IP_CALLABLE = "agencies.lockout.client_ip"
 AXES_VERBOSE = False
+# Per username from any address (agencies/lockout.py): after this many failures within the window, short lockouts
+# doubling from LOGIN_USER_LOCK up to LOGIN_USER_MAX_LOCK; a colleague at the same address is not touched.
+LOGIN_USER_FAILURE_LIMIT = env.int("LOGIN_USER_FAILURE_LIMIT", default=10)
+LOGIN_USER_WINDOW = timedelta(minutes=env.int("LOGIN_USER_WINDOW_MIN", default=60))
+LOGIN_USER_LOCK = timedelta(seconds=env.int("LOGIN_USER_LOCK_S", default=30))
+LOGIN_USER_MAX_LOCK = timedelta(seconds=env.int("LOGIN_USER_MAX_LOCK_S", default=300))
+# Issue 28: common and all-digit passwords are refused everywhere a password is chosen (volunteer sign-up, the
+# admin), and staff accounts need 10 characters (agencies/passwords.py); volunteers keep Django's 8.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "agencies.passwords.StaffMinimumLengthValidator", "OPTIONS": {"staff_min_length": 10}},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -186,6 +205,7 @@ CELERY_TASK_ROUTES = {
     "incidents.tasks.sweep_*": {"queue": "timers"},
     "volunteers.tasks.expire_*": {"queue": "timers"},
     "volunteers.tasks.sweep_*": {"queue": "timers"},
+    "reporting.tasks.watch_*": {"queue": "timers"},
 }
 CELERY_BEAT_SCHEDULE = {
     # Volunteer call-outs nobody answered in time (volunteers.tasks; the countdown is only for precision).
@@ -222,6 +242,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "incidents.tasks.purge_caller_data",
         "schedule": timedelta(hours=1),
         "options": {"expires": 3000},
+    },
+    # issue 28: a refresh that fails or lags more than 5 minutes raises a supervisor alert (reporting.services)
+    "watch-report-rollups": {
+        "task": "reporting.tasks.watch_rollups",
+        "schedule": timedelta(seconds=60),
+        "options": {"expires": 55},
     },
     "build-monthly-reports": {
         "task": "reporting.tasks.build_monthly_reports",
@@ -311,12 +337,20 @@ AML_SHARED_SECRET = env("AML_SHARED_SECRET", default="")
 AML_GATEWAYS = env.json("AML_GATEWAYS", default={})
 # The SMS gateway's inbound webhook for volunteers' replies (POST /api/v1/callouts/sms/, header X-SMS-Secret).
 VOLUNTEER_SMS_SECRET = env("VOLUNTEER_SMS_SECRET", default="")
+# Wrong gateway secrets (X-SMS-Secret, X-AML-Secret) per client address: after this many within the window, that
+# address gets 429 for the rest of it (dispatch.api.GatewaySecretPermission). Production requires each secret to
+# be at least GATEWAY_SECRET_MIN_LENGTH characters (dispatch/settings/production.py).
+GATEWAY_FAILURE_LIMIT = env.int("GATEWAY_FAILURE_LIMIT", default=10)
+GATEWAY_FAILURE_WINDOW = timedelta(minutes=env.int("GATEWAY_FAILURE_WINDOW_MIN", default=15))
+GATEWAY_SECRET_MIN_LENGTH = 32
 # Where volunteers' phones reach the site (links in call-out SMS); empty: the SMS carries no link.
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="")
 # The pages' Content-Security-Policy header (dispatch/security.py): on in production, off elsewhere unless asked.
 CONTENT_SECURITY_POLICY = env.bool("CSP_ENABLED", default=False)
 # A monitor that sends `X-Health-Token: <this>` gets /healthz's details (timings, versions, errors); empty: admins only.
 HEALTH_TOKEN = env("HEALTH_TOKEN", default="")
+# /healthz also shows these states (they do not make it 503): the reports' rollups ok/stale (issue 28).
+HEALTH_STATUS = {"reports": "reporting.selectors.rollup_status"}
 AML_MATCH_WINDOW_MIN = env.int("AML_MATCH_WINDOW_MIN", default=60)
 # Caller links (issue 24, docs/privacy.md): photos, fixes and chat of a call or incident are deleted this many days
 # after its link ended; photos are stored through Django's storage API (STORAGES["default"]: FileSystemStorage under

@@ -46,6 +46,21 @@ if not _db.get("PASSWORD") or _db.get("USER") in ("", "postgres"):
 _REDIS_URL = env("REDIS_URL", default="")
 if not _REDIS_URL or "@" not in _REDIS_URL.split("//", 1)[-1]:
     raise ImproperlyConfigured("REDIS_URL must be set with a password in production (redis://:<password>@host:6379/0).")
+# Gateway secrets (issue 28): a short one is guessed; each one set must be long and random (≥ 32 characters).
+from .base import AML_GATEWAYS, AML_SHARED_SECRET, GATEWAY_SECRET_MIN_LENGTH, HEALTH_TOKEN, VOLUNTEER_SMS_SECRET  # noqa: E402
+
+for _name, _secret in [("AML_SHARED_SECRET", AML_SHARED_SECRET), ("VOLUNTEER_SMS_SECRET", VOLUNTEER_SMS_SECRET),
+                       ("HEALTH_TOKEN", HEALTH_TOKEN)] + [("a key of AML_GATEWAYS", key) for key in (AML_GATEWAYS or {})]:
+    if _secret and len(str(_secret)) < GATEWAY_SECRET_MIN_LENGTH:
+        raise ImproperlyConfigured(f"{_name} must be at least {GATEWAY_SECRET_MIN_LENGTH} random characters in production.")
+
+# The origins a browser form may post from: no development default in production (as DJANGO_ALLOWED_HOSTS).
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+if not CSRF_TRUSTED_ORIGINS:
+    raise ImproperlyConfigured("CSRF_TRUSTED_ORIGINS must be set in production (e.g. https://112.example.go.id).")
+if any(origin.startswith("http://") and not origin.startswith(("http://127.0.0.1", "http://localhost")) for origin in CSRF_TRUSTED_ORIGINS):
+    raise ImproperlyConfigured("CSRF_TRUSTED_ORIGINS must use https:// in production.")
+
 if env("DEMO_PASSWORD", default="") == "demo112":
     raise ImproperlyConfigured("DEMO_PASSWORD must not be the demo default in production (or leave it unset).")
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="")

@@ -29,8 +29,9 @@ DATABASES["default"].get("OPTIONS", {}).pop("pool", None)
 # pytest-django empties the tables between transactional tests with one TRUNCATE; the timeline's trigger lets it
 # through only with this session setting (incidents/migrations/0009_timeline_no_truncate.py).
 DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c dispatch.allow_timeline_truncate=on"
-# Login throttling counts failures in the shared cache across tests: off, except where a test turns it on.
-AXES_ENABLED = False
+# Login throttling counts failures in the shared cache across tests: off, except where a test turns it on (a server
+# subprocess of a test: TEST_AXES_ENABLED=true, tests/core/test_login_proxy.py).
+AXES_ENABLED = env.bool("TEST_AXES_ENABLED", default=False)
 # No routing engine unless a test starts one (tests/routing: the real osrm-routed on the demo network, started by
 # the fixture, pointed at through settings): every other test ranks by straight line, as with the engine down.
 ROUTING_PROFILES = {"car": env("TEST_OSRM_URL", default="")}

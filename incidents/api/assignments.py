@@ -68,6 +68,18 @@ class AssignmentListApi(generics.ListAPIView):
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        rows = list(page)
+        data = self.get_serializer(rows, many=True).data
+        # An agency that left an incident (handed it off, declined, expired) keeps its row, but not a window on the
+        # incident now: its fields are the incident as it was when the agency left, or nothing (issue 28).
+        left = selectors.incidents_left_behind(request.user, rows)
+        for row in data:
+            if row["id"] in left:
+                row.update(AssignmentListItemSerializer.incident_fields(left[row["id"]]))
+        return self.get_paginated_response(data)
+
 
 class AssignmentAcceptApi(APIView):
     """The agency takes the incident. Two dispatchers at once: one 200, the other 409."""

@@ -84,6 +84,9 @@ class ReadAddressThrottle(_AddressThrottle):
 class _PublicApi(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
+    # documented beside the usual refusals (dispatch/schema.py): an ended link, and the per-token/per-address limits
+    answers_throttled = True
+    answers_also = ("410",)
 
 
 # ───────────────────────── views ─────────────────────────
@@ -151,6 +154,7 @@ class CallerPhotoReceiveApi(_PublicApi):
     413 `photo_too_large`, refused from the Content-Length before the body is read."""
 
     throttle_classes = [PhotoTokenThrottle, PhotoAddressThrottle]
+    answers_also = ("410", "413")
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(

@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dispatch.errors import NotFound
+from dispatch.schema import ErrorResponseSerializer
 from incidents import selectors
 from incidents.api.serializers import IncidentSerializer, NearestUnitSerializer, represent, represent_many
 from incidents.models import CallerLink
@@ -236,7 +237,11 @@ class CallerMessageApi(APIView):
         messages = selectors.caller_messages_for(request.user, **_owner_kwargs(kwargs))
         return Response(CallerMessageSerializer(messages, many=True).data)
 
-    @extend_schema(operation_id="caller_messages_send", request=InputSerializer, responses={201: CallerMessageSerializer})
+    @extend_schema(
+        operation_id="caller_messages_send", request=InputSerializer,
+        # 410 `link_ended`: every link to the caller has ended (revoked, expired): send a new one first
+        responses={201: CallerMessageSerializer, 410: ErrorResponseSerializer},
+    )
     def post(self, request, **kwargs):
         selectors.caller_data_owner(request.user, **_owner_kwargs(kwargs))
         data = self.InputSerializer(data=request.data)

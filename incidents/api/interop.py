@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 
 from agencies.models import User
 from agencies.tokens import ExpiringTokenAuthentication
-from dispatch.api import NulCharacters, has_nul, loads_bounded
+from dispatch.api import GatewaySecretPermission, NulCharacters, has_nul, loads_bounded
 from dispatch.errors import NotFound
 from agencies.scoping import scope_for
 from incidents import selectors
@@ -273,13 +273,15 @@ def aml_gateway_centres(request):
     return False
 
 
-class AmlGatewayPermission(BasePermission):
+class AmlGatewayPermission(GatewaySecretPermission):
     """Only a gateway's own credential posts handset locations: the `X-AML-Secret` header (a national secret, or
-    one per centre). A user's token — even a supervisor's — is not a gateway: it could move any caller's pin."""
+    one per centre). A user's token — even a supervisor's — is not a gateway: it could move any caller's pin.
+    Failed secrets are throttled per address (dispatch.api.GatewaySecretPermission)."""
 
     message = "AML gateway credentials required (X-AML-Secret header)."
+    gateway = "aml"
 
-    def has_permission(self, request, view):
+    def secret_ok(self, request, view):
         centres = aml_gateway_centres(request)
         if centres is False:
             return False

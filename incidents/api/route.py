@@ -12,6 +12,7 @@ from agencies.geo import in_indonesia
 from agencies.models import Unit, User
 from dispatch import osrm
 from dispatch.errors import NotFound, PermissionDenied, ServiceUnavailable
+from dispatch.schema import ErrorResponseSerializer
 from incidents.routing import speed_factor
 
 
@@ -67,7 +68,8 @@ class RouteApi(APIView):
     @extend_schema(
         operation_id="route_retrieve",
         parameters=[QuerySerializer],
-        responses={200: OutputSerializer},
+        # 503 `routing_unavailable`: the road engine is down or too slow (the crew page keeps its navigation link)
+        responses={200: OutputSerializer, 503: ErrorResponseSerializer},
     )
     def get(self, request):
         if request.user.role == User.Role.VOLUNTEER:

@@ -116,23 +116,40 @@ class AssignmentSerializer(serializers.Serializer):
 
 
 class AssignmentListItemSerializer(AssignmentSerializer):
-    """An assignment as an agency's dispatcher lists it: with enough of the incident to triage."""
+    """An assignment as an agency's dispatcher lists it: with enough of the incident to triage. A row of an
+    incident the caller no longer sees (its agency handed it off, declined or let it expire) carries the incident as
+    it was when the agency left it — or nulls when that is unknown — never its current state (issue 28)."""
 
     incident_reference = serializers.CharField(source="incident.reference")
-    incident_status = serializers.CharField(source="incident.status")
-    incident_priority = serializers.IntegerField(source="incident.priority")
-    incident_category = serializers.CharField(source="incident.category.code")
+    incident_status = serializers.CharField(source="incident.status", allow_null=True)
+    incident_priority = serializers.IntegerField(source="incident.priority", allow_null=True)
+    incident_category = serializers.CharField(source="incident.category.code", allow_null=True)
     incident_category_name = serializers.SerializerMethodField(help_text="The category's name in the request's language.")
-    incident_address = serializers.CharField(source="incident.address")
-    incident_location = GeoJSONPointField(source="incident.location")
+    incident_address = serializers.CharField(source="incident.address", allow_null=True)
+    incident_location = GeoJSONPointField(source="incident.location", allow_null=True)
     incident_unclassified = serializers.SerializerMethodField(
         help_text="The incident still waits for a category (an EIDO transfer without an incident type).")
 
-    def get_incident_category_name(self, obj) -> str:
+    def get_incident_category_name(self, obj) -> str | None:
         return localised_category_name(obj.incident.category)
 
     def get_incident_unclassified(self, obj) -> bool:
         return obj.incident.category.code == IncidentCategory.UNCLASSIFIED
+
+    @staticmethod
+    def incident_fields(summary: dict | None) -> dict:
+        """The incident fields of a row from an event's incident summary (None: every field null)."""
+        summary = summary or {}
+        location = summary.get("location")
+        return {
+            "incident_status": summary.get("status"),
+            "incident_priority": summary.get("priority"),
+            "incident_category": summary.get("category"),
+            "incident_category_name": summary.get("category_name"),
+            "incident_address": summary.get("address"),
+            "incident_location": {"type": "Point", "coordinates": location} if location else None,
+            "incident_unclassified": bool(summary.get("unclassified", False)),
+        }
 
 
 class TimelineEventSerializer(serializers.Serializer):
@@ -285,8 +302,9 @@ class AlertSerializer(serializers.Serializer):
     kind = serializers.CharField()
     message = serializers.CharField()
     command_centre = serializers.CharField(source="command_centre.code")
-    incident = serializers.IntegerField(source="incident_id")
-    incident_reference = serializers.CharField(source="incident.reference")
+    # null for an alert about the centre itself (kind reports_stale)
+    incident = serializers.IntegerField(source="incident_id", allow_null=True)
+    incident_reference = serializers.CharField(source="incident.reference", allow_null=True, default=None)
     assignment = serializers.IntegerField(source="assignment_id", allow_null=True)
     created_at = serializers.DateTimeField()
     acknowledged_at = serializers.DateTimeField(allow_null=True)

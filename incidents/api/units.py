@@ -168,6 +168,14 @@ class RecommendedUnitSerializer(ArrivalFieldsMixin):
         return [obj.unit.position.x, obj.unit.position.y] if obj.unit.position else None
 
 
+class UnitRecommendationsSerializer(serializers.Serializer):
+    """What the endpoint answers: an object, not a bare list (issue 28: the schema said an array)."""
+
+    incident = serializers.IntegerField()
+    capabilities = serializers.ListField(child=serializers.CharField(), help_text="The capabilities the units were chosen for.")
+    units = RecommendedUnitSerializer(many=True)
+
+
 class UnitRecommendationsApi(APIView):
     """The available units with the capabilities the category needs that would ARRIVE first: a PostGIS KNN
     shortlist ranked by drive time from the routing engine (`basis: "road"`), or by straight line when the engine
@@ -179,7 +187,7 @@ class UnitRecommendationsApi(APIView):
         any = serializers.BooleanField(required=False, default=False)
         limit = serializers.IntegerField(required=False, min_value=1, max_value=20, default=5)
 
-    @extend_schema(operation_id="incidents_unit_recommendations", parameters=[FilterSerializer], responses={200: RecommendedUnitSerializer(many=True)})
+    @extend_schema(operation_id="incidents_unit_recommendations", parameters=[FilterSerializer], responses={200: UnitRecommendationsSerializer})
     def get(self, request, incident_id):
         incident = selectors.incident_get_for(request.user, incident_id)
         filters = self.FilterSerializer(data=request.query_params)

@@ -135,6 +135,7 @@ class EventsConsumer(AsyncWebsocketConsumer):
             await self.accept()
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
+        self.user_id = user.pk  # the hub closes a revoked user's sockets by it (incidents.live.hub._on_control)
         self.live_scope = await db_scope_for(user)
         if self.live_scope.is_empty:
             await self.accept()
@@ -267,6 +268,10 @@ class EventsConsumer(AsyncWebsocketConsumer):
         """The hub may have missed events: replay from the last seq sent, before anything still queued."""
         self._pending.appendleft((_RESUME, "last", None))
         self._wake.set()
+
+    async def revoke(self):
+        """The account was deactivated (a message from the process that saved it): closed now, 4401."""
+        await self.close_for_scope(CLOSE_UNAUTHENTICATED)
 
     async def close_for_scope(self, code):
         """The guard found the user deactivated (4401) or their scope changed (4403)."""

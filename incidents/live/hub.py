@@ -27,7 +27,7 @@ from dispatch import redis_client
 from incidents.models import TimelineEvent
 from incidents.selectors import last_seq
 
-from incidents.live.publish import encode_event, event_groups, live_channel, live_redis_url, parse_wire
+from incidents.live.publish import encode_event, event_groups, live_channel, live_control_channel, live_redis_url, parse_wire
 from incidents.live.send import text_frame
 
 logger = logging.getLogger(__name__)
@@ -120,14 +120,20 @@ class LiveHub:
             client = redis_client.async_client(live_redis_url(), health_check_interval=15)
             pubsub = client.pubsub()
             try:
-                await pubsub.subscribe(live_channel())
+                control = live_control_channel()
+                await pubsub.subscribe(live_channel(), control)
                 while True:
                     msg = await pubsub.get_message(ignore_subscribe_messages=False, timeout=30)
                     if msg is None:
                         continue
+                    channel = msg.get("channel")
+                    channel = channel.decode() if isinstance(channel, bytes) else channel
                     if msg["type"] == "subscribe":
-                        await self._on_subscribed()
+                        if channel != control:
+                            await self._on_subscribed()
                         backoff = 0.1
+                    elif msg["type"] == "message" and channel == control:
+                        self._on_control(msg["data"])
                     elif msg["type"] == "message":
                         self.offer(*parse_wire(msg["data"]))
             except asyncio.CancelledError:
@@ -143,6 +149,20 @@ class LiveHub:
                     await client.aclose()
                 except Exception:  # noqa: BLE001
                     pass
+
+    def _on_control(self, data):
+        """`revoke <user id>`: the account was deactivated; its sockets here close now (4401), not at the next
+        periodic re-check (ScopeGuard)."""
+        text = data.decode() if isinstance(data, bytes) else str(data)
+        verb, _sep, arg = text.partition(" ")
+        if verb != "revoke" or not arg.isdigit():
+            return
+        user_id = int(arg)
+        loop = asyncio.get_running_loop()
+        for consumer in list(self.members):
+            if getattr(consumer, "user_id", None) == user_id:
+                self.leave(consumer)
+                loop.create_task(consumer.revoke())
 
     async def _on_subscribed(self):
         self.subscriptions += 1

@@ -72,6 +72,20 @@ def live_channel() -> str:
     return f"{prefix}:live-events"
 
 
+def live_control_channel() -> str:
+    """Messages to every process's hub that are not events: `revoke <user id>` closes that user's sockets now."""
+    return live_channel().rsplit(":", 1)[0] + ":live-control"
+
+
+def publish_user_revoked(user_id: int) -> None:
+    """Every ASGI process closes the user's sockets at once (issue 28: a deactivated account; the ScopeGuard's
+    periodic re-check stays the safety net when this message is lost)."""
+    try:
+        _redis().publish(live_control_channel(), f"revoke {int(user_id)}")
+    except Exception:  # noqa: BLE001 — best effort: the guard closes them within SCOPE_RECHECK_S anyway
+        logger.exception("could not tell the live hubs that user %s was revoked", user_id)
+
+
 def live_redis_url() -> str:
     return getattr(settings, "LIVE_REDIS_URL", None) or settings.REDIS_URL
 

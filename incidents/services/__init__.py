@@ -4,7 +4,7 @@ One module per workflow; helpers several workflows need (locks, actor checks, th
 are public in incidents.services.common.
 """
 from incidents.notifications import notification_queue
-from incidents.services.alerts import alert_acknowledge, incident_alerts_acknowledge
+from incidents.services.alerts import alert_acknowledge, alert_raise_for_centre, incident_alerts_acknowledge
 from incidents.services.assignments import (
     assignment_accept,
     assignment_complete,
@@ -56,6 +56,7 @@ from incidents.services.units import (
 
 __all__ = [
     "alert_acknowledge",
+    "alert_raise_for_centre",
     "aml_report_receive",
     "assignment_accept",
     "assignment_complete",

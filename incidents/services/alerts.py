@@ -1,6 +1,6 @@
 """Supervisor alerts: a supervisor acknowledges what the timers raised — one alert, or every open alert of an
-incident at once (the board shows one line per incident)."""
-from django.db import transaction
+incident at once (the board shows one line per incident); a centre's own alerts (the reports, issue 28)."""
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,8 +22,8 @@ def _record_acknowledged(*, incident, alerts, actor, note):
         kind="alert.acknowledged",
         incident=incident,
         actor=actor,
-        # Supervisors' business: only the alerts' centre hears about it.
-        centre_ids=[incident.command_centre_id],
+        # Supervisors' business: only the alerts' centre hears about it (a centre's own alert has no incident).
+        centre_ids=[incident.command_centre_id if incident is not None else alerts[0].command_centre_id],
         agency_ids=[],
         community_ids=[],
         payload=events.alert_acknowledged(alerts=alerts, note=note, by_name=_actor_name(actor)),
@@ -79,3 +79,26 @@ def incident_alerts_acknowledge(*, incident_id, actor, note="") -> list[Supervis
             alert.acknowledged_at, alert.acknowledged_by = now, actor
         _record_acknowledged(incident=incident, alerts=alerts, actor=actor, note=note)
     return alerts
+
+
+def alert_raise_for_centre(*, centre_id: int, kind: str, message: str, now=None) -> SupervisorAlert | None:
+    """An alert about the centre itself, not one incident (SupervisorAlert.CENTRE_KINDS: the coordination reports
+    stopped following the timeline). At most one open per centre and kind: while one waits for acknowledgement,
+    raising again is a no-op (None). Its `alert.raised` event goes to the centre's consoles only; the event carries
+    `command_centre` because it has no incident summary to name it."""
+    if kind not in SupervisorAlert.CENTRE_KINDS:
+        raise ValueError(f"{kind!r} is an incident's alert, not a centre's")
+    now = now or timezone.now()
+    with transaction.atomic():
+        if SupervisorAlert.objects.filter(command_centre_id=centre_id, kind=kind, incident__isnull=True, acknowledged_at__isnull=True).exists():
+            return None
+        try:
+            with transaction.atomic():
+                alert = SupervisorAlert.objects.create(command_centre_id=centre_id, kind=kind, message=message, created_at=now)
+        except IntegrityError:  # raised by another process at the same moment (alert_once_open_per_centre_kind)
+            return None
+        record_event(
+            kind="alert.raised", centre_ids=[centre_id], agency_ids=[], community_ids=[],
+            payload=events.alert_raised(alert=kind, command_centre=centre_id, alerts=[alert]),
+        )
+    return alert

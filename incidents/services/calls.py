@@ -12,7 +12,7 @@ from dispatch.errors import Conflict, IllegalTransition, NotFound, PermissionDen
 from incidents import events
 from incidents.models import Call, Incident
 from incidents.services.callerlink import caller_conversation_attach
-from incidents.services.common import clean_phone, clean_text, lock_incident, transition
+from incidents.services.common import clean_phone, clean_reported_time, clean_text, lock_incident, transition
 from incidents.timeline import record_event
 
 
@@ -67,6 +67,7 @@ def call_register_ringing(*, command_centre: CommandCentre, caller_number, exter
     """A ringing call pushed by the PBX. Idempotent by the PBX's id: a repeat returns the first call."""
     external_id = clean_text("external_id", external_id, required=True)[:100]
     caller_number = clean_phone(caller_number)
+    started_at = clean_reported_time("started_at", started_at)
     existing = Call.objects.filter(command_centre=command_centre, external_id=external_id).first()
     if existing:
         return existing, False
@@ -78,7 +79,8 @@ def call_register_ringing(*, command_centre: CommandCentre, caller_number, exter
                 caller_number=caller_number,
                 line=(line or "")[:40],
                 status=Call.Status.RINGING,
-                ringing_at=started_at or timezone.now(),
+                # a PBX clock up to 5 min ahead is accepted, but a call cannot have started in the future
+                ringing_at=min(started_at, timezone.now()) if started_at else timezone.now(),
             )
             _centre_event("call.ringing", call, None)
     except IntegrityError:

@@ -49,6 +49,27 @@ def clean_phone(value, *, required=False) -> str:
     return value
 
 
+# A time a device or switch reports (a PBX's call start): a switch whose clock was reset answers the year 0001 or
+# 2099, and such a time must never reach the reports' arithmetic (issue 28). Accepted: up to a day old (a PBX
+# replaying its queue after an outage), at most 5 minutes ahead (clocks drift; the AVL's own bound is tighter).
+REPORTED_TIME_MAX_AGE = timedelta(hours=24)
+REPORTED_TIME_MAX_AHEAD = timedelta(minutes=5)
+
+
+def clean_reported_time(field: str, value, *, now=None):
+    """A timestamp sent by a device, refused 400 `too_old` / `future` outside [now − 24 h, now + 5 min]."""
+    if value is None:
+        return None
+    now = now or timezone.now()
+    if timezone.is_naive(value):
+        raise field_error(field, _("Waktu harus menyertakan zona waktu."), code="invalid")
+    if value - now > REPORTED_TIME_MAX_AHEAD:
+        raise field_error(field, _("Waktu berada di masa depan (jam perangkat salah?)."), code="future")
+    if now - value > REPORTED_TIME_MAX_AGE:
+        raise field_error(field, _("Waktu terlalu lama (lebih dari 24 jam; jam perangkat salah?)."), code="too_old")
+    return value
+
+
 def lock_incident(incident_id) -> Incident:
     """Lock the incident row first in every workflow that changes it or its assignments (one lock order, no deadlocks).
 

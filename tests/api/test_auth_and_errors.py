@@ -90,3 +90,18 @@ def test_field_codes_speak_one_vocabulary_whichever_layer_refused(api, incident_
     assert service["field_codes"] == {"location": ["required"]}
     # and the top-level codes stay what integrators already match on
     assert (serializer["code"], service["code"]) == ("invalid", "required")
+
+
+def test_a_throttled_answer_says_the_wait_in_the_requests_language_not_drfs_half_english():
+    # DRF's own message read "Permintaan ini telah dibatasi. Expected available in 3483 seconds." (issue 24's limits)
+    from django.utils import translation
+    from rest_framework import exceptions
+
+    from dispatch.api import exception_handler
+
+    with translation.override("id"):
+        body = exception_handler(exceptions.Throttled(wait=12), {}).data["error"]
+    assert body["code"] == "throttled" and body["message"] == "Terlalu banyak permintaan. Coba lagi dalam 12 detik."
+    with translation.override("en"):
+        body = exception_handler(exceptions.Throttled(wait=12), {}).data["error"]
+    assert "12" in body["message"] and "Expected available" not in body["message"] and "Terlalu" not in body["message"]

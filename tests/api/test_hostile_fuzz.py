@@ -11,7 +11,8 @@ import os
 import pytest
 from django.contrib.gis.geos import Point
 from django.utils import timezone
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
+from django.test import Client
 from rest_framework.test import APIClient
 
 from incidents.models import SupervisorAlert, TimelineEvent
@@ -109,3 +110,123 @@ def test_every_write_endpoint_answers_hostile_bodies_with_a_4xx_in_the_one_shape
 
         check()
     assert problems == [], "\n".join(problems[:40])
+
+
+# ───────────── every query parameter and form of the volunteers, board and reports apps (issue 28) ─────────────
+NEW_APP_PREFIXES = ("/api/v1/callouts", "/api/v1/communities", "/api/v1/members", "/api/v1/volunteers", "/api/v1/volunteer-skills",
+                    "/api/v1/incidents/{incident_id}/callouts", "/api/v1/board", "/api/v1/reports")
+# Where these apps read a query parameter or a form field in code; each must be declared in the schema (API) or
+# listed in PAGE_PARAMS (pages), so the fuzz below cannot miss a new one.
+NEW_APP_SOURCES = ("volunteers/api.py", "volunteers/views.py", "reporting/api.py", "reporting/params.py", "reporting/board/api.py",
+                   "reporting/board/views.py", "reporting/views.py")
+PAGE_PARAMS = {"/board/": ["centre"], "/laporan/": []}
+SIGNUP_FIELDS = ["name", "phone", "username", "password", "skills"]
+
+query_text = st.one_of(
+    nasty_text,
+    st.sampled_from(["9999-01-01", "9999-12-31", "0001-01-01", "2026-02-30", "-1", "0", "1e309", "NaN", "²", "٣", "9" * 40, "1,2,,3", "first_aid,x" * 50,
+                     "json", "CSV", "xlsx\x00", "../../etc/passwd", "%00", "true", "[]", "{}"]),
+    st.integers(min_value=-(10**25), max_value=10**25).map(str),
+)
+
+
+def _new_app_operations():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    for path, item in schema["paths"].items():
+        if not path.startswith(NEW_APP_PREFIXES):
+            continue
+        get = item.get("get")
+        if get:
+            yield path, [p["name"] for p in get.get("parameters", []) if p["in"] == "query"]
+
+
+def test_every_query_parameter_these_apps_read_is_declared_where_the_fuzz_finds_it():
+    import re
+
+    from tests.support import ROOT
+
+    read = set()
+    for source in NEW_APP_SOURCES:
+        text = (ROOT / source).read_text()
+        read |= set(re.findall(r'(?:query_params|params|request\.GET)\.get\("(\w+)"', text))
+        read |= set(re.findall(r'_(?:int|date)\(params, "(\w+)"\)', text))
+    declared = {name for _path, names in _new_app_operations() for name in names} | {n for names in PAGE_PARAMS.values() for n in names}
+    read -= set(SIGNUP_FIELDS)
+    assert read and read <= declared, f"read in code but not declared in the schema or PAGE_PARAMS: {read - declared}"
+
+
+def test_every_query_parameter_of_the_new_apps_answers_hostile_values_with_a_4xx_never_a_5xx(own):
+    from volunteers.models import Volunteer
+
+    supervisor, ids = own
+    volunteer_user = f.UserFactory(role="volunteer", username="rel_hostile", command_centre=None,
+                                   community_id=ids["community_id"])
+    Volunteer.objects.create(community_id=ids["community_id"], name="Relawan hostile", phone="081355500011", user=volunteer_user)
+    clients = {}
+    for who, user in (("supervisor", supervisor), ("volunteer", volunteer_user)):
+        clients[who] = APIClient()
+        clients[who].force_authenticate(user)
+    page_client = Client()
+    page_client.force_login(supervisor)
+    problems, operations = [], list(_new_app_operations())
+    assert len(operations) >= 10, operations
+    targets = [(path.replace("{", "<int:").replace("}", ">"), names) for path, names in operations] + list(PAGE_PARAMS.items())
+
+    for route, names in targets:
+        path = fill_route(route.lstrip("/"), ids, missing=1) if "<" in route else route
+        if "<str:ext>" in route:
+            path = path.replace("/1/", "/pdf/")
+        for name in names or ["q"]:
+
+            @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
+            @given(value=query_text)
+            # what the probe sent, every time: a NUL, the year 9999 (OverflowError in next_month), a non-ASCII digit
+            @example(value="a\x00b")
+            @example(value="9999-12-31")
+            @example(value="²")
+            @example(value="9" * 40)
+            def check(value):
+                before = TimelineEvent.objects.count()
+                for who, client in (clients.items() if path.startswith("/api/") else [("page", page_client)]):
+                    response = client.get(path, {name: value})
+                    status = response.status_code
+                    if status >= 500:
+                        problems.append(f"{who} GET {path}?{name}={value[:80]!r} → {status}")
+                    elif 400 <= status < 500 and path.startswith("/api/"):
+                        try:
+                            assert response.json()["error"]["code"]
+                        except Exception:  # noqa: BLE001
+                            problems.append(f"{who} GET {path}?{name}= → {status} not in the error shape")
+                if TimelineEvent.objects.count() != before:
+                    problems.append(f"GET {path}?{name}={value[:80]!r} wrote to the timeline")
+
+            check()
+    assert problems == [], "\n".join(problems[:40])
+
+
+def test_the_volunteer_signup_form_answers_hostile_fields_with_a_4xx_and_stores_nothing(own):
+    from agencies.models import User
+    from volunteers.models import Volunteer
+    from volunteers.services import member_invite_create
+
+    supervisor, ids = own
+    problems = []
+
+    @settings(max_examples=EXAMPLES * 4, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
+    @given(fields=st.fixed_dictionaries({}, optional={name: st.one_of(query_text, st.lists(query_text, max_size=3)) for name in SIGNUP_FIELDS}))
+    # the probe's 500: a NUL in the name of an otherwise valid sign-up
+    @example(fields={"name": "Ani\x00", "phone": "081234567800", "username": "ani_nul", "password": "Relawan-Siaga-2026", "skills": ["first_aid"]})
+    @example(fields={"name": "Ani", "phone": "0812\x0034567", "username": "ani\x00", "password": "x\x00" * 8})
+    def check(fields):
+        _invite, token = member_invite_create(community_id=ids["community_id"], actor=supervisor, name="Calon")
+        users, members = User.objects.count(), Volunteer.objects.count()
+        response = Client().post(f"/relawan/daftar/{token}/", fields)
+        if response.status_code >= 500:
+            problems.append(f"{fields!r:.200} → {response.status_code}")
+        elif response.status_code >= 400 and (User.objects.count(), Volunteer.objects.count()) != (users, members):
+            problems.append(f"{fields!r:.200} → {response.status_code} but stored a member")
+
+    check()
+    assert problems == [], "\n".join(problems[:20])

@@ -72,3 +72,63 @@ def test_every_list_endpoint_has_a_ceiling_on_the_page_size():
 
 def test_the_default_pagination_is_the_capped_one(settings):
     assert settings.REST_FRAMEWORK["DEFAULT_PAGINATION_CLASS"] == "dispatch.api.CappedLimitOffsetPagination"
+
+
+# ───────────── issue 28: the 500s the second probe found, and NUL anywhere in a request ─────────────
+def test_a_nul_in_the_volunteer_signup_name_is_a_400_and_nothing_is_stored(centre):
+    from django.test import Client
+
+    from agencies.models import User
+    from tests import factories as f
+    from volunteers.models import Volunteer
+    from volunteers.services import member_invite_create
+
+    community = f.CommunityFactory(command_centre=centre, name="SAR uji")
+    _invite, token = member_invite_create(community_id=community.pk, actor=f.supervisor(centre, username="spv_nul"))
+    users = User.objects.count()
+    r = Client().post(f"/relawan/daftar/{token}/", {"name": "Ani\x00", "phone": "081234567800", "username": "ani_nul",
+                                                    "password": "Relawan-Siaga-2026", "skills": "first_aid"})
+    assert r.status_code == 400 and "NUL" in r.content.decode()
+    assert User.objects.count() == users and not Volunteer.objects.exists()
+
+
+def test_a_control_character_in_the_signup_name_is_the_forms_own_error(centre):
+    from tests import factories as f
+    from volunteers.services import invite_redeem, member_invite_create
+    from dispatch.errors import ApplicationError
+
+    community = f.CommunityFactory(command_centre=centre, name="SAR uji")
+    _invite, token = member_invite_create(community_id=community.pk, actor=f.supervisor(centre, username="spv_ctl"))
+    with pytest.raises(ApplicationError) as exc:
+        invite_redeem(token=token, username="ani", password="Relawan-Siaga-2026", name="Ani\x00", phone="081234567800")
+    assert exc.value.code == "invalid_characters" or exc.value.fields.get("name")
+
+
+@pytest.mark.parametrize("query", [
+    {"from": "9999-01-01", "to": "9999-12-31"}, {"to": "9999-12-31"}, {"from": "0001-01-01", "to": "0001-01-31"},
+    {"centre": "²"}, {"agency": "9" * 40},
+])
+def test_a_report_far_outside_any_recorded_day_is_a_400(centre, query):
+    from tests import factories as f
+
+    client = APIClient()
+    client.force_authenticate(f.supervisor(centre, username="spv_9999"))
+    assert_error(client.get("/api/v1/reports/coordination/", query), 400)
+
+
+def test_a_nul_in_the_path_is_a_400_like_one_in_a_query(api):
+    # item 11: /api/v1/callers/0812%0034/history/ answered 200
+    assert_error(api.get("/api/v1/callers/0812%0034/history/"), 400, "invalid_characters")
+
+
+def test_a_nul_in_a_page_form_is_a_400_page(client, centre):
+    r = client.post("/login/", {"username": "ct\x00", "password": "x"})
+    assert r.status_code == 400 and "NUL" in r.content.decode()
+
+
+def test_the_aml_gateway_still_gets_2xx_for_a_nul_in_its_form(settings):
+    settings.AML_SHARED_SECRET = "s3cret-aml"
+    gateway = APIClient()
+    gateway.credentials(HTTP_X_AML_SECRET="s3cret-aml")
+    r = gateway.post("/api/v1/aml/sms/", {"body": "A\x00ML=1;lt=-2.2;lg=113.9"})
+    assert 200 <= r.status_code < 300

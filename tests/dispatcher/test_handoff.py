@@ -45,7 +45,7 @@ def test_handoff_chain_across_centres(smd_psr, fire_category):
     assert second.status == Assignment.Status.OFFERED and second.previous_id == first.pk
     assert (second.ack_deadline - second.offered_at).total_seconds() == 120
     offered_ev = TimelineEvent.objects.get(kind="assignment.offered", payload__assignment__id=second.pk)
-    # both centres see the offer (and the handoff)
+    # both centres see the offer (and the handoff): the assignment events reach the receiving agency's centre
     assert {w["smd"].pk, w["psr"].pk} <= set(offered_ev.centre_ids)
     handed = TimelineEvent.objects.get(kind="assignment.handed_off")
     assert handed.payload["reason"] == "Lokasi masuk wilayah Kabupaten Paser" and handed.payload["to_agency"] == w["damkar_psr"].pk

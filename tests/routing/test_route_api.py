@@ -101,3 +101,28 @@ def test_without_an_engine_configured_the_route_is_unavailable(crew_api, setting
     settings.ROUTING_PROFILES = {"car": ""}
     r = route(crew_api, SMD_HQ, SMD_SOUTH_BANK_FIRE)
     assert r.status_code == 503 and r.json()["error"]["code"] == "routing_unavailable"
+
+
+def test_the_route_answers_in_its_documented_shape(routing, demo_roads_in_db):
+    """The OpenAPI schema tells the truth about the route (issue 28's conformance check, which needs the engine)."""
+    import schemathesis
+    from django.core.signals import request_finished, request_started
+    from django.core.wsgi import get_wsgi_application
+    from django.db import close_old_connections
+    from rest_framework.authtoken.models import Token
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
+
+    token = Token.objects.create(user=f.crew(f.UnitFactory(), username="crew_schema")).key
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
+        operation = schema["/api/v1/route/"]["GET"]
+        case = operation.Case(query={"from": f"{SMD_HQ[0]},{SMD_HQ[1]}", "to": f"{SMD_SOUTH_BANK_FIRE[0]},{SMD_SOUTH_BANK_FIRE[1]}"})
+        response = case.call_and_validate(headers={"Authorization": f"Token {token}"},
+                                          checks=[not_a_server_error, status_code_conformance, response_schema_conformance])
+        assert response.status_code == 200 and response.json()["basis"] == "road"
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)

@@ -24,7 +24,7 @@ from incidents.timeline import record_event
 from volunteers import timers
 from volunteers.models import CallOut, CallOutResponse, Volunteer, VolunteerCommunity
 from volunteers.selectors import busy_responses, members_for_callout
-from volunteers.services.common import counts_for, ensure_requester, lock_callout, member_for, response_of
+from volunteers.services.common import counts_for, ensure_canceller, ensure_requester, lock_callout, member_for, response_of
 from volunteers.skills import SKILLS
 
 logger = logging.getLogger(__name__)
@@ -346,15 +346,15 @@ def callout_withdraw(*, callout_id, actor, reply="", now=None) -> CallOutRespons
 
 
 def callout_cancel(*, callout_id, actor, reason="", now=None) -> CallOut:
-    """The requester (staff of the incident's centre) calls the call-out off: everyone still alerted or coming
-    is stood down and told. Cancelling twice is a no-op."""
+    """The requester, their centre's supervisors or the community's coordinator (volunteers.services.common.may_cancel)
+    call the call-out off: everyone still alerted or coming is stood down and told. Cancelling twice is a no-op."""
     reason = (reason or "").strip() if isinstance(reason, str) else ""
     if len(reason) > 500:
         raise field_error("reason", _("Alasan paling banyak 500 karakter."), code="too_long")
     now = now or timezone.now()
     with transaction.atomic():
         incident, callout = lock_callout(callout_id)
-        ensure_requester(actor, incident)
+        ensure_canceller(actor, callout)
         if callout.status == CallOut.Status.CANCELLED:
             return callout
         if callout.status not in CallOut.OPEN_STATUSES:

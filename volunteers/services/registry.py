@@ -118,13 +118,16 @@ def invite_redeem(*, token, username, password, name, phone, skills=None, now=No
         raise field_error("name", _("Nama wajib diisi."), code="required")
     if len(name) > 160:
         raise field_error("name", _("Nama paling banyak 160 karakter."), code="too_long")
+    if any(ord(c) < 32 or c == "\x7f" for c in name):
+        # a NUL cannot be stored (issue 28: it was a 500); no other control character belongs in a name either
+        raise field_error("name", _("Nama berisi karakter yang tidak dapat disimpan."), code="invalid_characters")
     phone = clean_member_phone(phone)
     skills = clean_skills(skills)
     username = (username or "").strip() if isinstance(username, str) else ""
     if not username or len(username) > 150 or not all(c.isalnum() or c in "@.+-_" for c in username):
         raise field_error("username", _("Nama pengguna wajib diisi: huruf, angka dan @ . + - _ saja."), code="invalid")
     try:
-        validate_password(password or "", user=User(username=username))
+        validate_password(password or "", user=User(username=username, first_name=name[:150], role=User.Role.VOLUNTEER))
     except DjangoValidationError as exc:
         raise ValidationFailed(" ".join(exc.messages), code="weak_password", fields={"password": list(exc.messages)}) from None
     with transaction.atomic():

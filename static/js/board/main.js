@@ -2,6 +2,7 @@
  * last_seq; from there every change arrives on /ws/events/ (lib/live.js: resumes from that seq, exactly once, in
  * order) and is applied to the state (state.js); only the panels it touches are redrawn. Countdowns, time on the
  * line and the centres' clocks tick locally. No polling. */
+import { apiResult } from "../lib/api.js";
 import { start } from "../lib/live.js";
 import { byId, pageConfig } from "../lib/dom.js";
 import { t, fmt } from "../lib/i18n.js";
@@ -95,6 +96,8 @@ root.addEventListener("click", (e) => {
   if (open) { openIncident(Number(open.dataset.open)); return; }
   const ack = e.target.closest("[data-ack-incident]");
   if (ack) { acknowledge(Number(ack.dataset.ackIncident)); return; }
+  const centreAck = e.target.closest("[data-ack-alerts]");
+  if (centreAck) { acknowledgeCentreAlerts(centreAck.dataset.ackAlerts.split(",").map(Number)); return; }
   if (e.target.closest("[data-more-alerts]")) { view.showMoreAlerts(); schedule(["alerts"]); }
 });
 
@@ -105,6 +108,16 @@ const acknowledge = (incidentId) => {
   if (group && group.open.length) askAcknowledge(group, { label, clock });
 };
 setupDrill(cfg, { state, label, clock, flash, acknowledge });
+// A centre's own alert (no incident, e.g. the reports went stale): each acknowledged on its own (one click, no note).
+async function acknowledgeCentreAlerts(ids) {
+  for (const id of ids) {
+    const res = await apiResult("POST", `/api/v1/alerts/${id}/acknowledge/`, {});
+    const row = state.alerts.get(id);
+    if (res.ok && row) Object.assign(row, { acknowledged: true, acknowledged_at: res.data.acknowledged_at, acknowledged_by: res.data.acknowledged_by });
+    else if (!res.ok) flash((res.error && res.error.message) || t("Peringatan tidak dapat ditandai."), "error");
+  }
+  schedule(["alerts"]);
+}
 setupAlerts(cfg, (group) => {
   // the live event will say the same; showing it at once spares the supervisor a doubt
   for (const a of group.alerts) {

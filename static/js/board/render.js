@@ -149,10 +149,12 @@ export function drawCallouts(state) {
 export function alertGroups(state) {
   const groups = new Map();
   for (const a of state.alerts.values()) {
-    let g = groups.get(a.incident);
+    // a centre's own alert (no incident: the reports stopped following the timeline) is a line of its own per kind
+    const key = a.incident != null ? a.incident : `c${a.command_centre}-${a.kind}`;
+    let g = groups.get(key);
     if (!g) {
-      g = { incident: a.incident, reference: a.reference, command_centre: a.command_centre, priority: a.priority, alerts: [], open: [] };
-      groups.set(a.incident, g);
+      g = { key, incident: a.incident, reference: a.reference, command_centre: a.command_centre, priority: a.priority, alerts: [], open: [] };
+      groups.set(key, g);
     }
     g.alerts.push(a);
     if (!a.acknowledged) g.open.push(a);
@@ -169,7 +171,7 @@ export function alertGroups(state) {
   return [...groups.values()].sort((a, b) =>
     (b.open.length > 0) - (a.open.length > 0)
     || (a.open.length ? (a.priority || 9) - (b.priority || 9) || a.since - b.since : b.ackedAt - a.ackedAt)
-    || a.incident - b.incident);
+    || (a.incident || 0) - (b.incident || 0));
 }
 
 function alertLine(state, g, canAct) {
@@ -177,7 +179,7 @@ function alertLine(state, g, canAct) {
   const latest = (g.open.length ? g.open : g.alerts).at(-1);
   const n = g.open.length || g.alerts.length;
   const head = `<div class="row1">${centreTag(state, g.command_centre)}${g.priority ? `<span class="prio p${g.priority}">P${g.priority}</span>` : ""}
-      <button type="button" class="link ref" data-open="${g.incident}">${esc(g.reference || "")}</button>
+      ${g.incident != null ? `<button type="button" class="link ref" data-open="${g.incident}">${esc(g.reference || "")}</button>` : ""}
       <span class="n" title="${esc(fmt(t("%(n)s peringatan"), { n }))}">${esc(fmt(t("%(n)s peringatan"), { n }))}</span>
       ${g.open.length ? `<span class="waited">${esc(t("menunggu"))} <span class="since" data-since="${esc(g.open[0].raised_at)}"></span></span>` : ""}</div>
     <div class="kinds">${kinds.map((k) => `<strong class="k-${esc(k)}">${esc(label("alert", k))}</strong>`).join(" · ")}</div>
@@ -187,10 +189,12 @@ function alertLine(state, g, canAct) {
     const last = g.alerts.reduce((x, y) => (Date.parse(y.acknowledged_at || 0) > Date.parse(x.acknowledged_at || 0) ? y : x));
     tail = `<div class="muted acked-by">${esc(fmt(t("ditangani %(time)s"), { time: clock(state, g.command_centre, last.acknowledged_at) }))}${
       last.acknowledged_by_name ? " " + esc(fmt(t("oleh %(name)s"), { name: last.acknowledged_by_name })) : ""}${last.note ? " · " + esc(last.note) : ""}</div>`;
+  } else if (canAct && g.incident == null) {
+    tail = `<button type="button" class="primary" data-ack-alerts="${g.open.map((a) => a.id).join(",")}">${esc(t("Tandai sudah ditangani"))}</button>`;
   } else if (canAct) {
     tail = `<button type="button" class="primary" data-ack-incident="${g.incident}">${esc(t("Tandai sudah ditangani"))}</button>`;
   }
-  return `<li class="alert-group ${g.open.length ? "open" : "acked"}" data-incident="${g.incident}" data-open-count="${g.open.length}" data-count="${g.alerts.length}" data-kinds="${esc(kinds.join(" "))}">${head}${tail}</li>`;
+  return `<li class="alert-group ${g.open.length ? "open" : "acked"}" data-incident="${g.incident != null ? g.incident : ""}" data-open-count="${g.open.length}" data-count="${g.alerts.length}" data-kinds="${esc(kinds.join(" "))}">${head}${tail}</li>`;
 }
 
 // A surge can leave a thousand incidents alerting: the worst lines are drawn, the rest a button away (the count in
@@ -204,7 +208,7 @@ export function drawAlerts(state, canAct) {
   const groups = alertGroups(state);
   const shown = groups.slice(0, alertLimit);
   const more = groups.length - shown.length;
-  patchList(byId("alerts"), shown.map((g) => [g.incident, alertLine(state, g, canAct)]).concat(more > 0 ? [["more",
+  patchList(byId("alerts"), shown.map((g) => [g.key, alertLine(state, g, canAct)]).concat(more > 0 ? [["more",
     `<li class="more-lines"><span class="muted">${esc(fmt(t("… dan %(n)s kejadian lain dengan peringatan, yang paling mendesak di atas"), { n: num(more) }))}</span>
       <button type="button" class="secondary" data-more-alerts>${esc(fmt(t("Tampilkan %(n)s berikutnya"), { n: num(Math.min(more, ALERT_LINES_STEP)) }))}</button></li>`]] : []));
   const lines = groups.filter((g) => g.open.length).length;

@@ -201,13 +201,16 @@ export function apply(s, ev) {
       s.callouts.delete(c.id);
     }
     changed.add("callouts");
-  } else if (kind === "alert.raised" && mine) {
+  } else if (kind === "alert.raised" && (mine || (!summary && s.centres.has(p.command_centre)))) {
+    // an incident's alert, or the centre's own (no incident: the reports stopped following the timeline)
     const fresh = [];
     for (const a of p.alerts || []) {
       const row = {
-        id: a.id, kind: a.kind, message: a.message, raised_at: a.raised_at, incident: ev.incident, reference: summary.reference,
-        acknowledged: false, acknowledged_at: null, acknowledged_by: null, acknowledged_by_name: null, command_centre: summary.command_centre,
-        assignment: a.assignment, agency: p.agency || null, priority: summary.priority,
+        id: a.id, kind: a.kind, message: a.message, raised_at: a.raised_at, incident: ev.incident || null,
+        reference: summary ? summary.reference : null,
+        acknowledged: false, acknowledged_at: null, acknowledged_by: null, acknowledged_by_name: null,
+        command_centre: summary ? summary.command_centre : p.command_centre,
+        assignment: a.assignment, agency: p.agency || null, priority: summary ? summary.priority : null,
       };
       s.alerts.set(a.id, row);
       fresh.push(row);

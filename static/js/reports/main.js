@@ -4,11 +4,13 @@
 import { apiResult } from "../lib/api.js";
 import { byId, el, pageConfig } from "../lib/dom.js";
 import { t, fmt, num as formatNumber } from "../lib/i18n.js";
+import { dateFormatter, zoneAbbr } from "../lib/time.js";
 
 const cfg = pageConfig("rp-config");
 const root = byId("rp");
 const form = byId("rp-filters");
 const status = byId("rp-status");
+const quality = byId("rp-quality");
 const charts = {};
 let requestNo = 0;
 
@@ -185,8 +187,31 @@ function render(r) {
     ...acc.by_agency.map((e) => etaRow(`${e.name} · ${basisName(e.basis)}`, e)),
   ], t("Belum ada unit dengan perkiraan dan waktu tiba pada periode ini."));
 
+  showQuality(r);
   const p = params().toString();
   for (const ext of ["csv", "xlsx", "pdf"]) byId(`x-${ext}`).href = `${cfg.api}?${p}&format=${ext}`;
+}
+
+/* What the numbers may miss (issue 28): rollups behind the timeline, and values left out as data errors. */
+function showQuality(r) {
+  const lines = [];
+  const zone = root.dataset.timeZone;
+  if (r.data_status === "stale") {
+    const at = r.data_as_of ? `${dateFormatter(zone, { dateStyle: "medium", timeStyle: "short" })(r.data_as_of)} ${zoneAbbr(zone)}` : "–";
+    lines.push(fmt(t("Data laporan tertinggal: angka terakhir diperbarui %(at)s. Admin sistem sudah diberi tahu."), { at }));
+  }
+  const e = r.data_errors || { total: 0 };
+  if (e.total) {
+    const left = (e.intervals || []).reduce((n, x) => n + x.negative + x.too_long, 0);
+    const parts = [];
+    if (left) parts.push(fmt(t("%(n)s nilai interval tidak wajar (negatif atau lebih dari setahun) tidak dihitung"), { n: num(left) }));
+    if (e.undated_calls) parts.push(fmt(t("%(n)s panggilan bertanggal mustahil"), { n: num(e.undated_calls) }));
+    if (e.undated_incidents) parts.push(fmt(t("%(n)s kejadian bertanggal mustahil"), { n: num(e.undated_incidents) }));
+    lines.push(fmt(t("Kesalahan data: %(list)s (jam perangkat salah?)."), { list: parts.join("; ") }));
+  }
+  quality.textContent = lines.join(" ");
+  quality.hidden = !lines.length;
+  quality.classList.toggle("stale", r.data_status === "stale");
 }
 
 async function load() {

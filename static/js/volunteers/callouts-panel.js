@@ -57,7 +57,7 @@ export function mountCallouts({ panel, current, timeZone }) {
           el("span", { class: "co-counts" }, fmt(t("dibutuhkan %(n)s · bersedia %(a)s · tidak bisa %(d)s · belum menjawab %(p)s"),
             { n: c.needed, a: c.accepted, d: c.declined, p: c.pending })),
           c.status === "sent" && c.ack_deadline ? [" · ", el("span", { class: "co-countdown" }, "")] : "",
-          c.status === "sent" || c.status === "filled" || c.status === "expired"
+          (c.status === "sent" || c.status === "filled" || c.status === "expired") && c.can_cancel !== false
             ? [" ", el("button", { type: "button", class: "link cancel-callout", onclick: () => cancel(c) }, t("Batalkan"))] : ""),
         el("ul", { class: "coming" }, coming.map((r) => el("li", { class: "co-line coming-" + r.status },
           el("b", {}, r.volunteer_name), " (", r.community_name, ") — ", RESPONSE[r.status] || r.status,

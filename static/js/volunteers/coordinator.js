@@ -22,6 +22,7 @@ const RESPONSE = {
 };
 const CALLOUT = { sent: t("Menunggu relawan"), filled: t("Terpenuhi"), expired: t("Lewat batas"), completed: t("Selesai"), cancelled: t("Dibatalkan") };
 const MEMBER = { active: t("Aktif"), suspended: t("Ditangguhkan"), left: t("Keluar") };
+const OPEN = new Set(["sent", "filled", "expired"]);
 
 function now(m) {
   if (m.status !== "active") return el("span", { class: "now-off", text: MEMBER[m.status] });
@@ -47,7 +48,9 @@ function renderMembers() {
 function renderCallouts() {
   byId("callouts").replaceChildren(...callouts.map((c) => el("div", { class: "vol-card", dataset: { id: c.id } },
     el("div", { class: "co-head" }, el("span", { class: "co-ref", text: c.reference + " · " + c.incident.category_name }),
-      el("span", { class: "co-state", text: CALLOUT[c.status] || c.status })),
+      el("span", { class: "co-state", text: CALLOUT[c.status] || c.status }),
+      c.can_cancel && OPEN.has(c.status)
+        ? el("button", { type: "button", class: "link cancel-callout", onclick: () => cancel(c) }, t("Batalkan")) : ""),
     // The counts are this community's members' — the names listed below; a call-out by skill that also alerted
     // other communities says so, with its whole count beside.
     el("div", { class: "co-meta", text: fmt(t("%(t)s · dibutuhkan %(n)s · bersedia %(a)s · tidak bisa %(d)s · belum menjawab %(p)s"),
@@ -59,6 +62,14 @@ function renderCallouts() {
     el("ul", {}, c.responses.map((r) => el("li", {}, r.volunteer_name + " — " + (RESPONSE[r.status] || r.status),
       r.reply ? " (“" + r.reply + "”)" : "", r.on_scene_at ? " · " + fmt(t("tiba %(t)s"), { t: clock(r.on_scene_at) }) : "")))))
   );
+}
+
+// Calling a call-out off stands every volunteer down: confirmed first (one slip must not send them home).
+async function cancel(c) {
+  if (!confirm(t("Batalkan panggilan relawan ini? Semua yang dipanggil diberi tahu."))) return;
+  const res = await apiResult("POST", `/api/v1/callouts/${c.id}/cancel/`, {});
+  byId("coord-error").textContent = res.ok ? "" : res.error.message;
+  refresh();
 }
 
 async function suspend(m) {
