@@ -10,7 +10,7 @@ from agencies.models import User
 from tests import factories as f
 from tests.support import echo_browser_errors, session_context, wait_live
 from tests.volunteers.conftest import offset
-from volunteers.models import Volunteer
+from volunteers.models import CallOutResponse, Volunteer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.timeout(180)]
 
@@ -101,3 +101,21 @@ def test_callout_live_on_two_phones_first_accept_wins_console_shows_who_is_comin
     assert "Ani" in coming and "bersedia datang" in coming and "Budi" not in console.inner_text("#callouts-panel .coming")
     for page in (*phones.values(), console):
         assert page.evaluate("window.__marker") == 1, "a page reloaded"
+
+    # when Ani presses "Mundur" by mistake: the page asks in place, in Indonesian (never the browser's own dialog,
+    # which speaks the browser's language) — Esc keeps her on the call-out, Enter withdraws
+    native = []
+    phones["Ani"].on("dialog", lambda d: (native.append(d.message), d.dismiss()))
+    phones["Ani"].click("section.callout button.withdraw")
+    phones["Ani"].wait_for_selector("section.callout .confirm-box")
+    assert "Mundur dari panggilan ini?" in phones["Ani"].inner_text("section.callout .confirm-box")
+    phones["Ani"].keyboard.press("Escape")
+    phones["Ani"].wait_for_selector(".confirm-box", state="detached")
+    assert phones["Ani"].locator("section.callout button.withdraw").is_visible()
+    phones["Ani"].click("section.callout button.withdraw")
+    phones["Ani"].wait_for_selector("section.callout .confirm-box")
+    phones["Ani"].keyboard.press("Enter")
+    phones["Ani"].wait_for_selector("section.callout button.withdraw", state="detached")
+    assert native == []
+    withdrawn = CallOutResponse.objects.get(volunteer=ani)
+    assert (withdrawn.status, withdrawn.stood_down_reason) == (CallOutResponse.Status.STOOD_DOWN, CallOutResponse.Reason.WITHDREW)

@@ -6,6 +6,7 @@
  * caller-messages/), then the live events caller.* applied as they come (their payloads carry what a row needs).
  * A fix is only ever shown: moving the incident is the user's act (adopt). */
 import { apiResult } from "./api.js";
+import { confirmInPlace } from "./confirm.js";
 import { el } from "./dom.js";
 import { t, fmt, num } from "./i18n.js";
 import { clockFormatter } from "./time.js";
@@ -118,8 +119,10 @@ export function createCallerView(opts) {
     say(fmt(res.data.resent ? t("Tautan yang sama dikirim ulang ke %(n)s.") : t("Tautan dikirim ke %(n)s."), { n: res.data.sent_to }), "ok");
   }
 
-  async function revoke(link) {
-    if (!window.confirm(fmt(t("Cabut tautan ke %(n)s? Penelepon tidak bisa memakainya lagi."), { n: link.sent_to }))) return;
+  async function revoke(link, host) {
+    const sure = await confirmInPlace({ host: host || document.body, confirmLabel: t("Cabut tautan"),
+      message: fmt(t("Cabut tautan ke %(n)s? Penelepon tidak bisa memakainya lagi."), { n: link.sent_to }) });
+    if (!sure) return;
     const res = await apiResult("POST", base(S.owner) + `caller-link/${link.id}/revoke/`, {});
     if (!res.ok) { say(res.error.message, "error"); return; }
     upsert(S.links, res.data, true);
@@ -182,7 +185,7 @@ export function createCallerView(opts) {
       bits.push(link.opened_at ? fmt(t("dibuka %(t)s"), { t: clock(link.opened_at) }) : t("belum dibuka"));
       bits.push(live ? fmt(t("berlaku sampai %(t)s"), { t: clock(link.expires_at) }) : (LINK_STATUS[link.status === "active" ? "expired" : link.status] || link.status));
       linkLine.replaceChildren(el("p", { class: live ? "" : "muted" }, bits.join(" · "),
-        opts.canAct && live ? [" ", el("button", { type: "button", class: "link-revoke danger", tabindex: "-1", onclick: () => revoke(link) }, t("Cabut"))] : ""));
+        opts.canAct && live ? [" ", el("button", { type: "button", class: "link-revoke danger", tabindex: "-1", onclick: () => revoke(link, linkLine) }, t("Cabut"))] : ""));
     }
     const fix = S.positions[0];
     if (!fix) {

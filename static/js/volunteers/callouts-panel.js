@@ -8,6 +8,7 @@
  *   vol.tick();        // once a second: follows the current incident, counts down the deadlines
  */
 import { apiResult } from "../lib/api.js";
+import { confirmInPlace } from "../lib/confirm.js";
 import { el } from "../lib/dom.js";
 import { t, fmt, num } from "../lib/i18n.js";
 import { clockFormatter, mmss } from "../lib/time.js";
@@ -58,7 +59,7 @@ export function mountCallouts({ panel, current, timeZone }) {
             { n: c.needed, a: c.accepted, d: c.declined, p: c.pending })),
           c.status === "sent" && c.ack_deadline ? [" · ", el("span", { class: "co-countdown" }, "")] : "",
           (c.status === "sent" || c.status === "filled" || c.status === "expired") && c.can_cancel !== false
-            ? [" ", el("button", { type: "button", class: "link cancel-callout", onclick: () => cancel(c) }, t("Batalkan"))] : ""),
+            ? [" ", el("button", { type: "button", class: "link cancel-callout", onclick: (e) => cancel(c, e.currentTarget.closest(".callout-row")) }, t("Batalkan"))] : ""),
         el("ul", { class: "coming" }, coming.map((r) => el("li", { class: "co-line coming-" + r.status },
           el("b", {}, r.volunteer_name), " (", r.community_name, ") — ", RESPONSE[r.status] || r.status,
           r.distance_m != null ? " · " + (r.distance_m >= 1000 ? num(r.distance_m / 1000, ONE_DECIMAL) + " km" : r.distance_m + " m") : "",
@@ -75,8 +76,10 @@ export function mountCallouts({ panel, current, timeZone }) {
     });
   }
 
-  async function cancel(c) {
-    if (!confirm(t("Batalkan panggilan relawan ini? Semua yang dipanggil diberi tahu."))) return;
+  async function cancel(c, host) {
+    const sure = await confirmInPlace({ host: host || panel, confirmLabel: t("Batalkan panggilan"),
+      message: t("Batalkan panggilan relawan ini? Semua yang dipanggil diberi tahu.") });
+    if (!sure) return;
     await apiResult("POST", `/api/v1/callouts/${c.id}/cancel/`, {});
     load();
   }
@@ -84,7 +87,12 @@ export function mountCallouts({ panel, current, timeZone }) {
   // ───────── the dialog ─────────
   async function open() {
     const inc = current();
-    if (!inc) { alert(t("Simpan atau pilih kejadian dulu.")); return; }
+    if (!inc) {
+      // Said in the page, in Indonesian (a browser alert() speaks the browser's language and blocks the console).
+      panel.hidden = false;
+      panel.replaceChildren(el("p", { class: "call-message error", role: "alert" }, t("Simpan atau pilih kejadian dulu.")));
+      return;
+    }
     if (!skills) {
       const res = await apiResult("GET", "/api/v1/volunteer-skills/");
       skills = res.ok ? res.data : [];

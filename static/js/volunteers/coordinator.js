@@ -1,6 +1,7 @@
 /* The coordinator page: members with availability now and participation history, call-outs with who answered
  * (live), one-time sign-up links, suspending a member, and the supervisor's approval. */
 import { apiResult } from "../lib/api.js";
+import { confirmInPlace } from "../lib/confirm.js";
 import { el, byId, pageConfig } from "../lib/dom.js";
 import { t, fmt } from "../lib/i18n.js";
 import { start } from "../lib/live.js";
@@ -50,7 +51,7 @@ function renderCallouts() {
     el("div", { class: "co-head" }, el("span", { class: "co-ref", text: c.reference + " · " + c.incident.category_name }),
       el("span", { class: "co-state", text: CALLOUT[c.status] || c.status }),
       c.can_cancel && OPEN.has(c.status)
-        ? el("button", { type: "button", class: "link cancel-callout", onclick: () => cancel(c) }, t("Batalkan")) : ""),
+        ? el("button", { type: "button", class: "link cancel-callout", onclick: (e) => cancel(c, e.currentTarget.parentElement) }, t("Batalkan")) : ""),
     // The counts are this community's members' — the names listed below; a call-out by skill that also alerted
     // other communities says so, with its whole count beside.
     el("div", { class: "co-meta", text: fmt(t("%(t)s · dibutuhkan %(n)s · bersedia %(a)s · tidak bisa %(d)s · belum menjawab %(p)s"),
@@ -65,8 +66,10 @@ function renderCallouts() {
 }
 
 // Calling a call-out off stands every volunteer down: confirmed first (one slip must not send them home).
-async function cancel(c) {
-  if (!confirm(t("Batalkan panggilan relawan ini? Semua yang dipanggil diberi tahu."))) return;
+async function cancel(c, host) {
+  const sure = await confirmInPlace({ host: host || byId("coord-error").parentElement, confirmLabel: t("Batalkan panggilan"),
+    message: t("Batalkan panggilan relawan ini? Semua yang dipanggil diberi tahu.") });
+  if (!sure) return;
   const res = await apiResult("POST", `/api/v1/callouts/${c.id}/cancel/`, {});
   byId("coord-error").textContent = res.ok ? "" : res.error.message;
   refresh();

@@ -2,6 +2,7 @@
  * link, en route → on scene → done with my position and a note, my availability. Live through /ws/events/:
  * any call-out event refreshes the list (one small GET); the page never shows the caller. */
 import { apiResult } from "../lib/api.js";
+import { confirmInPlace } from "../lib/confirm.js";
 import { el, byId, pageConfig } from "../lib/dom.js";
 import { t, fmt, num } from "../lib/i18n.js";
 import { start } from "../lib/live.js";
@@ -84,8 +85,10 @@ function card(c) {
         const loc = await position();
         act(`/api/v1/callouts/${c.id}/status/`, { status: s, note: note.value, ...(loc ? { location: loc } : {}) });
       } }, NEXT_LABEL[s])),
-      el("button", { type: "button", class: "no withdraw", onclick: () => {
-        if (confirm(t("Mundur dari panggilan ini? Pusat akan mencari relawan lain."))) act(`/api/v1/callouts/${c.id}/withdraw/`, {});
+      el("button", { type: "button", class: "no withdraw", onclick: async (e) => {
+        const sure = await confirmInPlace({ host: e.currentTarget.closest(".vol-card") || document.body, confirmLabel: t("Mundur"),
+          message: t("Mundur dari panggilan ini? Pusat akan mencari relawan lain.") });
+        if (sure) act(`/api/v1/callouts/${c.id}/withdraw/`, {});
       } }, t("Mundur"))));
   }
   return el("section", { class: "vol-card callout", id: "c" + c.id, dataset: { id: c.id } }, nodes);
@@ -131,8 +134,10 @@ byId("share-pos").addEventListener("click", async () => {
   const res = await apiResult("POST", "/api/v1/volunteers/me/position/", { location: loc });
   if (res.ok) { me = res.data; render(); } else showError(res.error.message);
 });
-byId("leave").addEventListener("click", async () => {
-  if (!confirm(t("Keluar dari komunitas? Anda tidak akan dipanggil lagi."))) return;
+byId("leave").addEventListener("click", async (e) => {
+  const sure = await confirmInPlace({ host: e.currentTarget.parentElement, confirmLabel: t("Ya, keluar"),
+    message: t("Keluar dari komunitas? Anda tidak akan dipanggil lagi.") });
+  if (!sure) return;
   const res = await apiResult("POST", "/api/v1/volunteers/me/leave/", {});
   if (res.ok) window.location.href = "/"; else showError(res.error.message);
 });
