@@ -309,6 +309,8 @@ LEAFLET_CONFIG = {
     "TILES": [("Peta raster", "/tiles/raster/{z}/{x}/{y}.png", {"attribution": "&copy; OpenStreetMap", "maxZoom": 19})]
     if TILE_UPSTREAM else [],
     "PLUGINS": {
+        # the admin's geometry widgets load only the "forms" plugin's files: the basemap rides along there too
+        "forms": {"js": ["vendor/protomaps-leaflet/protomaps-leaflet.js", "js/lib/basemap.js"]},
         "basemap": {
             "js": ["vendor/protomaps-leaflet/protomaps-leaflet.js", "js/lib/basemap.js"],
             "auto-include": True,

@@ -9,8 +9,9 @@
  */
 (function () {
   "use strict";
+  if (window.Basemap) return;  // loaded once per page (django-leaflet may include it with its form widgets too)
   var BASE_URL = "/tiles/base/{z}/{x}/{y}.mvt";
-  var ATTRIBUTION = "Peta: data jalan &amp; sungai dari OpenStreetMap (ODbL), wilayah Kemendagri";
+  var ATTRIBUTION = "&copy; OpenStreetMap (ODbL) · Kemendagri";
 
   var C = {
     land: "#f4f1ea",
