@@ -18,6 +18,7 @@ import shows at once and an unchanged map costs one cache read. Browsers keep a 
 Only a logged-in user gets tiles (the caller's link page has no map); anyone else reads 401 in the one error shape.
 """
 import hashlib
+import logging
 
 from django.core.cache import cache
 from django.db import connection
@@ -29,6 +30,8 @@ from django.views.decorators.http import require_GET
 from agencies import tileproxy
 from agencies.models import Landmark, Region, RoadNetwork
 from agencies.scoping import scope_for
+
+logger = logging.getLogger(__name__)
 
 MAX_ZOOM = 18  # the browser asks at most zoom 15 (protomaps-leaflet over-zooms above); 18 for other clients
 MIN_DATA_ZOOM = 5  # nothing of ours is worth drawing for a whole continent: an empty tile at once
@@ -82,6 +85,23 @@ def parse_zxy(z: str, x: str, y: str, *, max_zoom: int = MAX_ZOOM):
     return (values["z"], values["x"], values["y"]), None
 
 
+# ───────────── the cache, never a reason to fail ─────────────
+def _cache_get(key):
+    """The cached value, or None also when Redis is down: the basemap then renders every tile (slower, still drawn)."""
+    try:
+        return cache.get(key)
+    except Exception:  # noqa: BLE001 — any cache backend error: render instead
+        logger.warning("tile cache unavailable; rendering %s uncached", key, exc_info=True)
+        return None
+
+
+def _cache_set(key, value, timeout):
+    try:
+        cache.set(key, value, timeout=timeout)
+    except Exception:  # noqa: BLE001
+        logger.warning("tile cache unavailable; %s not stored", key)
+
+
 # ───────────── data version ─────────────
 def bump_tile_version() -> None:
     """After data the tiles draw changed outside a road import (load_demo, import_boundaries): new cache keys."""
@@ -94,10 +114,10 @@ def bump_tile_version() -> None:
 
 def tile_version() -> str:
     """A short name of the data the tiles are drawn from; a new road import, boundary load or landmark changes it."""
-    version = cache.get(VERSION_KEY)
+    version = _cache_get(VERSION_KEY)
     if version:
         return version
-    parts = [str(cache.get(BUMP_KEY) or 0)]
+    parts = [str(_cache_get(BUMP_KEY) or 0)]
     for name, sha, imported in RoadNetwork.objects.order_by("name").values_list("name", "sha256", "imported_at"):
         parts.append(f"{name}:{sha}:{imported.isoformat() if imported else ''}")
     regions = Region.objects.filter(boundary__isnull=False).aggregate(n=Count("code"))
@@ -105,7 +125,7 @@ def tile_version() -> str:
     landmarks = Landmark.objects.aggregate(n=Count("id"), last=Max("id"))
     parts += [f"r{regions['n']}", f"p{places['n']}", f"l{landmarks['n']}.{landmarks['last']}"]
     version = hashlib.sha256("|".join(parts).encode()).hexdigest()[:12]
-    cache.set(VERSION_KEY, version, timeout=VERSION_TTL_S)
+    _cache_set(VERSION_KEY, version, VERSION_TTL_S)
     return version
 
 
@@ -209,10 +229,10 @@ def base_tile(request, z, x, y):
     if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
         return _tile_headers(HttpResponse(status=304), etag)
     key = f"tiles:base:{version}:{scope_key}:{z}/{x}/{y}"
-    data = cache.get(key)
+    data = _cache_get(key)
     if data is None:
         data = render_tile(z, x, y, centre_ids=centres)
-        cache.set(key, data, timeout=TILE_TTL_S)
+        _cache_set(key, data, TILE_TTL_S)
     if not data:
         return _tile_headers(HttpResponse(status=204), etag)
     return _tile_headers(HttpResponse(data, content_type=MVT), etag)

@@ -170,3 +170,18 @@ def test_map_pages_ask_only_this_server(settings):
     assert tiles.map_tiles() == {"base": "/tiles/base/{z}/{x}/{y}.mvt", "raster": None}
     settings.TILE_UPSTREAM = "http://tiles.lan/{z}/{x}/{y}.png"
     assert tiles.map_tiles()["raster"] == "/tiles/raster/{z}/{x}/{y}.png"
+
+
+def test_without_redis_the_tile_is_still_drawn(client, call_taker, demo_roads, monkeypatch):
+    client.force_login(call_taker)
+
+    class RedisDown:
+        def __getattr__(self, name):
+            def down(*args, **kwargs):
+                raise ConnectionError("redis down")
+            return down
+
+    monkeypatch.setattr(tiles, "cache", RedisDown())
+    r = get_tile(client, *tile_of(*f.PKY, 14))
+    assert r.status_code == 200
+    assert "Jalan Tjilik Riwut" in {p.get("name") for p in decode(r.content)["roads"]}

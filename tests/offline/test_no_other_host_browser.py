@@ -120,6 +120,14 @@ def test_every_role_page_loads_nothing_from_another_host_and_maps_draw_the_basem
                     page.wait_for_selector("#crew-job:not([hidden])")
                 try:
                     _basemap_drawn(page, recorder, map_selector)
+                    if path == "/console/dispatcher/":
+                        # the incident panel's own map (D on a card opens it)
+                        recorder.base_tiles.clear()
+                        recorder.tile_urls.clear()
+                        page.locator("li[data-assignment]").first.focus()
+                        page.keyboard.press("d")
+                        page.wait_for_selector("#detail-map")
+                        _basemap_drawn(page, recorder, "#detail-map")
                 except AssertionError as exc:
                     failures.append(str(exc))
             page.wait_for_timeout(300)
