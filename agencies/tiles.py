@@ -24,6 +24,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Max
 from django.http import HttpResponse, JsonResponse
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -52,10 +53,19 @@ MINOR = ("residential", "unclassified", "living_street", "road")
 
 def map_tiles() -> dict:
     """What every map page passes to static/js/lib/basemap.js: the vector basemap, and the raster proxy when a
-    raster upstream is configured (TILE_UPSTREAM) — both on this server."""
+    raster upstream is configured (TILE_UPSTREAM) — both on this server — with the credit the loaded data needs:
+    OpenStreetMap (ODbL) for an imported extract, the generated demo roads named as such, Kemendagri's regions."""
+    networks = set(RoadNetwork.objects.values_list("name", flat=True))
+    credits = []
+    if networks - {"demo"}:
+        credits.append("&copy; OpenStreetMap (ODbL)")
+    if "demo" in networks:
+        credits.append(escape(_("jalan demo (buatan)")))
+    credits.append("Kemendagri")
     return {
         "base": "/tiles/base/{z}/{x}/{y}.mvt",
         "raster": "/tiles/raster/{z}/{x}/{y}.png" if tileproxy.upstream() else None,
+        "attribution": " · ".join(credits),
     }
 
 

@@ -412,7 +412,7 @@ function initMap() {
   incidentLayer = L.layerGroup().addTo(map);
   // the platform's own basemap (static/js/lib/basemap.js); the "peta jalan" switch shows or hides it
   var toggle = document.getElementById("tiles-toggle");
-  if (window.Basemap) basemap = window.Basemap.attach(map, { raster: cfg.tiles && cfg.tiles.raster, visible: toggle.checked });
+  if (window.Basemap) basemap = window.Basemap.attach(map, Object.assign({}, cfg.tiles, { visible: toggle.checked }));
   toggle.addEventListener("change", function (e) { if (basemap) basemap.setVisible(e.target.checked); });
 }
 function renderMap() {

@@ -165,11 +165,16 @@ def test_bump_tile_version_changes_the_version(demo_roads):
     assert tiles.tile_version() != before
 
 
-def test_map_pages_ask_only_this_server(settings):
+def test_map_pages_ask_only_this_server_and_credit_the_data(settings, demo_roads):
     settings.TILE_UPSTREAM = ""
-    assert tiles.map_tiles() == {"base": "/tiles/base/{z}/{x}/{y}.mvt", "raster": None}
+    config = tiles.map_tiles()
+    assert config["base"] == "/tiles/base/{z}/{x}/{y}.mvt" and config["raster"] is None
+    assert "OpenStreetMap" not in config["attribution"] and "Kemendagri" in config["attribution"]  # generated demo roads
+    RoadNetwork.objects.create(name="kalteng", source="kalteng.osm.pbf", sha256="c" * 64, imported_at=timezone.now())
     settings.TILE_UPSTREAM = "http://tiles.lan/{z}/{x}/{y}.png"
-    assert tiles.map_tiles()["raster"] == "/tiles/raster/{z}/{x}/{y}.png"
+    config = tiles.map_tiles()
+    assert config["raster"] == "/tiles/raster/{z}/{x}/{y}.png"
+    assert "OpenStreetMap (ODbL)" in config["attribution"]
 
 
 def test_without_redis_the_tile_is_still_drawn(client, call_taker, demo_roads, monkeypatch):

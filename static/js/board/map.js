@@ -27,7 +27,7 @@ export function setupMap(cfg, stateFn, openIncident, label) {
   map.on("zoomend moveend", redraw);
   // the platform's own basemap (static/js/lib/basemap.js); the "peta jalan" switch shows or hides it
   const toggle = document.getElementById("tiles-toggle");
-  if (window.Basemap) basemap = window.Basemap.attach(map, { raster: cfg.tiles && cfg.tiles.raster, visible: toggle.checked });
+  if (window.Basemap) basemap = window.Basemap.attach(map, { ...cfg.tiles, visible: toggle.checked });
   toggle.addEventListener("change", (e) => { if (basemap) basemap.setVisible(e.target.checked); });
 }
 

@@ -16,7 +16,7 @@ export function initMap(pick) {
   onPick = pick;
   map = L.map("map", { zoomControl: true, keyboard: true, preferCanvas: true }).setView(cfg.mapCenter, 13);
   // the platform's own basemap (static/js/lib/basemap.js): roads, rivers and village names without the internet
-  if (window.Basemap) window.Basemap.attach(map, { raster: cfg.tiles && cfg.tiles.raster });
+  if (window.Basemap) window.Basemap.attach(map, cfg.tiles);
   incidentLayer = L.layerGroup().addTo(map);
   map.on("click", (e) => onPick(e.latlng.lat, e.latlng.lng, clickAccuracy()));
 }

@@ -4,22 +4,24 @@
  * asked of another host, so the map is never a grey square when the internet is down.
  *
  * A classic script (the admin loads media as plain scripts): it sets window.Basemap.
- *   Basemap.attach(map, { raster: url|null, visible: true }) → { setVisible(on), vector, raster }
+ *   Basemap.attach(map, { base, raster: url|null, attribution, visible: true }) → { setVisible(on), vector, raster }
+ * (the pages pass agencies.tiles.map_tiles() as cfg.tiles, plus `visible` where a "peta jalan" switch exists)
  * and draws itself on every django-leaflet map (admin geometry widgets) through their "map:init" event.
  */
 (function () {
   "use strict";
   if (window.Basemap) return;  // loaded once per page (django-leaflet may include it with its form widgets too)
   var BASE_URL = "/tiles/base/{z}/{x}/{y}.mvt";
+  // what the admin's maps say (the consoles get the words for the data actually loaded from agencies.tiles.map_tiles)
   var ATTRIBUTION = "&copy; OpenStreetMap (ODbL) · Kemendagri";
 
   var C = {
-    land: "#f4f1ea",
+    land: "#f1ede4",
     boundary: "#8f86b8", boundaryLight: "#b9b3d6",
     water: "#9cc3e4", waterLabel: "#2d5f8b",
     major: "#f6b26b", majorCase: "#c47f35",
     medium: "#fde9a9", mediumCase: "#c3ae6e",
-    minor: "#ffffff", minorCase: "#c9c4b8",
+    minor: "#ffffff", minorCase: "#b3ab9c",
     path: "#a59f94", bridgeCase: "#5b5348",
     text: "#2b2b2b", halo: "#ffffff", landmark: "#8a3b12",
   };
@@ -101,11 +103,11 @@
     if (!map || typeof L === "undefined") return out;
     if (P()) {
       out.vector = P().leafletLayer({
-        url: options.url || BASE_URL,
+        url: options.base || BASE_URL,
         paintRules: paintRules(),
         labelRules: labelRules(),
         backgroundColor: C.land,
-        attribution: ATTRIBUTION,
+        attribution: options.attribution || ATTRIBUTION,
         maxDataZoom: 15,
         zIndex: 0,
         className: "basemap-vector",
