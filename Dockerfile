@@ -37,8 +37,8 @@ RUN export DJANGO_SECRET_KEY="build-only-not-a-secret-0123456789abcdefghijklmnop
 
 RUN groupadd --system --gid 10001 app \
  && useradd --system --uid 10001 --gid app --home-dir /app --no-create-home --shell /usr/sbin/nologin app \
- && mkdir -p /app/media \
- && chown app:app /app/media
+ && mkdir -p /app/media /app/.cache/tiles \
+ && chown app:app /app/media /app/.cache /app/.cache/tiles
 USER app
 
 EXPOSE 8000

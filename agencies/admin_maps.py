@@ -3,8 +3,9 @@
 Editable geometries use django-leaflet's widget through `LeafletGeoAdmin` below (its toolbar in Indonesian). Records the admin only shows (incidents, AML
 reports, a unit's AVL position) never build a form widget, so Django would print the geometry's WKT; these
 helpers render a map container instead, which static/js/admin/point-map.js fills from its data attributes
-(no inline script: the production Content-Security-Policy allows none). Tiles come from LEAFLET_CONFIG's tile
-server only, Leaflet itself from our static files.
+(no inline script: the production Content-Security-Policy allows none). The map is the platform's own basemap
+(static/js/lib/basemap.js, /tiles/base/) with the raster proxy of LEAFLET_CONFIG over it when one is configured;
+Leaflet itself from our static files.
 """
 from django.conf import settings
 from django.contrib import admin
@@ -43,7 +44,8 @@ class PointMapMedia:
     @property
     def media(self):
         return super().media + Media(
-            js=["leaflet/leaflet.js", "js/admin/point-map.js"],
+            js=["leaflet/leaflet.js", "vendor/protomaps-leaflet/protomaps-leaflet.js", "js/lib/basemap.js",
+                "js/admin/point-map.js"],
             css={"all": ["leaflet/leaflet.css", "css/admin.css"]},
         )
 

@@ -14,7 +14,8 @@ logger = logging.getLogger(__name__)
 
 
 def _is_api(request):
-    return request.path.startswith("/api/")
+    # map tiles (/tiles/…, agencies/tiles.py) are read by scripts too: their refusals are JSON like the API's
+    return request.path.startswith(("/api/", "/tiles/"))
 
 
 def _page(request, status, heading, message):

@@ -1,5 +1,6 @@
-"""Content-Security-Policy: the pages load scripts, styles and data only from this site (and map tiles from the
-configured tile servers), so an injected `<script>` or inline handler does nothing even if escaping ever fails.
+"""Content-Security-Policy: the pages load scripts, styles and data only from this site (map tiles included: the
+basemap and the optional raster proxy are same-origin, agencies/tiles.py), so an injected `<script>` or inline
+handler does nothing even if escaping ever fails.
 
 Django 5.2 has no CSP of its own; the policy here is one fixed header (no nonces: no page has inline script — JSON
 data islands (`json_script`) are not executed — and the language switch and filters use `data-autosubmit`).

@@ -25,6 +25,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("dispatch.api_urls")),
+    path("tiles/", include("agencies.tiles_urls")),
     path("", include("incidents.urls")),
     path("", include("volunteers.urls")),
     path("", include("reporting.urls")),

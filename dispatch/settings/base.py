@@ -287,14 +287,35 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# Maps without the internet (docs/architecture.md): every map draws the vector basemap this server makes from
+# PostGIS (/tiles/base/, agencies/tiles.py) with protomaps-leaflet; a raster layer only through this server's caching
+# proxy (/tiles/raster/, agencies/tileproxy.py) when TILE_UPSTREAM names an upstream, e.g. a centre's own tile
+# server "http://tiles.lan/{z}/{x}/{y}.png" (or OpenStreetMap's, where its tile usage policy allows).
+TILE_UPSTREAM = env("TILE_UPSTREAM", default="")
+TILE_UPSTREAM_MAX_ZOOM = env.int("TILE_UPSTREAM_MAX_ZOOM", default=19)
+TILE_UPSTREAM_TIMEOUT_S = env.float("TILE_UPSTREAM_TIMEOUT_S", default=4.0)
+TILE_USER_AGENT = env("TILE_USER_AGENT", default="dispatch112-tile-proxy/1.0 (112 command centre; LAN cache)")
+TILE_CACHE_DIR = env("TILE_CACHE_DIR", default=str(BASE_DIR / ".cache" / "tiles"))
+TILE_CACHE_MAX_MB = env.int("TILE_CACHE_MAX_MB", default=2048)
+TILE_CACHE_FRESH_S = env.int("TILE_CACHE_FRESH_S", default=30 * 24 * 3600)
+
 LEAFLET_CONFIG = {
     "DEFAULT_CENTER": (-2.21, 113.92),
     "DEFAULT_ZOOM": 12,
     "MIN_ZOOM": 4,
     "MAX_ZOOM": 19,
-    "TILES": [
-        ("OpenStreetMap", "https://tile.openstreetmap.org/{z}/{x}/{y}.png", {"attribution": "&copy; OpenStreetMap"}),
-    ],
+    # django-leaflet's own maps (admin geometry widgets): the raster proxy when configured, under which
+    # static/js/lib/basemap.js (auto-included below) puts the vector basemap on "map:init".
+    "TILES": [("Peta raster", "/tiles/raster/{z}/{x}/{y}.png", {"attribution": "&copy; OpenStreetMap", "maxZoom": 19})]
+    if TILE_UPSTREAM else [],
+    "PLUGINS": {
+        # the admin's geometry widgets load only the "forms" plugin's files: the basemap rides along there too
+        "forms": {"js": ["vendor/protomaps-leaflet/protomaps-leaflet.js", "js/lib/basemap.js"]},
+        "basemap": {
+            "js": ["vendor/protomaps-leaflet/protomaps-leaflet.js", "js/lib/basemap.js"],
+            "auto-include": True,
+        },
+    },
     "RESET_VIEW": False,
 }
 

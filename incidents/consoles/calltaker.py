@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from agencies.api import AgencySerializer
 from agencies.models import Agency, Region, User
 from agencies.scoping import scope_for
+from agencies.tiles import map_tiles
 from incidents import selectors
 from incidents.api.serializers import CategorySerializer
 from incidents.consoles.access import require_console_role
@@ -67,15 +68,6 @@ def _left_at(incidents) -> dict[int, object]:
         .annotate(declined=Max("declined_at"), expired=Max("expired_at"))
     )
     return {r["incident_id"]: max(t for t in (r["declined"], r["expired"]) if t) for r in rows if r["declined"] or r["expired"]}
-
-
-def _tiles():
-    """The first tile layer of LEAFLET_CONFIG; the map works without it (pins, clicks) when tiles cannot load."""
-    tiles = settings.LEAFLET_CONFIG.get("TILES") or []
-    if not tiles:
-        return None
-    _name, url, options = (list(tiles[0]) + [{}])[:3]
-    return {"url": url, "options": options}
 
 
 def _iso(dt):
@@ -171,7 +163,7 @@ def call_taker_console(request):
             "placesAt": reverse("api-places-at"),
         },
         "activeCall": None,
-        "tiles": _tiles(),
+        "tiles": map_tiles(),
     }
     config["categories"], config["agencies"] = _reference_data(centre)
     if active is not None:

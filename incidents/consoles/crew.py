@@ -2,13 +2,13 @@
 (role "crew", scoped to that unit: it sees its unit and the incident the unit is on, never the agency's other
 work). The page offers en route / on scene / resolved (with a confirmation and a note), the incident with a small
 map and navigation links, and sends the phone's position to the AVL endpoint."""
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
 from agencies.models import User
+from agencies.tiles import map_tiles
 from dispatch import osrm
 from incidents import selectors
 from incidents.consoles.access import require_console_role
@@ -20,7 +20,6 @@ def crew_page(request):
     require_console_role(request, User.Role.CREW)
     # The crew's own unit (an administrator opening the page has none: the page says so).
     unit = selectors.units_visible_to(request.user).filter(pk=request.user.unit_id).first() if request.user.unit_id else None
-    tiles = settings.LEAFLET_CONFIG.get("TILES") or []
     config = {
         "unit": unit.pk if unit else None,
         "serverNow": timezone.now().isoformat(),
@@ -28,7 +27,7 @@ def crew_page(request):
         "avlIntervalS": 10,
         # no routing engine configured: the page does not ask for a route (the navigation link stays)
         "routing": osrm.enabled(),
-        "tiles": tiles[0][1] if tiles else None,
+        "tiles": map_tiles(),
         "api": {
             "units": reverse("api-units"),
             "unitStatus": "/api/v1/units/{id}/status/",

@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 from agencies.capabilities import capability_names
 from agencies.models import Agency, AgencyType, Unit, User
 from agencies.scoping import scope_for
+from agencies.tiles import map_tiles
 from dispatch import osrm
 from incidents import selectors
 from incidents.consoles.access import require_console_role
@@ -108,7 +109,7 @@ def dispatcher_console(request):
         "canAct": can_act,
         "serverNow": timezone.now().isoformat(),
         "mapCenter": _map_center(user),
-        "tiles": settings.LEAFLET_CONFIG["TILES"][0][1] if settings.LEAFLET_CONFIG.get("TILES") else None,
+        "tiles": map_tiles(),
         "units": unit_status_config(agency_types),
         "incidentLabels": {value: str(label) for value, label in Incident.Status.choices},
         "priorities": {value: str(label) for value, label in Priority.choices},

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency, AgencyType, Unit, User
+from agencies.tiles import map_tiles
 from dispatch.errors import NotFound
 from incidents.consoles.access import require_console_role
 from incidents.models import Assignment, Call, Incident, SupervisorAlert
@@ -44,13 +45,12 @@ def board_page(request):
         raise Http404(_("Pusat panggilan tidak ditemukan.")) from None
     user = request.user
     can_act = user.role == User.Role.SUPERVISOR or user.is_superuser or user.role == User.Role.ADMIN
-    tiles = settings.LEAFLET_CONFIG.get("TILES") or []
     config = {
         "user": user.pk,
         "canAct": can_act,
         "labels": _labels(),
         "agencies": _agency_choices() if can_act else [],
-        "tiles": tiles[0][1] if tiles else None,
+        "tiles": map_tiles(),
         "mapCenter": list(settings.LEAFLET_CONFIG["DEFAULT_CENTER"]),
         "api": {
             "board": reverse("api-board"),

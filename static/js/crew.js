@@ -113,7 +113,7 @@ function startCrew() {
     if (!window.L) return;
     if (!map) {
       map = L.map("crew-map", { center: [lat, lon], zoom: 16, zoomControl: true, attributionControl: true });
-      if (cfg.tiles) L.tileLayer(cfg.tiles, { maxZoom: 19, attribution: "&copy; OpenStreetMap" }).addTo(map);
+      if (window.Basemap) window.Basemap.attach(map, cfg.tiles);
       marker = L.circleMarker([lat, lon], { radius: 10, color: "#c8102e", fillOpacity: 0.85 }).addTo(map);
     } else {
       marker.setLatLng([lat, lon]);

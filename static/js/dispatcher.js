@@ -403,17 +403,17 @@ function renderUnits() {
   });
 }
 
-/* ── map (works without tiles: markers on a plain canvas) ── */
-var map = null, unitLayer = null, incidentLayer = null, tiles = null, fitted = false;
+/* ── map (the basemap comes from this server; markers on a canvas over it) ── */
+var map = null, unitLayer = null, incidentLayer = null, basemap = null, fitted = false;
 function initMap() {
   if (!window.L) return;
   map = L.map("dp-map", { center: cfg.mapCenter, zoom: 13, zoomControl: true, attributionControl: false });
   unitLayer = L.layerGroup().addTo(map);
   incidentLayer = L.layerGroup().addTo(map);
-  document.getElementById("tiles-toggle").addEventListener("change", function (e) {
-    if (e.target.checked && cfg.tiles) { tiles = L.tileLayer(cfg.tiles, { maxZoom: 19 }).addTo(map); }
-    else if (tiles) { map.removeLayer(tiles); tiles = null; }
-  });
+  // the platform's own basemap (static/js/lib/basemap.js); the "peta jalan" switch shows or hides it
+  var toggle = document.getElementById("tiles-toggle");
+  if (window.Basemap) basemap = window.Basemap.attach(map, Object.assign({}, cfg.tiles, { visible: toggle.checked }));
+  toggle.addEventListener("change", function (e) { if (basemap) basemap.setVisible(e.target.checked); });
 }
 function renderMap() {
   if (!map) return;

@@ -21,6 +21,7 @@ from django.db import transaction
 
 from agencies.geo import touches_indonesia
 from agencies.models import Region
+from agencies.tiles import bump_tile_version
 
 # Digits per level of a Kemendagri code: 62 | 71 | 01 | 1001.
 _PARTS = (2, 2, 2, 4)
@@ -173,3 +174,4 @@ class Command(BaseCommand):
             skip_unknown=options["skip_unknown"],
             log=lambda msg: self.stdout.write(msg),
         )
+        bump_tile_version()  # the basemap draws the boundaries: new tiles

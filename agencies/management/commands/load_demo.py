@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand
 
 from agencies.demo.loader import load_demo
 from agencies.demo.people import USERS
+from agencies.tiles import bump_tile_version
 
 
 class Command(BaseCommand):
@@ -18,6 +19,8 @@ class Command(BaseCommand):
         started = time.monotonic()
         verbose = options.get("verbosity", 1) >= 1
         stats = load_demo(log=lambda msg: self.stdout.write(msg) if verbose else None)
+        if stats:
+            bump_tile_version()  # boundaries, names and landmarks the basemap draws may have changed
         if not verbose:
             return
         if stats:

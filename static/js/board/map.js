@@ -16,7 +16,7 @@ const CATEGORY_ICON = [
 ];
 const UNHANDLED = new Set(["new", "routed"]);
 
-let map = null, layer = null, tiles = null, fitted = false, pending = false;
+let map = null, layer = null, basemap = null, fitted = false, pending = false;
 let getState = null, onOpen = null, labelFn = null;
 
 export function setupMap(cfg, stateFn, openIncident, label) {
@@ -25,10 +25,10 @@ export function setupMap(cfg, stateFn, openIncident, label) {
   map = L.map("board-map", { center: cfg.mapCenter, zoom: 11, zoomControl: true, attributionControl: false, preferCanvas: true });
   layer = L.layerGroup().addTo(map);
   map.on("zoomend moveend", redraw);
-  document.getElementById("tiles-toggle").addEventListener("change", (e) => {
-    if (e.target.checked && cfg.tiles) tiles = L.tileLayer(cfg.tiles, { maxZoom: 19 }).addTo(map);
-    else if (tiles) { map.removeLayer(tiles); tiles = null; }
-  });
+  // the platform's own basemap (static/js/lib/basemap.js); the "peta jalan" switch shows or hides it
+  const toggle = document.getElementById("tiles-toggle");
+  if (window.Basemap) basemap = window.Basemap.attach(map, { ...cfg.tiles, visible: toggle.checked });
+  toggle.addEventListener("change", (e) => { if (basemap) basemap.setVisible(e.target.checked); });
 }
 
 function icon(category) {

@@ -1,5 +1,5 @@
 /* The call-taker's map: a click or a dragged pin places the incident; the caller's device location (AML)
- * shows as a circle; every open incident is a canvas pin. Works without tiles (offline). */
+ * shows as a circle; every open incident is a canvas pin. The basemap comes from this server (no internet needed). */
 import { cfg } from "./state.js";
 import { t } from "../lib/i18n.js";
 import { escapeHtml } from "../lib/dom.js";
@@ -15,7 +15,8 @@ const markers = new Map();
 export function initMap(pick) {
   onPick = pick;
   map = L.map("map", { zoomControl: true, keyboard: true, preferCanvas: true }).setView(cfg.mapCenter, 13);
-  if (cfg.tiles) L.tileLayer(cfg.tiles.url, cfg.tiles.options || {}).addTo(map);
+  // the platform's own basemap (static/js/lib/basemap.js): roads, rivers and village names without the internet
+  if (window.Basemap) window.Basemap.attach(map, cfg.tiles);
   incidentLayer = L.layerGroup().addTo(map);
   map.on("click", (e) => onPick(e.latlng.lat, e.latlng.lng, clickAccuracy()));
 }

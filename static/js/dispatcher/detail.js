@@ -154,7 +154,7 @@ function drawMap(lat, lon) {
   if (!window.L) return;
   if (map) { map.remove(); map = null; }
   map = L.map("detail-map", { center: [lat, lon], zoom: 16, zoomControl: false, attributionControl: false });
-  if (tilesOn() && cfg.tiles) L.tileLayer(cfg.tiles, { maxZoom: 19 }).addTo(map);
+  if (window.Basemap) window.Basemap.attach(map, { ...cfg.tiles, visible: tilesOn() });
   L.circleMarker([lat, lon], { radius: 9, color: "#c8102e", fillOpacity: 0.8 }).addTo(map);
   routeLayer = L.layerGroup().addTo(map);
 }
