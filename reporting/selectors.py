@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from itertools import accumulate
+
+import psycopg
 
 from django.db import connection
 from django.db.models import Q
@@ -308,86 +312,113 @@ def _incidents(where_sql, params, query) -> dict:
 
 def _histogram(query: ReportQuery, base) -> "Histograms":
     """The period's interval distributions from the cells of its blocks (year, month, day; signed) for the
-    filter's key set. A category together with a district has no key set of its own: those incidents' intervals
-    are measured by the same SQL straight over the period's rows (calls still come from the cells)."""
+    filter's key set — every incident, one category, one district, or one category in one district. Calls (the
+    answer interval) are the centre's whatever the filter. The cells are read as they are stored, never merged:
+    a binary cursor hands their arrays over without parsing text."""
     blocks = _cell_blocks(query.first, query.last)
-    from_rows = bool(query.category and query.district)
-    category = query.category.pk if query.category and not from_rows else 0
-    district = query.district.code if query.district and not from_rows else "*"
-    rows = _fetch(
-        """SELECT c.grain, c.start, c.centre_id, c.interval, c.agency_id, c.seconds, c.counts, c.total_s
-           FROM unnest(%(grains)s::text[], %(starts)s::date[]) AS b(grain, start)
-           JOIN reporting_intervalcell c ON c.grain = b.grain AND c.start = b.start
-           WHERE c.centre_id = ANY(%(centres)s) AND (%(agency)s = 0 OR c.agency_id IN (0, %(agency)s))
-             AND ((c.category_id = %(category)s AND c.district = %(district)s AND NOT %(from_rows)s)
-                  OR (c.interval = 'answer' AND c.category_id = 0 AND c.district = '*'))""",
-        {**base, "grains": [g for g, _s in blocks], "starts": [s for _g, s in blocks], "category": category, "district": district,
-         "agency": query.agency.pk if query.agency else 0, "from_rows": from_rows},
-    )
+    connection.ensure_connection()
+    # a server-side binding cursor of its own: Django's client-side cursors cannot fetch binary results
+    with psycopg.Cursor(connection.connection) as cur:
+        cur.execute(
+            """SELECT c.grain, c.start, c.centre_id, c.interval, c.agency_id, c.seconds, c.counts, c.total_s
+               FROM unnest(%(grains)s::text[], %(starts)s::date[]) AS b(grain, start)
+               JOIN reporting_intervalcell c ON c.grain = b.grain AND c.start = b.start
+               WHERE c.centre_id = ANY(%(centres)s) AND (%(agency)s = 0 OR c.agency_id IN (0, %(agency)s))
+                 AND ((c.category_id = %(category)s AND c.district = %(district)s)
+                      OR (c.interval = 'answer' AND c.category_id = 0 AND c.district = '*'))""",
+            {**base, "grains": [g for g, _s in blocks], "starts": [s for _g, s in blocks],
+             "category": query.category.pk if query.category else 0, "district": query.district.code if query.district else "*",
+             "agency": query.agency.pk if query.agency else 0},
+            binary=True,
+        )
+        rows = cur.fetchall()
     hist = Histograms()
     for grain, start, *cell in rows:
         hist.add_cell(blocks[(grain, start)], *cell)
-    if not from_rows:
-        return hist.finish()
-    inc_filter = " AND i.category_id = %(category)s AND i.district_id = %(district)s"
-    extra, asg_filter = {"category": query.category.pk, "district": query.district.code}, ""
-    if query.agency:
-        inc_filter += " AND EXISTS (SELECT 1 FROM incidents_assignment x WHERE x.incident_id = i.id AND x.agency_id = %(agency)s)"
-        asg_filter = "WHERE a.agency_id = %(agency)s"
-        extra["agency"] = query.agency.pk
-    sql = rollup.interval_rows_sql(by_day=False, incident_filter=inc_filter, assignment_filter=asg_filter, with_calls=False)
-    for centre in query.centres:
-        start, end = rollup.local_bounds(centre.timezone, query.first, query.last)
-        for centre_id, name, agency_id, seconds, n, total_s in _fetch(
-            sql, {"centre": centre.pk, "tz": centre.timezone, "start": start, "end": end, **extra}
-        ):
-            hist.add_cell(1, centre_id, name, agency_id, [seconds], [int(n)], total_s)
-    return hist.finish()
+    return hist
+
+
+class Distribution:
+    """One period's distribution of an interval as the signed cells it is made of, never merged into one: the
+    number of values ≤ v is the signed sum of each cell's cumulative count at v (a bisection per cell), so a
+    percentile is a binary search over v, and compliance one count — exact, whatever the number of cells."""
+
+    __slots__ = ("blocks", "n", "total_s")
+
+    def __init__(self):
+        self.blocks, self.n, self.total_s = [], 0, 0.0
+
+    def add(self, sign, seconds, counts, total_s):
+        cumulative = list(accumulate(counts))
+        if cumulative:
+            self.blocks.append((sign, seconds, cumulative))
+            self.n += sign * cumulative[-1]
+        self.total_s += sign * total_s
+
+    def extend(self, other: "Distribution"):
+        self.blocks += other.blocks
+        self.n += other.n
+        self.total_s += other.total_s
+
+    def count_le(self, value) -> int:
+        found = 0
+        for sign, seconds, cumulative in self.blocks:
+            i = bisect_right(seconds, value)
+            if i:
+                found += sign * cumulative[i - 1]
+        return found
+
+    def percentiles(self, ps) -> list:
+        """percentile_disc: for each p the smallest value v with at least ceil(p·n) values ≤ v."""
+        if self.n <= 0:
+            return [None] * len(ps)
+        ranks = [math.ceil(p * self.n) for p in ps]
+        if len(self.blocks) == 1:
+            _sign, seconds, cumulative = self.blocks[0]
+            return [seconds[bisect_left(cumulative, rank)] for rank in ranks]
+        low = min(seconds[0] for _sign, seconds, _c in self.blocks)
+        high = max(seconds[-1] for _sign, seconds, _c in self.blocks)
+        result = []
+        for rank in ranks:
+            lo, hi = low, high  # count_le(high) = n >= rank
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if self.count_le(mid) >= rank:
+                    hi = mid
+                else:
+                    lo = mid + 1
+            result.append(lo)
+        return result
+
+    def summary(self) -> dict:
+        p50, p90, p95 = self.percentiles((0.5, 0.9, 0.95))
+        n = self.n
+        return {"n": n, "p50_s": p50, "p90_s": p90, "p95_s": p95, "mean_s": round(self.total_s / n, 1) if n else None}
 
 
 class Histograms:
     """The period's distributions by (centre, interval, agency view): signed sums of cells."""
 
     def __init__(self):
-        self.cells = defaultdict(lambda: [Counter(), 0.0])
-        self.subtracted = set()
+        self.cells = defaultdict(Distribution)
 
     def add_cell(self, sign, centre_id, name, agency_id, seconds, counts, total_s):
-        key = (centre_id, name, agency_id)
-        cell = self.cells[key]
-        merged = cell[0]
-        if sign == 1 and not merged:
-            merged.update(dict(zip(seconds, counts)))
-        else:
-            get = merged.get
-            for sec, k in zip(seconds, counts):
-                merged[sec] = get(sec, 0) + sign * k
-            if sign < 0:
-                self.subtracted.add(key)
-        cell[1] += sign * total_s
-
-    def finish(self) -> "Histograms":
-        # a period's days taken out of its month leave seconds with nothing left
-        for key in self.subtracted:
-            self.cells[key][0] = +self.cells[key][0]
-        self.subtracted.clear()
-        return self
+        self.cells[(centre_id, name, agency_id)].add(sign, seconds, counts, total_s)
 
     @property
     def agencies(self):
         """Agencies with an agency interval in the period."""
-        return {a for (_c, name, a), (counts, _t) in self.cells.items() if a and name in AGENCY_INTERVALS and counts}
+        return {a for (_c, name, a), dist in self.cells.items() if a and name in AGENCY_INTERVALS and dist.n > 0}
 
-    def collect(self, *, interval, agencies, centre=None):
-        found = [cell for (centre_id, name, agency_id), cell in self.cells.items()
+    def collect(self, *, interval, agencies, centre=None) -> Distribution:
+        found = [dist for (centre_id, name, agency_id), dist in self.cells.items()
                  if name == interval and agency_id in agencies and (centre is None or centre_id == centre)]
         if len(found) == 1:
-            return found[0][0], found[0][1]  # read only by the caller: no copy of a big cell
-        counts, total = Counter(), 0.0
-        for c, t in found:
-            counts.update(c)
-            total += t
-        return counts, total
+            return found[0]  # read only by the caller
+        merged = Distribution()
+        for dist in found:
+            merged.extend(dist)
+        return merged
 
 
 def _view(query, interval):
@@ -398,8 +429,7 @@ def _view(query, interval):
 def _intervals(hist, query, offered):
     result = {}
     for interval in Interval:
-        counts, total = hist.collect(interval=interval.value, agencies=_view(query, interval))
-        result[interval.value] = {"label": str(interval.label), **summarize(counts, total)}
+        result[interval.value] = {"label": str(interval.label), **hist.collect(interval=interval.value, agencies=_view(query, interval)).summary()}
     # every agency offered an incident of the period, also one whose clock never started (it let it expire)
     agency_ids = sorted(set(offered) | hist.agencies)
     if query.agency:
@@ -410,7 +440,7 @@ def _intervals(hist, query, offered):
         entry = {"id": agency_id, "name": str(agencies.get(agency_id, agency_id)), "intervals": {}}
         for interval in Interval:
             if interval in AGENCY_INTERVALS:
-                entry["intervals"][interval.value] = summarize(*hist.collect(interval=interval.value, agencies={agency_id}))
+                entry["intervals"][interval.value] = hist.collect(interval=interval.value, agencies={agency_id}).summary()
         by_agency.append(entry)
     return result, by_agency
 
@@ -427,15 +457,15 @@ def _compliance(hist, query):
                     views &= {query.agency.pk}
             else:
                 views = _view(query, target.interval)
-            counts, _total = hist.collect(centre=centre_id, interval=target.interval, agencies=views)
+            dist = hist.collect(centre=centre_id, interval=target.interval, agencies=views)
             entry = merged.setdefault(
                 target.code,
                 {"target": target.code, "name": str(target.name), "interval": str(target.interval), "thresholds": set(),
                  "goal_percent": target.goal_percent, "agency_type": target.agency_type, "met": 0, "total": 0},
             )
             entry["thresholds"].add(target.threshold_s)
-            entry["met"] += sum(n for s, n in counts.items() if s <= target.threshold_s)
-            entry["total"] += sum(counts.values())
+            entry["met"] += dist.count_le(target.threshold_s)
+            entry["total"] += dist.n
     result = []
     for entry in merged.values():
         thresholds = entry.pop("thresholds")
