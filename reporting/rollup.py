@@ -435,11 +435,18 @@ def _apply_deltas(cur, centre_id: int, deltas: dict) -> None:
         elif key in current:
             emptied.append(key)
     if upserts:
-        cur.executemany(
-            f"""INSERT INTO reporting_intervalcell ({CELL_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+        # One statement; each histogram travels as the text of an array literal, joined in C — psycopg's per-element
+        # dumping of millions of integers was most of a full rebuild's time.
+        _c, grains, starts, cats, dists, intervals, agencies, secs, counts, ns, totals = zip(*upserts)
+        cur.execute(
+            f"""INSERT INTO reporting_intervalcell ({CELL_COLUMNS})
+                SELECT %s, k.grain, k.start, k.category_id, k.district, k.interval, k.agency_id, k.seconds::int[], k.counts::int[], k.n, k.total_s
+                FROM unnest(%s::text[], %s::date[], %s::bigint[], %s::text[], %s::text[], %s::bigint[], %s::text[], %s::text[],
+                            %s::bigint[], %s::float8[]) AS k(grain, start, category_id, district, interval, agency_id, seconds, counts, n, total_s)
                 ON CONFLICT ON CONSTRAINT rep_cell_key DO UPDATE
                 SET seconds = excluded.seconds, counts = excluded.counts, n = excluded.n, total_s = excluded.total_s""",
-            upserts,
+            [centre_id, list(grains), list(starts), list(cats), list(dists), list(intervals), list(agencies),
+             ["{" + ",".join(map(str, x)) + "}" for x in secs], ["{" + ",".join(map(str, x)) + "}" for x in counts], list(ns), list(totals)],
         )
     if emptied:
         columns = list(zip(*emptied))
