@@ -6,9 +6,9 @@ whole distribution, so percentiles over any period are exact sums of day, month 
 of daily percentiles. Negative intervals (clock skew between a phone and the server) are left out.
 
 `_values_sql` is the single definition of the intervals. The rollup stores them as interval cells (`IntervalCell`:
-one row per cell holding the cell's per-second histogram as two arrays) per local day, month and year, for
-three key sets: every incident, per category, per district. A report filtered by a category *and* a district
-(no key set of its own) runs the same SQL straight over the rows of the period instead (`interval_rows_sql`).
+one row per cell holding the cell's per-second histogram as two arrays) per local day, month and year, for four
+key sets: every incident, per category, per district, and per category in one district — the finest, whose day
+cells are exactly one (day, category, district) *partition* of the incidents, so any filter reads cells.
 
 Views by agency: rows with `agency_id = 0` are the whole centre (each call, incident and assignment once);
 rows with `agency_id = X` are what agency X's filter sees (X's assignments, and the per-incident intervals of
@@ -21,10 +21,15 @@ whose time puts it outside [FIRST_DAY, LAST_DAY] belongs to no day and is counte
 centre; each (centre, days) run is rebuilt in a savepoint of its own, so a run that still fails is retried at the next
 refresh while every other centre and day is brought up to date.
 
-Kept current: `rollup_refresh` reads the timeline after the last seq it saw (seq follows commit order, so
-nothing is skipped) and rebuilds each (centre, local day) those events touched from the stage timestamps and
-the calls. Month and year cells are never re-summed: the difference between a day's new and old cells is added
-to them, so a refresh costs the touched days whatever the month's volume. Celery beat runs it every minute.
+Kept current, incrementally (issue 27): `rollup_refresh` reads the timeline after the last seq it saw (seq follows
+commit order, so nothing is skipped; the mark is moved under the RollupState row lock, so two refreshes never apply
+the same events twice). For each incident those events touched it rebuilds the partition the incident is in now and
+the one the rollups last put it in (`IncidentKey`: a corrected category, district or time moves its numbers out of
+the old cells), and for each call the day of its calls. Nothing is re-summed: the difference between a partition's
+new and stored cells is added to the day, month and year cells of the four key sets, and the callers' day rows'
+difference to their month rows — so one event costs its partition (a few hundred incidents at a million a month),
+not its day (≈ 32 k).
+Celery beat runs it every 2 s (a refresh that finds another running returns at once).
 """
 from __future__ import annotations
 
