@@ -169,3 +169,44 @@ def test_two_refreshes_at_once_apply_each_event_once(report_world):
     assert RollupState.objects.get(pk=1).last_seq == TimelineEvent.objects.order_by("-seq").first().seq
     assert_same_as_full_rebuild()
     connection.close()
+
+
+def test_the_beat_refreshes_every_two_seconds(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["refresh-report-rollups"]
+    assert entry["task"] == "reporting.tasks.refresh_rollups"
+    assert entry["schedule"] <= dt.timedelta(seconds=2) and entry["options"]["expires"] <= 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_beat_refresh_never_queues_behind_a_running_one(report_world):
+    """While one refresh holds the mark, the beat's task returns `skipped` at once (it does not wait for the lock and
+    pile up behind it); once the first is done, the next beat brings the new event in."""
+    from reporting import tasks
+
+    rollup_refresh()
+    incident = Incident.objects.order_by("pk").first()
+    _touch(incident)
+    holding, release, outcome = threading.Event(), threading.Event(), {}
+
+    def hold_the_mark():
+        from django.db import transaction
+
+        try:
+            with transaction.atomic():
+                RollupState.objects.select_for_update().get(pk=1)
+                holding.set()
+                release.wait(30)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold_the_mark)
+    holder.start()
+    assert holding.wait(30)
+    try:
+        outcome["busy"] = tasks.refresh_rollups()
+    finally:
+        release.set()
+        holder.join()
+    assert outcome["busy"] == {"skipped": True}
+    assert tasks.refresh_rollups()["incidents"] == 1
+    connection.close()
