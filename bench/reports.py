@@ -38,7 +38,7 @@ YEAR_VOLUME_SQL = [
           WHERE {day} BETWEEN date '2026-10-01' AND date '2026-10-31' {extra} AND m.m <> date '2026-10-01'
             AND m.m + ({day} - date '2026-10-01') < m.m + interval '1 month'"""
       for table, cols, day, extra in (
-          ("reporting_callstat", "centre_id, hour, disposition, answered, abandoned, n", "day", ""),
+          ("reporting_callstat", "centre_id, hour, disposition, answered, abandoned, channel, n", "day", ""),
           ("reporting_incidentstat", "centre_id, category_id, district, agency_id, n", "day", ""),
           ("reporting_escalationstat", "centre_id, category_id, district, agency_id, kind, n", "day", ""),
       )],

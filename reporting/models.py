@@ -133,6 +133,7 @@ class CallStat(models.Model):
     disposition = models.CharField(max_length=10, blank=True)
     answered = models.BooleanField()
     abandoned = models.BooleanField()  # ended without being answered
+    channel = models.CharField(max_length=8, default="voice")  # Call.Channel: the caller links' SMS calls (issue 27)
     n = models.IntegerField()
 
     class Meta:

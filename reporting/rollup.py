@@ -238,10 +238,10 @@ def incident_rows_sql(*, incident_filter: str = "", assignment_filter: str = "")
 CALL_ROWS_SQL = f"""
     SELECT c.command_centre_id, ({CALL_TIME} AT TIME ZONE %(tz)s)::date,
            extract(hour FROM {CALL_TIME} AT TIME ZONE %(tz)s)::int, c.disposition,
-           c.answered_at IS NOT NULL, c.answered_at IS NULL AND c.status = 'ended', count(*)
+           c.answered_at IS NOT NULL, c.answered_at IS NULL AND c.status = 'ended', c.channel, count(*)
     FROM incidents_call c
     WHERE {CALL_DAYS_WHERE}
-    GROUP BY 1, 2, 3, 4, 5, 6
+    GROUP BY 1, 2, 3, 4, 5, 6, 7
 """
 
 CALLER_ROWS_SQL = f"""
@@ -349,7 +349,7 @@ def _rebuild_partitions(cur, params) -> None:
 def _rebuild_call_days(cur, params) -> None:
     centre_id = params["centre"]
     cur.execute("DELETE FROM reporting_callstat WHERE centre_id = %(centre)s AND day = ANY(%(days)s)", params)
-    cur.execute(f"INSERT INTO reporting_callstat (centre_id, day, hour, disposition, answered, abandoned, n) {CALL_ROWS_SQL}", params)
+    cur.execute(f"INSERT INTO reporting_callstat (centre_id, day, hour, disposition, answered, abandoned, channel, n) {CALL_ROWS_SQL}", params)
     cur.execute("DELETE FROM reporting_dataerrorstat WHERE centre_id = %(centre)s AND day = ANY(%(days)s) AND category_id IS NULL", params)
     cur.execute(f"INSERT INTO reporting_dataerrorstat (centre_id, day, interval, kind, n) {ANSWER_ERRORS_SQL}", params)
     # prank/ghost callers: the day rows replaced, their difference added to the month rows

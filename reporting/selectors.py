@@ -588,11 +588,9 @@ def _caller_links(query) -> dict:
     or the pin the call-taker had — a kelurahan centroid, a landmark), that accuracy minus the link's best fix, in
     metres. Medians by the report's one convention (percentile_disc). Read live: tens of links a day."""
     in_period = Q()
-    sms_calls = Q()
     for centre in query.centres:
         start, end = rollup.local_bounds(centre.timezone, query.first, query.last)
         in_period |= Q(command_centre=centre, created_at__gte=start, created_at__lt=end)
-        sms_calls |= Q(command_centre=centre, ringing_at__gte=start, ringing_at__lt=end)
     links = CallerLink.objects.filter(in_period)
     if query.category:
         links = links.filter(incident__category=query.category)
@@ -623,7 +621,12 @@ def _caller_links(query) -> dict:
         "with_fix": len(best),
         "fixes": sum(fixes.values()),
         "adopted": CallerPosition.objects.filter(link_id__in=ids, adopted_at__isnull=False).count(),
-        "text_calls": Call.objects.filter(sms_calls, channel=Call.Channel.SMS).count(),
+        # from the call rollups (issue 27: counting the period's calls live grew with the month)
+        "text_calls": int(_fetch(
+            "SELECT coalesce(sum(n), 0) FROM reporting_callstat WHERE centre_id = ANY(%(centres)s) "
+            "AND day BETWEEN %(first)s AND %(last)s AND channel = %(sms)s",
+            {"centres": query.centre_ids, "first": query.first, "last": query.last, "sms": Call.Channel.SMS},
+        )[0][0]),
         "accuracy_compared": sum(gained.values()),
         "median_accuracy_before_m": median(before),
         "median_accuracy_link_m": median(after),

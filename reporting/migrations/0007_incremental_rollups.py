@@ -30,6 +30,11 @@ class Migration(migrations.Migration):
             name='district',
             field=models.CharField(max_length=13, null=True),
         ),
+        migrations.AddField(
+            model_name='callstat',
+            name='channel',
+            field=models.CharField(default='voice', max_length=8),
+        ),
         # The cells gain a fourth key set (category × district) and every cell is now kept by differences: the old
         # rollups cannot be amended, so they go, and the next refresh builds them again from the whole timeline.
         migrations.RunSQL(

@@ -28,7 +28,7 @@ def snapshot() -> dict:
             list(c.seconds), list(c.counts), c.n, round(c.total_s, 6))
     out["cells"] = cells
     for name, model, fields in (
-        ("calls", CallStat, ("centre_id", "day", "hour", "disposition", "answered", "abandoned")),
+        ("calls", CallStat, ("centre_id", "day", "hour", "disposition", "answered", "abandoned", "channel")),
         ("incidents", IncidentStat, ("centre_id", "day", "category_id", "district", "agency_id")),
         ("escalations", EscalationStat, ("centre_id", "day", "category_id", "district", "agency_id", "kind")),
         ("callers", CallerStat, ("centre_id", "grain", "start", "caller_key", "disposition")),
