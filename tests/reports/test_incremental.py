@@ -210,3 +210,19 @@ def test_a_beat_refresh_never_queues_behind_a_running_one(report_world):
     assert outcome["busy"] == {"skipped": True}
     assert tasks.refresh_rollups()["incidents"] == 1
     connection.close()
+
+
+def test_sms_text_calls_come_from_the_call_rollups_in_the_centres_days(report_world):
+    """caller_links.text_calls counts the period's SMS calls (issue 24) from CallStat's channel, by the centre's local day."""
+    from .test_report_numbers import get_report
+
+    w = report_world
+    rollup_refresh()
+    assert get_report(w.official)["caller_links"]["text_calls"] == 0
+    # 2 Nov 23:30 WIB (in the period), and 5 Nov 17:30 UTC = 6 Nov 00:30 WIB (outside it)
+    for at in (dt.datetime(2026, 11, 2, 16, 30, tzinfo=dt.timezone.utc), dt.datetime(2026, 11, 5, 17, 30, tzinfo=dt.timezone.utc)):
+        call = Call.objects.create(command_centre=w.pky, channel="sms", caller_number="081211112222", status="ringing", ringing_at=at)
+        TimelineEvent.objects.create(kind="call.ringing", at=at, centre_ids=[w.pky.pk], payload={"call": {"id": call.pk}})
+    rollup_refresh()
+    assert get_report(w.official)["caller_links"]["text_calls"] == 1
+    assert_same_as_full_rebuild()
