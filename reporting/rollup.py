@@ -137,16 +137,47 @@ PART_FILTER = """ AND ((i.created_at AT TIME ZONE %(tz)s)::date, i.category_id, 
     IN (SELECT * FROM unnest(%(p_days)s::date[], %(p_cats)s::bigint[], %(p_dists)s::text[]))"""
 
 
+# The ETA accuracy (issue 25) as cells too: per unit sent with a stored prediction and both en route and on scene
+# stamped, its predicted and actual travel (whole seconds, rounded up), the signed error (actual − predicted), its
+# absolute value and whether it was within ETA_WITHIN of the prediction (1) or not (0) — one pseudo-interval per
+# measure and basis ('eta_error:road'), agency view 0 = every agency, X = agency X. Not intervals: never bounded,
+# never data errors.
+ETA_WITHIN = 0.2  # "on target": the actual travel within ±20 % of the prediction
+ETA_MEASURES = ("predicted", "actual", "error", "abs_error", "within")
+ETA_SQL = f"""
+    eta AS (
+        SELECT asg.day, asg.category_id, asg.district, asg.agency_id, ud.eta_basis AS basis, ud.predicted_eta_s AS p,
+               ceil(extract(epoch FROM ud.on_scene_at - ud.en_route_at))::int AS a
+        FROM asg JOIN incidents_unitdispatch ud ON ud.assignment_id = asg.id
+        WHERE ud.predicted_eta_s IS NOT NULL AND ud.en_route_at IS NOT NULL AND ud.on_scene_at >= ud.en_route_at
+    ),
+    eta_one AS (
+        SELECT day, category_id, district, agency_id, basis, m.measure, m.v
+        FROM eta CROSS JOIN LATERAL (VALUES ('predicted', p), ('actual', a), ('error', a - p), ('abs_error', abs(a - p)),
+                                            ('within', CASE WHEN abs(a - p) <= {ETA_WITHIN} * p THEN 1 ELSE 0 END)) AS m(measure, v)
+    ),
+    eta_vals AS (
+        SELECT day, category_id, district, 'eta_' || measure || ':' || basis AS interval, agency_id, v FROM eta_one
+        UNION ALL
+        SELECT day, category_id, district, 'eta_' || measure || ':' || basis, 0::bigint, v FROM eta_one
+    )"""
+
+
 def partition_cells_sql(*, incident_filter: str = PART_FILTER) -> str:
     """(day, category_id, district, interval, agency_id, seconds[], counts[], total_s): the incidents' interval cells of
-    the (day, category, district) partitions — the finest key set; the coarser ones are their sums."""
+    the (day, category, district) partitions — the finest key set; the coarser ones are their sums. With the ETA
+    accuracy's pseudo-intervals."""
     return f"""
     WITH {_values_sql(incident_filter=incident_filter, with_calls=False)},
+    {ETA_SQL},
     per_second AS (
         SELECT day, category_id, district, interval, agency_id, ceil(least(s, {MAX_INTERVAL_S}))::int AS sec,
                count(*)::int AS k, sum(s) AS raw
         FROM vals WHERE {IN_BOUNDS}
         GROUP BY 1, 2, 3, 4, 5, 6
+        UNION ALL
+        SELECT day, category_id, district, interval, agency_id, v, count(*)::int, sum(v)
+        FROM eta_vals GROUP BY 1, 2, 3, 4, 5, 6
     )
     SELECT day, category_id, district, interval, agency_id, array_agg(sec ORDER BY sec), array_agg(k ORDER BY sec), sum(raw)::float8
     FROM per_second GROUP BY 1, 2, 3, 4, 5

@@ -210,7 +210,7 @@ def test_a_refresh_that_fails_alerts_and_healthz_says_stale(two_centres, client,
 
     w = two_centres
     _ordinary_day(w)
-    monkeypatch.setattr(tasks, "rollup_refresh", lambda: (_ for _ in ()).throw(RuntimeError("database gone")))
+    monkeypatch.setattr(tasks, "rollup_refresh", lambda **_kw: (_ for _ in ()).throw(RuntimeError("database gone")))
     with pytest.raises(RuntimeError):
         tasks.refresh_rollups()
     assert "database gone" in RollupState.objects.get(pk=1).last_error

@@ -60,7 +60,7 @@ def _mutate(rnd, w):
     """One random change as a service would make it (a row changed, an event written)."""
     incidents = list(Incident.objects.order_by("pk"))
     incident = rnd.choice(incidents)
-    what = rnd.randrange(9)
+    what = rnd.randrange(10)
     if what == 0:  # category corrected: the numbers move to the other category's cells
         incident.category = w.medic if incident.category_id == w.fire.pk else w.fire
     elif what == 1 and incident.command_centre_id == w.pky.pk:  # district corrected (or cleared)
@@ -102,6 +102,17 @@ def _mutate(rnd, w):
         call.incident = new
         call.save(update_fields=["incident"])
         _touch(new, "incident.created")
+        return
+    elif what == 9:  # a unit's travel predicted (issue 25's ETA accuracy is a rollup too)
+        from incidents.models import UnitDispatch
+
+        dispatch = UnitDispatch.objects.filter(assignment__incident__command_centre=incident.command_centre).order_by("?").first()
+        if dispatch is None:
+            return
+        dispatch.predicted_eta_s = rnd.randint(60, 900)
+        dispatch.eta_basis = rnd.choice(["road", "straight_line", ""])
+        dispatch.save(update_fields=["predicted_eta_s", "eta_basis"])
+        _touch(dispatch.assignment.incident)
         return
     else:  # the incident's time moved to another day (a data fix)
         incident.created_at += dt.timedelta(days=rnd.choice([-1, 1]), seconds=rnd.randint(-60, 60))
