@@ -237,3 +237,19 @@ def test_sms_text_calls_come_from_the_call_rollups_in_the_centres_days(report_wo
     rollup_refresh()
     assert get_report(w.official)["caller_links"]["text_calls"] == 1
     assert_same_as_full_rebuild()
+
+
+def test_a_backlog_is_taken_in_bounded_steps(report_world, monkeypatch):
+    """A refresh takes at most MAX_EVENTS_PER_REFRESH events (each step committed, none outliving the task's time limit);
+    step after step it reaches the same rollups as one full rebuild."""
+    from reporting import rollup
+
+    monkeypatch.setattr(rollup, "MAX_EVENTS_PER_REFRESH", 7)
+    steps = 0
+    while (result := rollup_refresh())["more"]:
+        steps += 1
+        assert result["last_seq"] == RollupState.objects.get(pk=1).last_seq
+    assert steps >= TimelineEvent.objects.count() // 7 - 1
+    assert result["last_seq"] == TimelineEvent.objects.order_by("-seq").first().seq
+    monkeypatch.setattr(rollup, "MAX_EVENTS_PER_REFRESH", 10**9)
+    assert_same_as_full_rebuild()
