@@ -102,12 +102,27 @@ class DataErrorStat(models.Model):
 
     centre_id = models.BigIntegerField()
     day = models.DateField(null=True)
+    # the incidents' (category, district) partition of the row (reporting.rollup); NULL for calls and undated rows
+    category_id = models.BigIntegerField(null=True)
+    district = models.CharField(max_length=13, null=True)
     interval = models.CharField(max_length=30, blank=True)
     kind = models.CharField(max_length=20)
     n = models.IntegerField()
 
     class Meta:
         indexes = [models.Index(fields=["centre_id", "day"], name="rep_dataerr_day")]
+
+
+class IncidentKey(models.Model):
+    """Where the rollups last put each incident: its (centre, local day, category, district) partition (day NULL:
+    undated). When an incident changes, the refresh rebuilds the partition it is in now and the one it was in — a
+    category or district corrected moves its numbers out of the old cells — without a whole day's incidents."""
+
+    incident_id = models.BigIntegerField(primary_key=True)
+    centre_id = models.BigIntegerField()
+    day = models.DateField(null=True)
+    category_id = models.BigIntegerField()
+    district = models.CharField(max_length=13)
 
 
 # ───────────── rollups: one row per (centre, local day, dimensions); rebuilt, never edited ─────────────
@@ -118,6 +133,7 @@ class CallStat(models.Model):
     disposition = models.CharField(max_length=10, blank=True)
     answered = models.BooleanField()
     abandoned = models.BooleanField()  # ended without being answered
+    channel = models.CharField(max_length=8, default="voice")  # Call.Channel: the caller links' SMS calls (issue 27)
     n = models.IntegerField()
 
     class Meta:
@@ -158,10 +174,10 @@ class IntervalCell(models.Model):
     whole seconds rounded up) and how many intervals took each (`counts`), plus n and the exact unrounded sum.
     Percentiles and compliance over any period are exact merges of cells — never averages of percentiles.
 
-    grain 'd' = one local day (built from the rows), 'm' = a local month and 'y' = a local year (each the sum of
-    its days, kept current by adding each rebuilt day's difference). Three key sets per grain: every incident
-    (category_id 0, district '*'), one category (district '*'), one district (category_id 0); agency_id 0 = the
-    whole centre, X = what the filter "agency X" sees. One row per cell instead of one per second: a month of a
+    grain 'd' = one local day, 'm' = a local month and 'y' = a local year, each kept current by adding the
+    difference of the (day, category, district) partitions the refresh measured again. Four key sets per grain:
+    one category in one district (the partition itself), one category (district '*'), one district (category_id 0),
+    every incident (category_id 0, district '*'); agency_id 0 = the whole centre, X = what the filter "agency X" sees. One row per cell instead of one per second: a month of a
     million incidents is a few thousand rows, not hundreds of thousands (docs/reports.md)."""
 
     centre_id = models.BigIntegerField()

@@ -18,7 +18,7 @@ from incidents.services import alert_raise_for_centre
 
 from . import exports
 from .models import MonthlyReport, RollupState
-from .rollup import next_month, rollup_refresh
+from .rollup import next_month, rollup_catch_up
 from .selectors import ReportQuery, coordination_report, rollup_status
 
 
@@ -30,7 +30,7 @@ def monthly_report_build(*, centre: CommandCentre, month: dt.date) -> MonthlyRep
     """Build (or rebuild) `centre`'s report of the local month starting `month`; the same row and file names
     every time, so running it twice leaves one report with the latest numbers."""
     month = month.replace(day=1)
-    rollup_refresh()
+    rollup_catch_up()
     report = coordination_report(query=ReportQuery(centres=(centre,), first=month, last=next_month(month) - dt.timedelta(days=1)))
     files = {
         "csv_file": exports.to_csv(report),

@@ -1,4 +1,4 @@
-"""Thin Celery tasks of the reporting app: keep the rollups current from the timeline (every minute) and build
+"""Thin Celery tasks of the reporting app: keep the rollups current from the timeline (every 2 s) and build
 last month's report of each centre once its local month has ended (hourly check; idempotent)."""
 import logging
 
@@ -15,7 +15,10 @@ log = logging.getLogger(__name__)
 @shared_task(name="reporting.tasks.refresh_rollups", time_limit=300, soft_time_limit=280)
 def refresh_rollups():
     try:
-        result = rollup_refresh()
+        # never queue behind a refresh that is still running (a big backlog): the next beat comes in 2 s
+        result = rollup_refresh(wait=False)
+        if result.get("skipped"):
+            return result
     except Exception as exc:
         # the whole refresh failed (database, time limit): recorded and alerted, then raised for the worker's log
         rollup_record_failure(exc)

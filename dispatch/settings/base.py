@@ -225,11 +225,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(seconds=60),
         "options": {"expires": 50},
     },
-    # Reports: rollups follow the timeline (reporting.rollup); last month's report once each centre's month ended.
+    # Reports: rollups follow the timeline (reporting.rollup), incrementally — an event is in the report within
+    # ≈ 5 s (issue 27; a refresh that finds another running returns at once); last month's report once each
+    # centre's month ended.
     "refresh-report-rollups": {
         "task": "reporting.tasks.refresh_rollups",
-        "schedule": timedelta(seconds=60),
-        "options": {"expires": 55},
+        "schedule": timedelta(seconds=2),
+        "options": {"expires": 2},
     },
     # Caller links whose time ran out (the API refuses them at once; this records the end) and the retention purge
     # of caller photos, fixes and chat (docs/privacy.md).

@@ -153,10 +153,10 @@ def test_a_run_that_still_fails_is_retried_and_the_other_centres_are_current(two
     _ordinary_day(w)
     real = rollup.rebuild_days
 
-    def broken_for_pky(*, centre, first, last):
+    def broken_for_pky(*, centre, first, last, **parts):
         if centre.code == "pky":
             raise RuntimeError("simulated bug")
-        return real(centre=centre, first=first, last=last)
+        return real(centre=centre, first=first, last=last, **parts)
 
     monkeypatch.setattr(rollup, "rebuild_days", broken_for_pky)
     result = rollup.rollup_refresh()
@@ -210,7 +210,7 @@ def test_a_refresh_that_fails_alerts_and_healthz_says_stale(two_centres, client,
 
     w = two_centres
     _ordinary_day(w)
-    monkeypatch.setattr(tasks, "rollup_refresh", lambda: (_ for _ in ()).throw(RuntimeError("database gone")))
+    monkeypatch.setattr(tasks, "rollup_refresh", lambda **_kw: (_ for _ in ()).throw(RuntimeError("database gone")))
     with pytest.raises(RuntimeError):
         tasks.refresh_rollups()
     assert "database gone" in RollupState.objects.get(pk=1).last_error

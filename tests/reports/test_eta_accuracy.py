@@ -11,7 +11,8 @@ from django.contrib.gis.geos import Point
 from rest_framework.test import APIClient
 
 from agencies.models import User
-from incidents.models import Assignment, Incident, UnitDispatch
+from incidents.models import Assignment, Incident, TimelineEvent, UnitDispatch
+from reporting.rollup import rollup_refresh
 from reporting.selectors import percentiles_disc
 from tests import factories as f
 
@@ -48,6 +49,8 @@ def world():
             en_route_at=en_route, on_scene_at=en_route + dt.timedelta(seconds=actual) if actual is not None else None,
             predicted_eta_s=predicted, eta_basis=basis, released_at=en_route + dt.timedelta(hours=1),
         )
+        TimelineEvent.objects.create(kind="incident.created", at=created, incident=incident, centre_ids=[centre.pk], payload={})
+    rollup_refresh()  # issue 27: the section reads the rollup cells, kept from the timeline like the intervals
     official = f.UserFactory(username="official_eta", role=User.Role.OFFICIAL, command_centre=centre)
     api = APIClient()
     api.force_authenticate(official)

@@ -26,7 +26,7 @@ from django.db import connection, transaction
 from agencies.models import Agency, CommandCentre, Region, Unit
 from incidents.models import IncidentCategory
 
-from reporting.rollup import rollup_refresh
+from reporting.rollup import rollup_catch_up
 
 # Share of incidents per category code (others: 1).
 CATEGORY_WEIGHTS = {
@@ -78,7 +78,7 @@ class Command(BaseCommand):
         self.stdout.write(f"wrote {incidents} incidents and their calls/events in {time.monotonic() - t0:.1f} s")
         if not no_refresh:
             t1 = time.monotonic()
-            result = rollup_refresh()
+            result = rollup_catch_up()
             self.stdout.write(f"rollups refreshed ({result['days']} days) in {time.monotonic() - t1:.1f} s")
 
     def _plan(self, centre):
