@@ -169,6 +169,7 @@ def call_taker_console(request):
             "duplicates": reverse("api-incident-duplicates"),
             "places": reverse("api-places"),
             "placesAt": reverse("api-places-at"),
+            "offlineReference": reverse("api-reference-offline"),
         },
         "activeCall": None,
         "tiles": _tiles(),
