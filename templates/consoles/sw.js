@@ -27,9 +27,11 @@ self.addEventListener("activate", (event) => {
 self.addEventListener("message", (event) => {
   const data = event.data || {};
   if (data.type === "keep-page" && PAGES.includes(new URL(data.url, self.location.origin).pathname)) {
-    event.waitUntil(fetch(data.url, { credentials: "same-origin", cache: "no-store" })
-      .then((resp) => (keepable(resp) ? caches.open(PAGE_CACHE).then((c) => c.put(pathOf(data.url), resp)) : null))
-      .catch(() => null));
+    const keep = (url, key) => fetch(url, { credentials: "same-origin", cache: "no-store" })
+      .then((resp) => (keepable(resp) ? caches.open(PAGE_CACHE).then((c) => c.put(key, resp)) : null))
+      .catch(() => null);
+    event.waitUntil(Promise.all([keep(data.url, pathOf(data.url)), keep(CATALOG, new URL(CATALOG, self.location.origin).href)])
+      .then(() => event.source && event.source.postMessage({ type: "page-kept" })));
   }
 });
 

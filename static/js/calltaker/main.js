@@ -73,7 +73,8 @@ const volunteers = mountCallouts({
 const caller = mountCallerPanel({
   panel: $("caller-panel"), timeZone: pageTimeZone(root), map: leafletMap, setLocation, notify: callMessage,
   number: () => S.draft.caller_number || "",
-  context: () => (S.call ? { kind: "call", id: S.call.id } : S.routing ? { kind: "incident", id: S.routing.incident } : null),
+  // a call of this computer only (the server away, issue 26) has no caller link yet
+  context: () => (S.call ? (S.call.local ? null : { kind: "call", id: S.call.id }) : S.routing ? { kind: "incident", id: S.routing.incident } : null),
 });
 
 // ───────────────────────── live events ─────────────────────────

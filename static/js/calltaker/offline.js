@@ -21,9 +21,20 @@ function labels() {
   return {
     offline: t("Server terputus — panggilan disimpan di komputer ini"),
     sending: t("Mengirim panggilan yang tersimpan…"),
-    back: (n) => fmt(t("Tersambung kembali — %(n)s panggilan dikirim"), { n }),
+    back: (items) => fmt(t("Tersambung kembali — %(n)s panggilan dikirim"), { n: callsIn(items) }),
     queued: (n) => (n ? fmt(t("%(n)s dalam antrean"), { n }) : ""),
   };
+}
+
+/* How many calls the items sent were: a call started here and its incident (or close) are one call. */
+function callsIn(items) {
+  const calls = new Set();
+  for (const item of items) {
+    if (item.kind === "call") calls.add(item.ref);
+    else if (item.kind === "incident") calls.add((item.body && item.body.call) || item.key);
+    else if (item.kind === "close") calls.add((item.url.match(/calls\/([^/]+)\/close/) || [])[1] || item.url);
+  }
+  return calls.size;
 }
 
 export function initOffline() {
@@ -41,7 +52,7 @@ export function initOffline() {
 
 async function refreshReference() {
   const data = await loadReference(box, cfg.api.offlineReference);
-  if (data) reference = data;
+  if (data) { reference = data; document.documentElement.dataset.offlineReference = "1"; }
 }
 
 export const offlineNow = () => !!box && !box.online;

@@ -2,7 +2,8 @@
  *
  *   const box = openOutbox({
  *     queue: "calltaker:7",                 // one queue per console and user
- *     labels: { offline, back(n), queued(n) }, // the banner's words (translated by the caller)
+ *     labels: { offline, sending, back(items), queued(n) }, // the banner's words (translated by the caller);
+ *                                            // back() gets the items just sent
  *     onSent(item, res),                     // a queued request the server took (2xx)
  *     onRefused(item, res),                  // … the server refused (4xx: its rules decided); the item is dropped
  *     onState(online),                       // the server went away / came back
@@ -189,7 +190,7 @@ export function openOutbox(options) {
 
   /* One pass over the queue, in order, under the queue's lock. Stops at the first sign the server is away again. */
   async function flushLocked() {
-    let sent = 0;
+    const sent = [];
     const items = await queued(queue);
     for (const item of items) {
       const ready = await resolveRefs(item);
@@ -204,7 +205,7 @@ export function openOutbox(options) {
       pending = Math.max(0, pending - 1);
       paint();
       try {
-        if (res.ok) { sent += 1; onSent(item, res); } else onRefused(item, res);
+        if (res.ok) { sent.push(item); onSent(item, res); } else onRefused(item, res);
       } catch (e) { console.error(e); }
     }
     await recount();
@@ -215,13 +216,16 @@ export function openOutbox(options) {
     if (flushing) return flushing;
     const run = async () => {
       const sent = await flushLocked();
-      if (sent && online) paint(labels.back ? labels.back(sent) : t("Tersambung kembali"));
-      return sent;
+      if (sent.length && online) paint(labels.back ? labels.back(sent) : t("Tersambung kembali"));
+      return sent.length;
     };
     const locked = navigator.locks && navigator.locks.request
       ? navigator.locks.request(lockName, run)
       : run();
-    flushing = locked.catch((e) => { console.error(e); return 0; }).finally(() => { flushing = null; });
+    flushing = locked.catch((e) => { console.error(e); return 0; }).finally(() => {
+      flushing = null;
+      document.documentElement.dataset.outboxFlushed = String(Date.now());
+    });
     return flushing;
   }
 
@@ -267,10 +271,13 @@ export function openOutbox(options) {
 /* Register the consoles' Service Worker (/sw.js) and ask it to keep this page for when the server is away. */
 export function keepPageOffline() {
   if (!("serviceWorker" in navigator) || !window.isSecureContext) return;
+  navigator.serviceWorker.addEventListener("message", (e) => {
+    if (e.data && e.data.type === "page-kept") document.documentElement.dataset.pageKept = "1";
+  });
   navigator.serviceWorker.register("/sw.js", { scope: "/" }).then(() => navigator.serviceWorker.ready).then((reg) => {
     const sw = reg.active;
-    if (sw && document.documentElement.dataset.offlineCopy !== "1") sw.postMessage({ type: "keep-page", url: location.pathname });
     document.documentElement.dataset.swReady = "1";
+    if (sw && document.documentElement.dataset.offlineCopy !== "1") sw.postMessage({ type: "keep-page", url: location.pathname });
   }).catch(() => { /* no worker: the console still queues, only a reload needs the server */ });
 }
 
