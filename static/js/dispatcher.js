@@ -4,6 +4,7 @@ import { apiResult as api, url } from "./lib/api.js";
 import { el, escapeHtml, pageConfig } from "./lib/dom.js";
 import { t, fmt, num } from "./lib/i18n.js";
 import { start as startLiveEvents } from "./lib/live.js";
+import { keepPageOffline, openOutbox, serverAway } from "./lib/outbox.js";
 import { setupDetail, openDetail, detailKeys, refreshDetail } from "./dispatcher/detail.js";
 import { detailCallerEvent } from "./dispatcher/caller.js";
 import { cardParts } from "./dispatcher/cards.js";
@@ -99,9 +100,71 @@ function loadAll() {
   });
 }
 
+/* ── without the server (issue 26) ──
+ * An accept, a decline or a completion made while the server is away waits in this computer's queue (lib/outbox.js)
+ * and goes in order when it is back; the server's rules decide: an accept another dispatcher beat reads 409 and
+ * says so here, and is dropped from the queue. */
+var ASSIGNMENT_STATUS = { accepted: t("diterima"), declined: t("ditolak"), expired: t("kedaluwarsa"), handed_off: t("dialihkan"),
+  completed: t("selesai"), cancelled: t("dibatalkan") };
+var outbox = openOutbox({
+  queue: "dispatcher:" + cfg.user,
+  labels: {
+    offline: t("Server terputus — aksi disimpan di komputer ini"),
+    sending: t("Mengirim aksi yang tersimpan…"),
+    back: function (items) { return fmt(t("Tersambung kembali — %(n)s aksi dikirim"), { n: items.length }); },
+    queued: function (n) { return n ? fmt(t("%(n)s dalam antrean"), { n: n }) : ""; },
+  },
+  onSent: function () { scheduleReload(); },
+  onRefused: function (item, res) {
+    var data = (res.data && res.data.error) || {}; // the refusal carries the assignment as it is, and who answered it
+    var a = data.assignment || {};
+    if (res.status === 409 && item.kind === "accept" && a.status === "accepted" && data.acted_by && data.acted_by.id === cfg.user) {
+      scheduleReload(); // sent before, its answer lost: it was ours all along
+      return;
+    }
+    var text;
+    if (res.status === 409 && a.status === "accepted" && data.acted_by) {
+      text = fmt(t("Penugasan %(ref)s sudah diterima oleh %(who)s — aksi Anda tidak dikirim."), { ref: item.label, who: data.acted_by.name });
+    } else if (res.status === 409 && a.status) {
+      text = fmt(t("Penugasan %(ref)s sudah %(status)s — aksi Anda tidak dikirim."), { ref: item.label, status: ASSIGNMENT_STATUS[a.status] || a.status });
+    } else {
+      text = fmt(t("Aksi untuk %(ref)s tidak dikirim: %(m)s"), { ref: item.label, m: errorMessage(res) });
+    }
+    flashSticky(text);
+    scheduleReload();
+  },
+  onState: function (online) { if (online) scheduleReload(); },
+});
+keepPageOffline();
+/* A refusal from the queue stays until it is read: the dispatcher may have looked away while the server was back. */
+function flashSticky(text) {
+  var f = document.getElementById("dp-flash");
+  flash(text, "conflict", { label: t("Mengerti"), run: function () {} });
+  clearTimeout(flashTimer);
+  f.dataset.sticky = "1";
+}
+function uuid() {
+  return crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + "-" + Math.random().toString(16).slice(2);
+}
+function queueAction(kind, path, body, a) {
+  return outbox.add({ kind: kind, method: "POST", url: path, body: body, key: uuid(), label: a ? a.incident_reference : "" }).then(function () {
+    // The screen as it will be once the server takes it; the server's answer (or its refusal) puts it right.
+    if (a) {
+      state.offered = state.offered.filter(function (x) { return x.id !== a.id; });
+      state.accepted = state.accepted.filter(function (x) { return x.id !== a.id; });
+      if (kind === "accept") { a.status = "accepted"; a.queued = true; state.accepted.unshift(a); }
+      render();
+    }
+    flash(fmt(t("%(ref)s: disimpan di komputer ini — dikirim saat server tersambung kembali."), { ref: a ? a.incident_reference : "" }), "ok");
+    return { ok: true, queued: true, status: 202, data: null };
+  });
+}
+
 /* ── actions ── */
-function act(method, path, body, okText) {
+function act(method, path, body, okText, queueAs) {
+  if (queueAs && (!outbox.online || outbox.pending)) return queueAction(queueAs.kind, path, body, queueAs.assignment);
   return api(method, path, body).then(function (res) {
+    if (queueAs && serverAway(res.status)) { outbox.failed(res.status); return queueAction(queueAs.kind, path, body, queueAs.assignment); }
     if (res.ok) { if (okText) flash(okText, "ok"); }
     else if (res.status === 409) {
       // Someone else was faster (or the state moved): say so and show the screen as it is now.
@@ -113,7 +176,9 @@ function act(method, path, body, okText) {
     return res;
   });
 }
-function accept(a) { return act("POST", url(cfg.api.accept, a.id), {}, fmt(t("%(ref)s diterima."), { ref: a.incident_reference })); }
+function accept(a) {
+  return act("POST", url(cfg.api.accept, a.id), {}, fmt(t("%(ref)s diterima."), { ref: a.incident_reference }), { kind: "accept", assignment: a });
+}
 
 function openDialog(id, a) {
   var d = document.getElementById(id);
@@ -139,7 +204,9 @@ document.getElementById("decline-form").addEventListener("submit", function (ev)
   var d = document.getElementById("decline-dialog");
   var reason = document.getElementById("decline-reason").value.trim();
   if (!reason) { d.querySelector('[data-for="reason"]').textContent = t("Alasan penolakan wajib diisi."); return; }
-  api("POST", url(cfg.api.decline, d.dataset.assignment), { reason: reason }).then(function (res) {
+  var declined = findAssignment(d.dataset.assignment);
+  act("POST", url(cfg.api.decline, d.dataset.assignment), { reason: reason }, null, { kind: "decline", assignment: declined }).then(function (res) {
+    if (res.queued) { closeDialog(d); document.getElementById("decline-reason").value = ""; return; }
     if (res.ok) { closeDialog(d); document.getElementById("decline-reason").value = ""; flash(t("Penugasan ditolak."), "ok"); }
     else if (res.status === 400) fieldErrors(d, res);
     else { closeDialog(d); flash(errorMessage(res), res.status === 409 ? "conflict" : "error"); }
@@ -266,7 +333,8 @@ document.getElementById("dispatch-form").addEventListener("submit", function (ev
 document.getElementById("complete-form").addEventListener("submit", function (ev) {
   ev.preventDefault();
   var d = document.getElementById("complete-dialog");
-  act("POST", url(cfg.api.complete, d.dataset.assignment), { note: document.getElementById("complete-note").value }, t("Penanganan selesai.")).then(function (res) {
+  act("POST", url(cfg.api.complete, d.dataset.assignment), { note: document.getElementById("complete-note").value }, t("Penanganan selesai."),
+    { kind: "complete", assignment: findAssignment(d.dataset.assignment) }).then(function (res) {
     if (res.ok || res.status !== 400) closeDialog(d); else fieldErrors(d, res);
   });
 });
@@ -318,6 +386,7 @@ function renderAccepted() {
       el("div", { class: "row1" }, [prio(a.incident_priority), el("strong", { class: "ref", text: a.incident_reference }),
         catLabel(a), el("span", { class: "status st-" + a.incident_status, text: cfg.incidentLabels[a.incident_status] || a.incident_status })]),
       el("div", { class: "addr", text: a.incident_address || "—" }),
+      a.queued ? el("div", { class: "note queued", text: t("Menunggu server — diterima di komputer ini") }) : null,
       el("ul", { class: "on-units" }, units.map(function (u) {
         return el("li", { class: "st-" + u.status, text: u.call_sign + " · " + cfg.units.labels[u.status] });
       })),

@@ -141,6 +141,10 @@ export function openOutbox(options) {
     } else if (node.className !== "back") {
       node.hidden = true;
     }
+    // The live socket may not have noticed yet: the page's live state says "terputus" at once (lib/live.js takes over
+    // again when it reconnects).
+    const live = document.getElementById("live-state");
+    if (!online && live) { live.textContent = t("terputus"); live.className = "live-state stale"; }
     document.documentElement.dataset.outbox = online ? "online" : "offline";
     document.documentElement.dataset.outboxPending = String(pending);
   }
