@@ -10,7 +10,8 @@ import { t } from "./i18n.js";
 export class CoordinateError extends Error {}
 
 const NORMALISE = { "′": "'", "’": "'", "‘": "'", "´": "'", "`": "'", "″": '"', "“": '"', "”": '"', "º": "°", "˚": "°" };
-const TOKEN = /\s*(?:([-+−]?\d+(?:\.\d+)?)|(°|''|'|")|(LS|LU|BT|BB|[NSEWUTB])|([,;/])|(\S))/gy;
+// (quote marks written as \u escapes: the translation extractor reads a quote in a regex literal as a string)
+const TOKEN = new RegExp("\\s*(?:([-+\u2212]?\\d+(?:\\.\\d+)?)|(\u00b0|\u0027\u0027|\u0027|\u0022)|(LS|LU|BT|BB|[NSEWUTB])|([,;/])|(\\S))", "gy");
 const HEMI = {
   N: ["lat", 1], LU: ["lat", 1], U: ["lat", 1],
   S: ["lat", -1], LS: ["lat", -1],
@@ -144,7 +145,9 @@ export function parseCoordinates(text) {
   return { lat: round(lat, 7), lon: round(lon, 7), precision_m: round(step * 111320 / 2, 1), format: dms ? "dms" : "decimal" };
 }
 
+const LOOKS = new RegExp("^[\\d\\s.,;/\u00b0\u00ba\u02da\u0027\u2032\u2019\u2018\u00b4\u0060\u0022\u2033\u201c\u201d+\\-\u2212NSEWnsewLSUTBlsutb]+$");
+
 export function looksLikeCoordinates(text) {
   text = (text || "").trim();
-  return Boolean(text) && (text.match(/\d+/g) || []).length >= 2 && /^[\d\s.,;/°º˚'′’‘´`"″“”+\-−NSEWnsewLSUTBlsutb]+$/.test(text);
+  return Boolean(text) && (text.match(/\d+/g) || []).length >= 2 && LOOKS.test(text);
 }
