@@ -2,12 +2,16 @@
 `context.set_offline(True)` — which cuts the Service Worker's fetches too, so a page that loads offline was served
 from the worker's cache (the copy says so: <html data-offline-copy="1">) — calls taken meanwhile, and each reaching
 the server exactly once when the network returns."""
+from pathlib import Path
+
 import pytest
 
 from incidents.models import Call, Incident, TimelineEvent
 from tests.calltaker.conftest import Keyboard, console_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "offline"
+DESK = {"width": 1600, "height": 1000}
 
 
 @pytest.fixture
@@ -56,7 +60,7 @@ def pending(page):
 
 
 def test_a_call_taken_offline_reaches_the_server_once_when_the_network_returns(world, asgi_server, ct_browser):
-    page = console_page(ct_browser, asgi_server, world["call_taker"])
+    page = console_page(ct_browser, asgi_server, world["call_taker"], viewport=DESK)
     ready_for_offline(page)
     keys = Keyboard(page)
     go_offline(page)
@@ -64,6 +68,8 @@ def test_a_call_taken_offline_reaches_the_server_once_when_the_network_returns(w
     take_fire_call(page, keys, "081234567001")
     assert pending(page) == 2  # the call, then its incident
     assert "2 dalam antrean" in page.locator("#outbox-banner").inner_text()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "calltaker-offline-desk.png"))
     # coordinates pasted are read by the browser while the server is away
     keys.press("F2")
     page.wait_for_selector("#call-panel.active")
@@ -87,6 +93,7 @@ def test_a_call_taken_offline_reaches_the_server_once_when_the_network_returns(w
     page.wait_for_function("document.documentElement.dataset.outboxPending === '0'", timeout=20_000)
     page.wait_for_function("document.querySelector('#outbox-banner').textContent.includes('Tersambung kembali')")
     assert "2 panggilan dikirim" in page.locator("#outbox-banner").inner_text()
+    page.screenshot(path=str(SHOTS / "calltaker-back-desk.png"))
     # exactly once: two calls, one incident ended the first as genuine, the ghost closed the second
     calls = list(Call.objects.order_by("answered_at"))
     assert len(calls) == 2 and all(c.client_key for c in calls)

@@ -281,7 +281,12 @@ export function keepPageOffline() {
   navigator.serviceWorker.register("/sw.js", { scope: "/" }).then(() => navigator.serviceWorker.ready).then((reg) => {
     const sw = reg.active;
     document.documentElement.dataset.swReady = "1";
-    if (sw && document.documentElement.dataset.offlineCopy !== "1") sw.postMessage({ type: "keep-page", url: location.pathname });
+    if (navigator.serviceWorker.controller) {
+      // This page came through the worker, which kept it on the way (network first): nothing more to fetch.
+      document.documentElement.dataset.pageKept = "1";
+    } else if (sw && document.documentElement.dataset.offlineCopy !== "1") {
+      sw.postMessage({ type: "keep-page", url: location.pathname }); // the first load, before the worker
+    }
   }).catch(() => { /* no worker: the console still queues, only a reload needs the server */ });
 }
 
