@@ -24,7 +24,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from agencies.models import Agency, Landmark, Region, User
+from agencies.models import Agency, CommandCentre, Landmark, Region, User
+from agencies.scoping import scope_for
 from dispatch.errors import NotFound
 from incidents.api.serializers import CategorySerializer
 from incidents.models import IncidentCategory
@@ -96,16 +97,32 @@ def offline_reference(centre) -> dict:
 class OfflineReferenceApi(APIView):
     """The user's centre's reference data for the console to keep in IndexedDB: categories (with question scripts,
     as in GET /api/v1/categories/), places (kelurahan/desa, kecamatan, landmarks as compact rows named by
-    `places_fields`), agencies. Only call-takers and supervisors of a centre (404 for anyone else). Carries an
+    `places_fields`), agencies. Only call-takers and supervisors of a centre, and admins naming `command_centre`
+    (404 for anyone else, and for centre staff naming another centre). Carries an
     ETag: `If-None-Match` with it answers 304 with no body."""
+
+    class FilterSerializer(serializers.Serializer):
+        command_centre = serializers.CharField(
+            max_length=16, required=False,
+            help_text="The centre's code: for admins (any centre); centre staff may only name their own.",
+        )
 
     @extend_schema(
         operation_id="reference_offline",
+        parameters=[FilterSerializer],
         responses={200: OpenApiResponse(description="The reference data."), 304: OpenApiResponse(description="Unchanged.")},
     )
     def get(self, request):
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        code = filters.validated_data.get("command_centre")
         user = request.user
-        centre = user.command_centre if user.role in OFFLINE_ROLES else None
+        if scope_for(user).is_global:
+            centre = CommandCentre.objects.filter(code=code).first() if code else None
+        else:
+            centre = user.command_centre if user.role in OFFLINE_ROLES else None
+            if centre is not None and code and code != centre.code:
+                centre = None
         if centre is None:
             raise NotFound(_("Data rujukan luring hanya untuk petugas pusat panggilan."), code="not_found")
         # The body is built with the request's language (category names): the ETag follows the bytes.

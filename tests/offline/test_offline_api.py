@@ -1,6 +1,8 @@
 """The server's side of a console that outlives it (issue 26): the heartbeat, the reference copy, and a call started
 offline created once when it is sent again."""
 import datetime
+import json
+import re
 import uuid
 
 import pytest
@@ -77,9 +79,15 @@ class TestOfflineReference:
         assert {p[2] for p in body["places"]} == {"Samarinda Ulu", "Air Hitam", "Masjid Islamic Center"}
         assert [a["name"] for a in body["agencies"]] == ["Damkar Samarinda"]
 
-    def test_only_centre_staff(self, dispatcher_api, client):
+    def test_only_centre_staff_and_admins_naming_the_centre(self, api, dispatcher_api, client, places, fire_category):
         assert_error(dispatcher_api.get("/api/v1/reference/offline/"), 404)
         assert client.get("/api/v1/reference/offline/").status_code in (401, 403)
+        # a call-taker naming another centre reads nothing of it
+        assert_error(api.get("/api/v1/reference/offline/?command_centre=smd"), 404)
+        assert api.get("/api/v1/reference/offline/?command_centre=pky").json()["centre"] == "pky"
+        admin = client_for(f.UserFactory(username="adm", role="admin", command_centre=None, is_staff=True, is_superuser=True))
+        assert_error(admin.get("/api/v1/reference/offline/"), 404)
+        assert admin.get("/api/v1/reference/offline/?command_centre=smd").json()["centre"] == "smd"
 
 
 def _start(client, key, **body):
@@ -137,3 +145,23 @@ def test_the_same_key_sent_twice_at_once_makes_one_call(centre):
     assert len({r.json()["id"] for r in results}) == 1
     assert Call.objects.filter(client_key=key).count() == 1
     assert TimelineEvent.objects.filter(kind="call.answered").count() == 1
+
+
+@pytest.mark.django_db
+def test_the_service_worker_is_served_at_the_root_uncached_with_the_consoles_files(client):
+    r = client.get("/sw.js")
+    assert r.status_code == 200 and r["Content-Type"].startswith("text/javascript")
+    assert r["Service-Worker-Allowed"] == "/" and r["Cache-Control"] == "no-cache"
+    body = r.content.decode()
+    assert "__SW_VERSION__" not in body and "{{" not in body
+    statics = json.loads(re.search(r"const STATICS = (\[.*?\]);", body).group(1))
+    pages = json.loads(re.search(r"const PAGES = (\[.*?\]);", body).group(1))
+    assert {"/static/js/calltaker/main.js", "/static/js/lib/outbox.js", "/static/js/dispatcher.js", "/static/js/crew.js",
+            "/static/css/calltaker.css", "/static/leaflet/leaflet.js"} <= set(statics)
+    assert not any(s.startswith("/api/") for s in statics)
+    assert pages == ["/console/call-taker/", "/console/dispatcher/", "/crew/"]
+    # the only API answer it keeps is the offline reference data
+    assert re.findall(r"/api/v1/[\w/]+", body) == ["/api/v1/reference/offline/"]
+    # a static file changed is a new worker: its version follows the files' contents
+    version = re.search(r'const VERSION = "(\w+)"', body).group(1)
+    assert len(version) == 16 and client.get("/sw.js").content.decode() == body
