@@ -51,6 +51,7 @@ def service_worker(request):
         "catalog_json": json.dumps(reverse("javascript-catalog")),
         "reference_json": json.dumps(reverse("api-reference-offline")),
         "login_json": json.dumps(reverse("login")),
+        "logout_json": json.dumps(reverse("logout")),
     })
     # The template's own bytes change the version too (a new worker when its code changes).
     version = hashlib.sha256(body.encode()).hexdigest()[:16]

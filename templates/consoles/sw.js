@@ -11,6 +11,7 @@ const PAGES = {{ pages_json }};
 const CATALOG = {{ catalog_json }};
 const REFERENCE = {{ reference_json }};
 const LOGIN = {{ login_json }};
+const LOGOUT = {{ logout_json }};
 const PAGE_TIMEOUT_MS = 4000; // a server that hangs is a server that is away
 
 self.addEventListener("install", (event) => {
@@ -97,12 +98,15 @@ async function cacheFirst(request) {
 
 self.addEventListener("fetch", (event) => {
   const request = event.request;
-  if (request.method !== "GET") return;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
+  // Logging out, or in, forgets the pages kept: the next user of this PC does not read the last one's copy.
+  if (request.mode === "navigate" && (url.pathname === LOGOUT || url.pathname === LOGIN)) {
+    event.waitUntil(caches.delete(PAGE_CACHE));
+    return;
+  }
+  if (request.method !== "GET") return;
   if (request.mode === "navigate") {
-    // Logging in (after a logout) forgets the pages kept: the next user does not read the last one's copy.
-    if (url.pathname === LOGIN) { event.waitUntil(caches.delete(PAGE_CACHE)); return; }
     if (PAGES.includes(url.pathname)) event.respondWith(page(request));
     return;
   }
