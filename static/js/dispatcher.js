@@ -4,11 +4,12 @@ import { apiResult as api, url } from "./lib/api.js";
 import { el, escapeHtml, pageConfig } from "./lib/dom.js";
 import { t, fmt, num } from "./lib/i18n.js";
 import { start as startLiveEvents } from "./lib/live.js";
-import { keepPageOffline, openOutbox, serverAway } from "./lib/outbox.js";
+import { serverAway } from "./lib/outbox.js";
 import { setupDetail, openDetail, detailKeys, refreshDetail } from "./dispatcher/detail.js";
 import { detailCallerEvent } from "./dispatcher/caller.js";
 import { cardParts } from "./dispatcher/cards.js";
 import { mountDone } from "./dispatcher/done.js";
+import { mountOffline } from "./dispatcher/offline.js";
 import { mountCallouts } from "./volunteers/callouts-panel.js";
 
 var cfg = pageConfig("dp-config");
@@ -37,8 +38,8 @@ function errorMessage(res) {
   return fmt(t("Permintaan gagal (HTTP %(s)s)."), { s: res.status });
 }
 var flashTimer = null;
-/* `action`: an optional {label, run} shown as a button in the toast (an undo), for as long as the toast stays. */
-function flash(text, kind, action) {
+/* `action`: an optional {label, run} shown as a button in the toast (an undo), for as long as the toast stays (`sticky`: until pressed). */
+function flash(text, kind, action, sticky) {
   var f = document.getElementById("dp-flash");
   f.textContent = text;
   f.className = "dp-flash " + (kind || "error");
@@ -50,7 +51,7 @@ function flash(text, kind, action) {
   }
   f.hidden = false;
   clearTimeout(flashTimer);
-  flashTimer = setTimeout(function () { f.hidden = true; }, action ? 10000 : 8000);
+  if (!sticky) flashTimer = setTimeout(function () { f.hidden = true; }, action ? 10000 : 8000);
 }
 function fieldErrors(form, res) {
   form.querySelectorAll(".field-error").forEach(function (n) { n.textContent = ""; });
@@ -100,65 +101,9 @@ function loadAll() {
   });
 }
 
-/* ── without the server (issue 26) ──
- * An accept, a decline or a completion made while the server is away waits in this computer's queue (lib/outbox.js)
- * and goes in order when it is back; the server's rules decide: an accept another dispatcher beat reads 409 and
- * says so here, and is dropped from the queue. */
-var ASSIGNMENT_STATUS = { accepted: t("diterima"), declined: t("ditolak"), expired: t("kedaluwarsa"), handed_off: t("dialihkan"),
-  completed: t("selesai"), cancelled: t("dibatalkan") };
-var outbox = openOutbox({
-  queue: "dispatcher:" + cfg.user,
-  labels: {
-    offline: t("Server terputus — aksi disimpan di komputer ini"),
-    sending: t("Mengirim aksi yang tersimpan…"),
-    back: function (items) { return fmt(t("Tersambung kembali — %(n)s aksi dikirim"), { n: items.length }); },
-    queued: function (n) { return n ? fmt(t("%(n)s dalam antrean"), { n: n }) : ""; },
-  },
-  onSent: function () { scheduleReload(); },
-  onRefused: function (item, res) {
-    var data = (res.data && res.data.error) || {}; // the refusal carries the assignment as it is, and who answered it
-    var a = data.assignment || {};
-    if (res.status === 409 && item.kind === "accept" && a.status === "accepted" && data.acted_by && data.acted_by.id === cfg.user) {
-      scheduleReload(); // sent before, its answer lost: it was ours all along
-      return;
-    }
-    var text;
-    if (res.status === 409 && a.status === "accepted" && data.acted_by) {
-      text = fmt(t("Penugasan %(ref)s sudah diterima oleh %(who)s — aksi Anda tidak dikirim."), { ref: item.label, who: data.acted_by.name });
-    } else if (res.status === 409 && a.status) {
-      text = fmt(t("Penugasan %(ref)s sudah %(status)s — aksi Anda tidak dikirim."), { ref: item.label, status: ASSIGNMENT_STATUS[a.status] || a.status });
-    } else {
-      text = fmt(t("Aksi untuk %(ref)s tidak dikirim: %(m)s"), { ref: item.label, m: errorMessage(res) });
-    }
-    flashSticky(text);
-    scheduleReload();
-  },
-  onState: function (online) { if (online) scheduleReload(); },
-});
-keepPageOffline();
-/* A refusal from the queue stays until it is read: the dispatcher may have looked away while the server was back. */
-function flashSticky(text) {
-  var f = document.getElementById("dp-flash");
-  flash(text, "conflict", { label: t("Mengerti"), run: function () {} });
-  clearTimeout(flashTimer);
-  f.dataset.sticky = "1";
-}
-function uuid() {
-  return crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + "-" + Math.random().toString(16).slice(2);
-}
-function queueAction(kind, path, body, a) {
-  return outbox.add({ kind: kind, method: "POST", url: path, body: body, key: uuid(), label: a ? a.incident_reference : "" }).then(function () {
-    // The screen as it will be once the server takes it; the server's answer (or its refusal) puts it right.
-    if (a) {
-      state.offered = state.offered.filter(function (x) { return x.id !== a.id; });
-      state.accepted = state.accepted.filter(function (x) { return x.id !== a.id; });
-      if (kind === "accept") { a.status = "accepted"; a.queued = true; state.accepted.unshift(a); }
-      render();
-    }
-    flash(fmt(t("%(ref)s: disimpan di komputer ini — dikirim saat server tersambung kembali."), { ref: a ? a.incident_reference : "" }), "ok");
-    return { ok: true, queued: true, status: 202, data: null };
-  });
-}
+/* ── without the server (issue 26): accept, decline, "selesai" queued on this computer (dispatcher/offline.js) ── */
+var offline = mountOffline({ cfg: cfg, state: state, render: render, flash: flash, errorMessage: errorMessage, scheduleReload: scheduleReload }),
+  outbox = offline.outbox, queueAction = offline.queueAction;
 
 /* ── actions ── */
 function act(method, path, body, okText, queueAs) {
