@@ -169,7 +169,8 @@ def call_taker_console(request):
             "duplicates": reverse("api-incident-duplicates"),
             "places": reverse("api-places"),
             "placesAt": reverse("api-places-at"),
-            "offlineReference": reverse("api-reference-offline"),
+            # the centre's copy for working without the server (issue 26); none for an admin of no centre
+            "offlineReference": f"{reverse('api-reference-offline')}?command_centre={centre.code}" if centre else None,
         },
         "activeCall": None,
         "tiles": _tiles(),

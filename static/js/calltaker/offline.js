@@ -51,6 +51,7 @@ export function initOffline() {
 }
 
 async function refreshReference() {
+  if (!cfg.api.offlineReference) return; // an admin of no centre: no centre's copy to keep
   const data = await loadReference(box, cfg.api.offlineReference);
   if (data) { reference = data; document.documentElement.dataset.offlineReference = "1"; }
 }
