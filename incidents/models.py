@@ -126,6 +126,9 @@ class Call(models.Model):
     # db_default too: bulk writers outside the ORM (reporting's generate_history COPY) leave it out
     channel = models.CharField(_("saluran"), max_length=8, choices=Channel.choices, default=Channel.VOICE, db_default=Channel.VOICE)
     external_id = models.CharField(_("ID PBX"), max_length=100, null=True, blank=True)
+    # The console's own key for a call it started while the server was away (issue 26): the call sent again when the
+    # server is back is created once (incidents.services.calls.call_start). Unique per centre.
+    client_key = models.CharField(_("kunci klien"), max_length=100, null=True, blank=True)
     line = models.CharField(_("jalur"), max_length=40, blank=True)
     caller_number = models.CharField(_("nomor penelepon"), max_length=32, blank=True, db_index=True)
     # The number however it was written, as one key (incidents.phone): computed by PostgreSQL, never drifts.
@@ -160,6 +163,7 @@ class Call(models.Model):
         ordering = ["-id"]
         constraints = [
             models.UniqueConstraint(fields=["command_centre", "external_id"], name="call_external_id_unique"),
+            models.UniqueConstraint(fields=["command_centre", "client_key"], name="call_client_key_unique"),
             # device_location_at is the handset's own clock (AML), not the call's: the AML receiver bounds it.
             models.CheckConstraint(
                 condition=_plausible("ringing_at") & _plausible("answered_at") & _plausible("ended_at")

@@ -21,7 +21,13 @@ from incidents.services import (
     call_link_duplicate,
     call_register_ringing,
     call_reopen,
-    call_start,
+    call_start_once,
+)
+
+
+CALL_KEY_HEADER = OpenApiParameter(
+    "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+    description="The console's key for this call (a UUID): a repeat answers the first call with 200.",
 )
 
 
@@ -115,19 +121,29 @@ class CallListCreateApi(APIView):
 
 
 class CallStartApi(APIView):
-    """The call-taker answers a call that no PBX pushed (typed in, walk-in, or no telephony integration)."""
+    """The call-taker answers a call that no PBX pushed (typed in, walk-in, or no telephony integration).
+
+    With header `Idempotency-Key` (the console's key for a call started while the server was away, issue 26) the
+    call is created once: 201 the first time, 200 with the same call when the key repeats. `answered_at` is when the
+    call was really answered (the console's clock, within [now − 24 h, now + 5 min])."""
 
     class InputSerializer(serializers.Serializer):
         caller_number = serializers.CharField(max_length=32, allow_blank=True, required=False, default="")
         caller_name = serializers.CharField(max_length=120, allow_blank=True, required=False, default="")
         line = serializers.CharField(max_length=40, allow_blank=True, required=False, default="")
+        answered_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
-    @extend_schema(operation_id="calls_start", request=InputSerializer, responses={201: CallWithHistorySerializer})
+    @extend_schema(
+        operation_id="calls_start", request=InputSerializer, parameters=[CALL_KEY_HEADER],
+        responses={201: CallWithHistorySerializer, 200: CallWithHistorySerializer},
+    )
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        call = call_start(actor=request.user, **data.validated_data)
-        return Response(_render_call_with_history(call, request.user), status=status.HTTP_201_CREATED)
+        call, created = call_start_once(
+            actor=request.user, client_key=request.headers.get("Idempotency-Key") or None, **data.validated_data,
+        )
+        return Response(_render_call_with_history(call, request.user), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class CallClaimApi(APIView):

@@ -1,9 +1,11 @@
 """REST API v1 routes: core workflow (calls, incidents, assignments, alerts, categories)."""
 from django.urls import path
 
-from incidents.api import assignments, calls, categories, incidents
+from incidents.api import assignments, calls, categories, incidents, offline
 
 urlpatterns = [
+    path("ping/", offline.PingApi.as_view(), name="api-ping"),
+    path("reference/offline/", offline.OfflineReferenceApi.as_view(), name="api-reference-offline"),
     path("calls/", calls.CallListCreateApi.as_view(), name="api-calls"),
     path("calls/start/", calls.CallStartApi.as_view(), name="api-call-start"),
     path("calls/<int:call_id>/claim/", calls.CallClaimApi.as_view(), name="api-call-claim"),

@@ -161,6 +161,8 @@ def call_taker_console(request):
             "duplicates": reverse("api-incident-duplicates"),
             "places": reverse("api-places"),
             "placesAt": reverse("api-places-at"),
+            # the centre's copy for working without the server (issue 26); none for an admin of no centre
+            "offlineReference": f"{reverse('api-reference-offline')}?command_centre={centre.code}" if centre else None,
         },
         "activeCall": None,
         "tiles": map_tiles(),
@@ -174,6 +176,8 @@ def call_taker_console(request):
             "answered_at": active.answered_at.isoformat() if active.answered_at else None,
             "device_location": [active.device_location.x, active.device_location.y] if active.device_location else None,
             "device_accuracy_m": active.device_accuracy_m,
+            # a call the console started offline and its queue sent (issue 26): the draft typed for it stays
+            "client_key": active.client_key,
         }
     # The seq first, then the rows: an event committed in between is then newer than `last_seq` and replayed by the
     # socket (list.js applies it idempotently). Read the other way round, it would be in neither (seq follows commit

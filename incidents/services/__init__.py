@@ -30,6 +30,7 @@ from incidents.services.calls import (
     call_register_ringing,
     call_reopen,
     call_start,
+    call_start_once,
 )
 from incidents.services.escalation import incident_alert_unrouted
 from incidents.services.incidents import (
@@ -80,6 +81,7 @@ __all__ = [
     "call_register_ringing",
     "call_reopen",
     "call_start",
+    "call_start_once",
     "incident_alert_unrouted",
     "incident_alerts_acknowledge",
     "incident_auto_close",

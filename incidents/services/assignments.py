@@ -44,9 +44,14 @@ def _check_transition(assignment, target):
             target=target,
             code=code,
             message=message,
-            extra={"assignment": assignment_summary(assignment)},
+            # who answered first (their agency's colleague): a dispatcher's queued accept that lost says so (issue 26)
+            extra={"assignment": assignment_summary(assignment), "acted_by": _actor_ref(assignment.acted_by)},
         )
     return assignment.status
+
+
+def _actor_ref(user):
+    return {"id": user.pk, "name": user.get_full_name() or user.username} if user is not None else None
 
 
 def _move(assignment, incident, actor, status, kind, *, stamp, changes=None, now=None, **extra):

@@ -1,5 +1,6 @@
 """Call workflows: answer, classify (one keystroke for ghost/prank/info/misdial/test) and undo that, link
 duplicates, PBX ringing."""
+import re
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
@@ -41,26 +42,76 @@ def _lock_call(call_id, actor) -> Call:
     return call
 
 
-def call_start(*, actor, caller_number="", caller_name="", line="") -> Call:
+# A console's key for a call (a UUID in practice): letters, digits and . _ : - only, 8 to 100 characters.
+CLIENT_KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:\-]{7,99}$")
+
+
+def _clean_client_key(value):
+    if value in (None, ""):
+        return None
+    value = str(value).strip()
+    if not CLIENT_KEY_RE.match(value):
+        raise field_error(
+            "idempotency_key", _("Kunci idempotensi tidak sah: 8–100 huruf, angka, titik, titik dua, garis bawah atau tanda hubung."),
+            code="invalid",
+        )
+    return value
+
+
+def _call_of_key(centre_id, key, actor):
+    """The call the key created before, if any. The key is the console's, per user: another call-taker's call under the
+    same key (a copied key, a bug) is refused 409 rather than handed to this one."""
+    call = Call.objects.filter(command_centre_id=centre_id, client_key=key).first()
+    if call is not None and call.call_taker_id != actor.pk:
+        raise Conflict(_("Kunci idempotensi ini sudah dipakai untuk panggilan petugas lain."), code="idempotency_key_in_use")
+    return call
+
+
+def call_start(*, actor, caller_number="", caller_name="", line="", client_key=None, answered_at=None) -> Call:
     """The call-taker answers a call (typed in, or not pushed by a PBX)."""
+    return call_start_once(
+        actor=actor, caller_number=caller_number, caller_name=caller_name, line=line, client_key=client_key, answered_at=answered_at,
+    )[0]
+
+
+def call_start_once(*, actor, caller_number="", caller_name="", line="", client_key=None, answered_at=None) -> tuple[Call, bool]:
+    """call_start, saying whether the call was created (True) or the key's first call answered (False).
+
+    A console that lost the server starts the call locally and sends it when the server is back (issue 26), with its
+    key (`client_key`, the Idempotency-Key header) and the time it was really answered (`answered_at`, within
+    [now − 24 h, now + 5 min], never later than now): the key repeated answers the first call, whatever raced."""
     require_role(actor, User.Role.CALL_TAKER, User.Role.SUPERVISOR)
     if not actor.command_centre_id:
         raise field_error("command_centre", _("Akun Anda tidak terhubung ke pusat panggilan."), code="no_centre")
+    key = _clean_client_key(client_key)
     caller_number = clean_phone(caller_number)
     caller_name = clean_text("caller_name", caller_name)
-    with transaction.atomic():
-        now = timezone.now()
-        call = Call.objects.create(
-            command_centre_id=actor.command_centre_id,
-            caller_number=caller_number,
-            caller_name=caller_name,
-            line=(line or "")[:40],
-            status=Call.Status.ACTIVE,
-            answered_at=now,
-            call_taker=actor,
-        )
-        _centre_event("call.answered", call, actor)
-    return call
+    answered_at = clean_reported_time("answered_at", answered_at)
+    if key:
+        existing = _call_of_key(actor.command_centre_id, key, actor)
+        if existing is not None:
+            return existing, False
+    try:
+        with transaction.atomic():
+            now = timezone.now()
+            call = Call.objects.create(
+                command_centre_id=actor.command_centre_id,
+                client_key=key,
+                caller_number=caller_number,
+                caller_name=caller_name,
+                line=(line or "")[:40],
+                status=Call.Status.ACTIVE,
+                answered_at=min(answered_at, now) if answered_at else now,
+                call_taker=actor,
+            )
+            _centre_event("call.answered", call, actor)
+    except IntegrityError:
+        if key:
+            existing = _call_of_key(actor.command_centre_id, key, actor)
+            if existing is not None:
+                return existing, False
+        raise
+    return call, True
 
 
 def call_register_ringing(*, command_centre: CommandCentre, caller_number, external_id, line="", started_at=None) -> tuple[Call, bool]:

@@ -8,6 +8,7 @@ import { pageConfig } from "./lib/dom.js";
 import { t, fmt, num } from "./lib/i18n.js";
 import { priorityText } from "./lib/priority.js";
 import { start as startLiveEvents } from "./lib/live.js";
+import { keepPageOffline, openOutbox, serverAway } from "./lib/outbox.js";
 import { clockFormatter, pageTimeZone } from "./lib/time.js";
 
 var cfg = pageConfig("crew-config");
@@ -131,10 +132,43 @@ function startCrew() {
       render();
     });
   }
+  /* Without the server (issue 26): a step taken while it is away (on the way, on scene, resolved, …) waits in the
+   * phone's queue (lib/outbox.js) and goes in order when it is back; the server's rules decide (a step it refuses
+   * is said here and dropped). The screen shows the step at once. */
+  var outbox = openOutbox({
+    queue: "crew:" + cfg.unit,
+    labels: {
+      offline: t("Server terputus — status disimpan di ponsel ini"),
+      sending: t("Mengirim status yang tersimpan…"),
+      back: function (items) { return fmt(t("Tersambung kembali — %(n)s status dikirim"), { n: items.length }); },
+      queued: function (n) { return n ? fmt(t("%(n)s dalam antrean"), { n: n }) : ""; },
+    },
+    onSent: function (item, r) { if (r.data && r.data.id === cfg.unit) { unit = r.data; render(); } },
+    onRefused: function (item, r) {
+      setError(fmt(t("Status \"%(s)s\" tidak dikirim: %(m)s"), { s: cfg.units.labels[item.body.status] || item.body.status, m: errorOf(r, t("Gagal mengubah status.")) }));
+      load();
+    },
+    onState: function (online) { if (online) load(); },
+  });
+  keepPageOffline();
+  function queueStep(body) {
+    var key = crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random().toString(16).slice(2);
+    return outbox.add({ kind: "status", method: "POST", url: url(cfg.api.unitStatus, cfg.unit), body: body, key: key, label: body.status }).then(function () {
+      if (unit) {
+        unit = Object.assign({}, unit, { status: body.status });
+        if (body.status === "resolved" || body.status === "available") unit.dispatch = null;
+        render();
+      }
+      setError("");
+      return { ok: true, queued: true, status: 202 };
+    });
+  }
   function send(body, button) {
     if (button) button.disabled = true;
     setError("");
+    if (!outbox.online || outbox.pending) return queueStep(body);
     return api("POST", url(cfg.api.unitStatus, cfg.unit), body).then(function (r) {
+      if (serverAway(r.status)) { outbox.failed(r.status); return queueStep(body); }
       if (r.ok) { unit = r.data; render(); }
       else { setError(errorOf(r, t("Gagal mengubah status."))); load(); }
       sendNow = true;  // a status change is worth a fresh position

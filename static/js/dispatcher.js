@@ -4,10 +4,12 @@ import { apiResult as api, url } from "./lib/api.js";
 import { el, escapeHtml, pageConfig } from "./lib/dom.js";
 import { t, fmt, num } from "./lib/i18n.js";
 import { start as startLiveEvents } from "./lib/live.js";
+import { serverAway } from "./lib/outbox.js";
 import { setupDetail, openDetail, detailKeys, refreshDetail } from "./dispatcher/detail.js";
 import { detailCallerEvent } from "./dispatcher/caller.js";
 import { cardParts } from "./dispatcher/cards.js";
 import { mountDone } from "./dispatcher/done.js";
+import { mountOffline } from "./dispatcher/offline.js";
 import { mountCallouts } from "./volunteers/callouts-panel.js";
 
 var cfg = pageConfig("dp-config");
@@ -36,8 +38,8 @@ function errorMessage(res) {
   return fmt(t("Permintaan gagal (HTTP %(s)s)."), { s: res.status });
 }
 var flashTimer = null;
-/* `action`: an optional {label, run} shown as a button in the toast (an undo), for as long as the toast stays. */
-function flash(text, kind, action) {
+/* `action`: an optional {label, run} shown as a button in the toast (an undo), for as long as the toast stays (`sticky`: until pressed). */
+function flash(text, kind, action, sticky) {
   var f = document.getElementById("dp-flash");
   f.textContent = text;
   f.className = "dp-flash " + (kind || "error");
@@ -49,7 +51,7 @@ function flash(text, kind, action) {
   }
   f.hidden = false;
   clearTimeout(flashTimer);
-  flashTimer = setTimeout(function () { f.hidden = true; }, action ? 10000 : 8000);
+  if (!sticky) flashTimer = setTimeout(function () { f.hidden = true; }, action ? 10000 : 8000);
 }
 function fieldErrors(form, res) {
   form.querySelectorAll(".field-error").forEach(function (n) { n.textContent = ""; });
@@ -99,9 +101,15 @@ function loadAll() {
   });
 }
 
+/* ── without the server (issue 26): accept, decline, "selesai" queued on this computer (dispatcher/offline.js) ── */
+var offline = mountOffline({ cfg: cfg, state: state, render: render, flash: flash, errorMessage: errorMessage, scheduleReload: scheduleReload }),
+  outbox = offline.outbox, queueAction = offline.queueAction;
+
 /* ── actions ── */
-function act(method, path, body, okText) {
+function act(method, path, body, okText, queueAs) {
+  if (queueAs && (!outbox.online || outbox.pending)) return queueAction(queueAs.kind, path, body, queueAs.assignment);
   return api(method, path, body).then(function (res) {
+    if (queueAs && serverAway(res.status)) { outbox.failed(res.status); return queueAction(queueAs.kind, path, body, queueAs.assignment); }
     if (res.ok) { if (okText) flash(okText, "ok"); }
     else if (res.status === 409) {
       // Someone else was faster (or the state moved): say so and show the screen as it is now.
@@ -113,7 +121,9 @@ function act(method, path, body, okText) {
     return res;
   });
 }
-function accept(a) { return act("POST", url(cfg.api.accept, a.id), {}, fmt(t("%(ref)s diterima."), { ref: a.incident_reference })); }
+function accept(a) {
+  return act("POST", url(cfg.api.accept, a.id), {}, fmt(t("%(ref)s diterima."), { ref: a.incident_reference }), { kind: "accept", assignment: a });
+}
 
 function openDialog(id, a) {
   var d = document.getElementById(id);
@@ -139,7 +149,9 @@ document.getElementById("decline-form").addEventListener("submit", function (ev)
   var d = document.getElementById("decline-dialog");
   var reason = document.getElementById("decline-reason").value.trim();
   if (!reason) { d.querySelector('[data-for="reason"]').textContent = t("Alasan penolakan wajib diisi."); return; }
-  api("POST", url(cfg.api.decline, d.dataset.assignment), { reason: reason }).then(function (res) {
+  var declined = findAssignment(d.dataset.assignment);
+  act("POST", url(cfg.api.decline, d.dataset.assignment), { reason: reason }, null, { kind: "decline", assignment: declined }).then(function (res) {
+    if (res.queued) { closeDialog(d); document.getElementById("decline-reason").value = ""; return; }
     if (res.ok) { closeDialog(d); document.getElementById("decline-reason").value = ""; flash(t("Penugasan ditolak."), "ok"); }
     else if (res.status === 400) fieldErrors(d, res);
     else { closeDialog(d); flash(errorMessage(res), res.status === 409 ? "conflict" : "error"); }
@@ -266,7 +278,8 @@ document.getElementById("dispatch-form").addEventListener("submit", function (ev
 document.getElementById("complete-form").addEventListener("submit", function (ev) {
   ev.preventDefault();
   var d = document.getElementById("complete-dialog");
-  act("POST", url(cfg.api.complete, d.dataset.assignment), { note: document.getElementById("complete-note").value }, t("Penanganan selesai.")).then(function (res) {
+  act("POST", url(cfg.api.complete, d.dataset.assignment), { note: document.getElementById("complete-note").value }, t("Penanganan selesai."),
+    { kind: "complete", assignment: findAssignment(d.dataset.assignment) }).then(function (res) {
     if (res.ok || res.status !== 400) closeDialog(d); else fieldErrors(d, res);
   });
 });
@@ -318,6 +331,7 @@ function renderAccepted() {
       el("div", { class: "row1" }, [prio(a.incident_priority), el("strong", { class: "ref", text: a.incident_reference }),
         catLabel(a), el("span", { class: "status st-" + a.incident_status, text: cfg.incidentLabels[a.incident_status] || a.incident_status })]),
       el("div", { class: "addr", text: a.incident_address || "—" }),
+      a.queued ? el("div", { class: "note queued", text: t("Menunggu server — diterima di komputer ini") }) : null,
       el("ul", { class: "on-units" }, units.map(function (u) {
         return el("li", { class: "st-" + u.status, text: u.call_sign + " · " + cfg.units.labels[u.status] });
       })),

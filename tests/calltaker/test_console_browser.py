@@ -216,14 +216,12 @@ def test_rejected_field_keeps_everything_and_resubmit_never_doubles(world, asgi_
     page.route("**/api/v1/incidents/", lose_response)
     page.focus("#f-description")
     page.keyboard.press("Control+Enter")
-    page.wait_for_selector("#form-error.network")
-    assert "terputus" in page.locator("#form-error").inner_text()
-    assert page.input_value("#f-description") == "Asap tebal dari gudang"
+    # the answer lost: the console takes the server for away (issue 26) and keeps the incident in its queue with
+    # its Idempotency-Key — nothing typed is lost — then sends it again when the heartbeat answers: still one incident
+    page.wait_for_function("document.querySelector('#call-message').textContent.includes('disimpan di komputer ini')")
     assert Incident.objects.count() == 1  # created server-side already
-    # the retry (and a double press) send the same Idempotency-Key: still one incident
-    page.keyboard.press("Control+Enter")
-    page.keyboard.press("Control+Enter")
-    page.wait_for_selector("#routing:not([hidden])")
+    page.wait_for_selector("#routing:not([hidden])", timeout=20_000)
+    page.wait_for_function("document.documentElement.dataset.outboxPending === '0'")
     assert Incident.objects.count() == 1
     assert IdempotencyRecord.objects.filter(user=user).count() == 1
     incident = Incident.objects.get()

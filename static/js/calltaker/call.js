@@ -22,7 +22,8 @@ export function renderCall() {
   const panel = $("call-panel");
   panel.classList.toggle("idle", !call);
   panel.classList.toggle("active", !!call);
-  callStateEl.textContent = call ? fmt(t("Panggilan #%(id)s aktif"), { id: call.id }) : t("Tidak ada panggilan");
+  callStateEl.textContent = !call ? t("Tidak ada panggilan")
+    : call.local ? t("Panggilan aktif (tersimpan di komputer ini)") : fmt(t("Panggilan #%(id)s aktif"), { id: call.id });
   tickTimer();
   const aml = $("aml");
   if (call && call.device_location) {
@@ -63,25 +64,36 @@ export async function answerOrNew() {
   if (S.call) { focus(S.draft.category ? "f-place" : "f-category"); return; }
   if (ask("routingHoldsUnrouted", "F2")) return;
   const ringing = firstRinging();
+  const who = { caller_number: S.draft.caller_number || "", caller_name: S.draft.caller_name || "" };
+  // The server is away (issue 26): the call is this computer's until the server is back (calltaker/offline.js).
+  if (ask("offlineNow")) { await startLocal(who); return; }
   try {
     let data;
     if (ringing) {
       data = await api("POST", `${cfg.api.calls}${ringing.dataset.callId}/claim/`, {});
       ringing.remove();
     } else {
-      data = await api("POST", cfg.api.callStart, { caller_number: S.draft.caller_number || "", caller_name: S.draft.caller_name || "" });
+      data = await api("POST", cfg.api.callStart, who);
     }
     startCall(data);
     focus(data.caller_number ? "f-category" : "f-number");
   } catch (err) {
+    if (err.retryable) { ask("serverLost", err.status); await startLocal(who); return; }
     if (ringing && err.status === 409) ringing.remove();
     callMessage(err.error.message, "error");
   }
 }
 
+async function startLocal(who) {
+  const data = await ask("startLocalCall", who);
+  startCall(data);
+  callMessage(t("Server terputus: panggilan dicatat di komputer ini dan dikirim saat tersambung kembali."), "warn");
+  focus(data.caller_number ? "f-category" : "f-number");
+}
+
 function callFrom(data) {
   return {
-    id: data.id, caller_number: data.caller_number, caller_name: data.caller_name, answered_at: data.answered_at,
+    id: data.id, local: !!data.local, caller_number: data.caller_number, caller_name: data.caller_name, answered_at: data.answered_at,
     device_location: data.device_location ? data.device_location.coordinates : null, device_accuracy_m: data.device_accuracy_m,
   };
 }
@@ -93,6 +105,8 @@ function startCall(data, { keepRouting = false } = {}) {
   dropUndo(); // a new call in hand: the last one's undo is withdrawn
   if (!keepRouting) ask("clearRouting"); // the last incident's routing leaves the screen; its outcome stays in the list
   draft.call = call.id;
+  // A call of this computer (the server away) survives a reload in the draft (state.js)
+  if (call.local) draft.local_call = call; else delete draft.local_call;
   if (data.caller_number) draft.caller_number = data.caller_number;
   if (data.caller_name && !draft.caller_name) draft.caller_name = data.caller_name;
   $("f-number").value = draft.caller_number;
@@ -132,8 +146,10 @@ export async function closeAs(disposition) {
       if (!sure) { callMessage(t("Panggilan tidak ditutup."), ""); return; }
     }
     const snapshot = { draft: JSON.parse(JSON.stringify(S.draft)), focusId: document.activeElement && document.activeElement.id };
+    let queued = false;
     try {
-      await api("POST", `${cfg.api.calls}${target}/close/`, { disposition, note: "" });
+      // The server away, or the call still only on this computer: the close waits in the queue behind the call.
+      queued = (await ask("sendOrQueue", { kind: "close", url: `${cfg.api.calls}${target}/close/`, body: { disposition, note: "" } })).queued;
     } catch (err) {
       callMessage(err.error.message, "error");
       return;
@@ -144,6 +160,12 @@ export async function closeAs(disposition) {
       S.draft = newDraft(false);
       saveDraft();
       ask("fillForm");
+    }
+    if (queued) {
+      // No undo from the queue: the server has not seen the close yet.
+      callMessage(fmt(t("Panggilan ditutup: %(d)s — dikirim saat server tersambung kembali."), { d: label }), "ok");
+      $("btn-new-call").focus();
+      return;
     }
     offerUndo({ callId: target, disposition, wasCurrent, ...snapshot });
     $("btn-new-call").focus();

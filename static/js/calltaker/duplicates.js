@@ -30,6 +30,7 @@ export const refreshDuplicates = debounce(async () => {
 export async function linkDuplicate(d) {
   if (!d) { ask("callMessage", t("Tidak ada kejadian duplikat untuk ditautkan."), "error"); return; }
   if (!S.call) { ask("callMessage", t("Tidak ada panggilan aktif untuk ditautkan."), "error"); return; }
+  if (S.call.local) { ask("callMessage", t("Panggilan ini belum sampai di server; tautkan setelah tersambung kembali."), "error"); return; }
   try {
     const data = await api("POST", `${cfg.api.calls}${S.call.id}/link/`, { incident: d.id });
     ask("endCallLocally");

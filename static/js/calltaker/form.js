@@ -43,11 +43,16 @@ async function searchPlaces(text) {
   const q = text.trim();
   if (q.length < 2) return [];
   let data;
-  try {
-    data = await api("GET", `${cfg.api.places}?q=${encodeURIComponent(q)}`);
-  } catch (err) {
-    showFieldError("location", err.error.message);
-    return [];
+  if (ask("offlineNow")) {
+    data = ask("searchOffline", q); // the server away: the centre's copy and the browser's parser (issue 26)
+  } else {
+    try {
+      data = await api("GET", `${cfg.api.places}?q=${encodeURIComponent(q)}`);
+    } catch (err) {
+      if (!err.retryable) { showFieldError("location", err.error.message); return []; }
+      ask("serverLost", err.status);
+      data = ask("searchOffline", q);
+    }
   }
   clearFieldError("location");
   if (data.coordinates_error) showFieldError("location", data.coordinates_error);
@@ -105,9 +110,11 @@ const resolvePlace = debounce(async () => {
   const { lat, lon } = draft.location;
   const info = $("place-info");
   let placeInfo;
+  if (ask("offlineNow")) { info.textContent = t("Wilayah diperiksa server saat tersambung kembali."); return; }
   try {
     placeInfo = S.placeInfo = await api("GET", `${cfg.api.placesAt}?lat=${lat}&lon=${lon}`);
   } catch (err) {
+    if (err.retryable) { ask("serverLost", err.status); info.textContent = t("Wilayah diperiksa server saat tersambung kembali."); return; }
     info.textContent = err.error.message;
     return;
   }
@@ -286,8 +293,15 @@ export async function save() {
   clearErrors();
   root.classList.add("saving");
   try {
-    const data = await api("POST", cfg.api.incidents, payload(), { "Idempotency-Key": S.draft.key });
-    onCreated(data);
+    const body = payload();
+    if (ask("offlineNow")) {
+      // The browser checks what it can; the server checks the rest when the queue reaches it.
+      const fields = ask("checkOffline", S.draft);
+      if (fields) { showError({ error: { message: t("Lengkapi isian yang ditandai."), fields } }); return; }
+    }
+    const sent = await ask("sendOrQueue", { kind: "incident", url: cfg.api.incidents, body, key: S.draft.key, label: body.address });
+    if (sent.queued) ask("onQueuedIncident");
+    else onCreated(sent.data);
   } catch (err) {
     showError(err);
     if (err.error && err.error.code === "outside_service_area") {

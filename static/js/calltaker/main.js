@@ -26,6 +26,7 @@ import {
 import { addMarker, hideAml, initMap, leafletMap, placePin, removeMarker, removePin, showAml } from "./map.js";
 import { flowNext, initQuestions, jumpTo, renderQuestions, suggestPriority } from "./questions.js";
 import { clearRouting, holdsUnrouted, initRouting, openRouting, rerouteIncident, routingEvent, tickCountdowns } from "./routing.js";
+import { checkOffline, initOffline, offlineNow, onQueuedIncident, searchOffline, sendOrQueue, serverLost, startLocalCall } from "./offline.js";
 import { initTray, renderTray, tickTray } from "./tray.js";
 import { api } from "../lib/api.js";
 import { pageConfig } from "../lib/dom.js";
@@ -44,11 +45,15 @@ provide({
   classifyBox, // classify (the routing panel's box for an unclassified incident)
   upsertIncident, flushList, listChanged: renderTray, // list → tray
   placePin, removePin, showAml, hideAml, addMarker, removeMarker, // map
+  renderCall, // call
+  offlineNow, serverLost, sendOrQueue, startLocalCall, checkOffline, searchOffline, onQueuedIncident, // offline (issue 26)
 });
 
 // An incident nobody holds, or still unclassified (an EIDO transfer): a click on its row (or its item in the tray)
 // opens the routing panel for it again.
 const reroute = (id) => { const r = recordOf(id); if (r && (isUnrouted(r) || r.unclassified)) rerouteIncident(id); };
+// Without the server (issue 26): the outbox, its banner and the heartbeat, before anything asks the server.
+initOffline();
 initTray({ unrouted: () => unroutedOf(cfg.user), choose: reroute, showAll: showMineUnrouted });
 // The list first: it is what the call-taker reads first, and what "ready" waits for.
 renderRows(pageConfig("ct-incidents"));
@@ -68,7 +73,8 @@ const volunteers = mountCallouts({
 const caller = mountCallerPanel({
   panel: $("caller-panel"), timeZone: pageTimeZone(root), map: leafletMap, setLocation, notify: callMessage,
   number: () => S.draft.caller_number || "",
-  context: () => (S.call ? { kind: "call", id: S.call.id } : S.routing ? { kind: "incident", id: S.routing.incident } : null),
+  // a call of this computer only (the server away, issue 26) has no caller link yet
+  context: () => (S.call ? (S.call.local ? null : { kind: "call", id: S.call.id }) : S.routing ? { kind: "incident", id: S.routing.incident } : null),
 });
 
 // ───────────────────────── live events ─────────────────────────
@@ -107,6 +113,7 @@ function startLive() {
   const onState = (state) => {
     stateEl.textContent = labels[state] || state;
     stateEl.className = "live-state " + state;
+    if (state === "stale") serverLost(); // the socket down: ask the heartbeat at once (it decides)
   };
   startLiveEvents({ url: "/ws/events/", lastSeq: Number(root.dataset.lastSeq || 0), onEvent, onState });
 }

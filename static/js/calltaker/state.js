@@ -147,6 +147,17 @@ export function saveDraft() {
 
 S.draft = loadDraft() || newDraft(false);
 if (!S.draft.key) S.draft.key = uuid();
+// The Service Worker's copy of the page (the server away, issue 26): its call in hand is as it was when the copy was
+// taken; the draft knows better.
+if (document.documentElement.dataset.offlineCopy === "1") S.call = null;
+if (S.call && S.call.client_key && S.draft.local_call && S.draft.local_call.id === "local:" + S.call.client_key) {
+  S.draft.call = S.call.id; // the queue sent this computer's call (another tab, before a reload): same call, same draft
+}
+if (!S.call && S.draft.local_call && S.draft.call === S.draft.local_call.id) {
+  S.call = S.draft.local_call; // a call of this computer, not yet on the server (calltaker/offline.js)
+} else {
+  delete S.draft.local_call;
+}
 if (S.call && S.draft.call && S.draft.call !== S.call.id) S.draft = newDraft(false);
 if (S.call) {
   S.draft.call = S.call.id;
