@@ -331,7 +331,7 @@ export function render() {
     el("b", {}, a.name), " · ", a.distance_m != null ? fmt(t("%(m)s m"), { m: num(Math.round(a.distance_m)) }) : "",
     a.address ? el("div", { class: "hint" }, a.address) : "",
     a.access || a.available_hours ? el("div", { class: "hint" }, [a.access, a.available_hours].filter(Boolean).join(" · ")) : ""));
-  panel.replaceChildren(
+  panel.replaceChildren(...[
     el("h2", {}, t("Panduan RJP (tangan saja)"), " ", el("span", { class: "ref" }, cpr.reference || "")),
     el("div", { class: "cpr-metronome" },
       el("span", { id: "cpr-beat", class: "cpr-beat", "aria-hidden": "true" }, "·"),
@@ -345,7 +345,7 @@ export function render() {
     el("p", { id: "cpr-error", class: "field-error", role: "alert" }),
     el("p", { class: "hint" }, el("kbd", {}, "1"), "–", el("kbd", {}, "6"), " ", t("langkah"), " · ", el("kbd", {}, "Enter"), "/", el("kbd", {}, "Esc"),
       " ", t("kembali ke panggilan"), " · ", el("kbd", {}, "Alt+R"), " ", t("ke panel ini"), " · ", el("kbd", {}, "X"), " ", t("tutup panel")),
-  );
+  ].filter(Boolean));
   if (running() && !metronome) startMetronome();
 }
 
