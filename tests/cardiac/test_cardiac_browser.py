@@ -1,0 +1,166 @@
+"""Issue 30 in real headless Chromium against the ASGI app: a medical call where the patient is neither conscious nor
+breathing normally. The call-taker answers the call, picks the medical category and answers "tidak" twice: the red
+banner and the CPR panel with its metronome are on screen at once (keystrokes from F2 counted: at most 12); the step
+keys are recorded by the server — those pressed before the incident was saved with the time they were pressed; the
+supervisor board shows the arrest live, with the time since recognition and whether compressions have started."""
+import io
+import os
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from django.contrib.gis.geos import Point
+
+from agencies.demo.categories import CATEGORIES
+from incidents.cardiac import block_for
+from incidents.models import Incident
+from incidents.services import call_register_ringing
+from tests import factories as f
+from tests.calltaker.conftest import Keyboard, asgi_server, console_page, ct_browser, pky_places  # noqa: F401 (fixtures)
+from tests.support import echo_browser_errors, session_context, wait_live
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.timeout(240)]
+
+GUIDE_IMG = Path(__file__).resolve().parents[2] / "docs" / "guides" / "img"
+MEDIS = next(c for c in CATEGORIES if c["code"] == "medis")
+
+
+@pytest.fixture
+def world(centre, call_taker, pky_places):  # noqa: F811
+    f.CategoryFactory(
+        code="medis", name_id=MEDIS["name_id"], name_en=MEDIS["name_en"], default_priority=MEDIS["default_priority"],
+        responsible_agency_types=MEDIS["responsible_agency_types"], required_capabilities=[],
+        question_script=MEDIS["question_script"], on_scene_target_min=None,
+    )
+    psc = f.AgencyFactory(command_centre=centre, type="ems", name="PSC 119 Palangka Raya", short_name="PSC 119 PKY")
+    f.UnitFactory(agency=psc, call_sign="AMB-01", position=Point(113.915, -2.205, srid=4326))
+    return {"centre": centre, "call_taker": call_taker, "psc": psc, "supervisor": f.supervisor(centre, username="spv_ca")}
+
+
+def board_page(browser, server, user):
+    context = session_context(browser, server.url, user, viewport={"width": 1600, "height": 1000})
+    context.route("**/tile.openstreetmap.org/**", lambda route: route.abort())
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    echo_browser_errors(page)
+    page.goto(server.url + "/board/")
+    wait_live(page)
+    return page
+
+
+def guide_shot(page, name):
+    """With GUIDE_SCREENSHOTS=1 (as tests/core/test_every_page_browser.py), the screen for docs/guides/."""
+    if os.environ.get("GUIDE_SCREENSHOTS") != "1":
+        return
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(page.screenshot(full_page=False))).convert("RGB").resize((1200, 750))
+    image.save(GUIDE_IMG / name, "JPEG", quality=70, optimize=True)
+
+
+def boxes_overlap(a, b):
+    return not (a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
+                or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"])
+
+
+def test_cardiac_arrest_recognised_coached_and_shown_live(world, asgi_server, ct_browser):  # noqa: F811
+    # given a ringing medical call, the supervisor's board open on a second page
+    call_register_ringing(command_centre=world["centre"], caller_number="081255500030", external_id="pbx-ca-1")
+    board = board_page(ct_browser, asgi_server, world["supervisor"])
+    page = console_page(ct_browser, asgi_server, world["call_taker"], viewport={"width": 1600, "height": 1000})
+    keys = Keyboard(page)
+
+    # when the call-taker answers, picks the medical category and answers "tidak" to both questions
+    keys.press("F2")
+    page.wait_for_selector("#call-panel.active")
+    keys.type("med")
+    page.wait_for_selector("#category-list:not([hidden])")
+    keys.press("Enter")
+    assert page.input_value("#f-category") == MEDIS["name_id"]
+    # the two questions come first for a medical call, before the place
+    assert page.evaluate("document.activeElement.id") == "q-conscious"
+    keys.press("t")
+    assert page.evaluate("document.activeElement.id") == "q-breathing"
+    assert page.locator("#cardiac-banner").is_hidden()
+    keys.press("t")
+
+    # then the banner and the CPR panel are on screen at once (no round trip), the incident P1, the panel focused
+    banner = page.locator("#cardiac-banner")
+    assert banner.is_visible() and "Dugaan henti jantung" in banner.inner_text()
+    panel = page.locator("#cpr-panel")
+    assert panel.is_visible()
+    text = panel.inner_text()
+    assert "tekan sekuat dan secepat mungkin" in text.lower() and "telentang" in text and "speaker" in text
+    assert page.input_value("#f-priority") == "1"
+    assert page.evaluate("document.activeElement.id") == "cpr-panel"
+    # F2 to the CPR instructions on screen: at most 12 keystrokes (issue 30)
+    assert keys.count <= 12, keys.log
+    instructions_keystrokes = keys.count
+
+    # the metronome starts with "instructions started" (2) and beats at 110/min; 3 = first compression
+    assert panel.get_attribute("data-metronome") == "stopped"
+    keys.press("2")
+    page.wait_for_function("Number(document.getElementById('cpr-panel').dataset.beats || 0) >= 3")
+    assert panel.get_attribute("data-metronome") == "running"
+    beats_then = int(panel.get_attribute("data-beats"))
+    page.wait_for_timeout(1100)
+    beats_per_s = int(panel.get_attribute("data-beats")) - beats_then
+    assert 1 <= beats_per_s <= 3  # 110/min ≈ 1.8 a second
+    keys.press("3")
+    assert panel.locator("[data-step='first_compression'].done").count() == 1
+
+    # Enter goes back to the call: the place, the address, then save (the steps were taken before the incident existed)
+    keys.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "f-place"
+    keys.type("bund")
+    page.wait_for_selector("#place-list:not([hidden])")
+    keys.press("Enter")
+    page.wait_for_function("document.querySelector('#place-info').textContent.includes('Pahandut')")
+    keys.press("Enter")
+    keys.press("Control+Enter")
+    # routing goes on in parallel: PSC 119 proposed, and the CPR panel covers none of the routing panel
+    page.wait_for_selector("#routing:not([hidden]) .agency.checked")
+    assert world["psc"].short_name in page.locator("#routing-list").inner_text()
+    assert not boxes_overlap(page.locator("#routing").bounding_box(), panel.bounding_box())
+    assert panel.is_visible() and banner.is_visible()
+    guide_shot(page, "call-taker-cpr.jpg")
+
+    incident = Incident.objects.get()
+    assert incident.priority == 1 and incident.answers["conscious"] is False and incident.answers["breathing"] is False
+    # the queued steps reach the server with the times they were pressed, before the incident was created
+    page.wait_for_function("!document.querySelector('#cpr-panel .cpr-step.pending')")
+    block = block_for(Incident.objects.get(pk=incident.pk))
+    assert block and block["suspected"] is True
+    started = datetime.fromisoformat(block["instructions_started_at"])
+    compressed = datetime.fromisoformat(block["first_compression_at"])
+    assert started <= compressed < incident.created_at
+    assert incident.call_answered_at <= datetime.fromisoformat(block["recognised_at"]) <= started
+
+    # the supervisor board shows it live: the arrest's badge on the incident's row, compressions started
+    row = board.locator(f"#incidents li[data-id='{incident.pk}']")
+    row.locator(".ca-badge").wait_for()
+    assert "Henti jantung" in row.inner_text()
+    assert row.locator(".ca-cpr.on").count() == 1
+
+    # later: the AED arrives (Alt+R reaches the panel from the routing panel, 4 records it), then the ambulance
+    keys.press("Alt+r")
+    assert page.evaluate("document.activeElement.id") == "cpr-panel"
+    keys.press("4")
+    keys.press("5")
+    page.wait_for_function("document.querySelectorAll('#cpr-panel .cpr-step.done').length === 5")
+    page.wait_for_function("!document.querySelector('#cpr-panel .cpr-step.pending')")
+    block = block_for(Incident.objects.get(pk=incident.pk))
+    assert block["aed_on_scene_at"] and block["ems_on_scene_at"]
+    assert datetime.fromisoformat(block["aed_on_scene_at"]) > incident.created_at
+    # stopping asks first (it ends the coaching), Enter confirms: the metronome stops
+    keys.press("6")
+    page.wait_for_selector("#cpr-panel .confirm-box")
+    keys.press("Enter")
+    page.wait_for_function("document.getElementById('cpr-panel').dataset.metronome === 'stopped'")
+    page.wait_for_function("!document.querySelector('#cpr-panel .cpr-step.pending')")
+    assert block_for(Incident.objects.get(pk=incident.pk))["stopped_at"]
+    # a stopped arrest leaves the board's live badge
+    row.locator(".ca-badge").wait_for(state="detached")
+    print(f"keystrokes F2 → CPR instructions: {instructions_keystrokes}")
+    page.context.close()
+    board.context.close()
