@@ -79,7 +79,10 @@ export function answersChanged() {
 function activate({ draftKey = null, incident = null, reference = "", source }) {
   if (cpr && cpr.incident) flush(); // the previous arrest's steps still go out
   stopMetronome();
-  cpr = { draftKey, incident, reference, source, steps: { recognised: nowIso() }, sent: {}, muted: cpr ? cpr.muted : false, aeds: [], callout: null };
+  cpr = {
+    draftKey, incident, reference, source, steps: { recognised: nowIso() }, sent: {}, queued: incident ? {} : { recognised: true },
+    muted: cpr ? cpr.muted : false, aeds: [], callout: null,
+  };
   store();
   render();
   const banner = $("cardiac-banner");
@@ -125,7 +128,10 @@ async function step(name) {
     });
     if (!sure) { $("cpr-panel").focus(); return; }
   }
-  if (!cpr.steps[name]) cpr.steps[name] = nowIso(); // the first time stands
+  if (!cpr.steps[name]) {
+    cpr.steps[name] = nowIso(); // the first time stands
+    if (!cpr.incident) cpr.queued[name] = true; // taken on the draft: sent later, with this time
+  }
   if (name === "stopped") stopMetronome();
   if (name === "instructions_started" && !cpr.steps.stopped) startMetronome();
   store();
@@ -142,9 +148,19 @@ async function flush() {
   try {
     for (const name of CPR_STEPS) {
       if (!target.steps[name] || target.sent[name]) continue;
+      const path = `${cfg.api.incidents}${target.incident}/cpr/`;
       try {
-        await api("POST", `${cfg.api.incidents}${target.incident}/cpr/`, { step: name, at: target.steps[name] });
+        // A step taken before the incident existed carries the time it was taken; a live one takes the server's.
+        let answer;
+        try {
+          answer = await api("POST", path, target.queued[name] ? { step: name, at: target.steps[name] } : { step: name });
+        } catch (err) {
+          // a server that does not take `at` (or not this one): the step still counts, at the server's time
+          if (err.status === 400 && err.error && err.error.fields && err.error.fields.at) answer = await api("POST", path, { step: name });
+          else throw err;
+        }
         target.sent[name] = true;
+        if (answer && answer.cardiac_arrest) fromServer(answer.cardiac_arrest);
         showError("");
       } catch (err) {
         if (err.network || (err.status && err.status >= 500)) break; // tried again on the next tick
@@ -167,6 +183,7 @@ function showError(message) {
 /* The incident of the draft is saved (form.js, before the draft is cleared): the queued steps go out. */
 export function incidentSaved(data, draftKey) {
   if (!cpr || cpr.incident || cpr.draftKey !== draftKey) return;
+  cpr.queued = cpr.queued || {};
   cpr.incident = data.id;
   cpr.reference = data.reference;
   fromServer(data.cardiac_arrest);
@@ -187,7 +204,8 @@ export function onEvent(ev) {
   if (!cpr || !cpr.incident || String(ev.incident) !== String(cpr.incident)) return;
   const p = ev.payload || {};
   if (ev.kind === "cardiac_arrest.step" && p.step && p.at) {
-    if (!cpr.steps[p.step] || cpr.steps[p.step] > p.at) cpr.steps[p.step] = p.at;
+    // a step taken on another console (the times shown here are those this console took)
+    if (!cpr.steps[p.step]) cpr.steps[p.step] = p.at;
     cpr.sent[p.step] = true;
     if (p.step === "instructions_started" && !cpr.steps.stopped) startMetronome();
     if (p.step === "stopped") stopMetronome();
@@ -195,9 +213,11 @@ export function onEvent(ev) {
   const block = p.cardiac_arrest || (p.incident && typeof p.incident === "object" && p.incident.cardiac_arrest);
   if (block) fromServer(block);
   if (ev.kind === "callout.none_available") {
-    cpr.callout = { ...(cpr.callout || {}), none_available: true, none_role: p.role || null };
+    cpr.callout = { ...(cpr.callout || {}), none_available: true, none_role: p.role || null, radius_m: p.radius_m };
   } else if (ev.kind.startsWith("callout.") && p.callout && p.callout.purpose === "cardiac_arrest") {
-    cpr.callout = { ...(cpr.callout || {}), sent: true, needed: p.callout.needed, accepted: p.callout.accepted };
+    const runner = Boolean(p.callout.aed);
+    const prev = cpr.callout || {};
+    cpr.callout = { ...prev, sent: true, [runner ? "aedRunner" : "cpr"]: { needed: p.callout.needed, accepted: p.callout.accepted } };
   }
   store();
   render();
@@ -299,11 +319,14 @@ function calloutLine() {
   if (!c) return null;
   if (c.none_available) {
     return el("p", { class: "cpr-callout none", role: "status" }, c.none_role === "aed_runner"
-      ? t("Tidak ada relawan tersedia untuk mengambil AED.") : t("Tidak ada relawan RJP tersedia di dekat lokasi."));
+      ? t("Tidak ada relawan yang dapat mengambil AED.")
+      : c.radius_m ? fmt(t("Tidak ada relawan RJP tersedia dalam radius %(m)s m."), { m: num(c.radius_m) })
+      : t("Tidak ada relawan RJP tersedia di dekat lokasi."));
   }
   if (!c.sent) return null;
   return el("p", { class: "cpr-callout", role: "status" }, t("Relawan RJP terdekat dipanggil otomatis"),
-    c.accepted !== undefined ? " · " + fmt(t("%(a)s bersedia datang"), { a: num(c.accepted) }) : "");
+    c.cpr ? " · " + fmt(t("%(a)s dari %(n)s bersedia datang"), { a: num(c.cpr.accepted || 0), n: num(c.cpr.needed) }) : "",
+    c.aedRunner ? " · " + (c.aedRunner.accepted ? t("seorang relawan mengambil AED") : t("menunggu relawan pengambil AED")) : "");
 }
 
 export function render() {

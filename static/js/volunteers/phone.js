@@ -63,7 +63,7 @@ function aedLink(aed) {
 }
 function cardiacBlock(c, mine) {
   if (c.purpose !== "cardiac_arrest") return [];
-  const aed = mine.aed || (mine.role === "aed_runner" ? c.aed : null);
+  const aed = c.aed; // set on the AED runner's call-out only
   const nodes = [el("div", { class: "co-cardiac", role: "alert" }, t("Henti jantung — RJP segera"))];
   if (aed) {
     nodes.push(el("div", { class: "co-aed" },
@@ -74,7 +74,8 @@ function cardiacBlock(c, mine) {
       aed.distance_m != null ? el("div", { class: "co-meta", text: fmt(t("%(km)s km dari pasien"), { km: num(aed.distance_m / 1000, ONE_DECIMAL) }) }) : null,
       aedLink(aed)));
   }
-  nodes.push(el("ol", { class: "co-cpr" }, CPR_REMINDER.map((line) => el("li", { text: line }))));
+  // the server's reminder when it sends one (the same words for the SMS), else the page's own
+  nodes.push(c.cpr_reminder ? el("p", { class: "co-cpr", text: c.cpr_reminder }) : el("ol", { class: "co-cpr" }, CPR_REMINDER.map((line) => el("li", { text: line }))));
   return nodes;
 }
 
