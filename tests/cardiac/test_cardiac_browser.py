@@ -12,6 +12,7 @@ import pytest
 from django.contrib.gis.geos import Point
 
 from agencies.demo.categories import CATEGORIES
+from agencies.models import Aed
 from incidents.cardiac import block_for
 from incidents.models import Incident
 from incidents.services import call_register_ringing
@@ -34,6 +35,9 @@ def world(centre, call_taker, pky_places):  # noqa: F811
     )
     psc = f.AgencyFactory(command_centre=centre, type="ems", name="PSC 119 Palangka Raya", short_name="PSC 119 PKY")
     f.UnitFactory(agency=psc, call_sign="AMB-01", position=Point(113.915, -2.205, srid=4326))
+    # an AED about 110 m from Bundaran Besar (the place typed); no volunteer anywhere
+    Aed.objects.create(command_centre=centre, name="AED Kantor Wali Kota", location=Point(113.9110, -2.2080, srid=4326),
+                       address="Lobi kantor, Jl. Tjilik Riwut", available_hours="24 jam")
     return {"centre": centre, "call_taker": call_taker, "psc": psc, "supervisor": f.supervisor(centre, username="spv_ca")}
 
 
@@ -116,6 +120,10 @@ def test_cardiac_arrest_recognised_coached_and_shown_live(world, asgi_server, ct
     page.wait_for_selector("#place-list:not([hidden])")
     keys.press("Enter")
     page.wait_for_function("document.querySelector('#place-info').textContent.includes('Pahandut')")
+    # the nearest AED is listed in the panel and drawn on the map as soon as the place is known
+    panel.locator(".cpr-aeds").wait_for()
+    assert "AED Kantor Wali Kota" in panel.locator(".cpr-aeds").inner_text()
+    assert page.get_attribute("#map", "data-aeds") == "1"
     keys.press("Enter")
     keys.press("Control+Enter")
     # routing goes on in parallel: PSC 119 proposed, and the CPR panel covers none of the routing panel
@@ -135,6 +143,8 @@ def test_cardiac_arrest_recognised_coached_and_shown_live(world, asgi_server, ct
     compressed = datetime.fromisoformat(block["first_compression_at"])
     assert started <= compressed < incident.created_at
     assert incident.call_answered_at <= datetime.fromisoformat(block["recognised_at"]) <= started
+    # the automatic call-out found nobody: the call-taker is told so in the panel
+    panel.locator(".cpr-callout.none", has_text="Tidak ada relawan RJP").wait_for()
 
     # the supervisor board shows it live: the arrest's badge on the incident's row, compressions started
     row = board.locator(f"#incidents li[data-id='{incident.pk}']")

@@ -213,7 +213,8 @@ export function onEvent(ev) {
   const block = p.cardiac_arrest || (p.incident && typeof p.incident === "object" && p.incident.cardiac_arrest);
   if (block) fromServer(block);
   if (ev.kind === "callout.none_available") {
-    cpr.callout = { ...(cpr.callout || {}), none_available: true, none_role: p.role || null, radius_m: p.radius_m };
+    const key = p.role === "aed_runner" ? "noneAed" : "noneCpr";
+    cpr.callout = { ...(cpr.callout || {}), [key]: { radius_m: p.radius_m || null } };
   } else if (ev.kind.startsWith("callout.") && p.callout && p.callout.purpose === "cardiac_arrest") {
     const runner = Boolean(p.callout.aed);
     const prev = cpr.callout || {};
@@ -317,16 +318,22 @@ function sinceRecognised(iso) {
 function calloutLine() {
   const c = cpr.callout;
   if (!c) return null;
-  if (c.none_available) {
-    return el("p", { class: "cpr-callout none", role: "status" }, c.none_role === "aed_runner"
-      ? t("Tidak ada relawan yang dapat mengambil AED.")
-      : c.radius_m ? fmt(t("Tidak ada relawan RJP tersedia dalam radius %(m)s m."), { m: num(c.radius_m) })
-      : t("Tidak ada relawan RJP tersedia di dekat lokasi."));
+  const lines = [];
+  if (c.cpr) {
+    lines.push(el("p", { class: "cpr-callout", role: "status" }, t("Relawan RJP terdekat dipanggil otomatis"), " · ",
+      fmt(t("%(a)s dari %(n)s bersedia datang"), { a: num(c.cpr.accepted || 0), n: num(c.cpr.needed) })));
+  } else if (c.noneCpr) {
+    lines.push(el("p", { class: "cpr-callout none", role: "status" }, c.noneCpr.radius_m
+      ? fmt(t("Tidak ada relawan RJP tersedia dalam radius %(m)s m."), { m: num(c.noneCpr.radius_m) })
+      : t("Tidak ada relawan RJP tersedia di dekat lokasi.")));
   }
-  if (!c.sent) return null;
-  return el("p", { class: "cpr-callout", role: "status" }, t("Relawan RJP terdekat dipanggil otomatis"),
-    c.cpr ? " · " + fmt(t("%(a)s dari %(n)s bersedia datang"), { a: num(c.cpr.accepted || 0), n: num(c.cpr.needed) }) : "",
-    c.aedRunner ? " · " + (c.aedRunner.accepted ? t("seorang relawan mengambil AED") : t("menunggu relawan pengambil AED")) : "");
+  if (c.aedRunner) {
+    lines.push(el("p", { class: "cpr-callout", role: "status" },
+      c.aedRunner.accepted ? t("Seorang relawan mengambil AED.") : t("Seorang relawan diminta mengambil AED.")));
+  } else if (c.noneAed) {
+    lines.push(el("p", { class: "cpr-callout none", role: "status" }, t("Tidak ada relawan yang dapat mengambil AED.")));
+  }
+  return lines;
 }
 
 export function render() {
@@ -363,7 +370,7 @@ export function render() {
       el("span", { class: "hint" }, el("kbd", {}, "M"), " ", t("suara"))),
     el("ol", { class: "cpr-script" }, SCRIPT.map((line) => el("li", {}, line))),
     el("ol", { class: "cpr-steps", "aria-label": t("Langkah RJP") }, stepRows),
-    calloutLine(),
+    ...(calloutLine() || []),
     aeds.length ? el("div", { class: "cpr-aeds" }, el("h3", {}, t("AED terdekat")), el("ol", {}, aeds)) : null,
     el("p", { id: "cpr-error", class: "field-error", role: "alert" }),
     el("p", { class: "hint" }, el("kbd", {}, "1"), "–", el("kbd", {}, "6"), " ", t("langkah"), " · ", el("kbd", {}, "Enter"), "/", el("kbd", {}, "Esc"),
