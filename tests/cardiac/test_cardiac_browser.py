@@ -62,6 +62,15 @@ def guide_shot(page, name):
     image.save(GUIDE_IMG / name, "JPEG", quality=70, optimize=True)
 
 
+def guide_shot_phone(page, name):
+    """A phone screen for docs/guides/ (390×844, kept at its size)."""
+    if os.environ.get("GUIDE_SCREENSHOTS") != "1":
+        return
+    from PIL import Image
+
+    Image.open(io.BytesIO(page.screenshot(full_page=False))).convert("RGB").save(GUIDE_IMG / name, "JPEG", quality=70, optimize=True)
+
+
 def boxes_overlap(a, b):
     return not (a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
                 or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"])
@@ -174,3 +183,41 @@ def test_cardiac_arrest_recognised_coached_and_shown_live(world, asgi_server, ct
     print(f"keystrokes F2 → CPR instructions: {instructions_keystrokes}")
     page.context.close()
     board.context.close()
+
+
+def test_the_volunteers_phones_show_the_arrest_and_the_aed_runner_the_aed(
+        asgi_server, ct_browser, centre, call_taker, make_member, make_aed, make_medical):  # noqa: F811
+    # given an AED 400 m east, three CPR-trained members west of the patient and Dewi (AED skill) next to the AED
+    make_aed("AED Mall Citimall", metres=400, access="public")
+    ani = make_member("Ani", metres=-100)
+    for name, m in (("Budi", -150), ("Citra", -200)):
+        make_member(name, metres=m)
+    dewi = make_member("Dewi", skills=("aed",), metres=500)
+    # when an arrest is recognised from the two answers (the platform calls out by itself, after commit)
+    make_medical(answers={"conscious": False, "breathing": "unsure"}, address="Jl. Tjilik Riwut km 2, depan masjid")
+
+    def phone(volunteer):
+        context = session_context(ct_browser, asgi_server.url, volunteer.user, viewport={"width": 390, "height": 844})
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        echo_browser_errors(page)
+        page.goto(asgi_server.url + "/relawan/")
+        page.wait_for_selector(".vol-card.callout")
+        return page
+
+    # then Dewi's phone sends her to the AED first: its name, place and a navigation link, and the CPR reminder
+    runner = phone(dewi)
+    card = runner.locator(".vol-card.callout")
+    assert "Henti jantung" in card.locator(".co-cardiac").inner_text()
+    assert "Jl. Tjilik Riwut km 2, depan masjid" in card.inner_text()
+    aed = card.locator(".co-aed")
+    assert "AED Mall Citimall" in aed.inner_text() and aed.locator("a.aed-nav").count() == 1
+    assert card.locator(".co-cpr").inner_text().strip()
+    guide_shot_phone(runner, "volunteer-cardiac.jpg")
+    # and Ani's goes straight to the patient: the arrest and the reminder, no AED to fetch
+    rescuer = phone(ani)
+    card = rescuer.locator(".vol-card.callout")
+    assert card.locator(".co-cardiac").count() == 1 and card.locator(".co-aed").count() == 0
+    assert card.locator(".co-cpr").inner_text().strip()
+    runner.context.close()
+    rescuer.context.close()
