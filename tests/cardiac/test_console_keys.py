@@ -27,3 +27,4 @@ def test_every_alt_key_does_one_thing_and_is_in_the_shortcut_overlay():
     overlay = overlay[overlay.index('id="shortcut-help"'):]
     missing = [k for k in keys if f"<kbd>Alt+{k}</kbd>" not in overlay]
     assert not missing, missing
+
