@@ -95,6 +95,7 @@ const CPR_STEP_LABELS = [
   ["first_compression_at", t("Kompresi pertama")], ["aed_on_scene_at", t("AED tiba")],
   ["ems_on_scene_at", t("Ambulans tiba")], ["stopped_at", t("RJP dihentikan")],
 ];
+const CPR_STEP_NAME = Object.fromEntries(CPR_STEP_LABELS.map(([k, label]) => [k.replace(/_at$/, ""), label]));
 function cardiacSection(ca) {
   if (!ca || !ca.suspected) return null;
   const steps = CPR_STEP_LABELS.filter(([k]) => ca[k]).map(([k, label]) => [el("dt", { text: label }), el("dd", {}, el("time", { datetime: ca[k], text: clock(ca[k]) }))]);
@@ -161,6 +162,7 @@ function eventRow(e) {
   if (p.assignment && p.assignment.agency_name) bits.push(p.assignment.agency_name);
   if (p.call_sign) bits.push(p.call_sign + (p.new && cfg.units.labels[p.new] ? " → " + cfg.units.labels[p.new] : ""));
   else if (e.kind === "incident.status_changed" && p.new) bits.push(cfg.incidentLabels[p.new] || p.new);
+  if (e.kind === "cardiac_arrest.step" && CPR_STEP_NAME[p.step]) bits.push(CPR_STEP_NAME[p.step]);
   if (p.eta_s) bits.push(fmt(p.eta_basis === "road" ? t("perkiraan tiba ±%(m)s mnt") : t("perkiraan kasar ±%(m)s mnt"), { m: minutes(p.eta_s) }));
   if (p.reason) bits.push(p.reason);
   if (p.note) bits.push(p.note);
