@@ -44,6 +44,9 @@ CPR_REMINDER = gettext_lazy(
     "Jangan berhenti sampai AED atau ambulans tiba. Nyalakan AED dan ikuti petunjuk suaranya."
 )
 
+# the SMS/WhatsApp alert's short form (the phone page shows CPR_REMINDER whole): one message, not three
+CPR_REMINDER_SHORT = gettext_lazy("RJP: tekan tengah dada sekuat dan secepat mungkin, 100–120/menit, sampai bantuan tiba.")
+
 
 def metres_between(a, b) -> float:
     """Great-circle distance of two WGS 84 points in metres (haversine; within a city the error is under 0.5 %)."""
@@ -75,7 +78,7 @@ def _text(incident, *, aed=None) -> str:
         }
     else:
         head = _("HENTI JANTUNG 112 %(ref)s di %(addr)s. Segera ke pasien dan lakukan RJP.") % {"ref": incident.reference, "addr": place}
-    return f"{head} {_('Balas 1 atau YA jika berangkat, 2 atau TIDAK jika tidak bisa.')} {CPR_REMINDER}"
+    return f"{head} {_('Balas 1 atau YA jika berangkat, 2 atau TIDAK jika tidak bisa.')} {CPR_REMINDER_SHORT}"
 
 
 def _with_link(text, callout_id) -> str:

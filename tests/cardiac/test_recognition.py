@@ -113,3 +113,18 @@ def test_a_patch_that_newly_meets_the_rule_flags_once(call_taker, make_medical, 
     api.patch(f"/api/v1/incidents/{incident.pk}/", {"answers": {"conscious": "unsure", "breathing": "unsure"}}, format="json")
     assert TimelineEvent.objects.filter(incident=incident, kind="cardiac_arrest.recognised").count() == 1
     assert CardiacArrest.objects.filter(incident=incident).count() == 1
+
+
+def test_the_supervisor_board_shows_the_arrest(centre, make_medical):
+    from tests import factories as f
+
+    arrest = make_medical(answers={"conscious": False, "breathing": False})
+    other = make_medical(answers={"conscious": True})
+    sup = f.supervisor(centre, username="sup_board")
+    api = api_for(sup)
+    snapshot = api.get("/api/v1/board/").json()
+    rows = {r["id"]: r for r in snapshot["incidents"]}
+    assert rows[arrest.pk]["cardiac_arrest"]["suspected"] is True and rows[arrest.pk]["priority"] == 1
+    assert rows[other.pk]["cardiac_arrest"] is None
+    detail = api.get(f"/api/v1/board/incidents/{arrest.pk}/").json()
+    assert detail["cardiac_arrest"]["recognition"] == "answers"
