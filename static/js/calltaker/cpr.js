@@ -48,6 +48,9 @@ let returnTo = null; // where the focus was before the panel took it
 let metronome = null;
 let beats = 0;
 let flushing = false;
+let early = []; // live events that came before the incident's id (onEvent)
+// An AED's access, as people say it (agencies.Aed.Access).
+const ACCESS = { public: t("umum"), restricted: t("terbatas (tanya penjaga)") };
 
 function load() {
   try { return JSON.parse(localStorage.getItem(STORE_KEY) || "null"); } catch (e) { return null; }
@@ -187,8 +190,11 @@ export function incidentSaved(data, draftKey) {
   cpr.incident = data.id;
   cpr.reference = data.reference;
   fromServer(data.cardiac_arrest);
+  const waiting = early.filter((ev) => String(ev.incident) === String(data.id));
+  early = [];
   store();
   render();
+  waiting.forEach(onEvent);
   flush();
 }
 
@@ -201,6 +207,9 @@ function fromServer(block) {
 /* Live events of the incident: a step taken on another console (cardiac_arrest.step), the server's block (every
  * incident summary carries `cardiac_arrest`), the automatic call-out — and "nobody available" (callout.none_available). */
 export function onEvent(ev) {
+  // The automatic call-out follows the create's commit: its events can come before the create's answer, while the
+  // panel does not know its incident yet — kept a moment, replayed by incidentSaved.
+  if (cpr && !cpr.incident && ev.incident) { early.push(ev); if (early.length > 50) early.shift(); return; }
   if (!cpr || !cpr.incident || String(ev.incident) !== String(cpr.incident)) return;
   const p = ev.payload || {};
   if (ev.kind === "cardiac_arrest.step" && p.step && p.at) {
@@ -360,7 +369,7 @@ export function render() {
   const aeds = (cpr.aeds || []).map((a) => el("li", {},
     el("b", {}, a.name), " · ", a.distance_m != null ? fmt(t("%(m)s m"), { m: num(Math.round(a.distance_m)) }) : "",
     a.address ? el("div", { class: "hint" }, a.address) : "",
-    a.access || a.available_hours ? el("div", { class: "hint" }, [a.access, a.available_hours].filter(Boolean).join(" · ")) : ""));
+    a.access || a.available_hours ? el("div", { class: "hint" }, [ACCESS[a.access] || a.access, a.available_hours].filter(Boolean).join(" · ")) : ""));
   panel.replaceChildren(...[
     el("h2", {}, t("Panduan RJP (tangan saja)"), " ", el("span", { class: "ref" }, cpr.reference || "")),
     el("div", { class: "cpr-metronome" },

@@ -55,6 +55,7 @@ const CPR_REMINDER = [
   t("Pangkal telapak tangan di tengah dada, tekan 5–6 cm, 100–120 kali per menit."),
   t("Jangan berhenti sampai AED atau ambulans tiba."),
 ];
+const AED_ACCESS = { public: t("umum"), restricted: t("terbatas (tanya penjaga)") };
 function aedLink(aed) {
   const c = aed.location && (aed.location.coordinates || aed.location);
   if (!Array.isArray(c)) return null;
@@ -70,7 +71,7 @@ function cardiacBlock(c, mine) {
       el("b", {}, t("Ambil AED dulu, lalu bawa ke pasien:")),
       el("div", { class: "aed-name", text: aed.name }),
       aed.address ? el("div", { text: aed.address }) : null,
-      aed.access || aed.available_hours ? el("div", { class: "co-meta", text: [aed.access, aed.available_hours].filter(Boolean).join(" · ") }) : null,
+      aed.access || aed.available_hours ? el("div", { class: "co-meta", text: [AED_ACCESS[aed.access] || aed.access, aed.available_hours].filter(Boolean).join(" · ") }) : null,
       aed.distance_m != null ? el("div", { class: "co-meta", text: fmt(t("%(km)s km dari pasien"), { km: num(aed.distance_m / 1000, ONE_DECIMAL) }) }) : null,
       aedLink(aed)));
   }
