@@ -140,7 +140,6 @@ def test_cardiac_arrest_recognised_coached_and_shown_live(world, asgi_server, ct
     assert world["psc"].short_name in page.locator("#routing-list").inner_text()
     assert not boxes_overlap(page.locator("#routing").bounding_box(), panel.bounding_box())
     assert panel.is_visible() and banner.is_visible()
-    guide_shot(page, "call-taker-cpr.jpg")
 
     incident = Incident.objects.get()
     assert incident.priority == 1 and incident.answers["conscious"] is False and incident.answers["breathing"] is False
@@ -154,6 +153,7 @@ def test_cardiac_arrest_recognised_coached_and_shown_live(world, asgi_server, ct
     assert incident.call_answered_at <= datetime.fromisoformat(block["recognised_at"]) <= started
     # the automatic call-out found nobody: the call-taker is told so in the panel
     panel.locator(".cpr-callout.none", has_text="Tidak ada relawan RJP").wait_for()
+    guide_shot(page, "call-taker-cpr.jpg")
 
     # the supervisor board shows it live: the arrest's badge on the incident's row, compressions started
     row = board.locator(f"#incidents li[data-id='{incident.pk}']")
