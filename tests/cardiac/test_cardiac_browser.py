@@ -221,3 +221,41 @@ def test_the_volunteers_phones_show_the_arrest_and_the_aed_runner_the_aed(
     assert card.locator(".co-cpr").inner_text().strip()
     runner.context.close()
     rescuer.context.close()
+
+
+def test_alt_r_flags_an_arrest_later_in_the_call(world, asgi_server, ct_browser):  # noqa: F811
+    # given a medical call where the patient was conscious and breathing when asked, saved and on the routing panel
+    call_register_ringing(command_centre=world["centre"], caller_number="081255500031", external_id="pbx-ca-2")
+    page = console_page(ct_browser, asgi_server, world["call_taker"], viewport={"width": 1600, "height": 1000})
+    page.keyboard.press("F2")
+    page.wait_for_selector("#call-panel.active")
+    page.keyboard.type("med")
+    page.wait_for_selector("#category-list:not([hidden])")
+    page.keyboard.press("Enter")
+    page.keyboard.press("y")
+    page.keyboard.press("y")
+    assert page.locator("#cardiac-banner").is_hidden() and page.locator("#cpr-panel").is_hidden()
+    assert page.evaluate("document.activeElement.id") == "f-place"
+    page.keyboard.type("bund")
+    page.wait_for_selector("#place-list:not([hidden])")
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelector('#place-info').textContent.includes('Pahandut')")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_selector("#routing:not([hidden]) .agency.checked")
+    incident = Incident.objects.get()
+    assert incident.priority == 2 and block_for(incident) is None
+    # when the patient collapses while the caller talks: Alt+R
+    page.keyboard.press("Alt+r")
+    # then the banner and the CPR panel open for that incident, and the server has it flagged, P1
+    page.wait_for_selector("#cardiac-banner:not([hidden])")
+    panel = page.locator("#cpr-panel")
+    assert panel.get_attribute("data-incident") == str(incident.pk)
+    assert page.evaluate("document.activeElement.id") == "cpr-panel"
+    page.wait_for_function("!document.querySelector('#cpr-panel .cpr-step.pending')")
+    incident.refresh_from_db()
+    block = block_for(incident)
+    assert block["recognition"] == "flagged" and incident.priority == 1
+    # and the routing panel is still there, beside it
+    assert page.locator("#routing").is_visible()
+    assert not boxes_overlap(page.locator("#routing").bounding_box(), panel.bounding_box())
+    page.context.close()
