@@ -29,6 +29,30 @@ def lognormal(median, sigma):
     return f"make_interval(secs => exp(ln({median}) + {sigma} * sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random())))"
 
 
+LIGHT_SQL = """
+INSERT INTO incidents_incident (command_centre_id, reference, year, number, category_id, priority, status, location, address,
+    location_source, outside_service_area, description, caller_number, caller_name, caller_count, answers, is_public_alert,
+    call_answered_at, created_at, updated_at)
+SELECT c.id, 'PKY-L-' || g, 2026, 500000000 + g,
+       (SELECT id FROM incidents_incidentcategory WHERE code = CASE WHEN g %% 5 = 0 THEN 'medis' ELSE 'kebakaran' END),
+       2, 'closed', ST_SetSRID(ST_MakePoint(113.92 + (random() - 0.5) * 0.2, -2.21 + (random() - 0.5) * 0.2), 4326), '',
+       'map', false, '', '081200000000', '', 1, '{}'::jsonb, false, t, t + interval '40 seconds', t + interval '40 seconds'
+FROM agencies_commandcentre c,
+     LATERAL (SELECT g, timestamptz '2026-09-30 17:00+00' + (g::float / %(n)s) * interval '31 days' AS t
+              FROM generate_series(1, %(n)s) g) s
+WHERE c.code = 'pky';
+INSERT INTO incidents_timelineevent (at, kind, incident_id, centre_ids, agency_ids, community_ids, payload)
+SELECT created_at, 'incident.created', id, ARRAY[command_centre_id]::bigint[], '{}'::bigint[], '{}'::bigint[], '{}'::jsonb
+FROM incidents_incident WHERE reference LIKE 'PKY-L-%%'
+UNION ALL
+SELECT created_at + interval '30 minutes', 'incident.status_changed', id, ARRAY[command_centre_id]::bigint[], '{}'::bigint[], '{}'::bigint[],
+       '{"old": "resolved", "new": "closed"}'::jsonb
+FROM incidents_incident WHERE reference LIKE 'PKY-L-%%';
+ANALYZE incidents_incident;
+ANALYZE incidents_timelineevent;
+"""
+
+
 def add_arrests(share: float):
     from django.db import connection
 
@@ -58,7 +82,7 @@ def add_arrests(share: float):
         cur.execute("UPDATE incidents_incident i SET cardiac_arrest_suspected = true FROM incidents_cardiacarrest c WHERE c.incident_id = i.id")
         events = """
             INSERT INTO incidents_timelineevent (at, kind, incident_id, centre_ids, agency_ids, community_ids, payload)
-            SELECT {at}, '{kind}', c.incident_id, ARRAY[c.command_centre_id]::bigint[], '{{}}', '{{}}',
+            SELECT {at}, '{kind}', c.incident_id, ARRAY[c.command_centre_id]::bigint[], '{{}}'::bigint[], '{{}}'::bigint[],
                    jsonb_build_object({fields}, 'at', to_jsonb({at}), 'call_taker', c.call_taker_id,
                                       'call_answered_at', to_jsonb(c.call_answered_at))
             FROM incidents_cardiacarrest c WHERE {at} IS NOT NULL"""
@@ -118,8 +142,9 @@ def measure(share):
             assert response.status_code == 200, response.content[:300]
             return json.loads(response.content)
 
-        out[f"whole report, {name}"], report = runs(whole)
-        out[f"whole report, {name}"]["figures"] = {"count": report["cardiac_arrest"]["count"]}
+        if "--light" not in sys.argv:  # without calls, assignments and rollups the rest of the report means nothing
+            out[f"whole report, {name}"], report = runs(whole)
+            out[f"whole report, {name}"]["figures"] = {"count": report["cardiac_arrest"]["count"]}
         print(name, json.dumps(out[f"section only, {name}"]), file=sys.stderr, flush=True)
     # the plan of the section's statement (month)
     from reporting.rollup import local_bounds
@@ -140,6 +165,10 @@ def main():
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--reuse", action="store_true", help="the database already holds the history: only add arrests and measure")
     parser.add_argument("--redis-db", default="15")
+    parser.add_argument("--light", action="store_true",
+                        help="instead of generate_history: N incidents (a fifth medical) with two timeline events each, no "
+                             "calls or assignments, straight from SQL (minutes instead of most of an hour on a busy machine); "
+                             "the whole report is then not measured, only the section")
     args = parser.parse_args()
     env = {**os.environ, **common.bench_env(settings="dispatch.settings.local", database_url=common.db_url(args.db),
                                             redis_url=f"redis://127.0.0.1:6379/{args.redis_db}"), "DATABASE_POOL": "false"}
@@ -151,10 +180,20 @@ def main():
             common.create_database(args.db, drop=True)
             common.migrate(env)
             common.manage("load_demo", env=env)
-            subprocess.run([sys.executable, "manage.py", "generate_history", "--incidents", str(args.incidents), "--centre", "pky",
-                            "--start", "2026-10-01", "--days", "31"], cwd=common.ROOT, env=env, check=True)
+            if args.light:
+                import psycopg
+
+                with psycopg.connect(f"host=127.0.0.1 user=postgres dbname={args.db}", autocommit=True) as conn:
+                    for statement in LIGHT_SQL.split(";"):
+                        if statement.strip():
+                            params = {"n": args.incidents} if "%(n)s" in statement else None
+                            conn.execute(statement if params else statement.replace("%%", "%"), params)
+            else:
+                subprocess.run([sys.executable, "manage.py", "generate_history", "--incidents", str(args.incidents), "--centre",
+                                "pky", "--start", "2026-10-01", "--days", "31"], cwd=common.ROOT, env=env, check=True)
         print(f"history ready in {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
-        result = subprocess.run([sys.executable, __file__, "--measure", "--share", str(args.share)], cwd=common.ROOT, env=env,
+        result = subprocess.run([sys.executable, __file__, "--measure", "--share", str(args.share), *(["--light"] if args.light else [])],
+                                cwd=common.ROOT, env=env,
                                 check=True, stdout=subprocess.PIPE, text=True).stdout
         data = json.loads(result.split("RESULT ", 1)[1])
     finally:
