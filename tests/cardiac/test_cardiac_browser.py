@@ -82,6 +82,8 @@ def test_cardiac_arrest_recognised_coached_and_shown_live(world, asgi_server, ct
     board = board_page(ct_browser, asgi_server, world["supervisor"])
     page = console_page(ct_browser, asgi_server, world["call_taker"], viewport={"width": 1600, "height": 1000})
     keys = Keyboard(page)
+    posted = []  # the console's POST /cpr/ bodies
+    page.on("request", lambda r: posted.append(r.post_data_json) if r.method == "POST" and r.url.endswith("/cpr/") else None)
 
     # when the call-taker answers, picks the medical category and answers "tidak" to both questions
     keys.press("F2")
@@ -147,6 +149,10 @@ def test_cardiac_arrest_recognised_coached_and_shown_live(world, asgi_server, ct
     page.wait_for_function("!document.querySelector('#cpr-panel .cpr-step.pending')")
     block = block_for(Incident.objects.get(pk=incident.pk))
     assert block and block["suspected"] is True
+    # the console sent the steps taken on the draft with the times they were taken, before the incident existed
+    sent = {b["step"]: b for b in posted if "at" in b}
+    assert {"recognised", "instructions_started", "first_compression"} <= set(sent)
+    assert datetime.fromisoformat(sent["first_compression"]["at"].replace("Z", "+00:00")) < incident.created_at
     started = datetime.fromisoformat(block["instructions_started_at"])
     compressed = datetime.fromisoformat(block["first_compression_at"])
     assert started <= compressed < incident.created_at
@@ -170,6 +176,8 @@ def test_cardiac_arrest_recognised_coached_and_shown_live(world, asgi_server, ct
     page.wait_for_function("!document.querySelector('#cpr-panel .cpr-step.pending')")
     block = block_for(Incident.objects.get(pk=incident.pk))
     assert block["aed_on_scene_at"] and block["ems_on_scene_at"]
+    # live steps go without `at`: the server's clock
+    assert [b for b in posted if b["step"] in ("aed_on_scene", "ems_on_scene")] == [{"step": "aed_on_scene"}, {"step": "ems_on_scene"}]
     assert datetime.fromisoformat(block["aed_on_scene_at"]) > incident.created_at
     # stopping asks first (it ends the coaching), Enter confirms: the metronome stops
     keys.press("6")
