@@ -3,7 +3,11 @@
 Region holds ~91,600 rows (83,762 villages): its changelist never counts the whole table, never loads
 boundaries, and picks parents through a raw id field.
 """
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils.html import escape
@@ -12,7 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.admin_maps import LeafletGeoAdmin, LeafletGeoAdminMixin, PointMapMedia, map_display
 from agencies.capabilities import capability_name
-from agencies.models import Agency, CommandCentre, Landmark, Region, Station, Unit, User
+from agencies.aed_import import ImportFailed, aeds_import
+from agencies.models import Aed, Agency, CommandCentre, Landmark, Region, Station, Unit, User
 
 
 @admin.register(Region)
@@ -75,6 +80,13 @@ class CommandCentreAdmin(LeafletGeoAdmin):
                 "di linimasa sebagai tindakan sistem. Berlaku untuk kejadian yang tertangani setelah disimpan; 0 mematikannya."
             ),
             "fields": ("auto_close_resolved_min",),
+        }),
+        (_("Dugaan henti jantung"), {
+            "description": _(
+                "Saat henti jantung dicurigai, sistem memanggil sendiri relawan terlatih RJP terdekat (paling banyak 3 ke "
+                "pasien, 1 lagi mengambil AED terdekat) dan menampilkan AED dalam radius ini."
+            ),
+            "fields": ("cardiac_auto_callout", "cardiac_radius_m"),
         }),
     )
 
@@ -145,6 +157,52 @@ class LandmarkAdmin(LeafletGeoAdmin):
     list_filter = ("command_centre",)
     list_select_related = ("command_centre",)
     search_fields = ("name",)
+
+
+class AedImportForm(forms.Form):
+    command_centre = forms.ModelChoiceField(CommandCentre.objects.all(), label=_("pusat panggilan"))
+    file = forms.FileField(label=_("berkas CSV"))
+
+
+@admin.register(Aed)
+class AedAdmin(LeafletGeoAdmin):
+    """AEDs on a map; many at once from a CSV file ("Impor CSV", or `manage.py import_aeds`)."""
+
+    list_display = ("name", "command_centre", "access", "available_hours", "address", "is_active")
+    list_filter = ("command_centre", "access", "is_active")
+    list_select_related = ("command_centre",)
+    search_fields = ("name", "address")
+    autocomplete_fields = ("command_centre",)
+    raw_id_fields = ("region",)
+    fields = ("command_centre", "name", "location", "address", "access", "available_hours", "note", "region", "is_active")
+    change_list_template = "agencies/admin/aed_change_list.html"
+
+    def get_urls(self):
+        return [path("import/", self.admin_site.admin_view(self.import_view), name="agencies_aed_import"), *super().get_urls()]
+
+    def import_view(self, request):
+        if not self.has_add_permission(request) or not self.has_change_permission(request):
+            return redirect("admin:agencies_aed_changelist")
+        errors = []
+        form = AedImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                if upload.size > 5 * 1024 * 1024:
+                    raise ImportFailed([_("Berkas lebih dari 5 MB.")])
+                try:
+                    text = upload.read().decode("utf-8-sig")
+                except UnicodeDecodeError:
+                    raise ImportFailed([_("Berkas harus teks UTF-8 (CSV).")]) from None
+                created, updated = aeds_import(centre=form.cleaned_data["command_centre"], text=text)
+            except ImportFailed as exc:
+                errors = exc.errors
+            else:
+                self.message_user(request, _("%(c)d AED ditambahkan, %(u)d diperbarui.") % {"c": created, "u": updated}, messages.SUCCESS)
+                return redirect("admin:agencies_aed_changelist")
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form, "errors": errors,
+                   "title": _("Impor AED dari CSV")}
+        return TemplateResponse(request, "agencies/admin/aed_import.html", context)
 
 
 # `unit` must be in the form: Django validates the scope constraint only when every field it names is in the form.

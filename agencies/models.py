@@ -100,6 +100,15 @@ class CommandCentre(models.Model):
     sms_number = models.CharField(_("nomor SMS 112"), max_length=32, blank=True, default="", db_default="")
     # How long a caller link (the SMS link that shares the caller's location, photos and chat) stays valid.
     caller_link_ttl_minutes = models.PositiveIntegerField(_("masa berlaku tautan penelepon (menit)"), default=120, db_default=120)
+    # Suspected cardiac arrest (issue 30): the platform calls out CPR-trained volunteers near the patient by itself,
+    # and lists the AEDs, within this radius.
+    cardiac_auto_callout = models.BooleanField(
+        _("panggil relawan RJP otomatis saat dugaan henti jantung"), default=True, db_default=True,
+    )
+    cardiac_radius_m = models.PositiveIntegerField(
+        _("radius relawan RJP dan AED (m)"), default=800, db_default=800,
+        validators=[MinValueValidator(50), MaxValueValidator(5000)],
+    )
 
     class Meta:
         verbose_name = _("pusat panggilan")
@@ -253,6 +262,45 @@ class Landmark(models.Model):
         verbose_name = _("tengara")
         verbose_name_plural = _("tengara")
         ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Aed(models.Model):
+    """An automated external defibrillator the public (or staff on site) can fetch: the nearest ones are listed on
+    a suspected cardiac arrest and one volunteer is sent to bring one (issue 30, docs/cardiac-arrest.md)."""
+
+    class Access(models.TextChoices):
+        PUBLIC = "public", _("Umum")  # anyone may take it (a mall's hall, a station)
+        RESTRICTED = "restricted", _("Terbatas")  # ask the security desk / staff on site
+
+    command_centre = models.ForeignKey(
+        CommandCentre, verbose_name=_("pusat panggilan"), on_delete=models.CASCADE, related_name="aeds"
+    )
+    # the regency/city it stands in (informational: the centre decides who sees it)
+    region = models.ForeignKey(
+        Region, verbose_name=_("wilayah"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    name = models.CharField(_("nama"), max_length=160)
+    location = models.PointField(_("lokasi"), srid=4326, spatial_index=False)
+    address = models.CharField(_("alamat / letak"), max_length=255, blank=True)
+    access = models.CharField(_("akses"), max_length=12, choices=Access.choices, default=Access.PUBLIC)
+    available_hours = models.CharField(_("jam tersedia"), max_length=120, blank=True, help_text=_("Mis. 24 jam, 08.00–22.00"))
+    note = models.CharField(_("catatan"), max_length=255, blank=True)
+    is_active = models.BooleanField(_("aktif"), default=True)
+
+    class Meta:
+        verbose_name = _("AED (defibrilator)")
+        verbose_name_plural = _("AED (defibrilator)")
+        ordering = ["name"]
+        indexes = [
+            # the KNN search walks only active AEDs (agencies.aeds.aeds_near)
+            GistIndex(fields=["location"], name="aed_active_location_gist", condition=models.Q(is_active=True)),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["command_centre", "name"], name="aed_unique_name_per_centre"),
+        ]
 
     def __str__(self):
         return self.name

@@ -12,6 +12,9 @@ agency holding a live assignment (and their centres), the agencies the event nam
 call-out follows the incident; events without an incident name their audience explicitly.
 """
 
+from agencies.aeds import aed_summary
+from incidents.cardiac import arrest_block
+
 # kind → what it means (the audience rule, when it differs from the incident's, is in docs/architecture.md)
 EVENT_KINDS = {
     "incident.created": "a call-taker (or an import) logged the incident",
@@ -50,6 +53,9 @@ EVENT_KINDS = {
     "caller.photo": "the caller sent a photo through the link (re-encoded, without EXIF/GPS)",
     "caller.message": "a chat message between the caller and the centre (the link's page or SMS)",
     "callout.ended": "the incident was resolved, closed or cancelled: the open call-out ended, everyone still alerted or coming stood down",
+    "callout.none_available": "an automatic call-out found no volunteer to alert (the call-taker is told)",
+    "cardiac_arrest.recognised": "a cardiac arrest is suspected: from the two answers, or flagged by the call-taker",
+    "cardiac_arrest.step": "a step of dispatcher-assisted CPR was reached (the first time only)",
 }
 
 
@@ -304,6 +310,9 @@ def callout_summary(callout, counts: dict) -> dict:
         "note": callout.note,
         "sent_at": callout.sent_at.isoformat(),
         "ack_deadline": callout.ack_deadline.isoformat() if callout.ack_deadline else None,
+        # issue 30: `general`, or `cardiac_arrest` (sent by the platform); `aed` the AED the runner fetches
+        "purpose": callout.purpose,
+        "aed": aed_summary(callout.aed) if callout.aed_id else None,
     }
 
 
@@ -439,3 +448,37 @@ def callout_ended(*, callout, counts, old, incident_status, stood_down) -> dict:
     """`incident_status`: what ended it (resolved, closed or cancelled); `stood_down`: the members told."""
     return {"callout": callout_summary(callout, counts), "old": old, "incident_status": incident_status,
             "stood_down": sorted(stood_down)}
+
+
+# --- cardiac arrest (issue 30) --------------------------------------------------------------------------------
+
+def cardiac_arrest_recognised(*, arrest) -> dict:
+    """`at` is the recognition time the reports read; `call_taker` and `call_answered_at` say whose call it was and
+    when it was answered (the start of the recognition interval)."""
+    return {
+        "recognition": arrest.recognition,
+        "at": _iso(arrest.recognised_at),
+        "call_taker": arrest.call_taker_id,
+        "call_answered_at": _iso(arrest.call_answered_at),
+        "cardiac_arrest": arrest_block(arrest),
+    }
+
+
+def cardiac_arrest_step(*, arrest, step, at, out_of_order=()) -> dict:
+    """`step` (incidents.cardiac.STEPS) reached at `at`; `outcome` with `stopped`; `out_of_order`: the steps
+    expected before it that had no time (recorded anyway)."""
+    return {
+        "step": step,
+        "at": _iso(at),
+        "outcome": arrest.outcome or None,
+        "out_of_order": list(out_of_order),
+        "call_taker": arrest.call_taker_id,
+        "call_answered_at": _iso(arrest.call_answered_at),
+        "cardiac_arrest": arrest_block(arrest),
+    }
+
+
+def callout_none_available(*, purpose, skills, radius_m, role=None, aed=None) -> dict:
+    """An automatic call-out (`purpose`) found nobody: `role` `cpr` (to the patient) or `aed_runner`; `aed` the AED
+    nobody could be sent to fetch."""
+    return {"purpose": purpose, "role": role, "skills": sorted(skills), "radius_m": radius_m, "aed": aed}

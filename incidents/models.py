@@ -229,6 +229,9 @@ class Incident(models.Model):
     caller_name = models.CharField(_("nama penelepon"), max_length=120, blank=True)
     caller_count = models.PositiveIntegerField(_("jumlah pelapor"), default=1)
     answers = models.JSONField(_("jawaban SOP"), default=dict, blank=True)
+    # Set once when a cardiac arrest is suspected (its CardiacArrest row exists): the event summary reads that row
+    # only for these incidents (incidents.cardiac.arrest_of).
+    cardiac_arrest_suspected = models.BooleanField(_("dugaan henti jantung"), default=False, db_default=False)
     is_public_alert = models.BooleanField(_("peringatan publik"), default=False)
     # An incident received from another CAD (NENA EIDO) keeps the sender's tracking id for dedup.
     external_tracking_id = models.CharField(_("ID pelacakan EIDO"), max_length=255, null=True, blank=True, unique=True)
@@ -283,6 +286,62 @@ class Incident(models.Model):
     def is_unclassified(self):
         """Still waiting for someone to set its category (flagged on every console until then)."""
         return self.category.code == IncidentCategory.UNCLASSIFIED
+
+
+class CardiacArrest(models.Model):
+    """A suspected out-of-hospital cardiac arrest on an incident (issue 30): when it was recognised and each step of
+    the dispatcher-assisted CPR after it, first time only. Exists only once suspected (from the two answers or
+    flagged by the call-taker); every time here is also a timeline event, which the reports read
+    (reporting.cardiac). The centre and the time are copied here so the report finds a centre's arrests by index
+    without scanning incidents or the timeline (docs/cardiac-arrest.md)."""
+
+    class Recognition(models.TextChoices):
+        ANSWERS = "answers", _("Dari jawaban (tidak sadar, tidak bernapas normal)")  # the rule on the two answers
+        FLAGGED = "flagged", _("Ditandai petugas")  # the call-taker pressed the key (the patient collapsed during the call)
+
+    class Outcome(models.TextChoices):
+        ROSC = "rosc", _("Nadi kembali (ROSC)")  # return of spontaneous circulation
+        TRANSPORTED = "transported", _("Dibawa ke rumah sakit")
+        DECEASED = "deceased", _("Meninggal")
+        UNKNOWN = "unknown", _("Tidak diketahui")
+
+    incident = models.OneToOneField(
+        Incident, verbose_name=_("kejadian"), primary_key=True, on_delete=models.CASCADE, related_name="cardiac_arrest"
+    )
+    command_centre = models.ForeignKey(
+        "agencies.CommandCentre", verbose_name=_("pusat panggilan"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    # who took the call (the per-call-taker report) and when it was answered (the start of every interval)
+    call_taker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("petugas penerima"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    call_answered_at = models.DateTimeField(_("panggilan dijawab"), null=True, blank=True)
+    recognition = models.CharField(_("dikenali dari"), max_length=10, choices=Recognition.choices)
+    recognised_at = models.DateTimeField(_("dikenali"))
+    recognised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("dikenali oleh"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    instructions_started_at = models.DateTimeField(_("instruksi RJP dimulai"), null=True, blank=True)
+    first_compression_at = models.DateTimeField(_("kompresi pertama"), null=True, blank=True)
+    aed_on_scene_at = models.DateTimeField(_("AED tiba"), null=True, blank=True)
+    ems_on_scene_at = models.DateTimeField(_("ambulans tiba"), null=True, blank=True)
+    stopped_at = models.DateTimeField(_("RJP dihentikan"), null=True, blank=True)
+    outcome = models.CharField(_("hasil"), max_length=12, choices=Outcome.choices, blank=True)
+    # the AEDs within the centre's radius when it was recognised, nearest first (agencies.aeds.aed_summary each)
+    nearest_aeds = models.JSONField(_("AED terdekat"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("dugaan henti jantung")
+        verbose_name_plural = _("dugaan henti jantung")
+        indexes = [
+            # the report: a centre's arrests in a time range (few rows, whatever the number of incidents)
+            models.Index(fields=["command_centre", "recognised_at"], name="cardiac_centre_recognised"),
+        ]
+
+    def __str__(self):
+        return str(self.incident_id)
 
 
 class Assignment(models.Model):

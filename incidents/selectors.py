@@ -72,7 +72,7 @@ def incident_get_for(user, incident_id) -> Incident:
     except (TypeError, ValueError):
         incident_id = None
     incident = (
-        incidents_visible_to(user).select_related("category", "command_centre").filter(pk=incident_id).first()
+        incidents_visible_to(user).select_related("category", "command_centre", "cardiac_arrest").filter(pk=incident_id).first()
         if incident_id is not None
         else None
     )

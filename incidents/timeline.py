@@ -6,6 +6,7 @@ rolls back.
 """
 from django.db import connection, transaction
 
+from incidents.cardiac import block_for
 from incidents.events import EVENT_KINDS, carries_caller_data
 from incidents.live import publish_event
 from incidents.models import Incident, IncidentCategory, TimelineEvent
@@ -43,6 +44,9 @@ def incident_summary(incident: Incident) -> dict:
         "location_to_confirm": incident.location_source == Incident.LOCATION_TO_CONFIRM,
         # arrived without an incident type (an EIDO transfer): every console flags it until someone sets the category
         "unclassified": incident.category.code == IncidentCategory.UNCLASSIFIED,
+        # a suspected cardiac arrest: the block (incidents.cardiac.arrest_block), else null — no query for an
+        # incident never suspected
+        "cardiac_arrest": block_for(incident),
     }
 
 

@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.geo import coordinates_text
 from agencies.models import TimeZoneName, Unit
-from incidents.models import Assignment, Call, Incident
+from incidents.cardiac import STEP_LABELS
+from incidents.models import Assignment, Call, CardiacArrest, Incident
 
 # Every kind of incidents.events.EVENT_KINDS (tests/core/test_admin_i18n.py keeps the two equal).
 KIND_LABELS = {
@@ -51,6 +52,15 @@ KIND_LABELS = {
     "caller.photo": _("Foto dari penelepon"),
     "caller.message": _("Pesan penelepon"),
     "callout.ended": _("Panggilan relawan berakhir: kejadian selesai"),
+    "callout.none_available": _("Tidak ada relawan yang dapat dipanggil"),
+    "cardiac_arrest.recognised": _("Dugaan henti jantung"),
+    "cardiac_arrest.step": _("Langkah RJP"),
+}
+
+# How a suspected arrest was recognised (incidents.models.CardiacArrest.Recognition) and how CPR ended (.Outcome).
+_RECOGNITION_LABELS = {
+    "answers": _("dari jawaban: tidak sadar, tidak bernapas normal"),
+    "flagged": _("ditandai petugas"),
 }
 
 # Why a caller link stopped working (incidents.events.caller_link_ended's `cause`).
@@ -197,6 +207,18 @@ def summary(kind: str, payload: dict) -> str:
     elif kind == "alert.acknowledged":
         count = len(p.get("alerts") or []) or 1
         parts.append(_t("%(n)s peringatan ditandai sudah ditangani") % {"n": count})
+    elif kind == "cardiac_arrest.recognised":
+        parts.append(str(_RECOGNITION_LABELS.get(p.get("recognition"), p.get("recognition") or "")))
+    elif kind == "cardiac_arrest.step":
+        parts.append(str(STEP_LABELS.get(p.get("step"), p.get("step") or "")))
+        if p.get("outcome"):
+            parts.append(_choice(CardiacArrest.Outcome, p["outcome"]))
+        if p.get("out_of_order"):
+            parts.append(_t("sebelum: %(steps)s") % {"steps": ", ".join(str(STEP_LABELS.get(s, s)) for s in p["out_of_order"])})
+    elif kind == "callout.none_available":
+        parts.append(_t("pengambil AED") if p.get("role") == "aed_runner" else _t("relawan RJP"))
+        if p.get("radius_m"):
+            parts.append(_t("radius %(m)s m") % {"m": p["radius_m"]})
     elif kind.startswith("callout."):
         parts.append(_callout(p))
         response = p.get("response") if isinstance(p.get("response"), dict) else None

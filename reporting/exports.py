@@ -35,6 +35,8 @@ SECTIONS = {
     "repeat_numbers": "Nomor berulang",
     "eta_accuracy": "Perkiraan vs waktu tempuh",
     "eta_accuracy_by_agency": "Perkiraan tempuh per instansi",
+    "cardiac_arrest": "Henti jantung",
+    "cardiac_arrest_by_call_taker": "Henti jantung per petugas",
     "data_errors": "Kesalahan data",
 }
 ETA_FIELDS = ("n", "predicted_p50_s", "actual_p50_s", "error_p50_s", "abs_error_p90_s", "within_20_percent", "late_percent")
@@ -51,6 +53,7 @@ SECTION_NAMES = {
     "caller_links": _l("Tautan penelepon"),
     "repeat_numbers": _l("Nomor berulang"),
     "eta_accuracy": _l("Perkiraan vs waktu tempuh"), "eta_accuracy_by_agency": _l("Perkiraan tempuh per instansi"),
+    "cardiac_arrest": _l("Henti jantung"), "cardiac_arrest_by_call_taker": _l("Henti jantung per petugas"),
     "data_errors": _l("Kesalahan data"),
 }
 
@@ -85,6 +88,18 @@ SECTION_FIELD_LABELS = {
         "members_declined": _l("Anggota tidak bisa"), "members_arrived": _l("Anggota tiba di lokasi"),
     },
 }
+CARDIAC_FIELD_LABELS = {
+    "count": _l("Dugaan henti jantung"), "recognised_timed": _l("Pengenalan terukur"),
+    "recognition_p50_s": _l("Dijawab → dikenali, p50 (detik)"), "recognition_p90_s": _l("Dijawab → dikenali, p90 (detik)"),
+    "recognised_within_60_s": _l("Dikenali ≤ 60 detik (%)"), "first_compressions": _l("Kompresi pertama terukur"),
+    "first_compression_p50_s": _l("Dijawab → kompresi pertama, p50 (detik)"),
+    "first_compression_p90_s": _l("Dijawab → kompresi pertama, p90 (detik)"),
+    "within_60_s": _l("Kompresi ≤ 60 detik (%)"), "within_120_s": _l("Kompresi ≤ 120 detik (%)"),
+    "within_180_s": _l("Kompresi ≤ 180 detik (%)"), "volunteer_on_scene": _l("Relawan tiba di lokasi"),
+    "volunteers_first_on_scene": _l("Relawan tiba lebih dulu dari ambulans"), "ems_on_scene": _l("Ambulans tiba (tercatat)"),
+}
+CARDIAC_FIELDS = tuple(CARDIAC_FIELD_LABELS)
+SECTION_FIELD_LABELS["cardiac_arrest"] = SECTION_FIELD_LABELS["cardiac_arrest_by_call_taker"] = CARDIAC_FIELD_LABELS
 VOLUNTEER_TIMES = {"time_to_accept": _l("Dihubungi → bersedia (detik)"), "time_to_arrive": _l("Panggilan relawan → tiba (detik)")}
 
 
@@ -157,6 +172,13 @@ def rows(report: dict):
     for entry in accuracy.get("by_agency", []):
         for field in ETA_FIELDS:
             yield "eta_accuracy_by_agency", f"{entry['id']}:{entry['basis']}", f"{entry['name']} · {BASIS_LABELS.get(entry['basis'], entry['basis'])}", field, entry[field]
+    cardiac = report.get("cardiac_arrest") or {}  # a report stored before issue 30 lacks it
+    if cardiac:
+        for field in CARDIAC_FIELDS:
+            yield "cardiac_arrest", "", "", field, cardiac.get(field)
+    for entry in cardiac.get("by_call_taker", []):
+        for field in CARDIAC_FIELDS:
+            yield "cardiac_arrest_by_call_taker", str(entry["id"] or ""), entry["name"], field, entry.get(field)
     # what the numbers leave out (issue 28): bad intervals by interval, rows with impossible dates
     errors = report.get("data_errors") or {}
     for row in errors.get("intervals", []):

@@ -25,6 +25,7 @@ from incidents.models import Call, CallerLink, CallerPosition, IncidentCategory,
 from volunteers.models import CallOut, CallOutResponse
 
 from . import rollup
+from .cardiac import cardiac_arrest_report
 from .models import AGENCY_INTERVALS, Interval, MonthlyReport, RollupState
 from .targets import targets_for
 
@@ -186,6 +187,7 @@ def coordination_report(*, query: ReportQuery) -> dict:
     report["volunteers"] = _volunteers(query)
     report["caller_links"] = _caller_links(query)
     report["eta_accuracy"] = _eta_accuracy(query, hist)
+    report["cardiac_arrest"] = cardiac_arrest_report(query)
     report["repeat_numbers"] = _repeat_numbers(base)
     report["data_errors"] = _data_errors(base)
     health = rollup_status()

@@ -17,6 +17,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from agencies.aeds import aed_summary
 from agencies.models import User
 from agencies.scoping import scope_for
 from dispatch.api import GatewaySecretPermission
@@ -25,6 +26,7 @@ from incidents.api.serializers import GeoJSONPointField
 from incidents.models import Incident
 from incidents.selectors import incident_get_for
 from volunteers import selectors
+from volunteers.cardiac import CPR_REMINDER
 from volunteers.models import CallOut, CallOutResponse, Volunteer
 from volunteers.services import (
     callout_accept,
@@ -134,6 +136,11 @@ class CallOutSerializer(serializers.Serializer):
         help_text="A community's view (GET /communities/{id}/callouts/): accepted, declined, pending and recipients over "
         "everyone the call-out alerted; the top-level counts are then this community's members' own, as `responses`.",
     )
+    purpose = serializers.CharField(help_text="`general`, or `cardiac_arrest` (sent by the platform on a suspected arrest).")
+    purpose_name = serializers.CharField()
+    aed = serializers.DictField(allow_null=True, help_text="The AED runner's call-out: the AED to fetch (id, name, location, "
+                                "address, access, available_hours, distance_m); null otherwise.")
+    cpr_reminder = serializers.CharField(allow_null=True, help_text="A cardiac arrest's call-out: the CPR reminder text.")
     can_cancel = serializers.BooleanField(required=False, help_text="Whether the caller may call it off (the sender, their centre's supervisors, the coordinator).")
 
 
@@ -177,6 +184,10 @@ def callout_data(c, *, responses, mine=None, staff=False) -> dict:
         "skills": list(c.skills), "skill_names": [skill_name(s) for s in c.skills], "radius_m": c.radius_m, "note": c.note,
         "sent_at": _iso(c.sent_at), "ack_deadline": _iso(c.ack_deadline), "filled_at": _iso(c.filled_at),
         "expired_at": _iso(c.expired_at), "incident": incident, "reference": i.reference, "category": i.category.code,
+        # issue 30: a cardiac arrest's call-out carries the AED its runner fetches and the CPR reminder
+        "purpose": c.purpose, "purpose_name": str(CallOut.Purpose(c.purpose).label),
+        "aed": aed_summary(c.aed) if c.aed_id else None,
+        "cpr_reminder": str(CPR_REMINDER) if c.purpose == CallOut.Purpose.CARDIAC_ARREST else None,
         "location": incident["location"], "address": i.address, "description": i.description,
         "taken": [{"volunteer": r.volunteer_id, "volunteer_name": r.volunteer.name, "answered_at": _iso(r.answered_at)}
                   for r in sorted(counted, key=lambda r: (r.answered_at or r.alerted_at, r.pk))],

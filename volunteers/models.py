@@ -145,6 +145,10 @@ class MemberInvite(models.Model):
 class CallOut(models.Model):
     """A request for N volunteers at an incident: to a whole community, or by skill within a radius."""
 
+    class Purpose(models.TextChoices):
+        GENERAL = "general", _("Umum")  # any call-out a person sends (the default)
+        CARDIAC_ARREST = "cardiac_arrest", _("Henti jantung")  # sent by the platform on a suspected arrest (issue 30)
+
     class Status(models.TextChoices):
         SENT = "sent", _("Menunggu relawan")  # alerted, fewer than N accepted so far
         FILLED = "filled", _("Terpenuhi")  # N accepted; the others were stood down
@@ -170,6 +174,13 @@ class CallOut(models.Model):
     skills = ArrayField(models.CharField(max_length=40), verbose_name=_("keahlian"), default=list, blank=True)
     radius_m = models.PositiveIntegerField(_("radius (m)"), null=True, blank=True)
     needed = models.PositiveSmallIntegerField(_("dibutuhkan"), default=1)
+    purpose = models.CharField(
+        _("tujuan"), max_length=20, choices=Purpose.choices, default=Purpose.GENERAL, db_default=Purpose.GENERAL
+    )
+    # The AED runner's call-out: the volunteer fetches this AED on the way to the patient (None for every other).
+    aed = models.ForeignKey(
+        "agencies.Aed", verbose_name=_("AED yang dijemput"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.SENT)
     sent_at = models.DateTimeField(_("dikirim"))
     # The no-answer deadline (the sweeper acts on it while the call-out is SENT; kept afterwards as history).

@@ -3,6 +3,9 @@ from django.utils.translation import gettext_lazy as _
 
 SKILLS = {
     "first_aid": _("Pertolongan pertama"),
+    # issue 30: called out by themselves on a suspected cardiac arrest (RJP = resusitasi jantung paru, i.e. CPR)
+    "cpr": _("RJP"),
+    "aed": _("AED (defibrilator)"),
     "water_rescue": _("Penyelamatan di air"),
     "boat": _("Perahu"),
     "search": _("Pencarian orang"),

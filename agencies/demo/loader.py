@@ -17,11 +17,12 @@ from rest_framework.authtoken.models import Token
 
 from agencies.demo import agencies as agency_data
 from agencies.demo import categories as category_data
+from agencies.demo import aeds as demo_aeds
 from agencies.demo import people, places
 from agencies.demo.geometry import DEMO_BOUNDARY_SOURCE, as_multipolygon, inner_point, polygon, tile
 from agencies.demo.roadgen import demo_network_file
 from agencies.management.commands.load_regions import load_regions
-from agencies.models import Agency, CommandCentre, Landmark, Region, Station, Unit, User
+from agencies.models import Aed, Agency, CommandCentre, Landmark, Region, Station, Unit, User
 from agencies.roads.services import road_network_import
 from incidents.models import EscalationRule, IncidentCategory
 from volunteers.models import Volunteer, VolunteerCommunity
@@ -188,6 +189,14 @@ class Loader:
             for name, lon_lat in items:
                 self.upsert(Landmark, {"command_centre": self.centre_by_code[centre_code], "name": name}, {"location": point(lon_lat)})
 
+    def aeds(self):
+        for centre_code, items in demo_aeds.AEDS.items():
+            centre = self.centre_by_code[centre_code]
+            for name, lon_lat, address, access, hours in items:
+                self.upsert(Aed, {"command_centre": centre, "name": name},
+                            {"location": point(lon_lat), "address": address, "access": access, "available_hours": hours,
+                             "is_active": True})
+
     def communities(self):
         self.community_by_key = {}
         self.volunteer_user_links = []
@@ -262,6 +271,7 @@ class Loader:
             self.categories()
             self.agencies()
             self.landmarks()
+            self.aeds()
             self.communities()
             self.users()
         if settings.DEMO_ROAD_NETWORK:

@@ -17,13 +17,18 @@ COMMUNITIES = [
         "volunteers": [
             {"name": "Rudi Hartono", "phone": "081250001001", "skills": ["water_rescue", "search", "first_aid"], "location": (113.9260, -2.2040), "user": "volunteer_pky",
              "certifications": [{"name": "Basic Life Support (PMI)", "skill": "first_aid", "expires_on": "2027-06-30"}]},
-            {"name": "Lina Marlina", "phone": "081250001005", "skills": ["first_aid", "search"], "location": (113.9150, -2.2150), "user": "volunteer2_pky"},
+            {"name": "Lina Marlina", "phone": "081250001005", "skills": ["first_aid", "search", "cpr"], "location": (113.9150, -2.2150), "user": "volunteer2_pky"},
             {"name": "Bayu Pratama", "phone": "081250001006", "skills": ["first_aid", "boat", "water_rescue"], "location": (113.9330, -2.1980), "user": "volunteer3_pky",
              "certifications": [{"name": "Water Rescue Basarnas", "skill": "water_rescue", "expires_on": "2026-03-31"}]},
-            {"name": "Hadi Kusuma", "phone": "081250001007", "skills": ["first_aid", "radio", "search"], "location": (113.9100, -2.2000), "user": "coordinator_pky"},
+            {"name": "Hadi Kusuma", "phone": "081250001007", "skills": ["first_aid", "radio", "search", "cpr", "aed"], "location": (113.9100, -2.2000), "user": "coordinator_pky"},
             {"name": "Yohanes Ampung", "phone": "081250001002", "skills": ["water_rescue", "boat"], "location": (113.9400, -2.2060)},
             {"name": "Siti Rahmawati", "phone": "081250001003", "skills": ["first_aid", "radio"], "location": (113.8850, -2.2120), "availability": "schedule", "schedule_hours": _WORKDAYS_EVENINGS},
             {"name": "Dedi Saputra", "phone": "081250001004", "skills": ["search", "chainsaw"], "location": (113.9500, -2.2600), "availability": "off"},
+            # CPR-trained relawan near the city centre's AEDs (issue 30: called out by themselves on a cardiac arrest)
+            {"name": "Nadia Putri", "phone": "081250001008", "skills": ["cpr", "aed", "first_aid"], "location": (113.9125, -2.2120),
+             "certifications": [{"name": "Bantuan Hidup Dasar (PMI)", "skill": "cpr", "expires_on": "2028-01-31"}]},
+            {"name": "Yoga Prasetyo", "phone": "081250001009", "skills": ["cpr"], "location": (113.9140, -2.2088)},
+            {"name": "Rina Agustina", "phone": "081250001010", "skills": ["aed"], "location": (113.9168, -2.2072)},
         ],
     },
     {
@@ -44,7 +49,7 @@ COMMUNITIES = [
         "base_location": (113.9290, -2.2120), "coordinator_phone": "081250003001",
         "volunteers": [
             {"name": "Samsul Bahri", "phone": "081250003001", "skills": ["firefighting", "forest_fire"], "location": (113.9290, -2.2120)},
-            {"name": "Eko Wibowo", "phone": "081250003002", "skills": ["firefighting", "first_aid"], "location": (113.9220, -2.2230)},
+            {"name": "Eko Wibowo", "phone": "081250003002", "skills": ["firefighting", "first_aid", "cpr"], "location": (113.9220, -2.2230)},
             {"name": "Gusti Randa", "phone": "081250003003", "skills": ["forest_fire", "chainsaw"], "location": (113.9050, -2.2300)},
         ],
     },
@@ -55,7 +60,7 @@ COMMUNITIES = [
         "base_location": (117.1550, -0.4550), "coordinator_phone": "081350003001",
         "volunteers": [
             {"name": "Hendra Wijaya", "phone": "081350003001", "skills": ["4x4", "winch", "evacuation"], "location": (117.1550, -0.4550), "user": "volunteer_smd"},
-            {"name": "Agus Salim", "phone": "081350003002", "skills": ["4x4", "first_aid"], "location": (117.1300, -0.4950)},
+            {"name": "Agus Salim", "phone": "081350003002", "skills": ["4x4", "first_aid", "cpr"], "location": (117.1300, -0.4950)},
             {"name": "Nur Aini", "phone": "081350003003", "skills": ["radio", "logistics"], "location": (117.1700, -0.5050)},
         ],
     },
@@ -65,9 +70,12 @@ COMMUNITIES = [
         "category_codes": ["medis", "permintaan_ambulans", "kecelakaan_lalu_lintas"],
         "base_location": (117.1450, -0.4990), "coordinator_phone": "081350004001",
         "volunteers": [
-            {"name": "Ratna Sari", "phone": "081350004001", "skills": ["ambulance", "first_aid"], "location": (117.1450, -0.4990)},
-            {"name": "Fikri Ramadhan", "phone": "081350004002", "skills": ["ambulance", "first_aid"], "location": (117.1620, -0.4800)},
+            {"name": "Ratna Sari", "phone": "081350004001", "skills": ["ambulance", "first_aid", "cpr", "aed"], "location": (117.1450, -0.4990)},
+            {"name": "Fikri Ramadhan", "phone": "081350004002", "skills": ["ambulance", "first_aid", "cpr"], "location": (117.1620, -0.4800)},
             {"name": "Yusuf Hamdani", "phone": "081350004003", "skills": ["first_aid"], "location": (117.1200, -0.5150), "availability": "off"},
+            {"name": "Dewi Kartika", "phone": "081350004004", "skills": ["cpr", "first_aid"], "location": (117.1480, -0.5010),
+             "certifications": [{"name": "Bantuan Hidup Dasar (PMI)", "skill": "cpr", "expires_on": "2027-11-30"}]},
+            {"name": "Rahmat Hidayat", "phone": "081350004005", "skills": ["cpr", "aed"], "location": (117.1470, -0.4900)},
         ],
     },
     {

@@ -33,6 +33,10 @@ TIMELINE_TAIL = 30
 LIST_COLUMNS = (
     "id", "reference", "status", "priority", "location", "address", "caller_count", "outside_service_area", "created_at",
     "updated_at", "category__code", "category__name_id", "category__name_en", "command_centre__code",
+    "cardiac_arrest_suspected", *(f"cardiac_arrest__{name}" for name in (
+        "recognition", "recognised_at", "instructions_started_at", "first_compression_at", "aed_on_scene_at", "ems_on_scene_at",
+        "stopped_at", "outcome", "nearest_aeds",
+    )),
 )
 NEAREST_UNITS = 5
 
@@ -115,7 +119,7 @@ class IncidentListCreateApi(generics.ListAPIView):
         f = filters.validated_data
         qs = (
             selectors.incidents_visible_to(self.request.user)
-            .select_related("category", "command_centre")
+            .select_related("category", "command_centre", "cardiac_arrest")
             .only(*LIST_COLUMNS)
         )
         if f.get("status"):

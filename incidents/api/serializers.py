@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 
+from incidents.cardiac import block_for
 from incidents.models import IncidentCategory
 
 POINT_SCHEMA = {
@@ -93,11 +94,19 @@ class IncidentListItemSerializer(serializers.Serializer):
     unclassified = serializers.SerializerMethodField(
         help_text="Arrived without an incident type (an EIDO transfer): flagged until someone sets the category.")
 
+    cardiac_arrest = serializers.SerializerMethodField(
+        help_text="A suspected cardiac arrest (issue 30): {suspected, recognition, recognised_at, instructions_started_at, "
+        "first_compression_at, aed_on_scene_at, ems_on_scene_at, stopped_at, outcome, nearest_aeds}; null without one.")
+
     def get_category_name(self, obj) -> str:
         return localised_category_name(obj.category)
 
     def get_unclassified(self, obj) -> bool:
         return obj.category.code == IncidentCategory.UNCLASSIFIED
+
+    @extend_schema_field({"type": "object", "nullable": True})
+    def get_cardiac_arrest(self, obj):
+        return block_for(obj)
 
 
 class AssignmentSerializer(serializers.Serializer):

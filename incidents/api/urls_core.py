@@ -1,7 +1,7 @@
 """REST API v1 routes: core workflow (calls, incidents, assignments, alerts, categories)."""
 from django.urls import path
 
-from incidents.api import assignments, calls, categories, incidents, offline
+from incidents.api import assignments, calls, cardiac, categories, incidents, offline
 
 urlpatterns = [
     path("ping/", offline.PingApi.as_view(), name="api-ping"),
@@ -20,6 +20,7 @@ urlpatterns = [
     path("incidents/<int:incident_id>/route/", incidents.IncidentRouteApi.as_view(), name="api-incident-route"),
     path("incidents/<int:incident_id>/close/", incidents.IncidentCloseApi.as_view(), name="api-incident-close"),
     path("incidents/<int:incident_id>/cancel/", incidents.IncidentCancelApi.as_view(), name="api-incident-cancel"),
+    path("incidents/<int:incident_id>/cpr/", cardiac.CprStepApi.as_view(), name="api-incident-cpr"),
     path(
         "incidents/<int:incident_id>/alerts/acknowledge/", assignments.IncidentAlertsAcknowledgeApi.as_view(),
         name="api-incident-alerts-acknowledge",

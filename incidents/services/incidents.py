@@ -11,9 +11,10 @@ from agencies.models import CommandCentre, Region, User
 from agencies.scoping import require_role, scope_for
 from dispatch.errors import Conflict, IllegalTransition, NotFound, ValidationFailed, field_error
 from incidents.models import Assignment, Call, IdempotencyRecord, Incident, IncidentCategory, IncidentCounter, Priority
-from incidents import events, refdata
+from incidents import cardiac, events, refdata
 from incidents.routing import propose_agencies
 from incidents.services.callerlink import caller_conversation_attach, caller_links_end_for_incident
+from incidents.services.cardiac import arrest_recognise, nearest_aeds_for
 from incidents.services.common import (
     MAX_LENGTHS,
     clean_phone,
@@ -104,7 +105,19 @@ def _answers(category, answers) -> dict:
     if unknown:
         raise field_error("answers", _("Pertanyaan tidak dikenal: %(keys)s") % {"keys": ", ".join(map(str, unknown))[:200]}, code="unknown_question")
     clean = {}
+    recognition = cardiac.uses_recognition(category)
     for key, value in answers.items():
+        if recognition and key in cardiac.RECOGNITION_KEYS:
+            if isinstance(value, str):
+                value = value.strip()
+            if not cardiac.valid_answer(value):
+                # ya / tidak / tidak yakin: anything else is a console's bug, and the arrest rule must not guess
+                raise field_error(
+                    "answers", _("Jawaban untuk '%(key)s' harus true, false atau \"unsure\".") % {"key": key},
+                    code="invalid_answers",
+                )
+            clean[key] = value
+            continue
         if isinstance(value, str):
             value = value.strip()
             if len(value) > MAX_LENGTHS["answer"]:
@@ -247,6 +260,10 @@ def incident_create(
     category_obj = _category(category, imported=bool(external_tracking_id))
     answers = _answers(category_obj, answers)
     priority = _priority(priority, category_obj, answers)
+    # not conscious, not breathing normally: a suspected cardiac arrest is P1 whatever else was chosen
+    suspected = cardiac.uses_recognition(category_obj) and cardiac.is_suspected(answers)
+    if suspected:
+        priority = Priority.CRITICAL
     point = _location(location)
     village = _village(village)
     address = clean_text("address", address)
@@ -272,6 +289,8 @@ def incident_create(
 
     place = _place(centre, point, village)
     outside = _served_check(centre, place, point, allow_outside_service_area)
+    # read before the transaction: the AED search holds no lock
+    nearest_aeds = nearest_aeds_for(Incident(command_centre=centre, location=point)) if suspected else None
 
     try:
         with transaction.atomic():
@@ -301,6 +320,7 @@ def incident_create(
                 caller_number=caller_number,
                 caller_name=caller_name or (call.caller_name if call else ""),
                 answers=answers,
+                cardiac_arrest_suspected=suspected,
                 is_public_alert=bool(is_public_alert),
                 external_tracking_id=external_tracking_id,
                 created_by=actor,
@@ -319,7 +339,13 @@ def incident_create(
                 call.ended_at = now
                 call.save(update_fields=["incident", "disposition", "status", "ended_at"])
                 caller_conversation_attach(call=call, incident=incident)  # the call's caller link, fixes and chat follow it
-            record_event(kind="incident.created", incident=incident, actor=actor, payload=events.incident_created(call=call))
+            if suspected:
+                arrest_recognise(incident=incident, actor=actor, recognition="answers", now=now, call=call,
+                                 nearest_aeds=nearest_aeds, before_event=lambda: record_event(
+                                     kind="incident.created", incident=incident, actor=actor, payload=events.incident_created(call=call)))
+            else:
+                incident._state.fields_cache["cardiac_arrest"] = None
+                record_event(kind="incident.created", incident=incident, actor=actor, payload=events.incident_created(call=call))
     except IntegrityError:
         # The same key raced in from a resubmit: the first request won, answer with its incident.
         if key:
@@ -376,6 +402,15 @@ def incident_update(*, incident_id, actor, **changes) -> Incident:
                 clean[name] = None if value in (None, "") else float(value)
             elif name == "is_public_alert":
                 clean[name] = bool(value)
+        # Answers that newly meet the arrest rule flag the incident (once) and make it P1.
+        recognise = (
+            not incident.cardiac_arrest_suspected
+            and ("answers" in clean or "category" in clean)
+            and cardiac.uses_recognition(clean.get("category", incident.category))
+            and cardiac.is_suspected(clean.get("answers", incident.answers))
+        )
+        if recognise:
+            clean["priority"] = Priority.CRITICAL
         # The village: named (and checked against the point), or, when only the point moved, what its boundaries say.
         village_named = "village" in changes and changes["village"] not in (None, "")
         village = _village(changes["village"]) if village_named else None
@@ -402,6 +437,9 @@ def incident_update(*, incident_id, actor, **changes) -> Incident:
                 diff["village"] = {"old": incident.village_id, "new": new_village}
         if not diff:
             return incident
+        if recognise:
+            # the summary of this update's event says "not suspected yet"; the recognition's event follows it
+            incident._state.fields_cache["cardiac_arrest"] = None
         fields = [name for name in diff if name != "village"] + ["updated_at"]
         if "priority" in diff and incident.unrouted_alert_due_at is not None:
             # still waiting for its unrouted alert: the new priority's threshold counts from the spell's start
@@ -423,6 +461,8 @@ def incident_update(*, incident_id, actor, **changes) -> Incident:
                 fields.append("location_source")
         incident.save(update_fields=fields)
         record_event(kind="incident.updated", incident=incident, actor=actor, payload=events.incident_updated(changes=diff))
+        if recognise:
+            arrest_recognise(incident=incident, actor=actor, recognition="answers", now=timezone.now())
     return incident
 
 

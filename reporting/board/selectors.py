@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 from agencies.models import Agency, CommandCentre, Unit, User
 from agencies.scoping import require_role, scope_for
 from dispatch.errors import NotFound
-from incidents.models import Assignment, Call, Incident, IncidentCategory, SupervisorAlert, TimelineEvent
+from incidents.cardiac import arrest_block, block_for
+from incidents.models import Assignment, Call, CardiacArrest, Incident, IncidentCategory, SupervisorAlert, TimelineEvent
 from volunteers import selectors as volunteer_selectors
 
 BOARD_ROLES = (User.Role.SUPERVISOR, User.Role.OFFICIAL)
@@ -95,13 +96,17 @@ def _incidents(centre_ids) -> tuple[list[dict], int]:
     total = qs.count()
     rows = qs.order_by("priority", "-created_at").values_list(
         "id", "reference", "status", "category__code", "category__name_id", "priority", "location", "created_at",
-        "command_centre_id", "address", "caller_count", "on_scene_due_at",
+        "command_centre_id", "address", "caller_count", "on_scene_due_at", "cardiac_arrest_suspected",
     )[:MAX_INCIDENTS]
+    rows = list(rows)
+    # suspected cardiac arrests (issue 30): their blocks in one query, only for those rows
+    arrests = CardiacArrest.objects.in_bulk([r[0] for r in rows if r[12]])
     return [
         {
             "id": r[0], "reference": r[1], "status": r[2], "category": r[3], "category_name": r[4], "priority": r[5],
             "location": _lonlat(r[6]), "created_at": _iso(r[7]), "command_centre": r[8], "address": r[9],
             "caller_count": r[10], "on_scene_due_at": _iso(r[11]), "unclassified": r[3] == IncidentCategory.UNCLASSIFIED,
+            "cardiac_arrest": arrest_block(arrests.get(r[0])),
         }
         for r in rows
     ], total
@@ -380,6 +385,7 @@ def board_incident(*, user, incident_id) -> dict:
         "resolved_at": _iso(incident.resolved_at),
         "auto_close_due_at": _iso(incident.auto_close_due_at),
         "unrouted_since": _iso(incident.unrouted_since),
+        "cardiac_arrest": block_for(incident),
         "open_alerts": [
             {"id": a.pk, "kind": a.kind, "message": a.message, "raised_at": _iso(a.created_at)}
             for a in incident.alerts.filter(acknowledged_at__isnull=True).order_by("created_at", "pk")

@@ -114,6 +114,7 @@ KNOWN_QUERIES = {
     "/api/v1/places/at/": {"lat": -2.2096, "lon": 113.9213},
     "/api/v1/reference/offline/": {"command_centre": "pky"},
     "/api/v1/incidents/{incident_id}/callouts/proposal/": {"skills": "first_aid", "radius_m": 5000},
+    "/api/v1/aeds/": {"near": "113.9213,-2.2096", "radius_m": 800},
 }
 # Reads that answer 2xx only with the road engine running (503 `routing_unavailable` otherwise): their documented
 # shape is checked against a real osrm-routed in tests/routing/test_route_api.py.

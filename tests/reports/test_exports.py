@@ -84,7 +84,8 @@ def test_xlsx_has_one_sheet_per_section_with_the_json_numbers(report_world):
     assert book.sheetnames == ["Laporan", "Panggilan", "Panggilan per jam", "Panggilan per hari", "Kejadian", "Kejadian per kategori",
                                "Kejadian per kecamatan", "Kejadian per instansi", "Interval", "Interval per instansi",
                                "Kepatuhan target", "Eskalasi", "Pengalihan", "Relawan", "Tautan penelepon", "Nomor berulang",
-                               "Perkiraan vs waktu tempuh", "Perkiraan tempuh per instansi", "Kesalahan data"]
+                               "Perkiraan vs waktu tempuh", "Perkiraan tempuh per instansi", "Henti jantung",
+                               "Henti jantung per petugas", "Kesalahan data"]
 
     keys = {str(label): key for key, label in FIELD_LABELS.items()}
 

@@ -92,7 +92,7 @@ def clean_reply(value) -> str:
 
 # --- messages -----------------------------------------------------------------------------------------------
 
-def _phone_url(callout_id) -> str:
+def phone_url(callout_id) -> str:
     base = getattr(settings, "PUBLIC_BASE_URL", "") or ""
     return f"{base.rstrip('/')}/relawan/#c{callout_id}" if base else ""
 
@@ -116,7 +116,7 @@ def _alert_text(callout, incident) -> str:
         callout.needed,
     ) % {"ref": incident.reference, "cat": incident.category.name_id, "addr": incident.address or _("lokasi di peta"),
          "n": callout.needed}
-    url = _phone_url(callout.pk)
+    url = phone_url(callout.pk)
     return f"{text} {url}".strip()
 
 
@@ -148,25 +148,36 @@ def callout_create(*, incident_id, actor, community=None, skills=None, radius_m=
         )
         if not members:
             raise Conflict(_("Tidak ada relawan siaga yang cocok untuk dipanggil."), code="no_volunteers_available")
-        callout = CallOut.objects.create(
-            incident=incident, community=target, skills=request["skills"], radius_m=request["radius_m"],
-            needed=request["needed"], note=request["note"], sent_at=now,
-            ack_deadline=now + timedelta(minutes=request["deadline_min"]), sent_by=actor,
+        callout = callout_send(
+            incident=incident, members=members, community=target, skills=request["skills"], radius_m=request["radius_m"],
+            needed=request["needed"], note=request["note"], deadline_min=request["deadline_min"], actor=actor, now=now,
         )
-        CallOutResponse.objects.bulk_create([
-            CallOutResponse(callout=callout, incident=incident, community_id=m.community_id, volunteer=m,
-                            distance_m=m.distance_m, alerted_at=now)
-            for m in members
-        ])
-        counts = {"accepted": 0, "declined": 0, "pending": len(members), "recipients": len(members)}
-        record_event(
-            kind="callout.sent", incident=incident, actor=actor,
-            payload=events.callout_sent(callout=callout, counts=counts, members=[m.pk for m in members]),
-        )
-        body = _alert_text(callout, incident)
-        for member in members:
-            _queue(member, body, incident, "callout")
-        transaction.on_commit(lambda: timers.schedule_callout_timer(callout.pk, callout.ack_deadline))
+    return callout
+
+
+def callout_send(*, incident, members, needed, skills, radius_m, note, deadline_min, actor, now, community=None,
+                 purpose=CallOut.Purpose.GENERAL, aed=None, text=None) -> CallOut:
+    """Under the incident's lock: store the call-out and one response per member, write `callout.sent`, queue the
+    members' messages (`text(callout)`, else the usual alert) and the no-answer timer after commit. `actor` None = the
+    platform sent it (volunteers.cardiac)."""
+    callout = CallOut.objects.create(
+        incident=incident, community=community, skills=skills, radius_m=radius_m, needed=needed, note=note, sent_at=now,
+        ack_deadline=now + timedelta(minutes=deadline_min), sent_by=actor, purpose=purpose, aed=aed,
+    )
+    CallOutResponse.objects.bulk_create([
+        CallOutResponse(callout=callout, incident=incident, community_id=m.community_id, volunteer=m,
+                        distance_m=m.distance_m, alerted_at=now)
+        for m in members
+    ])
+    counts = {"accepted": 0, "declined": 0, "pending": len(members), "recipients": len(members)}
+    record_event(
+        kind="callout.sent", incident=incident, actor=actor,
+        payload=events.callout_sent(callout=callout, counts=counts, members=[m.pk for m in members]),
+    )
+    body = text(callout) if text is not None else _alert_text(callout, incident)
+    for member in members:
+        _queue(member, body, incident, "callout")
+    transaction.on_commit(lambda: timers.schedule_callout_timer(callout.pk, callout.ack_deadline))
     callout.counts = counts
     return callout
 

@@ -230,13 +230,25 @@ export function drawAgencies(state) {
 // An EIDO transfer that came without an incident type: flagged until the call-takers set its category.
 const UNCLASSIFIED_TITLE = t("Belum diklasifikasi: kategori ditetapkan oleh operator di konsol operator.");
 
+/* A suspected cardiac arrest on its row: the time since it was recognised (ticking) and whether compressions have
+ * started — the two numbers a supervisor watches for it (issue 30). */
+function arrestBadge(i) {
+  const ca = i.cardiac_arrest;
+  if (!ca || !ca.suspected || ca.stopped_at) return "";
+  const cpr = ca.first_compression_at
+    ? `<span class="ca-cpr on">${esc(t("kompresi berjalan"))} +${esc(mmss(Date.parse(ca.first_compression_at) - Date.parse(ca.recognised_at)))}</span>`
+    : `<span class="ca-cpr off">${esc(ca.instructions_started_at ? t("instruksi RJP, belum kompresi") : t("belum ada kompresi"))}</span>`;
+  return `<span class="ca-badge" title="${esc(t("Dugaan henti jantung: waktu sejak dikenali"))}">${esc(t("Henti jantung"))} <span class="ca-since" data-since="${esc(ca.recognised_at)}">${esc(mmss(Date.now() - Date.parse(ca.recognised_at)))}</span></span> ${cpr}`;
+}
+const arrestFirst = (i) => (i.cardiac_arrest && i.cardiac_arrest.suspected && !i.cardiac_arrest.stopped_at ? 0 : 1);
+
 export function drawIncidents(state) {
-  const rows = [...state.incidents.values()].sort((a, b) => a.priority - b.priority || Date.parse(b.created_at) - Date.parse(a.created_at));
+  const rows = [...state.incidents.values()].sort((a, b) => arrestFirst(a) - arrestFirst(b) || a.priority - b.priority || Date.parse(b.created_at) - Date.parse(a.created_at));
   const shown = rows.slice(0, MAX_INCIDENTS_SHOWN);
   patchList(byId("incidents"), shown.map((i) => [i.id, `<li class="inc st-${esc(i.status)}" data-id="${i.id}" data-status="${esc(i.status)}">
       <button type="button" class="link" data-open="${i.id}">${centreTag(state, i.command_centre)}${priorityBadgeHtml(i.priority)}
       <b>${esc(i.reference)}</b> ${i.unclassified ? `<span class="cat unclassified" title="${esc(UNCLASSIFIED_TITLE)}">` : "<span class=\"cat\">"}${esc(i.category_name || "")}</span> · ${esc(label("incident", i.status))}
-      <span class="muted">${esc(clock(state, i.command_centre, i.created_at))}</span></button></li>`])
+      <span class="muted">${esc(clock(state, i.command_centre, i.created_at))}</span></button>${arrestBadge(i)}</li>`])
     .concat(rows.length > shown.length ? [["more", `<li class="muted">${esc(fmt(t("… dan %(n)s lainnya (lihat peta)"), { n: rows.length - shown.length }))}</li>`]] : []));
   byId("incident-count").textContent = num(state.openTotal);
 }

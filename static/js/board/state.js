@@ -123,6 +123,11 @@ export function apply(s, ev) {
     }
   }
   const kind = ev.kind;
+  // A suspected cardiac arrest (issue 30): its block (recognised, compressions started…) on the incident's row.
+  if (kind.startsWith("cardiac_arrest.") && p.cardiac_arrest) {
+    const row = s.incidents.get(ev.incident);
+    if (row) { row.cardiac_arrest = p.cardiac_arrest; changed.add("incidents"); }
+  }
   if (kind === "assignment.offered") {
     const a = p.assignment;
     if (mine || s.agencies.has(a.agency)) {

@@ -97,6 +97,7 @@ export function setLocation(loc, label, { quiet } = {}) {
   ask("placePin", [draft.location.lat, draft.location.lon], { quiet });
   resolvePlace();
   ask("refreshDuplicates");
+  ask("cardiacLocationChanged");
 }
 
 /* A click on the map or the pin dragged: a point of the call-taker's choosing. */
@@ -316,6 +317,8 @@ export async function save() {
 
 function onCreated(data) {
   const wasCall = S.call;
+  // The CPR steps taken on this draft go out now that the incident exists (cpr.js).
+  ask("cardiacIncidentSaved", data, S.draft.key);
   ask("endCallLocally", fmt(t("Kejadian %(ref)s tercatat."), { ref: data.reference }));
   localStorage.removeItem(DRAFT_KEY);
   S.draft = newDraft(false);

@@ -11,11 +11,13 @@
  * state (config, draft, shared state, the hooks), call (call panel, dispositions and their undo, ringing calls,
  * caller history), form (type-aheads, location, save), questions (SOP questions, priority, Enter flow),
  * duplicates, routing, list (the open incidents: the one row renderer), tray (the call-taker's unrouted incidents),
- * map, callerlink (the caller link: SMS link, the caller's fixes, photos and chat). No panel imports another: what one needs from another it asks for by name, and this module provides the
+ * map, callerlink (the caller link: SMS link, the caller's fixes, photos and chat), cpr (a suspected cardiac arrest:
+ * banner, CPR panel, metronome and steps; Alt+R). No panel imports another: what one needs from another it asks for by name, and this module provides the
  * names below. A new panel is one module imported and wired here. */
 import { $, S, cfg, ROUTE_KEY, focus, isTextField, provide, root } from "./state.js";
 import { answerOrNew, addRinging, callMessage, canUndo, closeAs, endCallLocally, initCall, loadHistory, removeRinging, renderCall, tickTimer, undoClose } from "./call.js";
 import { mountCallerPanel } from "./callerlink.js";
+import * as cpr from "./cpr.js";
 import { classifyBox } from "./classify.js";
 import { linkDuplicate, refreshDuplicates } from "./duplicates.js";
 import { clearForm, fillForm, initForm, pickOnMap, setLocation, toggleOverride, save, useAml } from "./form.js";
@@ -23,7 +25,7 @@ import {
   addMarkersLater, fillAgencyFilter, flushList, isUnrouted, noteAssignment, onRowChosen, recordOf, renderRows, repaintTimes,
   showMineUnrouted, unroutedOf, upsertIncident,
 } from "./list.js";
-import { addMarker, hideAml, initMap, leafletMap, placePin, removeMarker, removePin, showAml } from "./map.js";
+import { addMarker, hideAml, initMap, leafletMap, placePin, removeMarker, removePin, showAeds, showAml } from "./map.js";
 import { flowNext, initQuestions, jumpTo, renderQuestions, suggestPriority } from "./questions.js";
 import { clearRouting, holdsUnrouted, initRouting, openRouting, rerouteIncident, routingEvent, tickCountdowns } from "./routing.js";
 import { checkOffline, initOffline, offlineNow, onQueuedIncident, searchOffline, sendOrQueue, serverLost, startLocalCall } from "./offline.js";
@@ -44,9 +46,11 @@ provide({
   openRouting, clearRouting, routingHoldsUnrouted: holdsUnrouted, // routing
   classifyBox, // classify (the routing panel's box for an unclassified incident)
   upsertIncident, flushList, listChanged: renderTray, // list → tray
-  placePin, removePin, showAml, hideAml, addMarker, removeMarker, // map
+  placePin, removePin, showAml, hideAml, addMarker, removeMarker, showAeds, // map
   renderCall, // call
   offlineNow, serverLost, sendOrQueue, startLocalCall, checkOffline, searchOffline, onQueuedIncident, // offline (issue 26)
+  cardiacAnswersChanged: cpr.answersChanged, cardiacHasFocus: cpr.hasFocus, cardiacForcesP1: cpr.forcesP1, // cpr
+  cardiacIncidentSaved: cpr.incidentSaved, cardiacLocationChanged: cpr.locationChanged,
 });
 
 // An incident nobody holds, or still unclassified (an EIDO transfer): a click on its row (or its item in the tray)
@@ -63,6 +67,8 @@ initCall();
 initForm();
 initQuestions();
 initRouting();
+// Suspected cardiac arrest: banner, CPR panel, metronome, steps (issue 30); Alt+R flags one later in the call.
+cpr.initCpr();
 // Volunteer call-outs of the incident just logged: who is coming, live; Alt+V calls volunteers out.
 const volunteers = mountCallouts({
   panel: $("callouts-panel"), timeZone: pageTimeZone(root),
@@ -86,6 +92,7 @@ function onEvent(ev) {
     removeRinging(p.call.id);
   }
   volunteers.onEvent(ev);
+  cpr.onEvent(ev);
   if (p.incident && typeof p.incident === "object") {
     const s = { ...p.incident };
     if (s.location && !Array.isArray(s.location) && s.location.coordinates) s.location = s.location.coordinates;
@@ -126,6 +133,7 @@ const ALT_KEYS = {
   KeyT: () => closeAs("test"),
   KeyK: () => focus("f-category"), KeyL: () => focus("f-place"), KeyA: () => jumpTo("f-address"), KeyN: () => jumpTo("f-name"),
   KeyH: useAml, KeyD: () => linkDuplicate(S.duplicates[0]), KeyO: toggleOverride, KeyX: clearForm, KeyV: () => volunteers.open(),
+  KeyR: cpr.flagOrFocus,
   KeyS: () => caller.sendLink(), KeyB: () => caller.adopt(), KeyC: () => caller.focusReply(),
 };
 const toggleHelp = () => { $("shortcut-help").hidden = !$("shortcut-help").hidden; };
@@ -145,7 +153,7 @@ document.addEventListener("keydown", (e) => {
 
 // ───────────────────────── start ─────────────────────────
 addMarkersLater();
-setInterval(() => { tickTimer(); tickCountdowns(); tickTray(); volunteers.tick(); caller.tick(); }, 1000);
+setInterval(() => { tickTimer(); tickCountdowns(); tickTray(); volunteers.tick(); caller.tick(); cpr.tick(); }, 1000);
 setInterval(repaintTimes, 15000);
 
 renderCall();

@@ -75,3 +75,24 @@ export function removeMarker(id) {
   const m = markers.get(String(id));
   if (m) { m.remove(); markers.delete(String(id)); }
 }
+
+// ───────────────────────── AEDs near a suspected cardiac arrest (issue 30) ─────────────────────────
+let aedLayer = null;
+
+/* The nearest AEDs (GET /api/v1/aeds/ or the incident's nearest_aeds: {name, location, address, access, …}); [] clears. */
+export function showAeds(aeds) {
+  if (!map) return;
+  if (!aedLayer) aedLayer = L.layerGroup().addTo(map);
+  aedLayer.clearLayers();
+  let drawn = 0;
+  for (const a of aeds || []) {
+    const c = a.location && (a.location.coordinates || a.location);
+    if (!Array.isArray(c) || c.length < 2) continue;
+    const [lon, lat] = c.map(Number);
+    if (!Number.isFinite(lat) || !Number.isFinite(lon)) continue;
+    L.circleMarker([lat, lon], { radius: 8, color: "#1a7f37", weight: 3, fillColor: "#2da44e", fillOpacity: 0.9, className: "aed-marker" })
+      .bindTooltip(escapeHtml(t("AED") + ": " + a.name + (a.address ? " · " + a.address : ""))).addTo(aedLayer);
+    drawn += 1;
+  }
+  map.getContainer().dataset.aeds = String(drawn); // a canvas layer has no DOM node to count
+}

@@ -1,13 +1,21 @@
 /* The category's SOP questions, the priority they suggest, and the Enter flow in call order
  * (category → location → address → questions → description; the caller's name and the address also by Alt+N / Alt+A,
  * from anywhere, and Enter there goes back to where the call-taker was). */
-import { $, S, focus, saveDraft } from "./state.js";
+import { $, S, ask, focus, saveDraft } from "./state.js";
+import { CARDIAC_QUESTIONS, UNSURE, asksCardiacQuestions, cardiacFirst, suspectedArrest } from "../lib/cardiac.js";
 import { el } from "../lib/dom.js";
 import { t, fmt } from "../lib/i18n.js";
 
 export function currentCategory() {
   return S.categoryByCode.get(S.draft.category) || null;
 }
+
+// The two questions of the cardiac arrest rule take a third answer, "tidak yakin" (U).
+const TRI_STATE = new Set(CARDIAC_QUESTIONS);
+const answerText = (value) => (value === true ? t("Ya") : value === false ? t("Tidak") : value === UNSURE ? t("Tidak yakin") : "—");
+const pressed = (value) => (value === undefined ? "mixed" : value === UNSURE ? "mixed" : String(value));
+// A click goes round the answers: ya → tidak (→ tidak yakin) → ya.
+const nextOnClick = (key, value) => (value === true ? false : value === false && TRI_STATE.has(key) ? UNSURE : true);
 
 function questionInputs() {
   return [...document.querySelectorAll("#questions [data-question]")];
@@ -16,7 +24,8 @@ function questionInputs() {
 export function renderQuestions() {
   const box = $("questions");
   const c = currentCategory();
-  const script = (c && c.question_script) || [];
+  // For a medical call "Pasien sadar?" and "Pasien bernapas normal?" come first (issue 30).
+  const script = cardiacFirst((c && c.question_script) || []);
   const lang = (document.documentElement.lang || "id").slice(0, 2);
   box.replaceChildren(...script.map((q) => {
     const id = "q-" + q.key;
@@ -24,9 +33,9 @@ export function renderQuestions() {
     const value = S.draft.answers[q.key];
     let input;
     if (q.type === "bool") {
-      input = el("button", { type: "button", id, class: "q-bool", "data-question": q.key, "aria-pressed": value === undefined ? "mixed" : String(value) },
-        value === true ? t("Ya") : value === false ? t("Tidak") : "—");
-      input.addEventListener("click", () => setAnswer(q.key, value === true ? false : true, input));
+      input = el("button", { type: "button", id, class: "q-bool", "data-question": q.key, "data-answer": value === undefined ? "" : String(value), "aria-pressed": pressed(value) },
+        answerText(value));
+      input.addEventListener("click", () => setAnswer(q.key, nextOnClick(q.key, value), input));
     } else if (q.type === "choice") {
       input = el("select", { id, "data-question": q.key }, el("option", { value: "" }, "—"),
         (q.choices || []).map((ch) => el("option", { value: ch, selected: value === ch }, ch)));
@@ -35,7 +44,9 @@ export function renderQuestions() {
       input = el("input", { id, "data-question": q.key, value: value || "", maxlength: 500 });
       input.addEventListener("input", () => setAnswer(q.key, input.value || undefined, input));
     }
-    const hint = q.type === "bool" ? el("span", { class: "hint" }, el("kbd", {}, "Y"), "/", el("kbd", {}, "N")) : "";
+    const hint = q.type !== "bool" ? ""
+      : TRI_STATE.has(q.key) ? el("span", { class: "hint", title: t("ya / tidak / tidak yakin") }, el("kbd", {}, "Y"), "/", el("kbd", {}, "T"), "/", el("kbd", {}, "U"))
+      : el("span", { class: "hint" }, el("kbd", {}, "Y"), "/", el("kbd", {}, "N"));
     const marker = q.priority_if ? el("span", { class: "hint crit" }, fmt(t("→ P%(p)s bila %(a)s"), { p: q.priority_if.priority, a: q.priority_if.answer === true ? t("ya") : q.priority_if.answer === false ? t("tidak") : q.priority_if.answer })) : "";
     return el("div", { class: "row question" }, el("label", { for: id }, label, " ", hint, " ", marker), input);
   }));
@@ -46,16 +57,19 @@ function setAnswer(key, value, input) {
   if (value === undefined || value === "") delete answers[key];
   else answers[key] = value;
   if (input && input.classList.contains("q-bool")) {
-    input.textContent = value === true ? t("Ya") : value === false ? t("Tidak") : "—";
-    input.setAttribute("aria-pressed", value === undefined ? "mixed" : String(value));
+    input.textContent = answerText(value);
+    input.setAttribute("aria-pressed", pressed(value));
+    input.dataset.answer = value === undefined ? "" : String(value);
     // the click handler closes over the old value: rebuild it
     const fresh = input.cloneNode(true);
-    fresh.addEventListener("click", () => setAnswer(key, S.draft.answers[key] === true ? false : true, fresh));
+    fresh.addEventListener("click", () => setAnswer(key, nextOnClick(key, S.draft.answers[key]), fresh));
     input.replaceWith(fresh);
     if (document.activeElement === document.body) fresh.focus();
   }
   suggestPriority();
   saveDraft();
+  // The banner and the CPR panel follow the answers at once, in the browser (calltaker/cpr.js).
+  if (TRI_STATE.has(key)) ask("cardiacAnswersChanged");
 }
 
 // The same rule as incidents.services.incidents.suggest_priority: the category's default, raised
@@ -69,6 +83,8 @@ function suggestedPriority() {
     const rule = q.priority_if;
     if (rule && Object.prototype.hasOwnProperty.call(answers, q.key) && answers[q.key] === rule.answer) p = Math.min(p, Number(rule.priority));
   }
+  // A suspected cardiac arrest is P1 ("tidak yakin" included, which no priority_if names).
+  if ((asksCardiacQuestions(c.question_script) && suspectedArrest(answers)) || ask("cardiacForcesP1")) p = 1;
   return p;
 }
 
@@ -86,7 +102,13 @@ export function suggestPriority() {
 // ───────────────────────── Enter flow in call order ─────────────────────────
 function flowOrder() {
   // The place's Enter lands in the address with the place's label selected (type over it, or Enter to keep it).
-  return ["f-category", "f-place", "f-address", ...questionInputs().map((q) => q.id), "f-description"];
+  const questions = questionInputs().map((q) => q.id);
+  // A medical call: the two cardiac questions straight after the category, then the place (issue 30).
+  const first = questions.filter((id) => TRI_STATE.has(id.slice(2)));
+  if (first.length === CARDIAC_QUESTIONS.length) {
+    return ["f-category", ...first, "f-place", "f-address", ...questions.filter((id) => !first.includes(id)), "f-description"];
+  }
+  return ["f-category", "f-place", "f-address", ...questions, "f-description"];
 }
 
 let returnTo = null; // where Alt+N / Alt+A jumped from: Enter there goes back
@@ -117,6 +139,12 @@ export function flowNext(fromId) {
   if (next) focus(next);
 }
 
+/* After an answer typed: on with the call — unless it made the CPR panel open, which then has the focus. */
+function afterAnswer(key) {
+  if (TRI_STATE.has(key) && ask("cardiacHasFocus")) return;
+  flowNext("q-" + key);
+}
+
 export function initQuestions() {
   $("questions").addEventListener("keydown", (e) => {
     const target = e.target;
@@ -125,8 +153,9 @@ export function initQuestions() {
     const key = target.dataset.question;
     if (target.classList.contains("q-bool")) {
       const k = e.key.toLowerCase();
-      if (k === "y") { e.preventDefault(); setAnswer(key, true, target); flowNext("q-" + key); }
-      else if (k === "n" || k === "t") { e.preventDefault(); setAnswer(key, false, target); flowNext("q-" + key); }
+      if (k === "y") { e.preventDefault(); setAnswer(key, true, target); afterAnswer(key); }
+      else if (k === "n" || k === "t") { e.preventDefault(); setAnswer(key, false, target); afterAnswer(key); }
+      else if (k === "u" && TRI_STATE.has(key)) { e.preventDefault(); setAnswer(key, UNSURE, target); afterAnswer(key); }
       else if (e.key === "Enter" && !e.ctrlKey) { e.preventDefault(); flowNext("q-" + key); }
     } else if (e.key === "Enter" && !e.ctrlKey && !e.altKey) {
       e.preventDefault();

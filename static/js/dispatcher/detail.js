@@ -68,6 +68,7 @@ async function load(incidentId) {
 function answerText(value) {
   if (value === true) return t("Ya");
   if (value === false) return t("Tidak");
+  if (value === "unsure") return t("Tidak yakin");
   if (value === null || value === undefined || value === "") return "—";
   return Array.isArray(value) ? value.join(", ") : String(value);
 }
@@ -86,6 +87,23 @@ export function priorityReasons(inc, category) {
   if (reasons.length) return reasons;
   if (category && category.default_priority === inc.priority) return [t("Prioritas bawaan kategori ini.")];
   return [t("Ditetapkan oleh operator 112.")];
+}
+
+/* A suspected cardiac arrest (issue 30), read-only: when it was recognised and how the CPR went, the nearest AEDs. */
+const CPR_STEP_LABELS = [
+  ["recognised_at", t("Dikenali")], ["instructions_started_at", t("Instruksi RJP dimulai")],
+  ["first_compression_at", t("Kompresi pertama")], ["aed_on_scene_at", t("AED tiba")],
+  ["ems_on_scene_at", t("Ambulans tiba")], ["stopped_at", t("RJP dihentikan")],
+];
+const CPR_STEP_NAME = Object.fromEntries(CPR_STEP_LABELS.map(([k, label]) => [k.replace(/_at$/, ""), label]));
+function cardiacSection(ca) {
+  if (!ca || !ca.suspected) return null;
+  const steps = CPR_STEP_LABELS.filter(([k]) => ca[k]).map(([k, label]) => [el("dt", { text: label }), el("dd", {}, el("time", { datetime: ca[k], text: clock(ca[k]) }))]);
+  const aeds = (ca.nearest_aeds || []).map((a) => el("li", {}, el("b", { text: a.name }),
+    a.distance_m != null ? " · " + fmt(t("%(m)s m"), { m: num(Math.round(a.distance_m)) }) : "", a.address ? " · " + a.address : ""));
+  return el("section", { class: "detail-sec cardiac" }, el("h4", { text: t("Dugaan henti jantung") }),
+    el("dl", { class: "answers" }, steps),
+    aeds.length ? [el("p", { class: "hint", text: t("AED terdekat") }), el("ol", {}, aeds)] : null);
 }
 
 function section(title, ...children) {
@@ -115,6 +133,7 @@ function render(body, inc) {
           priorityBadge(inc.priority, cfg.priorities, { full: true }), " · ",
           el("span", { class: "status", text: cfg.incidentLabels[inc.status] || inc.status })),
         el("ul", { class: "why", "aria-label": t("Alasan prioritas") }, priorityReasons(inc, category).map((r) => el("li", { text: r }))),
+        cardiacSection(inc.cardiac_arrest),
         section(t("Uraian"), el("p", { class: "description", text: inc.description || "—" })),
         section(t("Jawaban daftar pertanyaan"), answers),
         section(t("Penelepon"),
@@ -143,6 +162,7 @@ function eventRow(e) {
   if (p.assignment && p.assignment.agency_name) bits.push(p.assignment.agency_name);
   if (p.call_sign) bits.push(p.call_sign + (p.new && cfg.units.labels[p.new] ? " → " + cfg.units.labels[p.new] : ""));
   else if (e.kind === "incident.status_changed" && p.new) bits.push(cfg.incidentLabels[p.new] || p.new);
+  if (e.kind === "cardiac_arrest.step" && CPR_STEP_NAME[p.step]) bits.push(CPR_STEP_NAME[p.step]);
   if (p.eta_s) bits.push(fmt(p.eta_basis === "road" ? t("perkiraan tiba ±%(m)s mnt") : t("perkiraan kasar ±%(m)s mnt"), { m: minutes(p.eta_s) }));
   if (p.reason) bits.push(p.reason);
   if (p.note) bits.push(p.note);

@@ -35,6 +35,9 @@ const KIND = {
   "caller.photo": t("Foto dari penelepon"),
   "caller.message": t("Pesan penelepon"),
   "callout.ended": t("Panggilan relawan berakhir: kejadian selesai"),
+  "callout.none_available": t("Tidak ada relawan tersedia untuk dipanggil"),
+  "cardiac_arrest.recognised": t("Dugaan henti jantung dikenali"),
+  "cardiac_arrest.step": t("Langkah RJP"),
 };
 
 export function kindLabel(kind, fallback = kind) {

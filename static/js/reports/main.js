@@ -187,9 +187,36 @@ function render(r) {
     ...acc.by_agency.map((e) => etaRow(`${e.name} · ${basisName(e.basis)}`, e)),
   ], t("Belum ada unit dengan perkiraan dan waktu tiba pada periode ini."));
 
+  cardiac(r.cardiac_arrest);
+
   showQuality(r);
   const p = params().toString();
   for (const ext of ["csv", "xlsx", "pdf"]) byId(`x-${ext}`).href = `${cfg.api}?${p}&format=${ext}`;
+}
+
+/* Suspected cardiac arrests (issue 30), measured as King County and Oslo measure them: answer → recognised, answer →
+ * first compression, and the share of first compressions within 60/120/180 s; per call-taker for quality review.
+ * Shares are percentages from the API (of the arrests with a timed first compression), null when there is none. */
+function share(v) {
+  return v === null || v === undefined ? "–" : `${formatNumber(v)}%`;
+}
+function cardiac(ca) {
+  const none = t("Tidak ada dugaan henti jantung pada periode ini.");
+  table("t-cardiac", [t("Ukuran"), t("Nilai")], ca && ca.count ? [
+    [t("Dugaan henti jantung"), num(ca.count)],
+    [t("Dijawab → dikenali (median / p90)"), `${secs(ca.recognition_p50_s)} / ${secs(ca.recognition_p90_s)}`],
+    [t("Dikenali ≤ 60 dtk (sasaran)"), share(ca.recognised_within_60_s)],
+    [t("Dengan kompresi pertama tercatat"), num(ca.first_compressions)],
+    [t("Dijawab → kompresi pertama (median / p90)"), `${secs(ca.first_compression_p50_s)} / ${secs(ca.first_compression_p90_s)}`],
+    [t("Kompresi pertama ≤ 60 dtk"), share(ca.within_60_s)],
+    [t("Kompresi pertama ≤ 120 dtk (sasaran)"), share(ca.within_120_s)],
+    [t("Kompresi pertama ≤ 180 dtk"), share(ca.within_180_s)],
+    [t("Relawan tiba di lokasi"), num(ca.volunteer_on_scene)],
+    [t("Relawan tiba lebih dulu dari ambulans"), num(ca.volunteers_first_on_scene)],
+  ] : [], none);
+  const rows = (ca && ca.by_call_taker) || [];
+  table("t-cardiac-ct", [t("Operator"), "n", t("Dikenali (median)"), t("Kompresi pertama (median)"), t("≤ 120 dtk")],
+    rows.map((x) => [x.name, num(x.count), secs(x.recognition_p50_s), secs(x.first_compression_p50_s), share(x.within_120_s)]), none);
 }
 
 /* What the numbers may miss (issue 28): rollups behind the timeline, and values left out as data errors. */

@@ -49,6 +49,38 @@ function navLink(c) {
     t("Navigasi ke lokasi"));
 }
 
+/* A cardiac arrest call-out (issue 30): what to do on arrival, and — for the one asked to fetch it — the AED. */
+const CPR_REMINDER = [
+  t("Pastikan aman, tepuk bahu dan panggil pasien."),
+  t("Tidak sadar dan tidak bernapas normal: mulai tekan dada."),
+  t("Pangkal telapak tangan di tengah dada, tekan 5–6 cm, 100–120 kali per menit."),
+  t("Jangan berhenti sampai AED atau ambulans tiba."),
+];
+const AED_ACCESS = { public: t("umum"), restricted: t("terbatas (tanya penjaga)") };
+function aedLink(aed) {
+  const c = aed.location && (aed.location.coordinates || aed.location);
+  if (!Array.isArray(c)) return null;
+  return el("a", { class: "co-nav aed-nav", href: `https://www.google.com/maps/dir/?api=1&destination=${c[1]},${c[0]}`, target: "_blank", rel: "noopener" },
+    t("Navigasi ke AED"));
+}
+function cardiacBlock(c, mine) {
+  if (c.purpose !== "cardiac_arrest") return [];
+  const aed = c.aed; // set on the AED runner's call-out only
+  const nodes = [el("div", { class: "co-cardiac", role: "alert" }, t("Henti jantung — RJP segera"))];
+  if (aed) {
+    nodes.push(el("div", { class: "co-aed" },
+      el("b", {}, t("Ambil AED dulu, lalu bawa ke pasien:")),
+      el("div", { class: "aed-name", text: aed.name }),
+      aed.address ? el("div", { text: aed.address }) : null,
+      aed.access || aed.available_hours ? el("div", { class: "co-meta", text: [AED_ACCESS[aed.access] || aed.access, aed.available_hours].filter(Boolean).join(" · ") }) : null,
+      aed.distance_m != null ? el("div", { class: "co-meta", text: fmt(t("%(km)s km dari pasien"), { km: num(aed.distance_m / 1000, ONE_DECIMAL) }) }) : null,
+      aedLink(aed)));
+  }
+  // the server's reminder when it sends one (the same words for the SMS), else the page's own
+  nodes.push(c.cpr_reminder ? el("p", { class: "co-cpr", text: c.cpr_reminder }) : el("ol", { class: "co-cpr" }, CPR_REMINDER.map((line) => el("li", { text: line }))));
+  return nodes;
+}
+
 function card(c) {
   const mine = c.my_response || { status: "pending" };
   const nodes = [
@@ -56,6 +88,7 @@ function card(c) {
       el("span", { class: "co-state " + mine.status, text: STATUS[mine.status] || mine.status })),
     el("div", { class: "co-cat", text: c.incident.category_name }),
     el("div", { class: "co-addr", text: c.address || t("Lokasi di peta") }),
+    ...cardiacBlock(c, mine),
     c.description ? el("div", { class: "co-desc", text: c.description }) : null,
     el("div", { class: "co-meta" },
       fmt(t("Dibutuhkan %(n)s · sudah %(a)s bersedia"), { n: c.needed, a: c.accepted }),
