@@ -24,7 +24,9 @@ import threading
 
 from django.contrib.gis.db.backends.postgis.adapter import PostGISAdapter
 from django.contrib.gis.geos import GEOSGeometry, Point
-from django.db import connections
+from django.db import DatabaseError, connections
+from django.db.models import Model
+from django.db.models.signals import post_save, pre_save
 from django.db.models.query import get_related_populators
 from django.db.transaction import TransactionManagementError
 
@@ -248,3 +250,52 @@ def _plain(sentinels):
             yield from v
         else:
             yield v
+
+
+# -- one row's UPDATE of named fields ------------------------------------------------------------------------------
+
+_UPDATES: dict = {}
+
+
+def save_fields(obj, fields, using: str = "default"):
+    """`obj.save(update_fields=fields)` with the UPDATE's SQL built once per (model, fields): the state transitions
+    of every workflow (issue 27). Falls back to `save()` itself whenever that would do more than one UPDATE: a
+    model with its own save(), save signals listening, a multi-table model, a field with its own SQL placeholder
+    (geometries) or an expression as a value. The same refusal as save() when no row was updated."""
+    model = type(obj)
+    key = (model, tuple(fields), using)
+    entry = _UPDATES.get(key)
+    if entry is None:
+        entry = _UPDATES[key] = _update_sql(model, fields, using)
+    if entry is False or pre_save.has_listeners(model) or post_save.has_listeners(model):
+        obj.save(update_fields=fields, using=using)
+        return
+    sql, model_fields = entry
+    connection = connections[using]
+    values = []
+    for field in model_fields:
+        value = field.pre_save(obj, False)
+        if hasattr(value, "resolve_expression"):
+            obj.save(update_fields=fields, using=using)
+            return
+        values.append(field.get_db_prep_save(value, connection))
+    values.append(obj.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        if cursor.rowcount == 0:
+            raise DatabaseError("Save with update_fields did not affect any rows.")
+    obj._state.adding = False
+    obj._state.db = using
+
+
+def _update_sql(model, fields, using):
+    meta = model._meta
+    if model.save is not Model.save or meta.parents or meta.proxy:
+        return False
+    connection = connections[using]
+    qn = connection.ops.quote_name
+    model_fields = [meta.get_field(name) for name in fields]
+    if any(not f.concrete or f.primary_key or f.many_to_many or hasattr(f, "get_placeholder") for f in model_fields):
+        return False
+    assignments = ", ".join(f"{qn(f.column)} = %s" for f in model_fields)
+    return f"UPDATE {qn(meta.db_table)} SET {assignments} WHERE {qn(meta.pk.column)} = %s", model_fields

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from agencies.models import User
 from agencies.scoping import scope_for
 from dispatch.errors import NotFound, PermissionDenied, field_error
-from dispatch.prepared import PreparedQuery
+from dispatch.prepared import PreparedQuery, save_fields
 from incidents import events, refdata, timers
 from incidents.models import Assignment, Incident
 from incidents.status import derive_incident_status
@@ -195,7 +195,7 @@ def transition(
         fields.append(name)
     # auto_now fields are only written when named in update_fields
     fields += [name for name in _auto_now_fields(type(obj)) if name not in fields]
-    obj.save(update_fields=fields)
+    save_fields(obj, fields)  # obj.save(update_fields=fields), its SQL built once (issue 27)
     record_event(kind=kind, incident=incident, actor=actor, payload=payload(old), **audience)
     return old
 
