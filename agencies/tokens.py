@@ -48,12 +48,12 @@ def token_revoke(*, user) -> int:
 
 class ExpiringTokenAuthentication(TokenAuthentication):
     def authenticate_credentials(self, key):
-        # DRF's own check (unknown key or inactive user: 401, with DRF's messages), on the prepared read.
+        # DRF's own check (unknown key or inactive user: 401), on the prepared read (issue 27).
         token = _TOKEN_WITH_USER.first(key=key)
         if token is None:
-            raise exceptions.AuthenticationFailed(_("Invalid token."))
+            raise exceptions.AuthenticationFailed(_("Token API tidak valid."))
         if not token.user.is_active:
-            raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
+            raise exceptions.AuthenticationFailed(_("Pengguna tidak aktif atau sudah dihapus."))
         if token_is_expired(token):
             raise exceptions.AuthenticationFailed(_("Token API sudah kedaluwarsa; masuk lagi untuk token baru."), code="token_expired")
         return token.user, token
