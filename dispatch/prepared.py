@@ -16,8 +16,8 @@ The statement still goes through Django's cursor (logged, counted by CaptureQuer
 execute_wrapper). Rows come back as the QuerySet would give them (`from_db`, select_related objects, annotations),
 without the QuerySet's extras (no `_known_related_objects`, no prefetch: do not prepare a query that needs them).
 
-A shape is keyed by the arguments' names, types, list lengths, point SRIDs and which are None, and by the database
-alias. `select_for_update()` keeps its check that a transaction is open.
+A shape is keyed by the arguments' names, types, list lengths, point SRIDs, the values of None and booleans (compiled
+as they are), and by the database alias. `select_for_update()` keeps its check that a transaction is open.
 """
 import itertools
 import threading
@@ -63,8 +63,8 @@ def _shape(kwargs) -> tuple:
             shape.append((name, "list", len(v), type(v[0]).__name__ if v else None))
         elif isinstance(v, GEOSGeometry):
             shape.append((name, "geom", v.geom_type, v.srid))
-        elif v is None:
-            shape.append((name, None))
+        elif v is None or isinstance(v, bool):
+            shape.append((name, v))  # not substituted (written as they are): each value is a shape of its own
         else:
             shape.append((name, type(v).__name__))
     return tuple(shape)
