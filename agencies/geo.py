@@ -8,6 +8,7 @@ from pathlib import Path
 from django.contrib.gis.geos import GEOSGeometry, Point
 
 from agencies.models import Region
+from dispatch.prepared import PreparedQuery
 
 # Indonesia's land and 12 nautical miles of sea around it, minus the neighbours' land (Natural Earth 1:10m,
 # public domain; how it is built and why: agencies/management/commands/build_indonesia_outline.py).
@@ -54,14 +55,17 @@ class PlaceMatch:
     regency: Region | None = None
 
 
+# Every intake asks it: compiled once per process (issue 27).
+_REGIONS_HOLDING = PreparedQuery(
+    lambda point: Region.objects.filter(boundary__isnull=False, boundary__contains=point).only(
+        "code", "level", "name", "parent_id", "boundary_is_approximate"
+    )
+)
+
+
 def place_for_point(point: Point) -> PlaceMatch:
     """Point-in-polygon over every level that has boundaries; the finest match fills the coarser levels."""
-    found = {
-        r.level: r
-        for r in Region.objects.filter(boundary__isnull=False, boundary__contains=point).only(
-            "code", "level", "name", "parent_id", "boundary_is_approximate"
-        )
-    }
+    found = {r.level: r for r in _REGIONS_HOLDING.all(point=point)}
     village = found.get(Region.Level.VILLAGE)
     district = found.get(Region.Level.DISTRICT)
     regency = found.get(Region.Level.REGENCY)

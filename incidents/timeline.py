@@ -4,6 +4,9 @@ Every real state change writes exactly one TimelineEvent inside the service's tr
 live push runs only once that transaction commits, so no console sees a change the database then
 rolls back.
 """
+import re
+from contextlib import contextmanager
+
 from django.db import connection, transaction
 
 from incidents.cardiac import block_for
@@ -107,9 +110,9 @@ def _sorted_union(*arrays: str) -> str:
 # evaluated before the rows that depend on it, so the sequence value (the column default) and `at`
 # (clock_timestamp()) are drawn only once the lock is held, as before. The audience is read under the lock; it reads
 # only the incident's own assignments (locked by this workflow) and small tables: microseconds more of hold.
-_INSERT_WITH_AUDIENCE_SQL = (
-    f"WITH lock AS (SELECT pg_advisory_xact_lock(%(lock)s)) "
-    f"INSERT INTO {_EVENT_TABLE} ({_COLUMNS}) "
+_INSERT_PREFIX = f"WITH lock AS (SELECT pg_advisory_xact_lock(%(lock)s)) INSERT INTO {_EVENT_TABLE} ({_COLUMNS}) "
+_RETURNING = " RETURNING seq, at, centre_ids, agency_ids, community_ids"
+_ROW_WITH_AUDIENCE = (
     "SELECT clock_timestamp(), %(kind)s, %(incident)s, %(actor)s, "
     + _sorted_union(
         "ARRAY[%(centre)s]",
@@ -120,16 +123,55 @@ _INSERT_WITH_AUDIENCE_SQL = (
     + _sorted_union(f"ARRAY({_LIVE_AGENCIES})", "%(extra)s")
     + ", CASE WHEN %(staff_only)s THEN '{}'::bigint[] ELSE "
     + _sorted_union(communities_following_incident_sql("%(incident)s"))
-    + " END, %(payload)s FROM lock RETURNING seq, at, centre_ids, agency_ids, community_ids"
+    + " END, %(payload)s FROM lock"
 )
+_INSERT_WITH_AUDIENCE_SQL = _INSERT_PREFIX + _ROW_WITH_AUDIENCE + _RETURNING
 
 # An event that names its audience: the lock and the INSERT, one round trip.
-_INSERT_SQL = (
-    f"WITH lock AS (SELECT pg_advisory_xact_lock(%(lock)s)) "
-    f"INSERT INTO {_EVENT_TABLE} ({_COLUMNS}) "
+_ROW_NAMED = (
     "SELECT clock_timestamp(), %(kind)s, %(incident)s, %(actor)s, %(centres)s::bigint[], %(agencies)s::bigint[], "
-    "%(communities)s::bigint[], %(payload)s FROM lock RETURNING seq, at, centre_ids, agency_ids, community_ids"
+    "%(communities)s::bigint[], %(payload)s FROM lock"
 )
+_INSERT_SQL = _INSERT_PREFIX + _ROW_NAMED + _RETURNING
+_PARAM = re.compile(r"%\((\w+)\)s")
+
+
+# Events of one workflow in one statement (issue 27). Inside `events_in_one_statement()`, record_event only queues the
+# event (its payload and audience parameters are taken at once); flush_events() — called when the block ends, and by
+# anything that is about to change what an audience reads (offer_assignment, before it inserts an assignment) —
+# writes the queue with ONE INSERT: the same lock CTE, one `SELECT … FROM lock` per event joined by UNION ALL, so the
+# rows (and their sequence values and clock_timestamp()) are drawn in queue order once the lock is held. Each event's
+# audience is computed by that statement: the same as when it was queued, as long as nothing it reads changed in
+# between (hence the flush before an assignment insert). The publish after commit is registered at the flush, in
+# sequence order. A queued event has no seq/at until the flush: do not read them inside the block.
+@contextmanager
+def events_in_one_statement():
+    if getattr(connection, "timeline_queue", None) is not None:
+        yield  # nested: the outer block writes
+        return
+    connection.timeline_queue = []
+    try:
+        yield
+        flush_events()
+    finally:
+        connection.timeline_queue = None
+
+
+def flush_events():
+    queue = getattr(connection, "timeline_queue", None)
+    if not queue:
+        return
+    rows, params = [], {"lock": _TIMELINE_LOCK_KEY}
+    for i, (row_sql, row_params, _event) in enumerate(queue):
+        rows.append(_PARAM.sub(lambda m, i=i: f"%({m.group(1)}_{i})s", row_sql))
+        params.update({f"{k}_{i}": v for k, v in row_params.items()})
+    events = [event for _sql, _params, event in queue]
+    queue.clear()
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT_PREFIX + " UNION ALL ".join(rows) + _RETURNING, params)
+        written = sorted(cursor.fetchall())
+    for event, row in zip(events, written):
+        _written(event, row)
 
 _PAYLOAD_FIELD = TimelineEvent._meta.get_field("payload")
 
@@ -164,23 +206,30 @@ def record_event(
     if incident is not None and centre_ids is None:
         if agency_ids is not None or community_ids is not None:
             raise ValueError("record_event: name the whole audience (centre_ids, agency_ids, community_ids) or none of it")
-        sql = _INSERT_WITH_AUDIENCE_SQL
+        row = _ROW_WITH_AUDIENCE
         params.update(centre=incident.command_centre_id, extra=[int(a) for a in extra_agency_ids], staff_only=staff_only,
                       agency_centres=reaches_agency_centres(kind))
     else:
-        sql = _INSERT_SQL
+        row = _ROW_NAMED
         params.update(
             centres=sorted(set(centre_ids or [])), agencies=sorted(set(agency_ids or [])),
             communities=[] if staff_only else sorted(set(community_ids or [])),
         )
+    event = TimelineEvent(kind=kind, incident=incident, actor_id=actor_id, payload=body)
+    queue = getattr(connection, "timeline_queue", None)
+    if queue is not None:
+        del params["lock"]
+        queue.append((row, params, event))
+        return event
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        seq, at, centres, agencies, communities = cursor.fetchone()
-    event = TimelineEvent(
-        seq=seq, at=at, kind=kind, incident=incident, actor_id=actor_id,
-        centre_ids=list(centres), agency_ids=list(agencies), community_ids=list(communities), payload=body,
-    )
+        cursor.execute(_INSERT_PREFIX + row + _RETURNING, params)
+        _written(event, cursor.fetchone())
+    return event
+
+
+def _written(event: TimelineEvent, row):
+    event.seq, event.at, centres, agencies, communities = row
+    event.centre_ids, event.agency_ids, event.community_ids = list(centres), list(agencies), list(communities)
     event._state.adding = False
     event._state.db = connection.alias
     transaction.on_commit(lambda: publish_event(event))
-    return event

@@ -11,10 +11,11 @@ from django.utils.translation import gettext as _
 from agencies.models import User
 from agencies.scoping import scope_for
 from dispatch.errors import NotFound, PermissionDenied, field_error
+from dispatch.prepared import PreparedQuery, save_fields
 from incidents import events, refdata, timers
 from incidents.models import Assignment, Incident
 from incidents.status import derive_incident_status
-from incidents.timeline import record_event
+from incidents.timeline import flush_events, record_event
 
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 \-]{2,30}$")
 
@@ -80,10 +81,16 @@ def lock_incident(incident_id) -> Incident:
 
     Nothing else is read in this statement: under READ COMMITTED a statement that waited for the lock still reads
     other rows as of its start, so what the workflow reads next (its assignments) needs a statement after it."""
-    try:
-        return Incident.objects.select_for_update(of=("self",), no_key=True).select_related("category", "command_centre").get(pk=incident_id)
-    except Incident.DoesNotExist:
-        raise NotFound(_("Kejadian tidak ditemukan."), code="incident_not_found") from None
+    incident = _LOCKED_INCIDENT.first(pk=incident_id)
+    if incident is None:
+        raise NotFound(_("Kejadian tidak ditemukan."), code="incident_not_found")
+    return incident
+
+
+# Every workflow's first statement: compiled once per process (issue 27).
+_LOCKED_INCIDENT = PreparedQuery(
+    lambda pk: Incident.objects.select_for_update(of=("self",), no_key=True).select_related("category", "command_centre").filter(pk=pk)
+)
 
 
 def is_centre_staff(actor) -> bool:
@@ -188,7 +195,7 @@ def transition(
         fields.append(name)
     # auto_now fields are only written when named in update_fields
     fields += [name for name in _auto_now_fields(type(obj)) if name not in fields]
-    obj.save(update_fields=fields)
+    save_fields(obj, fields)  # obj.save(update_fields=fields), its SQL built once (issue 27)
     record_event(kind=kind, incident=incident, actor=actor, payload=payload(old), **audience)
     return old
 
@@ -291,6 +298,7 @@ def offer_assignment(*, incident: Incident, agency, actor=None, previous=None, r
     """Create one offered assignment with its acknowledgement deadline; the timer starts after commit."""
     now = timezone.now()
     ack, _second = ack_seconds_for(incident)
+    flush_events()  # a queued event's audience is read before this assignment exists (events_in_one_statement)
     assignment = Assignment.objects.create(
         incident=incident,
         agency=agency,

@@ -10,6 +10,7 @@ from agencies.geo import contradictions, in_indonesia, place_for_point, place_fo
 from agencies.models import CommandCentre, Region, User
 from agencies.scoping import require_role, scope_for
 from dispatch.errors import Conflict, IllegalTransition, NotFound, ValidationFailed, field_error
+from dispatch.prepared import PreparedQuery
 from incidents.models import Assignment, Call, IdempotencyRecord, Incident, IncidentCategory, IncidentCounter, Priority
 from incidents import cardiac, events, refdata
 from incidents.routing import propose_agencies
@@ -28,7 +29,7 @@ from incidents.services.common import (
     transition,
     unrouted_alert_due,
 )
-from incidents.timeline import record_event
+from incidents.timeline import events_in_one_statement, record_event
 
 
 def _centre_of(actor, command_centre_id=None) -> CommandCentre:
@@ -226,6 +227,12 @@ def _next_number(centre, year) -> int:
         return cursor.fetchone()[0]
 
 
+# Every create with a key reads it first (and again after a lost race): compiled once per process (issue 27).
+_IDEMPOTENCY_RECORD = PreparedQuery(
+    lambda user_id, key: IdempotencyRecord.objects.filter(user_id=user_id, key=key).select_related("incident").order_by("pk")[:1]
+)
+
+
 def incident_create(
     *,
     actor,
@@ -252,7 +259,7 @@ def incident_create(
     # A longer key is refused, not cut: two different keys cut to the same 100 characters would be one incident.
     key = clean_text("idempotency_key", idempotency_key) if idempotency_key else None
     if key:
-        existing = IdempotencyRecord.objects.filter(user=actor, key=key).select_related("incident").first()
+        existing = _IDEMPOTENCY_RECORD.first(user_id=actor.pk, key=key)
         if existing:
             return existing.incident, False
 
@@ -349,7 +356,7 @@ def incident_create(
     except IntegrityError:
         # The same key raced in from a resubmit: the first request won, answer with its incident.
         if key:
-            existing = IdempotencyRecord.objects.filter(user=actor, key=key).select_related("incident").first()
+            existing = _IDEMPOTENCY_RECORD.first(user_id=actor.pk, key=key)
             if existing:
                 return existing.incident, False
         raise
@@ -521,15 +528,17 @@ def incident_route(*, incident_id, actor, agency_ids=None) -> list[Assignment]:
                 )
         statuses, unit_statuses, live_agencies = response_state(incident.pk)
         live = set(live_agencies)
-        offered = [
-            offer_assignment(incident=incident, agency=agency, actor=actor) for agency in agencies if agency.pk not in live
-        ]
-        # Under the incident lock nobody else changes its assignments or dispatched units (one lock order), so the
-        # statuses read with the lock plus the offers just made are the current ones.
-        incident_refresh_status(
-            incident=incident, actor=actor,
-            responses=(list(statuses) + [a.status for a in offered], list(unit_statuses)),
-        )
+        # The last offer's event and the status change's are written by one statement (issue 27).
+        with events_in_one_statement():
+            offered = [
+                offer_assignment(incident=incident, agency=agency, actor=actor) for agency in agencies if agency.pk not in live
+            ]
+            # Under the incident lock nobody else changes its assignments or dispatched units (one lock order), so the
+            # statuses read with the lock plus the offers just made are the current ones.
+            incident_refresh_status(
+                incident=incident, actor=actor,
+                responses=(list(statuses) + [a.status for a in offered], list(unit_statuses)),
+            )
         if not live:
             return offered
         return list(incident.assignments.filter(status__in=Assignment.LIVE_STATUSES).select_related("agency"))

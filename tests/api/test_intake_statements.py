@@ -24,9 +24,9 @@ pytestmark = pytest.mark.django_db
 # token (with its user), idempotency key, point-in-polygon, BEGIN, incident number, incident, idempotency record,
 # incident.created (lock + audience + INSERT), COMMIT, nearest units
 CREATE_STATEMENTS = 10
-# token, BEGIN, lock the incident, its live agencies and response statuses, the assignment, assignment.offered,
-# the incident's status, incident.status_changed, COMMIT
-ROUTE_STATEMENTS = 9
+# token, BEGIN, lock the incident, its live agencies and response statuses, the assignment, the incident's status,
+# assignment.offered + incident.status_changed (one INSERT, issue 27), COMMIT
+ROUTE_STATEMENTS = 8
 
 
 @pytest.fixture
@@ -181,3 +181,25 @@ def test_the_shared_output_serializers_render_as_drf_does(token_api, incident_bo
         assert represent_many(AssignmentSerializer, offered) == AssignmentSerializer(offered, many=True).data
     assert propose_agencies(category=incident.category, point=incident.location, command_centre=incident.command_centre, regency_code=incident.regency_id)
     assert nearest_available_units(point=incident.location, capabilities=[], limit=5)
+
+
+def test_events_written_together_keep_their_order_and_audiences(token_api, incident_body, damkar, centre):
+    # given an incident and two agencies of the centre named at once
+    police = f.AgencyFactory(command_centre=centre, type="police", short_name="Polres PKY")
+    r = token_api.post("/api/v1/incidents/", incident_body, format="json", HTTP_IDEMPOTENCY_KEY="two")
+    # when it is routed to both
+    with CaptureQueriesContext(connection) as routed:
+        r2 = token_api.post(f"/api/v1/incidents/{r.json()['id']}/route/", {"agencies": [damkar.pk, police.pk]}, format="json")
+    assert r2.status_code == 200, r2.content
+    # then each offer's event was written before the next assignment existed (its audience is as it was), and the last
+    # offer's event rode with the status change: one statement fewer than one per event
+    events = list(TimelineEvent.objects.filter(incident_id=r.json()["id"]).order_by("seq").values_list("kind", "agency_ids", "at"))
+    assert [(k, a) for k, a, _at in events] == [
+        ("incident.created", []),
+        ("assignment.offered", [damkar.pk]),
+        ("assignment.offered", sorted([damkar.pk, police.pk])),
+        ("incident.status_changed", sorted([damkar.pk, police.pk])),
+    ]
+    assert [at for _k, _a, at in events] == sorted(at for _k, _a, at in events)
+    inserts = [q["sql"] for q in routed.captured_queries if "INSERT INTO incidents_timelineevent" in q["sql"]]
+    assert len(inserts) == 2 and "UNION ALL" in inserts[1]

@@ -1,0 +1,80 @@
+"""Queries compiled once per process (dispatch/prepared.py, issue 27): the same rows as the QuerySet, the plan reused,
+the QuerySet's own refusals kept, and the plain QuerySet whenever a shape cannot be prepared."""
+import pytest
+from django.contrib.gis.geos import Point
+from django.db import DatabaseError, connection, transaction
+from django.db.transaction import TransactionManagementError
+from django.test.utils import CaptureQueriesContext
+from rest_framework.authtoken.models import Token
+
+from agencies.models import Agency, Unit
+from dispatch.prepared import PreparedQuery, save_fields
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+def test_rows_are_the_querysets_and_the_plan_is_kept(call_taker, centre):
+    other = f.call_taker(centre, username="ct2")
+    tokens = [Token.objects.create(user=u) for u in (call_taker, other)]
+    query = PreparedQuery(lambda key: Token.objects.select_related("user").filter(key=key))
+    for token in tokens:
+        with CaptureQueriesContext(connection) as q:
+            got = query.first(key=token.key)
+        assert len(q.captured_queries) == 1
+        assert got == token and got.user == token.user and got.user.username == token.user.username
+        assert got.created == token.created and got.user.role == token.user.role
+    assert query.first(key="nope") is None
+    assert len(query._plans) == 1  # one shape, compiled once
+
+
+def test_points_lists_and_annotations(damkar):
+    from incidents.routing import _shortlist
+
+    near = f.UnitFactory(agency=damkar, call_sign="N", capabilities=["fire", "rescue"], position=Point(113.92, -2.21, srid=4326))
+    f.UnitFactory(agency=damkar, call_sign="F", capabilities=["fire"], position=Point(114.5, -2.5, srid=4326))
+    query = PreparedQuery(lambda **kw: _shortlist(size=5, **kw))
+    here = Point(113.9213, -2.2096, srid=4326)
+    for caps in ([], ["fire"], ["fire", "rescue"]):
+        for agencies in (None, [damkar.pk]):
+            expected = list(_shortlist(size=5, point=here, agency_ids=agencies, capabilities=caps))
+            got = query.all(point=here, agency_ids=agencies, capabilities=caps)
+            assert [u.pk for u in got] == [u.pk for u in expected]
+            assert [round(u.distance.m, 3) for u in got] == [round(u.distance.m, 3) for u in expected]
+            assert [(u.agency.short_name, u.position) for u in got] == [(u.agency.short_name, u.position) for u in expected]
+            rows = query.rows(point=here, agency_ids=agencies, capabilities=caps)
+            assert [r.value("id") for r in rows] == [u.pk for u in expected]
+            assert [r.instance().call_sign for r in rows] == [u.call_sign for u in expected]
+    assert query.all(point=here, agency_ids=[damkar.pk], capabilities=["rescue"])[0].pk == near.pk
+
+
+def test_a_shape_that_cannot_be_prepared_runs_as_the_queryset(damkar):
+    query = PreparedQuery(lambda ids: Agency.objects.filter(pk__in=ids))
+    assert query.all(ids=[]) == []  # an empty IN has no SQL at all
+    assert query.all(ids=[damkar.pk]) == [damkar]
+    flags = PreparedQuery(lambda active: Agency.objects.filter(is_active=active))
+    assert damkar in flags.all(active=True) and flags.all(active=False) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_select_for_update_still_needs_a_transaction(damkar):
+    query = PreparedQuery(lambda pk: Agency.objects.select_for_update().filter(pk=pk))
+    with transaction.atomic():
+        assert query.first(pk=damkar.pk) == damkar
+    with pytest.raises(TransactionManagementError):
+        query.first(pk=damkar.pk)
+
+
+def test_save_fields_updates_what_it_names_and_refuses_a_lost_row(damkar):
+    unit = f.UnitFactory(agency=damkar, call_sign="S1")
+    unit.call_sign, unit.type = "S2", unit.type
+    save_fields(unit, ["call_sign"])
+    assert Unit.objects.get(pk=unit.pk).call_sign == "S2"
+    unit.position = Point(113.0, -2.0, srid=4326)  # a geometry: save() itself
+    save_fields(unit, ["position"])
+    assert Unit.objects.get(pk=unit.pk).position.x == 113.0
+    gone = Unit.objects.get(pk=unit.pk)
+    Unit.objects.filter(pk=unit.pk).delete()
+    gone.call_sign = "S3"
+    with pytest.raises(DatabaseError):
+        save_fields(gone, ["call_sign"])
