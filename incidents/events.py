@@ -464,10 +464,12 @@ def cardiac_arrest_recognised(*, arrest) -> dict:
     }
 
 
-def cardiac_arrest_step(*, arrest, step, at, out_of_order=()) -> dict:
+def cardiac_arrest_step(*, arrest, step, at, out_of_order=(), replaces=None) -> dict:
     """`step` (incidents.cardiac.STEPS) reached at `at`; `outcome` with `stopped`; `out_of_order`: the steps
-    expected before it that had no time (recorded anyway)."""
+    expected before it that had no time (recorded anyway); `replaces`: with `recognised`, the server's recognition
+    time from the answers that the call-taker's earlier time replaced (null otherwise)."""
     return {
+        "replaces": _iso(replaces) if replaces is not None else None,
         "step": step,
         "at": _iso(at),
         "outcome": arrest.outcome or None,

@@ -28,7 +28,9 @@ WITH arrests AS (
     SELECT a.incident_id,
         min((t.payload->>'call_taker')::bigint) FILTER (WHERE t.kind = 'cardiac_arrest.recognised') AS call_taker,
         min((t.payload->>'call_answered_at')::timestamptz) FILTER (WHERE t.kind = 'cardiac_arrest.recognised') AS answered,
-        min((t.payload->>'at')::timestamptz) FILTER (WHERE t.kind = 'cardiac_arrest.recognised') AS recognised,
+        -- the recognition, or the call-taker's earlier time that replaced the server's (a `recognised` step)
+        min((t.payload->>'at')::timestamptz) FILTER (WHERE t.kind = 'cardiac_arrest.recognised'
+            OR (t.kind = 'cardiac_arrest.step' AND t.payload->>'step' = 'recognised')) AS recognised,
         min((t.payload->>'at')::timestamptz)
             FILTER (WHERE t.kind = 'cardiac_arrest.step' AND t.payload->>'step' = 'first_compression') AS compression,
         min((t.payload->>'at')::timestamptz)

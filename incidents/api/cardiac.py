@@ -22,6 +22,9 @@ class CprStepApi(APIView):
         step = serializers.CharField(max_length=40, help_text="One of: " + ", ".join(cardiac.STEPS))
         outcome = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=20,
                                         help_text="With `stopped` only: " + ", ".join(cardiac.OUTCOMES))
+        at = serializers.DateTimeField(required=False, allow_null=True,
+                                       help_text="When the step was reached, for a step taken before the incident was saved: "
+                                                 "between the call's answer and now (+5 s); default now.")
 
     @extend_schema(
         operation_id="incidents_cpr_step",
@@ -48,6 +51,7 @@ class CprStepApi(APIView):
         step = data.validated_data["step"]
         arrest, recorded = cardiac_arrest_step(
             incident_id=incident_id, actor=request.user, step=step, outcome=data.validated_data.get("outcome"),
+            at=data.validated_data.get("at"),
         )
         block = cardiac.arrest_block(arrest)
         body = {

@@ -5,6 +5,7 @@ Everything runs under the incident's lock (services.common.lock_incident), write
 change and nothing on a repeat: the first time of each step stands. After the transaction that recognised an arrest
 commits, the hooks registered in incidents.cardiac run outside every lock (the volunteers' automatic call-out)."""
 import logging
+from datetime import timedelta
 from functools import partial
 
 from django.db import transaction
@@ -14,13 +15,18 @@ from django.utils.translation import gettext as _
 from agencies.aeds import aed_summary, aeds_near
 from dispatch.errors import Conflict, IllegalTransition, field_error
 from incidents import cardiac, events
-from incidents.models import Call, CardiacArrest, Incident, Priority
+from incidents.models import Call, CardiacArrest, Incident, Priority, TimelineEvent
 from incidents.services.common import ensure_centre_staff, lock_incident, unrouted_alert_due
 from incidents.timeline import record_event
 
 logger = logging.getLogger(__name__)
 
 NEAREST_AEDS = 3
+# A step pressed on the console before the incident existed is sent later with the time it was pressed (`at`):
+# no earlier than the call's answer (or 10 minutes before the incident without a call), no later than now plus the
+# browser's clock skew.
+STEP_AT_BEFORE_INCIDENT = timedelta(minutes=10)
+STEP_AT_SKEW = timedelta(seconds=5)
 
 
 def nearest_aeds_for(incident: Incident) -> list[dict]:
@@ -84,14 +90,33 @@ def clean_step(step, outcome):
     return step, outcome
 
 
-def cardiac_arrest_step(*, incident_id, actor, step, outcome=None, now=None) -> tuple[CardiacArrest, bool]:
+def clean_step_at(at, *, incident: Incident, arrest: CardiacArrest | None, now):
+    """The time a step was reached, when the console says so (`at`): within [the call's answer, now + skew], else 400
+    `invalid` on `at` and nothing stored. Later than now (skew) counts as now."""
+    if at is None:
+        return None
+    answered = (arrest.call_answered_at if arrest is not None else None) or incident.call_answered_at
+    earliest = answered or (incident.created_at - STEP_AT_BEFORE_INCIDENT)
+    if timezone.is_naive(at) or at < earliest or at > now + STEP_AT_SKEW:
+        raise field_error(
+            "at", _("Waktu langkah harus di antara jawaban panggilan dan sekarang."), code="invalid"
+        )
+    return min(at, now)
+
+
+def cardiac_arrest_step(*, incident_id, actor, step, outcome=None, at=None, now=None) -> tuple[CardiacArrest, bool]:
     """Record the time of one CPR step (incidents.cardiac.STEPS). Returns (arrest, recorded): False when the step
     already had its time — the first time stands and nothing is written.
 
     `recognised` on an incident not suspected yet flags it (the patient collapsed during the call): P1, the
     `cardiac_arrest` block, the automatic call-out. Any other step needs the suspicion first (409
     `cardiac_arrest_not_recognised`). A step out of the usual order is recorded; its event lists the steps missing
-    before it (`out_of_order`). `stopped` may carry the `outcome` (rosc, transported, deceased, unknown)."""
+    before it (`out_of_order`). `stopped` may carry the `outcome` (rosc, transported, deceased, unknown).
+
+    `at` (optional) is when the step was reached, for a step pressed on the console before the incident existed: the
+    console queues it and sends it after the save. A recognition the server made from the answers at the save is
+    replaced once by the call-taker's earlier `recognised` (the browser met the rule at the second answer); every other
+    repeat keeps the first time."""
     step, outcome = clean_step(step, outcome)
     now = now or timezone.now()
     with transaction.atomic():
@@ -101,6 +126,8 @@ def cardiac_arrest_step(*, incident_id, actor, step, outcome=None, now=None) -> 
             raise IllegalTransition(entity=_("kejadian"), current=incident.status, target="cpr", code="incident_closed")
         arrest = CardiacArrest.objects.filter(incident_id=incident.pk).first()
         incident._state.fields_cache["cardiac_arrest"] = arrest
+        at = clean_step_at(at, incident=incident, arrest=arrest, now=now)
+        when = at or now
         if arrest is None:
             if step != "recognised":
                 raise Conflict(
@@ -109,22 +136,38 @@ def cardiac_arrest_step(*, incident_id, actor, step, outcome=None, now=None) -> 
             nearest = nearest_aeds_for(incident)
             if incident.priority != Priority.CRITICAL:
                 _raise_to_p1(incident, actor)
-            arrest = arrest_recognise(incident=incident, actor=actor, recognition=CardiacArrest.Recognition.FLAGGED, now=now,
+            arrest = arrest_recognise(incident=incident, actor=actor, recognition=CardiacArrest.Recognition.FLAGGED, now=when,
                                       nearest_aeds=nearest)
             return arrest, True
         column = cardiac.STEPS[step]
+        if step == "recognised" and at is not None and _replaces_recognition(arrest, at):
+            replaced = arrest.recognised_at
+            arrest.recognised_at = at
+            arrest.save(update_fields=["recognised_at"])
+            record_event(kind="cardiac_arrest.step", incident=incident, actor=actor,
+                         payload=events.cardiac_arrest_step(arrest=arrest, step=step, at=at, replaces=replaced))
+            return arrest, True
         if getattr(arrest, column) is not None:
             return arrest, False
         missing = cardiac.out_of_order(arrest, step)
-        setattr(arrest, column, now)
+        setattr(arrest, column, when)
         fields = [column]
         if step == "stopped" and outcome:
             arrest.outcome = outcome
             fields.append("outcome")
         arrest.save(update_fields=fields)
         record_event(kind="cardiac_arrest.step", incident=incident, actor=actor,
-                     payload=events.cardiac_arrest_step(arrest=arrest, step=step, at=now, out_of_order=missing))
+                     payload=events.cardiac_arrest_step(arrest=arrest, step=step, at=when, out_of_order=missing))
     return arrest, True
+
+
+def _replaces_recognition(arrest: CardiacArrest, at) -> bool:
+    """Once, and only the server's own recognition from the answers (made at the save), by an earlier time."""
+    if arrest.recognition != CardiacArrest.Recognition.ANSWERS or at >= arrest.recognised_at:
+        return False
+    return not TimelineEvent.objects.filter(
+        incident_id=arrest.incident_id, kind="cardiac_arrest.step", payload__step="recognised"
+    ).exists()
 
 
 def _raise_to_p1(incident, actor):

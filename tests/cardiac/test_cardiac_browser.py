@@ -155,10 +155,9 @@ def test_cardiac_arrest_recognised_coached_and_shown_live(world, asgi_server, ct
     assert datetime.fromisoformat(sent["first_compression"]["at"].replace("Z", "+00:00")) < incident.created_at
     started = datetime.fromisoformat(block["instructions_started_at"])
     compressed = datetime.fromisoformat(block["first_compression_at"])
-    # recorded, in order. The server does not take `at` yet (the lead's decision of 19:34 in /work/wt/NOTES-c.md: c1 to
-    # accept it): until then the steps taken on the draft are stamped at the save. When it does, this becomes
-    # `started <= compressed < incident.created_at`.
-    assert incident.call_answered_at <= datetime.fromisoformat(block["recognised_at"]) <= started <= compressed
+    # recorded at the times they were taken, in order, before the incident was saved (the server's own recognition at
+    # the save replaced by the call-taker's earlier one)
+    assert incident.call_answered_at <= datetime.fromisoformat(block["recognised_at"]) <= started <= compressed < incident.created_at
     # the automatic call-out found nobody: the call-taker is told so in the panel
     panel.locator(".cpr-callout.none", has_text="Tidak ada relawan RJP").wait_for()
     guide_shot(page, "call-taker-cpr.jpg")

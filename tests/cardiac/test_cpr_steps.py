@@ -1,6 +1,6 @@
 """POST /api/v1/incidents/{id}/cpr/ (issue 30): the first time stands, unknown steps, scope, roles, order, the
 collapse flagged during the call."""
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -128,3 +128,60 @@ def test_the_service_takes_the_time_it_is_given(call_taker, arrest_incident):
     at = timezone.now() - timedelta(seconds=30)
     arrest, recorded = cardiac_arrest_step(incident_id=arrest_incident.pk, actor=call_taker, step="first_compression", now=at)
     assert recorded and arrest.first_compression_at == at
+
+
+# ─── `at`: steps pressed on the console before the incident was saved, sent afterwards with their time ───
+
+def test_a_step_taken_before_the_save_keeps_its_time(call_taker, arrest_incident):
+    at = arrest_incident.created_at - timedelta(seconds=20)
+    r = _post(call_taker, arrest_incident, {"step": "first_compression", "at": at.isoformat()})
+    assert r.status_code == 201, r.content
+    block = r.json()["cardiac_arrest"]
+    assert block["first_compression_at"] == r.json()["at"]
+    assert CardiacArrest.objects.get(incident=arrest_incident).first_compression_at == at
+    event = TimelineEvent.objects.get(incident=arrest_incident, kind="cardiac_arrest.step")
+    assert datetime.fromisoformat(event.payload["at"]) == at and event.payload["replaces"] is None
+    # and the first time stands against a later `at` too
+    again = _post(call_taker, arrest_incident, {"step": "first_compression", "at": (at + timedelta(seconds=5)).isoformat()})
+    assert again.status_code == 200 and CardiacArrest.objects.get(incident=arrest_incident).first_compression_at == at
+
+
+@pytest.mark.parametrize("shift", [timedelta(minutes=-11), timedelta(minutes=2)], ids=["before-the-call", "in-the-future"])
+def test_an_at_out_of_bounds_is_400_and_stores_nothing(call_taker, arrest_incident, shift):
+    base = arrest_incident.created_at if shift < timedelta(0) else timezone.now()
+    r = _post(call_taker, arrest_incident, {"step": "first_compression", "at": (base + shift).isoformat()})
+    assert error_of(r, 400)["fields"]["at"]
+    assert CardiacArrest.objects.get(incident=arrest_incident).first_compression_at is None
+    assert not TimelineEvent.objects.filter(incident=arrest_incident, kind="cardiac_arrest.step").exists()
+
+
+def test_an_at_that_is_not_a_time_is_400(call_taker, arrest_incident):
+    r = _post(call_taker, arrest_incident, {"step": "first_compression", "at": "kemarin"})
+    assert error_of(r, 400)["fields"]["at"]
+
+
+def test_the_call_takers_earlier_recognition_replaces_the_servers_once(call_taker, arrest_incident):
+    arrest = CardiacArrest.objects.get(incident=arrest_incident)
+    assert arrest.recognition == CardiacArrest.Recognition.ANSWERS
+    server_time = arrest.recognised_at
+    at = arrest_incident.created_at - timedelta(seconds=40)
+    r = _post(call_taker, arrest_incident, {"step": "recognised", "at": at.isoformat()})
+    assert r.status_code == 201, r.content
+    assert CardiacArrest.objects.get(incident=arrest_incident).recognised_at == at
+    event = TimelineEvent.objects.get(incident=arrest_incident, kind="cardiac_arrest.step")
+    assert event.payload["step"] == "recognised" and datetime.fromisoformat(event.payload["replaces"]) == server_time
+    # once: an even earlier time later changes nothing
+    again = _post(call_taker, arrest_incident, {"step": "recognised", "at": (at - timedelta(seconds=10)).isoformat()})
+    assert again.status_code == 200 and again.json()["recorded"] is False
+    assert CardiacArrest.objects.get(incident=arrest_incident).recognised_at == at
+    # a later time never replaces it either
+    assert _post(call_taker, arrest_incident, {"step": "recognised", "at": timezone.now().isoformat()}).status_code == 200
+
+
+def test_a_flagged_collapse_keeps_the_time_it_was_flagged(call_taker, make_medical):
+    incident = make_medical(answers={"conscious": True, "breathing": True})
+    at = incident.created_at - timedelta(seconds=3)
+    r = _post(call_taker, incident, {"step": "recognised", "at": at.isoformat()})
+    assert r.status_code == 201, r.content
+    arrest = CardiacArrest.objects.get(incident=incident)
+    assert arrest.recognition == CardiacArrest.Recognition.FLAGGED and arrest.recognised_at == at

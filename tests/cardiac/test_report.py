@@ -136,3 +136,17 @@ def test_the_files_carry_the_section(world):
     assert "Henti jantung" in book.sheetnames and "Henti jantung per petugas" in book.sheetnames
     pdf = _report(api, "pdf")
     assert pdf.content[:4] == b"%PDF"
+
+
+def test_the_call_takers_earlier_recognition_is_the_one_counted(world):
+    # CT1's first arrest (recognised 31 s after the answer) was recognised by the server from the answers at the save;
+    # the console then sends the time the rule was met on the draft, 10 s after the answer: the report counts that one
+    takers, api = world
+    from incidents.models import CardiacArrest
+    arrest = CardiacArrest.objects.get(incident__reference="CA-0")
+    CardiacArrest.objects.filter(pk=arrest.pk).update(recognition=CardiacArrest.Recognition.ANSWERS)
+    _, recorded = cardiac_arrest_step(incident_id=arrest.incident_id, actor=takers["ct1"], step="recognised",
+                                      at=START + dt.timedelta(seconds=10), now=START + dt.timedelta(minutes=5))
+    assert recorded
+    by = {e["name"]: e for e in _report(api).json()["cardiac_arrest"]["by_call_taker"]}
+    assert (by["CT1"]["recognition_p50_s"], by["CT1"]["recognition_p90_s"]) == (10, 45)
