@@ -62,6 +62,23 @@ def migrate(env: dict, python: str = sys.executable) -> None:
     manage("migrate", "--noinput", "-v", "0", env=env, python=python)
 
 
+def start_django_bench(db: str, redis_url: str) -> dict:
+    """The start every in-process bench shares: print the machine and its load, a fresh database `db` migrated, the
+    environment set for bench.live_bench_settings, django.setup(). Returns the environment for the servers it spawns."""
+    m = machine()
+    print(f"machine: {m['cpu']}, {m['cores']} cores, {m['ram_gib'] or 0:.1f} GiB, Python {m['python']}")
+    print(f"load average at start: {open('/proc/loadavg').read().strip()}")
+    env = {**os.environ, **bench_env(settings="bench.live_bench_settings", database_url=db_url(db), redis_url=redis_url,
+                                     DATABASE_POOL="false")}
+    create_database(db, drop=True)
+    migrate(env)
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    return env
+
+
 def bench_centre():
     """The minimal world of push_latency and timer_precision (idempotent): the province and Palangka Raya with a
     square boundary, the `bench` command centre serving it, the fire category and one fire agency. Needs Django set up."""

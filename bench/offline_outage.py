@@ -113,17 +113,7 @@ def main():
     parser.add_argument("--outage", type=float, default=60.0)
     parser.add_argument("--after", type=float, default=40.0)
     args = parser.parse_args()
-    m = common.machine()
-    print(f"machine: {m['cpu']}, {m['cores']} cores, {m['ram_gib'] or 0:.1f} GiB, Python {m['python']}")
-    print(f"load average at start: {open('/proc/loadavg').read().strip()}")
-    env = {**os.environ, **common.bench_env(settings="bench.live_bench_settings", database_url=common.db_url(DB), redis_url=REDIS,
-                                              DATABASE_POOL="false")}
-    common.create_database(DB, drop=True)
-    common.migrate(env)
-    os.environ.update(env)
-    import django
-
-    django.setup()
+    env = common.start_django_bench(DB, REDIS)
     cookie = setup_world()
     from django.db import connection
 

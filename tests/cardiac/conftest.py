@@ -3,10 +3,10 @@ AEDs and CPR-trained members around the test point (Palangka Raya), built throug
 import pytest
 from django.contrib.gis.geos import Point
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from agencies.models import Aed, User
 from tests import factories as f
+from tests.volunteers.conftest import api_for, error_of  # noqa: F401 — one copy of the API helpers, re-exported
 from volunteers.models import Volunteer
 
 MEDICAL_SCRIPT = [
@@ -83,14 +83,3 @@ def make_member(community):
     return make
 
 
-def api_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
-def error_of(response, status):
-    assert response.status_code == status, (response.status_code, response.content[:500])
-    body = response.json()
-    assert set(body) == {"error"}
-    return body["error"]
