@@ -71,3 +71,10 @@ def test_roles_without_a_screen_yet_see_what_they_can_do_today(client, make_user
     for name in ("console-call-taker", "console-dispatcher"):
         if reverse(name) in html:
             assert client.get(reverse(name)).status_code == 200
+
+
+def test_favicon_ico_leads_to_the_sites_icon(client):
+    # browsers ask /favicon.ico of any page that names no icon (the admin's); a 404 there is a console error on every page
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith(".svg")
+    assert "favicon" in response["Location"]
