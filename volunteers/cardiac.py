@@ -127,7 +127,7 @@ def callout_cardiac_arrest(*, incident_id, now=None) -> list[CallOut]:
             if runner is not None:
                 callout = callout_send(
                     incident=incident, members=[runner], needed=1, skills=RUNNER_SKILLS, radius_m=radius,
-                    note=_("Dugaan henti jantung: ambil AED %(aed)s, bawa ke pasien.") % {"aed": aed.name},
+                    note=_("Dugaan henti jantung: ambil %(aed)s, bawa ke pasien.") % {"aed": aed.name},
                     deadline_min=DEADLINE_MIN, actor=None, now=now, purpose=CallOut.Purpose.CARDIAC_ARREST, aed=aed,
                     text=lambda c: _with_link(_text(incident, aed=aed), c.pk),
                 )
