@@ -6,7 +6,9 @@ The worker (templates/consoles/sw.js) keeps:
 - the static files the consoles load (js/, css/, img/, vendor/, Leaflet) — precached at install, cache first: the
   worker's version is a hash of their contents, so any change of a file is a new worker that fetches them again;
 - the JavaScript translation catalogue and the offline reference data (GET /api/v1/reference/offline/) — network
-  first, the last answer when the server is away. No other API answer is ever cached.
+  first, the last answer when the server is away. No other API answer is ever cached;
+- the basemap tiles drawn (/tiles/base/…) — network first, the last copy when the server is away (at most 3,000,
+  the oldest dropped), so the map of the area being worked does not go blank.
 """
 import hashlib
 import json

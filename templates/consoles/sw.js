@@ -13,6 +13,11 @@ const REFERENCE = {{ reference_json }};
 const LOGIN = {{ login_json }};
 const LOGOUT = {{ logout_json }};
 const PAGE_TIMEOUT_MS = 4000; // a server that hangs is a server that is away
+// The basemap tiles the consoles have drawn (/tiles/base/…): the last copy of each, so the map of the area being
+// worked does not go blank while the server is away. Bounded: the oldest go first beyond TILE_CACHE_MAX.
+const TILE_CACHE = "d112-tiles";
+const TILE_CACHE_MAX = 3000;
+let tilesKept = 0;
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(STATIC_CACHE).then((cache) => cache.addAll(STATICS)).then(() => self.skipWaiting()));
@@ -88,6 +93,26 @@ async function networkFirst(request) {
   }
 }
 
+async function tile(request) {
+  try {
+    const resp = await withTimeout(fetch(request), PAGE_TIMEOUT_MS);
+    if (resp.status >= 500) throw new Error("server error");
+    if (resp.ok) { const copy = resp.clone(); caches.open(TILE_CACHE).then((c) => c.put(request.url, copy)).then(trimTiles); }
+    return resp;
+  } catch (err) {
+    const cached = await caches.match(request.url, { cacheName: TILE_CACHE });
+    if (cached) return cached;
+    throw err;
+  }
+}
+
+function trimTiles() {
+  tilesKept += 1;
+  if (tilesKept % 100) return null; // the bound is checked now and then, not on every tile
+  return caches.open(TILE_CACHE).then((c) => c.keys().then((keys) =>
+    Promise.all(keys.slice(0, Math.max(0, keys.length - TILE_CACHE_MAX)).map((k) => c.delete(k)))));
+}
+
 async function cacheFirst(request) {
   const cached = await caches.match(request, { cacheName: STATIC_CACHE, ignoreSearch: true });
   if (cached) return cached;
@@ -102,7 +127,7 @@ self.addEventListener("fetch", (event) => {
   if (url.origin !== self.location.origin) return;
   // Logging out, or in, forgets the pages kept: the next user of this PC does not read the last one's copy.
   if (request.mode === "navigate" && (url.pathname === LOGOUT || url.pathname === LOGIN)) {
-    event.waitUntil(caches.delete(PAGE_CACHE));
+    event.waitUntil(Promise.all([caches.delete(PAGE_CACHE), caches.delete(TILE_CACHE)]));
     return;
   }
   if (request.method !== "GET") return;
@@ -111,6 +136,7 @@ self.addEventListener("fetch", (event) => {
     return;
   }
   if (STATICS.includes(url.pathname)) { event.respondWith(cacheFirst(request)); return; }
+  if (url.pathname.startsWith("/tiles/base/")) { event.respondWith(tile(request)); return; }
   if (url.pathname === CATALOG || url.pathname === REFERENCE) { event.respondWith(networkFirst(request)); }
 });
 {% endautoescape %}

@@ -122,6 +122,13 @@ def test_a_call_taken_offline_reaches_the_server_once_when_the_network_returns(w
 def test_a_call_survives_a_reload_while_offline_and_is_sent_once(world, asgi_server, ct_browser):
     page = console_page(ct_browser, asgi_server, world["call_taker"])
     ready_for_offline(page)
+    # the shift's next load, through the worker: the map draws its basemap tiles, and the worker keeps them
+    page.reload()
+    page.wait_for_selector("html[data-ct-ready='1']")
+    tiles_js = "performance.getEntriesByType('resource').map((e) => e.name).filter((n) => n.includes('/tiles/base/'))"
+    page.wait_for_function(f"{tiles_js}.length > 0")
+    drawn = page.evaluate(tiles_js)
+    page.wait_for_timeout(500)  # the worker's copy is written after the answer
     keys = Keyboard(page)
     go_offline(page)
     # the call starts offline, half typed …
@@ -137,6 +144,10 @@ def test_a_call_survives_a_reload_while_offline_and_is_sent_once(world, asgi_ser
     page.reload()
     page.wait_for_selector("html[data-ct-ready='1']")
     assert page.evaluate("document.documentElement.dataset.offlineCopy") == "1"
+    # and the map keeps the basemap tiles it drew before the cut (the worker's last copy); a tile never drawn fails
+    status = "(u) => fetch(u).then((r) => r.status, () => 'failed')"
+    assert page.evaluate(status, drawn[0]) == 200
+    assert page.evaluate(status, "/tiles/base/3/0/0.mvt") == "failed"
     page.wait_for_selector("html[data-outbox='offline']", state="attached")
     assert page.locator("#call-panel.active").count() == 1
     assert page.input_value("#f-number") == "081234567002" and page.input_value("#f-category") == "Kebakaran"
