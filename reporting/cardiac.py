@@ -12,7 +12,6 @@ from django.db import connection
 
 from agencies.models import User
 
-from . import rollup
 
 KINDS = ["cardiac_arrest.recognised", "cardiac_arrest.step", "callout.status"]
 TARGETS_S = (60, 120, 180)
@@ -94,11 +93,8 @@ def cardiac_arrest_report(query) -> dict:
     """The `cardiac_arrest` section for a reporting.selectors.ReportQuery: the totals and `by_call_taker`.
     Shares (`within_*`) are percentages of the arrests with a timed first compression (recognised_within_60_s: of
     those with a timed recognition); null when there is none."""
-    starts, ends = [], []
-    for centre in query.centres:
-        start, end = rollup.local_bounds(centre.timezone, query.first, query.last)
-        starts.append(start)
-        ends.append(end)
+    periods = query.local_periods()
+    starts, ends = [start for _c, start, _e in periods], [end for _c, _s, end in periods]
     joins, filters = [], []
     params = {"centres": query.centre_ids, "starts": starts, "ends": ends, "kinds": KINDS}
     if query.category or query.district:

@@ -48,6 +48,10 @@ class ReportQuery:
     def centre_ids(self):
         return [c.pk for c in self.centres]
 
+    def local_periods(self):
+        """(centre, start, end) per centre: the period's first and last day in that centre's own time zone, as UTC."""
+        return [(c, *rollup.local_bounds(c.timezone, self.first, self.last)) for c in self.centres]
+
 
 def centres_in_scope(*, user):
     scope = scope_for(user)
@@ -544,8 +548,7 @@ def _volunteers(query) -> dict:
     how many were asked, said yes, arrived, and how long from the call-out to arrival. Read live from the
     volunteers' tables (tens per day, not millions)."""
     in_period = Q()
-    for centre in query.centres:
-        start, end = rollup.local_bounds(centre.timezone, query.first, query.last)
+    for centre, start, end in query.local_periods():
         in_period |= Q(incident__command_centre=centre, incident__created_at__gte=start, incident__created_at__lt=end)
     if query.category:
         in_period &= Q(incident__category=query.category)
@@ -590,8 +593,7 @@ def _caller_links(query) -> dict:
     or the pin the call-taker had — a kelurahan centroid, a landmark), that accuracy minus the link's best fix, in
     metres. Medians by the report's one convention (percentile_disc). Read live: tens of links a day."""
     in_period = Q()
-    for centre in query.centres:
-        start, end = rollup.local_bounds(centre.timezone, query.first, query.last)
+    for centre, start, end in query.local_periods():
         in_period |= Q(command_centre=centre, created_at__gte=start, created_at__lt=end)
     links = CallerLink.objects.filter(in_period)
     if query.category:
