@@ -2,11 +2,14 @@
 """Disaster surge (issue 15): N call-takers submitting intakes as fast as they can, with consoles live.
 
     flock /tmp/bench.lock .venv/bin/python bench/surge.py [--call-takers 8] [--seconds 60] [--consoles 200]
-        [--workers 2] [--keep-db]
+        [--workers 2] [--server uvicorn|gunicorn [--http-workers 2 --http-threads 4]] [--keep-db]
 
 1. A fresh database (`bench_surge`), migrated and loaded with the demo data (bench/intake.py's steps, its Redis
    db 12 as broker so the queued ack timers reach no worker; they are removed afterwards).
-2. uvicorn `dispatch.asgi:application --workers 2` on a free loopback port (intake.start_server).
+2. uvicorn `dispatch.asgi:application --workers 2` on a free loopback port (intake.start_server); with
+   `--server gunicorn` the production split of docs/deploy.md instead: gunicorn `dispatch.wsgi:application` serves
+   the API (sync WSGI: no event loop, no sync_to_async thread hop per request; `--http-threads 1` = the sync worker
+   class, more = gthread) and uvicorn `--workers N` only the consoles' sockets — "sync vs async workers" of issue 27.
 3. The statements of one intake, counted in this process through the same API views (token auth, Django's
    CaptureQueriesContext): what every intake of the run costs the database.
 4. --consoles WebSocket consoles (`/ws/events/`, token header, one client process) stay connected and count
@@ -211,12 +214,33 @@ def call_taker_proc(url, key, index, go, seconds, out):
     out.put({"latencies": latencies, "failed": failed, "errors": errors, "wall": wall})
 
 
+def start_gunicorn(workers, threads):
+    """gunicorn for HTTP on its own port (the WSGI side of the split topology), next to intake.start_server's uvicorn."""
+    from common import free_port, spawn, wait_http_ok
+
+    port = free_port()
+    klass = ["--worker-class", "gthread", "--threads", str(threads)] if threads > 1 else ["--worker-class", "sync"]
+    cmd = [str(intake.ROOT / ".venv" / "bin" / "gunicorn"), "dispatch.wsgi:application", "--bind", f"127.0.0.1:{port}",
+           "--workers", str(workers), *klass, "--keep-alive", "30", "--log-level", "warning"]
+    proc = spawn(cmd, env=intake.bench_env())
+    url = f"http://127.0.0.1:{port}"
+    if wait_http_ok(url + "/login/", timeout=30):
+        log(f"gunicorn ({workers} workers, {threads} threads) up at {url}")
+        return proc, url
+    intake.stop_server(proc)
+    raise SystemExit("gunicorn did not start")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--call-takers", type=int, default=8)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--consoles", type=int, default=200)
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes (default 2)")
+    parser.add_argument("--server", choices=["uvicorn", "gunicorn"], default="uvicorn",
+                        help="who serves the API: uvicorn (ASGI, also the sockets) or gunicorn (WSGI) beside uvicorn for the sockets")
+    parser.add_argument("--http-workers", type=int, default=2, help="gunicorn processes (--server gunicorn)")
+    parser.add_argument("--http-threads", type=int, default=4, help="threads per gunicorn process; 1 = the sync worker class")
     parser.add_argument("--keep-db", action="store_true", help=f"keep the {DB_NAME} database afterwards")
     args = parser.parse_args()
     command = "python bench/surge.py " + " ".join(sys.argv[1:])
@@ -225,7 +249,10 @@ def main():
     statements = count_statements()
     log(f"statements per intake: create {statements[0]} + route {statements[1]} = {sum(statements)}")
     proc, url, _cmd = intake.start_server(args.workers)
-    port = int(url.rsplit(":", 1)[1])
+    port = int(url.rsplit(":", 1)[1])  # the consoles' sockets always go to uvicorn
+    http_proc = None
+    if args.server == "gunicorn":
+        http_proc, url = start_gunicorn(args.http_workers, args.http_threads)
     ctx = mp.get_context("spawn")
     try:
         key = intake.token(url)
@@ -241,6 +268,8 @@ def main():
         go.set()
         time.sleep(WARMUP_S)
         roles = {pid: "uvicorn" for pid in process_tree(proc.pid)}
+        if http_proc is not None:
+            roles.update({pid: "gunicorn" for pid in process_tree(http_proc.pid)})
         roles.update({p.pid: "call-taker clients" for p in takers})
         roles[consoles.pid] = "consoles (WebSocket clients)"
         roles[os.getpid()] = "bench"
@@ -263,6 +292,8 @@ def main():
         consoles.join(30)
     finally:
         intake.stop_server(proc)
+        if http_proc is not None:
+            intake.stop_server(http_proc)
         try:
             import redis
 
@@ -283,13 +314,14 @@ def main():
     wall = max(r["wall"] for r in results)
     n = len(latencies)
     cores = cpu_by_role(cpu0, cpu1, elapsed, roles)
-    server_roles = ("uvicorn", f"postgresql ({DB_NAME})", "redis")
+    server_roles = ("uvicorn", "gunicorn", f"postgresql ({DB_NAME})", "redis")
     server_cores = sum(v for k, v in cores.items() if k in server_roles)
     total_cores = sum(cores.values())
     per_s = n / wall if wall else 0.0
     ms = lambda v: round(v * 1000, 1)  # noqa: E731
     mach = machine()
     summary = {
+        "server": args.server if args.server == "uvicorn" else f"gunicorn {args.http_workers}x{args.http_threads} + uvicorn",
         "call_takers": args.call_takers, "consoles": args.consoles, "seconds": args.seconds, "intakes": n, "per_s": round(per_s, 1),
         "p50_ms": ms(percentile(latencies, 50)), "p95_ms": ms(percentile(latencies, 95)), "p99_ms": ms(percentile(latencies, 99)),
         "max_ms": ms(max(latencies)) if latencies else None, "failed": failed, "errors": errors,
@@ -303,13 +335,14 @@ def main():
     print(f"Machine: {mach['cpu']}, {mach['cores']} cores, {round(mach['ram_gib'] or 0, 1)} GiB RAM, Python {mach['python']}")
     print(f"Command: flock /tmp/bench.lock .venv/bin/{command}")
     print(f"load average (1/5/15 min) at start {summary['load_avg_before']}, at end {summary['load_avg_after']}")
+    print(f"API served by {summary['server']} (uvicorn --workers {args.workers} for the sockets)")
     print(f"{args.call_takers} call-takers, {args.consoles} consoles ({console_stats['open']} connected, {console_stats['failed']} failed to "
           f"connect, {console_stats['closed']} closed by the server; {console_stats['frames']} frames received, "
           f"{console_stats['created']} of them incident.created), {args.seconds} s")
     print(f"intakes: {n} = {summary['per_s']}/s; create+route p50 {summary['p50_ms']} ms, p95 {summary['p95_ms']} ms, "
           f"p99 {summary['p99_ms']} ms, max {summary['max_ms']} ms; failed {failed} {errors or ''}")
     print(f"statements per intake: create {statements[0]} + route {statements[1]} = {sum(statements)}")
-    print(f"CPU per intake: {summary['cpu_ms_per_intake_server']} ms server side (uvicorn + this run's PostgreSQL backends + Redis), "
+    print(f"CPU per intake: {summary['cpu_ms_per_intake_server']} ms server side (uvicorn/gunicorn + this run's PostgreSQL backends + Redis), "
           f"{summary['cpu_ms_per_intake_all']} ms with the clients")
     print("where the cores went (cores busy on average): " + ", ".join(f"{k} {v}" for k, v in cores.items()))
     print(json.dumps(summary))
