@@ -103,6 +103,17 @@ DATABASE_POOL_OPTIONS = {
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if env.bool("DATABASE_POOL", default=True):
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = dict(DATABASE_POOL_OPTIONS)
+# Server-side binding with prepared statements (issue 27). With Django's default (values quoted into the SQL by
+# psycopg) PostgreSQL plans every statement afresh: for the intake's 18 statements planning was most of the
+# database's work (the event INSERT: 0.5 ms planning for 0.2 ms execution). Bound on the server, psycopg prepares a
+# statement the `prepare_threshold`-th time a connection runs it and PostgreSQL reuses its plan (pooled connections
+# keep them); the database's time per create + route fell from ≈ 12 to ≈ 7–9 ms (docs/performance.md). Off with
+# DATABASE_PREPARED_STATEMENTS=false behind a transaction-pooling proxy (PgBouncer < 1.21 without
+# max_prepared_statements), which cannot keep a connection's prepared statements.
+if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True, prepare_threshold=env.int("DATABASE_PREPARE_THRESHOLD", default=5),
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "agencies.User"
