@@ -5,10 +5,15 @@ reach every process through one Redis subscription each (incidents.live.hub).
 """
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dispatch.settings.local")
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)  # as django.core.asgi.get_asgi_application does
+
+from dispatch.asgi_handler import OneHopASGIHandler  # noqa: E402
+
+# Django's ASGI handler with each request's sync path in one thread hop (dispatch/asgi_handler.py, issue 27).
+django_asgi_app = OneHopASGIHandler()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
