@@ -176,7 +176,7 @@ app_cmd() {
     case "$1" in
         web[1-3])
             local port=${WEB_PORTS[$(( ${1#web} - 1 ))]}
-            echo "$VENV/bin/uvicorn dispatch.asgi:application --host 127.0.0.1 --port $port --log-level warning --no-access-log --ws-per-message-deflate false $UVICORN_PROXY_ARGS" ;;
+            echo "$VENV/bin/uvicorn dispatch.asgi:application --host 127.0.0.1 --port $port --log-level warning --no-access-log --ws-per-message-deflate false --timeout-keep-alive 75 $UVICORN_PROXY_ARGS" ;;
         default1) echo "$VENV/bin/celery -A dispatch worker -l warning -Q celery -c 2 -n default1@%h" ;;
         default2) echo "$VENV/bin/celery -A dispatch worker -l warning -Q celery -c 1 -n default2@%h" ;;
         timers)   echo "$VENV/bin/celery -A dispatch worker -l warning -Q timers -c 2 -n timers@%h" ;;
@@ -260,6 +260,9 @@ http {
         least_conn;   # sockets are long-lived: spread them by count, not by turn
 $(for p in "${WEB_PORTS[@]}"; do echo "        server 127.0.0.1:$p max_fails=0;"; done)
         keepalive 64;
+        # idle upstream connections are closed by nginx first (60 s), never by uvicorn (--timeout-keep-alive 75):
+        # a connection uvicorn closed just as nginx reused it for a POST was a 502 (soak, issue 27)
+        keepalive_timeout 60s;
     }
     server {
         listen 127.0.0.1:$NGINX_PORT backlog=4096;
