@@ -28,6 +28,7 @@ from incidents.models import TimelineEvent
 from incidents.selectors import last_seq
 
 from incidents.live.publish import encode_event, event_groups, live_channel, live_control_channel, live_redis_url, parse_wire
+from incidents.live import stallwatch
 from incidents.live.send import text_frame
 
 logger = logging.getLogger(__name__)
@@ -167,7 +168,8 @@ class LiveHub:
     async def _on_subscribed(self):
         self.subscriptions += 1
         self._held.clear()
-        self.delivered = await db_last_seq()
+        with stallwatch.timed("subscribed"):
+            self.delivered = await db_last_seq()
         if self.subscriptions > 1:
             # A redis-py reconnect resubscribes silently; what was published meanwhile is gone.
             for consumer in list(self.members):
@@ -210,7 +212,8 @@ class LiveHub:
         try:
             upto = max(self._held)
             try:
-                rows = await fetch_range(self.delivered, upto, GAP_FILL_MAX + 1)
+                with stallwatch.timed("fill", after=self.delivered, upto=upto):
+                    rows = await fetch_range(self.delivered, upto, GAP_FILL_MAX + 1)
             except Exception:  # noqa: BLE001
                 logger.exception("live hub could not read the gap below seq %s", upto)
                 rows = None
@@ -231,6 +234,10 @@ class LiveHub:
             self._drain_held()
 
     def _deliver(self, seq: int, groups: list[str], text: str):
+        with stallwatch.timed("deliver", seq=seq):
+            self._fan_out(seq, groups, text)
+
+    def _fan_out(self, seq: int, groups: list[str], text: str):
         # The frame bytes are built once here for every socket of the process (an event has one audience, so one
         # text: record_event already dropped the communities from any payload with caller data).
         # A socket in two of the groups receives the event once: push() drops a seq it already queued.
@@ -252,4 +259,5 @@ def get_hub() -> LiveHub:
     hub = _hubs.get(loop)
     if hub is None:
         hub = _hubs[loop] = LiveHub()
+        stallwatch.start()  # D112_STALL_LOG only: loop-lag, GC and hub-step timings of this process
     return hub
