@@ -58,8 +58,10 @@ DB_URL = db_url(DB_NAME)
 REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/14")
 USERS = 10  # console accounts (call-takers of the bench centre); sockets share them round-robin
 
-os.environ.update(bench_env(settings="live_bench_settings", database_url=DB_URL, redis_url=REDIS, PYTHONPATH=os.pathsep.join([str(ROOT / "bench"), str(ROOT)])))
-sys.path[:0] = [str(ROOT / "bench"), str(ROOT)]
+os.environ.update(bench_env(settings="live_bench_settings", database_url=DB_URL, redis_url=REDIS, PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "bench")])))
+# The project first: bench/volunteers.py (a bench script) must not shadow the `volunteers` app (else Django fails
+# with "Related model 'volunteers.VolunteerCommunity' cannot be resolved").
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 
 # -- setup -------------------------------------------------------------------------------------------
