@@ -37,6 +37,8 @@ logger = logging.getLogger(__name__)
 GAP_WAIT_S = 0.02
 # A larger gap is not filled hub-wide; each socket replays (and is told to resync if it is too far behind).
 GAP_FILL_MAX = 2000
+# A gap fill that takes longer than this (a connection that died without a FIN) gives up: every socket replays.
+GAP_FILL_TIMEOUT_S = 5
 
 
 _RANGE_SQL = """
@@ -55,25 +57,67 @@ def _own_connection_params() -> dict:
     return params
 
 
-async def fetch_range(after: int, upto: int, limit: int):
+async def _connect():
+    conn = await psycopg.AsyncConnection.connect(**_own_connection_params())
+    await conn.execute("SET TIME ZONE 'UTC'")  # as Django's connections: `at` encodes as the publisher's did
+    return conn
+
+
+async def fetch_range(after: int, upto: int, limit: int, reader: "RangeReader | None" = None):
     """The committed events with after < seq < upto, as (seq, groups, text), on a connection of the hub's own.
 
     Not through Django's connection pool (nor a worker thread): while the hub fills a gap every socket of the
     process waits, and under an HTTP burst the pool can be empty for seconds (bench/push_latency at 1,000
-    consoles: PoolTimeout after 10 s). A gap fill is rare, so a short-lived connection is cheap enough."""
-    conn = await psycopg.AsyncConnection.connect(**_own_connection_params())
-    try:
-        await conn.execute("SET TIME ZONE 'UTC'")  # as Django's connections: `at` encodes as the publisher's did
-        cursor = await conn.execute(_RANGE_SQL.format(table=TimelineEvent._meta.db_table), [after, upto, limit])
-        rows = await cursor.fetchall()
-    finally:
-        await conn.close()
+    consoles: PoolTimeout after 10 s). With `reader` (the hub's) the connection stays open between fills;
+    without, a short-lived one."""
+    if reader is not None:
+        rows = await reader.fetch(after, upto, limit)
+    else:
+        conn = await _connect()
+        try:
+            rows = await (await conn.execute(_RANGE_SQL.format(table=TimelineEvent._meta.db_table), [after, upto, limit])).fetchall()
+        finally:
+            await conn.close()
     events = [
         TimelineEvent(seq=seq, kind=kind, at=at, incident_id=incident_id, actor_id=actor_id, centre_ids=centre_ids,
                       agency_ids=agency_ids, community_ids=community_ids, payload=payload)
         for seq, kind, at, incident_id, actor_id, centre_ids, agency_ids, community_ids, payload in rows
     ]
     return [(e.seq, event_groups(e), encode_event(e)) for e in events]
+
+
+class RangeReader:
+    """The hub's one database connection for gap fills, kept open between them (issue 27). Every socket of the
+    process waits while a gap is filled, and a new PostgreSQL connection (a backend forked, authenticated, its time
+    zone set) took longer than the query itself — 15 ms on an idle machine, far more on 2 busy cores, at every
+    out-of-order publish. A connection found broken (PostgreSQL restarted) is replaced once, at once."""
+
+    def __init__(self):
+        self.conn = None
+
+    async def fetch(self, after, upto, limit):
+        sql = _RANGE_SQL.format(table=TimelineEvent._meta.db_table)
+        for attempt in (1, 2):
+            if self.conn is None or self.conn.closed:
+                self.conn = await _connect()
+            try:
+                return await asyncio.wait_for(self._rows(sql, [after, upto, limit]), GAP_FILL_TIMEOUT_S)
+            except (psycopg.OperationalError, asyncio.TimeoutError):
+                await self.close()
+                if attempt == 2:
+                    raise
+        return []  # not reached
+
+    async def _rows(self, sql, params):
+        return await (await self.conn.execute(sql, params)).fetchall()
+
+    async def close(self):
+        conn, self.conn = self.conn, None
+        if conn is not None:
+            try:
+                await conn.close()
+            except Exception:  # noqa: BLE001 — already broken
+                pass
 
 
 def _last_seq():
@@ -91,6 +135,7 @@ class LiveHub:
         self._held: dict[int, tuple] = {}
         self._gap_handle = None
         self._filling = False
+        self._reader = RangeReader()
         self._ready = asyncio.Event()
         self._task = None
         self.subscriptions = 0  # how many times (re)subscribed; >1 means a reconnect happened
@@ -213,7 +258,7 @@ class LiveHub:
             upto = max(self._held)
             try:
                 with stallwatch.timed("fill", after=self.delivered, upto=upto):
-                    rows = await fetch_range(self.delivered, upto, GAP_FILL_MAX + 1)
+                    rows = await fetch_range(self.delivered, upto, GAP_FILL_MAX + 1, reader=self._reader)
             except Exception:  # noqa: BLE001
                 logger.exception("live hub could not read the gap below seq %s", upto)
                 rows = None
