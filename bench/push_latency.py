@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/push_latency.py [--consoles 100,500,1000] [--rate 20] [--seconds 30]
         [--servers uvicorn,daphne,split] [--workers 2] [--http-workers 2] [--client-procs 2]
-        [--write docs/perf-live.md] [--dump per-incident.json]
+        [--repeat 3] [--idle-before 0] [--write docs/perf-live.md] [--dump per-incident.json]
 
 Runs against its own database (`bench_dispatch112`, created and migrated if missing) and its own Redis db and
 live channel prefix (bench/live_bench_settings.py), so it never touches development or test data. For each
@@ -20,6 +20,15 @@ count it:
    and lost = (consoles × incidents created) − (distinct (console, incident) pairs received).
 
 Client, server, PostgreSQL and Redis share the machine's cores, as the issue's target assumes.
+
+Stalls (issue 27): each configuration is one server and one set of connected consoles for `--repeat N` (default 3)
+consecutive measured runs — no restart between them, so later runs meet a server that has been up a while —
+optionally after `--idle-before S` seconds of the consoles connected and idle. Every run is printed with p50/p99/max,
+the frames later than 0.5 s and 1 s (and for each late incident when in the run it was committed), and whose pause
+each frame > 1 s sat through: the client's (its own loop-lag monitor and GC timings: one client process with 1,000
+sockets can stall itself) or a server process's (the servers run with D112_STALL_LOG, incidents/live/stallwatch.py:
+loop lag, GC pauses, slow hub steps), or `?` when neither loop was paused that long. BENCH_DB, BENCH_REDIS (a URL)
+and BENCH_LIVE_PREFIX (the live channel's prefix: PUBLISH is not per Redis db) keep two benches apart.
 
 `--source publish` (issue 15) measures the fan-out alone: instead of creating incidents through the API, the bench
 PUBLISHes synthetic `incident.created` events (consecutive seqs after the database's last, the bench centre's
@@ -49,8 +58,10 @@ DB_URL = db_url(DB_NAME)
 REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/14")
 USERS = 10  # console accounts (call-takers of the bench centre); sockets share them round-robin
 
-os.environ.update(bench_env(settings="live_bench_settings", database_url=DB_URL, redis_url=REDIS, PYTHONPATH=os.pathsep.join([str(ROOT / "bench"), str(ROOT)])))
-sys.path[:0] = [str(ROOT / "bench"), str(ROOT)]
+os.environ.update(bench_env(settings="live_bench_settings", database_url=DB_URL, redis_url=REDIS, PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "bench")])))
+# The project first: bench/volunteers.py (a bench script) must not shadow the `volunteers` app (else Django fails
+# with "Related model 'volunteers.VolunteerCommunity' cannot be resolved").
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 
 # -- setup -------------------------------------------------------------------------------------------
@@ -148,6 +159,7 @@ def stop_server(procs, listener):
 # socket), the receipt time taken in data_received — the moment the bytes reach the client process — and only
 # the fixed-order prefix of each event (`{"seq":…,"kind":…,"at":…,"incident":…`, incidents.live.encode_event)
 # read, with a full json.loads only as a fallback.
+LATE_MS = (500, 1000)  # the frames later than these are counted, with when they happened
 EVENT_PREFIX = re.compile(rb'\{"seq":(\d+),"kind":"([^"]*)","at":"([^"]*)","incident":(\d+|null)')
 
 
@@ -239,7 +251,9 @@ class ConsoleSocket(asyncio.Protocol):
         if incident in self.mine:
             self.stats["dupes"] += 1
             return
-        self.mine[incident] = (now - datetime.fromisoformat(at.decode()).timestamp()) * 1000
+        latency = self.mine[incident] = (now - datetime.fromisoformat(at.decode()).timestamp()) * 1000
+        if latency > LATE_MS[0]:
+            self.stats["late"].append((incident, now, latency))
 
     def close(self):
         if self.transport is not None and not self.transport.is_closing():
@@ -247,15 +261,42 @@ class ConsoleSocket(asyncio.Protocol):
             self.transport.close()
 
 
-def console_proc(port, keys, n, ready, go_stop, out):
+def console_proc(port, keys, n, ready, cmd, out):
+    """n consoles in one process; stays connected across the runs of a session. `cmd` says "report" (put this run's
+    receipts, late frames and the process's own loop stalls on `out`, then start afresh) or "stop"."""
+    import gc
+
     import uvloop
 
     async def main():
         loop = asyncio.get_running_loop()
         received = [dict() for _ in range(n)]  # per console: incident id → latency ms
-        stats = {"dupes": 0, "failed": 0}
+        stats = {"dupes": 0, "failed": 0, "late": [], "lags": [], "gc": []}
         socks = []
         sem = asyncio.Semaphore(50)
+
+        # The client's own stalls: a frame can look late because this process (one loop for hundreds of sockets)
+        # did not run, not because the server sent it late. A 20 ms timer's overshoot is the loop's lag; each
+        # pause ≥ 50 ms is kept as (wall-clock end, lag ms), and GC pauses ≥ 10 ms as (end, generation, ms).
+        async def watch_lag():
+            while True:
+                before = loop.time()
+                await asyncio.sleep(0.02)
+                lag = (loop.time() - before - 0.02) * 1000
+                if lag >= 50:
+                    stats["lags"].append((time.time(), lag))
+
+        gc_started = {}
+
+        def on_gc(phase, info):
+            if phase == "start":
+                gc_started[info["generation"]] = time.perf_counter()
+            elif info["generation"] in gc_started:
+                ms = (time.perf_counter() - gc_started.pop(info["generation"])) * 1000
+                if ms >= 10:
+                    stats["gc"].append((time.time(), info["generation"], ms))
+
+        gc.callbacks.append(on_gc)
 
         async def open_one(i):
             async with sem:
@@ -275,14 +316,26 @@ def console_proc(port, keys, n, ready, go_stop, out):
                 socks.append((i, proto))
 
         await asyncio.gather(*(open_one(i) for i in range(n)))
+        watcher = loop.create_task(watch_lag())
         ready.set()
-        while not go_stop.is_set():
-            await asyncio.sleep(0.1)
+        connected = {i for i, _ in socks}
+        while True:
+            try:
+                command = cmd.get_nowait()
+            except Exception:  # noqa: BLE001 — queue.Empty
+                await asyncio.sleep(0.1)
+                continue
+            if command == "stop":
+                break
+            out.put({"received": [dict(r) for i, r in enumerate(received) if i in connected], "dupes": stats["dupes"],
+                     "failed": stats["failed"], "late": list(stats["late"]), "lags": list(stats["lags"]), "gc": list(stats["gc"])})
+            for r in received:
+                r.clear()  # the sockets keep their dicts: clear in place
+            stats.update(dupes=0, late=[], lags=[], gc=[])
+        watcher.cancel()
         for _, proto in socks:
             proto.close()
         await asyncio.sleep(0.2)
-        connected = {i for i, _ in socks}
-        out.put({"received": [r for i, r in enumerate(received) if i in connected], "dupes": stats["dupes"], "failed": stats["failed"]})
 
     uvloop.run(main())
 
@@ -363,26 +416,78 @@ def publish_events(rate, seconds, state) -> tuple[list[int], dict]:
     return ids, {}
 
 
-def run_one(kind, workers, consoles, rate, seconds, client_procs, keys, ws=None, http_workers=2, dump=None, source="api"):
+STALL_LOG = Path(os.environ.get("BENCH_STALL_LOG", "/tmp/push_latency_stalls.jsonl"))
+
+
+def _stalls_between(t0, t1) -> list[dict]:
+    """The server processes' pause records (incidents/live/stallwatch.py) that ended within [t0, t1]."""
+    if not STALL_LOG.exists():
+        return []
+    rows = []
+    with open(STALL_LOG) as fh:
+        for line in fh:
+            try:
+                row = json.loads(line)
+            except ValueError:
+                continue
+            if t0 <= row.get("t", 0) <= t1:
+                rows.append(row)
+    return rows
+
+
+def _overlap(intervals, a, b) -> float:
+    """Seconds of [a, b] covered by the (start, end) intervals (they may overlap each other)."""
+    total, cursor = 0.0, a
+    for start, end in sorted(intervals):
+        start, end = max(start, cursor), min(end, b)
+        if end > start:
+            total += end - start
+            cursor = end
+    return total
+
+
+def _blame(late, client_stalls, server_stalls) -> str:
+    """Whose pause a late frame sat through: `client` when the client process's own loop was stalled for at least
+    half of the frame's delay, `server` when a server process's loop was, else `?` (queued work, the database,
+    Redis, the kernel — no single pause explains it)."""
+    _incident, receipt, latency_ms = late
+    a, b = receipt - latency_ms / 1000, receipt + 0.05
+    if _overlap(client_stalls, a, b) * 1000 >= latency_ms / 2:
+        return "client"
+    if _overlap(server_stalls, a, b) * 1000 >= latency_ms / 2:
+        return "server"
+    return "?"
+
+
+def run_session(kind, workers, consoles, rate, seconds, client_procs, keys, ws=None, http_workers=2, dump=None, source="api",
+                repeat=3, idle_before=0.0):
+    """One server (one set of processes) and one set of connected consoles for `repeat` consecutive measured runs:
+    the second and later runs meet a server that has been up and serving for a while, as in production; with
+    `idle_before` the consoles sit connected and idle that long before the first run (keep-alive pings, scope
+    re-checks, pool shrinking, GC generations all happen meanwhile). Returns one row per run."""
+    if STALL_LOG.exists():
+        STALL_LOG.unlink()
+    os.environ["D112_STALL_LOG"] = str(STALL_LOG)  # the server processes log their pauses (stallwatch)
     http_port, port, procs, listener = start_server(kind, workers, ws, http_workers)
+    server_started = time.time()
     ctx = mp.get_context("spawn")
+    rows, clients, cmds = [], [], []
     try:
         per = [consoles // client_procs + (1 if i < consoles % client_procs else 0) for i in range(client_procs)]
-        go_stop, out = ctx.Event(), ctx.Queue()
-        readies, clients = [], []
+        out = ctx.Queue()
+        readies = []
         for n in per:
-            ready = ctx.Event()
-            p = ctx.Process(target=console_proc, args=(port, keys, n, ready, go_stop, out), daemon=True)
+            ready, cmd = ctx.Event(), ctx.Queue()
+            p = ctx.Process(target=console_proc, args=(port, keys, n, ready, cmd, out), daemon=True)
             p.start()
             readies.append(ready)
             clients.append(p)
+            cmds.append(cmd)
         t0 = time.monotonic()
         for ready in readies:
             if not ready.wait(timeout=180):
                 raise RuntimeError("consoles did not connect")
         connect_s = time.monotonic() - t0
-        # Warm-up, not measured: every server process serves its first creates (imports, connections, caches)
-        # the way it will after a restart; the run measures the steady state that follows.
         synthetic = {}
 
         def events(n_seconds):
@@ -390,34 +495,78 @@ def run_one(kind, workers, consoles, rate, seconds, client_procs, keys, ws=None,
                 return publish_events(rate, n_seconds, synthetic)
             return create_incidents(http_port, keys[0], rate, n_seconds)
 
+        def collect():
+            for cmd in cmds:
+                cmd.put("report")
+            return [out.get(timeout=120) for _ in clients]
+
+        # Warm-up, not measured: every server process serves its first creates (imports, connections, caches)
+        # the way it will after a restart; the runs measure what follows.
         events(2)
         time.sleep(2)
-        load_before = os.getloadavg()[0]
-        names = ["server (http)", "server (sockets)"] if kind == "split" else ["server"] * len(procs)
-        roles = {pid: name for p, name in zip(procs, names) for pid in process_tree(p.pid)}
-        roles.update({p.pid: "consoles (client)" for p in clients})
-        roles[os.getpid()] = "creates (client)"
-        cpu_before, t_cpu = cpu_snapshot(), time.monotonic()
-        ids, errors = events(seconds)
-        measured_s = time.monotonic() - t_cpu
-        cores = cpu_by_role(cpu_before, cpu_snapshot(), measured_s, roles)
-        load_after = os.getloadavg()[0]
-        time.sleep(5)  # stragglers
-        go_stop.set()
-        results = [out.get(timeout=60) for _ in clients]
+        if idle_before:
+            print(f"  idle {idle_before:g} s with {consoles} consoles connected …", file=sys.stderr, flush=True)
+            time.sleep(idle_before)
+        collect()  # drops the warm-up's receipts (and the idle period's client stalls)
+        for run in range(1, repeat + 1):
+            load_before = os.getloadavg()[0]
+            names = ["server (http)", "server (sockets)"] if kind == "split" else ["server"] * len(procs)
+            roles = {pid: name for p, name in zip(procs, names) for pid in process_tree(p.pid)}
+            roles.update({p.pid: "consoles (client)" for p in clients})
+            roles[os.getpid()] = "creates (client)"
+            run_start = time.time()
+            cpu_before, t_cpu = cpu_snapshot(), time.monotonic()
+            ids, errors = events(seconds)
+            measured_s = time.monotonic() - t_cpu
+            cores = cpu_by_role(cpu_before, cpu_snapshot(), measured_s, roles)
+            load_after = os.getloadavg()[0]
+            time.sleep(5)  # stragglers
+            results = collect()
+            run_end = time.time()
+            rows.append(_run_row(kind, workers, consoles, rate, ws, source, ids, errors, results, cores, measured_s, connect_s,
+                                 load_before, load_after, run, run_start, run_end, run_start - server_started, dump))
+            print(json.dumps({k: v for k, v in rows[-1].items() if k != "late_detail"}), flush=True)
+            for line in rows[-1]["late_detail"]:
+                print("   ", line, flush=True)
+    finally:
+        for cmd in cmds:
+            cmd.put("stop")
         for p in clients:
             p.join(timeout=10)
-    finally:
         stop_server(procs, listener)
+    return rows
+
+
+def _run_row(kind, workers, consoles, rate, ws, source, ids, errors, results, cores, measured_s, connect_s, load_before, load_after,
+             run, run_start, run_end, server_age_s, dump):
     expected = set(ids)
     latencies, got_pairs, dupes, failed = [], 0, 0, 0
+    late, client_stalls, client_gc = [], [], []
     for r in results:
         dupes += r["dupes"]
         failed += r["failed"]
+        stalls = [(end - lag / 1000, end) for end, lag in r["lags"]]
+        client_stalls.append(stalls)
+        client_gc.extend(r["gc"])
         for mine in r["received"]:
             hits = {k: v for k, v in mine.items() if k in expected}
             got_pairs += len(hits)
             latencies.extend(hits.values())
+    server_log = _stalls_between(run_start - 1, run_end)
+    server_stalls = [(row["t"] - row["lag_ms"] / 1000, row["t"]) for row in server_log if row["kind"] == "loop"]
+    blame = {"client": 0, "server": 0, "?": 0}
+    by_incident = {}
+    for r, stalls in zip(results, client_stalls):
+        for item in r["late"]:
+            if item[0] not in expected:
+                continue
+            who = _blame(item, stalls, server_stalls)
+            if item[2] > LATE_MS[1]:
+                blame[who] += 1
+            entry = by_incident.setdefault(item[0], {"frames": 0, "max": 0.0, "at": item[1] - item[2] / 1000, "who": {}})
+            entry["frames"] += 1
+            entry["max"] = max(entry["max"], item[2])
+            entry["who"][who] = entry["who"].get(who, 0) + 1
     lost = (consoles - failed) * len(expected) - got_pairs
     if dump:
         # Per incident, in creation order: (id, p50, max) over the consoles — shows whether the tail is a few slow
@@ -428,21 +577,42 @@ def run_one(kind, workers, consoles, rate, seconds, client_procs, keys, ws=None,
                 for k, v in mine.items():
                     if k in expected:
                         per.setdefault(k, []).append(v)
-        with open(dump, "w") as fh:
+        with open(f"{dump}.{run}" if run > 1 else dump, "w") as fh:
             json.dump([(k, round(percentile(v, 50), 1), round(max(v), 1)) for k, v in sorted(per.items())], fh)
-    row = {
-        "server": kind, "workers": workers, "consoles": consoles, "rate": rate, "incidents": len(expected),
-        "failed_creates": sum(errors.values()), "failed_by": errors,
+    late_detail = [
+        f"late: incident {k} committed at +{e['at'] - run_start:.1f} s: {e['frames']} consoles > {LATE_MS[0]} ms, max {e['max']:.0f} ms "
+        f"(pause in: {', '.join(f'{w} {n}' for w, n in e['who'].items())})"
+        for k, e in sorted(by_incident.items(), key=lambda kv: kv[1]["at"])
+    ][:12]
+    server_loop = [row for row in server_log if row["kind"] == "loop"]
+    server_gc = [row for row in server_log if row["kind"] == "gc"]
+    server_hub = [row for row in server_log if row["kind"] == "hub"]
+    for row in sorted(server_loop, key=lambda x: -x["lag_ms"])[:5]:
+        late_detail.append(f"server pid {row['pid']} loop paused {row['lag_ms']:.0f} ms, ending +{row['t'] - run_start:.1f} s")
+    for row in sorted(server_gc, key=lambda x: -x["ms"])[:3]:
+        late_detail.append(f"server pid {row['pid']} gc gen {row['gen']} {row['ms']:.0f} ms at +{row['t'] - run_start:.1f} s")
+    for row in sorted(server_hub, key=lambda x: -x["ms"])[:3]:
+        late_detail.append(f"server pid {row['pid']} hub {row['what']} {row['ms']:.0f} ms at +{row['t'] - run_start:.1f} s")
+    for end, lag in sorted(((e, l) for stalls in client_stalls for _s, e in stalls for l in [(e - _s) * 1000]), key=lambda x: -x[1])[:3]:
+        late_detail.append(f"client loop paused {lag:.0f} ms, ending +{end - run_start:.1f} s")
+    return {
+        "server": kind, "workers": workers, "consoles": consoles, "rate": rate, "run": run, "server_up_s": round(server_age_s),
+        "incidents": len(expected), "failed_creates": sum(errors.values()), "failed_by": errors,
         "p50_ms": round(percentile(latencies, 50), 1), "p99_ms": round(percentile(latencies, 99), 1), "max_ms": round(max(latencies or [0]), 1),
+        "late_500ms": sum(e["frames"] for e in by_incident.values()),
+        "late_1s": sum(blame.values()), "late_1s_by_pause": blame,
+        "client_max_lag_ms": round(max([(e - s) * 1000 for stalls in client_stalls for s, e in stalls] or [0])),
+        "client_gc_max_ms": round(max([ms for _t, _g, ms in client_gc] or [0])),
+        "server_max_lag_ms": round(max([row["lag_ms"] for row in server_loop] or [0])),
+        "server_gc_max_ms": round(max([row["ms"] for row in server_gc] or [0])),
         "lost": lost, "duplicates": dupes, "connect_failures": failed, "connect_s": round(connect_s, 1),
         "load1_before": round(load_before, 2), "load1_after": round(load_after, 2), "ws": ws or "auto",
         "cores": cores, "source": source,
         # the server's CPU over the frames it wrote (consoles × events); with --source api it includes the creates
         "server_cpu_ms_per_1000_frames": round(
             sum(v for k, v in cores.items() if k.startswith("server")) * measured_s * 1000 / max(1, (consoles - failed) * len(expected)) * 1000, 1),
+        "late_detail": late_detail,
     }
-    print(json.dumps(row), flush=True)
-    return row
 
 
 def main():
@@ -457,6 +627,8 @@ def main():
     ap.add_argument("--dump", default=None, help="write (incident, p50, max over consoles) per incident of the last run, as JSON")
     ap.add_argument("--ws", default=None, help="uvicorn's WebSocket implementation: websockets, websockets-sansio, wsproto")
     ap.add_argument("--write", default=None, help="append a markdown table to this file")
+    ap.add_argument("--repeat", type=int, default=3, help="measured runs per configuration, consecutive on the same server")
+    ap.add_argument("--idle-before", type=float, default=0, help="seconds the consoles sit connected and idle before the first run")
     ap.add_argument("--source", default="api", choices=["api", "publish"],
                     help="api: create incidents through POST /api/v1/incidents/; publish: synthetic events straight to the live channel")
     args = ap.parse_args()
@@ -466,17 +638,21 @@ def main():
     rows = []
     for kind in args.servers.split(","):
         for n in [int(x) for x in args.consoles.split(",")]:
-            rows.append(run_one(kind, args.workers, n, args.rate, args.seconds, args.client_procs, keys, args.ws, args.http_workers, args.dump,
-                                args.source))
+            rows.extend(run_session(kind, args.workers, n, args.rate, args.seconds, args.client_procs, keys, args.ws, args.http_workers,
+                                    args.dump, args.source, args.repeat, args.idle_before))
     cells = []
     for r in rows:
         server = r["server"] + (f" ({r['ws']})" if r["server"] == "uvicorn" and r["ws"] != "auto" else "")
         failed = f"{r['failed_creates']}" + (f" ({', '.join(f'{k}: {v}' for k, v in r['failed_by'].items())})" if r["failed_creates"] else "")
-        cells.append([server, r["workers"], r["consoles"], f"{r['rate']:g}", r["incidents"], failed, r["p50_ms"], r["p99_ms"], r["max_ms"],
+        blame = ", ".join(f"{k} {v}" for k, v in r["late_1s_by_pause"].items() if v)
+        cells.append([server, r["workers"], r["consoles"], f"{r['rate']:g}", r["run"], f"{r['server_up_s']} s", r["incidents"], failed, r["p50_ms"],
+                      r["p99_ms"], r["max_ms"], r["late_500ms"], f"{r['late_1s']}" + (f" ({blame})" if blame else ""),
+                      f"{r['client_max_lag_ms']} / {r['server_max_lag_ms']}", f"{r['client_gc_max_ms']} / {r['server_gc_max_ms']}",
                       r["lost"], r["duplicates"], r["connect_failures"], r["server_cpu_ms_per_1000_frames"], f"{r['load1_before']} → {r['load1_after']}",
                       ", ".join(f"{k} {v:g}" for k, v in r["cores"].items() if v >= 0.01)])
-    table = md_table(["server", "processes", "consoles", "incidents/s", "incidents created", "failed creates", "p50 ms", "p99 ms", "max ms",
-                      "lost", "duplicates", "sockets refused", "server CPU ms / 1,000 frames", "load (1 min) before → after",
+    table = md_table(["server", "processes", "consoles", "incidents/s", "run", "server up at start", "incidents created", "failed creates",
+                      "p50 ms", "p99 ms", "max ms", "frames > 0.5 s", "frames > 1 s (whose pause)", "loop pause max ms client / server",
+                      "GC pause max ms client / server", "lost", "duplicates", "sockets refused", "server CPU ms / 1,000 frames", "load (1 min) before → after",
                       "cores used while creating"], cells)
     text = "\n".join(table)
     print(f"\nMachine: {machine()}\nCommand: {' '.join([Path(sys.executable).name, *sys.argv])}\n\n{text}")

@@ -41,6 +41,7 @@ from agencies.models import User
 from agencies.scoping import scope_for
 from incidents.selectors import events_after_scope, events_in_scope, incidents_visible_to
 from incidents.live.hub import db_last_seq, get_hub
+from incidents.live import stallwatch
 from incidents.live.publish import encode_event
 from incidents.live.send import SERVER_SEND_KEY, direct_target, start_eagerly, write_frame
 
@@ -401,7 +402,8 @@ class ScopeGuard:
             if not watched:
                 continue
             try:
-                now = await db_current_scopes(set(watched.values()))
+                with stallwatch.timed("scopes", sockets=len(watched)):
+                    now = await db_current_scopes(set(watched.values()))
             except Exception:  # noqa: BLE001 — a database hiccup is not a reason to drop consoles
                 logger.warning("live sockets could not re-check their users", exc_info=True)
                 continue

@@ -28,6 +28,7 @@ from incidents.models import TimelineEvent
 from incidents.selectors import last_seq
 
 from incidents.live.publish import encode_event, event_groups, live_channel, live_control_channel, live_redis_url, parse_wire
+from incidents.live import stallwatch
 from incidents.live.send import text_frame
 
 logger = logging.getLogger(__name__)
@@ -36,6 +37,8 @@ logger = logging.getLogger(__name__)
 GAP_WAIT_S = 0.02
 # A larger gap is not filled hub-wide; each socket replays (and is told to resync if it is too far behind).
 GAP_FILL_MAX = 2000
+# A gap fill that takes longer than this (a connection that died without a FIN) gives up: every socket replays.
+GAP_FILL_TIMEOUT_S = 5
 
 
 _RANGE_SQL = """
@@ -54,25 +57,67 @@ def _own_connection_params() -> dict:
     return params
 
 
-async def fetch_range(after: int, upto: int, limit: int):
+async def _connect():
+    conn = await psycopg.AsyncConnection.connect(**_own_connection_params())
+    await conn.execute("SET TIME ZONE 'UTC'")  # as Django's connections: `at` encodes as the publisher's did
+    return conn
+
+
+async def fetch_range(after: int, upto: int, limit: int, reader: "RangeReader | None" = None):
     """The committed events with after < seq < upto, as (seq, groups, text), on a connection of the hub's own.
 
     Not through Django's connection pool (nor a worker thread): while the hub fills a gap every socket of the
     process waits, and under an HTTP burst the pool can be empty for seconds (bench/push_latency at 1,000
-    consoles: PoolTimeout after 10 s). A gap fill is rare, so a short-lived connection is cheap enough."""
-    conn = await psycopg.AsyncConnection.connect(**_own_connection_params())
-    try:
-        await conn.execute("SET TIME ZONE 'UTC'")  # as Django's connections: `at` encodes as the publisher's did
-        cursor = await conn.execute(_RANGE_SQL.format(table=TimelineEvent._meta.db_table), [after, upto, limit])
-        rows = await cursor.fetchall()
-    finally:
-        await conn.close()
+    consoles: PoolTimeout after 10 s). With `reader` (the hub's) the connection stays open between fills;
+    without, a short-lived one."""
+    if reader is not None:
+        rows = await reader.fetch(after, upto, limit)
+    else:
+        conn = await _connect()
+        try:
+            rows = await (await conn.execute(_RANGE_SQL.format(table=TimelineEvent._meta.db_table), [after, upto, limit])).fetchall()
+        finally:
+            await conn.close()
     events = [
         TimelineEvent(seq=seq, kind=kind, at=at, incident_id=incident_id, actor_id=actor_id, centre_ids=centre_ids,
                       agency_ids=agency_ids, community_ids=community_ids, payload=payload)
         for seq, kind, at, incident_id, actor_id, centre_ids, agency_ids, community_ids, payload in rows
     ]
     return [(e.seq, event_groups(e), encode_event(e)) for e in events]
+
+
+class RangeReader:
+    """The hub's one database connection for gap fills, kept open between them (issue 27). Every socket of the
+    process waits while a gap is filled, and a new PostgreSQL connection (a backend forked, authenticated, its time
+    zone set) took longer than the query itself — 15 ms on an idle machine, far more on 2 busy cores, at every
+    out-of-order publish. A connection found broken (PostgreSQL restarted) is replaced once, at once."""
+
+    def __init__(self):
+        self.conn = None
+
+    async def fetch(self, after, upto, limit):
+        sql = _RANGE_SQL.format(table=TimelineEvent._meta.db_table)
+        for attempt in (1, 2):
+            if self.conn is None or self.conn.closed:
+                self.conn = await _connect()
+            try:
+                return await asyncio.wait_for(self._rows(sql, [after, upto, limit]), GAP_FILL_TIMEOUT_S)
+            except (psycopg.OperationalError, asyncio.TimeoutError):
+                await self.close()
+                if attempt == 2:
+                    raise
+        return []  # not reached
+
+    async def _rows(self, sql, params):
+        return await (await self.conn.execute(sql, params)).fetchall()
+
+    async def close(self):
+        conn, self.conn = self.conn, None
+        if conn is not None:
+            try:
+                await conn.close()
+            except Exception:  # noqa: BLE001 — already broken
+                pass
 
 
 def _last_seq():
@@ -90,6 +135,7 @@ class LiveHub:
         self._held: dict[int, tuple] = {}
         self._gap_handle = None
         self._filling = False
+        self._reader = RangeReader()
         self._ready = asyncio.Event()
         self._task = None
         self.subscriptions = 0  # how many times (re)subscribed; >1 means a reconnect happened
@@ -167,7 +213,8 @@ class LiveHub:
     async def _on_subscribed(self):
         self.subscriptions += 1
         self._held.clear()
-        self.delivered = await db_last_seq()
+        with stallwatch.timed("subscribed"):
+            self.delivered = await db_last_seq()
         if self.subscriptions > 1:
             # A redis-py reconnect resubscribes silently; what was published meanwhile is gone.
             for consumer in list(self.members):
@@ -210,7 +257,8 @@ class LiveHub:
         try:
             upto = max(self._held)
             try:
-                rows = await fetch_range(self.delivered, upto, GAP_FILL_MAX + 1)
+                with stallwatch.timed("fill", after=self.delivered, upto=upto):
+                    rows = await fetch_range(self.delivered, upto, GAP_FILL_MAX + 1, reader=self._reader)
             except Exception:  # noqa: BLE001
                 logger.exception("live hub could not read the gap below seq %s", upto)
                 rows = None
@@ -231,6 +279,10 @@ class LiveHub:
             self._drain_held()
 
     def _deliver(self, seq: int, groups: list[str], text: str):
+        with stallwatch.timed("deliver", seq=seq):
+            self._fan_out(seq, groups, text)
+
+    def _fan_out(self, seq: int, groups: list[str], text: str):
         # The frame bytes are built once here for every socket of the process (an event has one audience, so one
         # text: record_event already dropped the communities from any payload with caller data).
         # A socket in two of the groups receives the event once: push() drops a seq it already queued.
@@ -252,4 +304,5 @@ def get_hub() -> LiveHub:
     hub = _hubs.get(loop)
     if hub is None:
         hub = _hubs[loop] = LiveHub()
+        stallwatch.start()  # D112_STALL_LOG only: loop-lag, GC and hub-step timings of this process
     return hub

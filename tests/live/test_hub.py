@@ -49,7 +49,7 @@ def test_out_of_order_arrivals_are_delivered_in_seq_order_and_once_per_socket():
 def test_a_gap_is_filled_from_the_database(monkeypatch):
     import incidents.live.hub as live_hub
 
-    async def fake_fetch(after, upto, limit):
+    async def fake_fetch(after, upto, limit, reader=None):
         assert (after, upto) == (10, 13)
         return [(11, ["all", "centre.1"], "{11}")]  # 12 was rolled back: never committed
 

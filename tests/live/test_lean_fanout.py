@@ -248,3 +248,62 @@ def test_a_user_moved_to_another_centre_is_closed_4403_on_the_lean_path(call_tak
                 assert closed.value.rcvd.code == 4403
 
     run(body())
+
+
+async def open_raw_and_never_read(port, key):
+    """A console that completes the WebSocket handshake and then never reads again (a hung browser tab, a phone
+    that lost its radio without a FIN): its kernel buffers fill and Uvicorn's write buffer goes over the high-water
+    mark. A small receive buffer gets it there after a few hundred kilobytes."""
+    sock = pysocket.socket()
+    sock.setsockopt(pysocket.SOL_SOCKET, pysocket.SO_RCVBUF, 4096)
+    sock.setblocking(False)
+    loop = asyncio.get_running_loop()
+    await loop.sock_connect(sock, ("127.0.0.1", port))
+    await loop.sock_sendall(sock, (
+        f"GET /ws/events/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        f"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nAuthorization: Token {key}\r\n\r\n").encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += await loop.sock_recv(sock, 1)  # byte by byte: nothing after the handshake is read
+    assert b" 101 " in head.split(b"\r\n", 1)[0]
+    return sock
+
+
+def test_a_console_that_stops_reading_never_delays_the_other_consoles_frames(call_taker, centre):
+    """Issue 27: the hub writes each event to every socket of the process in one pass; a socket whose buffers are
+    full must take its events on its own queue, not make the hub (and every later socket) wait for it."""
+    from incidents.timeline import record_event
+
+    key = token_for(call_taker)
+    big = "x" * 60_000  # ≈ 60 kB per event: a few events fill a non-reading socket's buffers
+
+    def announce(i):
+        with transaction.atomic():
+            return record_event(kind="callout.sent", payload={"note": f"{i} {big}"}, centre_ids=[centre.pk]).seq
+
+    async def body():
+        async with Server() as server:
+            stuck = await open_raw_and_never_read(server.port, key)
+            async with server.open(key, max_size=None) as reader:
+                await all_parked(2)
+                hub = get_hub()
+                [hung] = [c for c in hub.members if c._direct is not None and c._direct.transport.get_extra_info("peername")
+                          == stuck.getsockname()]
+                # the server's side of it with a small send buffer too, so the kernel cannot absorb megabytes first
+                hung._direct.transport.get_extra_info("socket").setsockopt(pysocket.SOL_SOCKET, pysocket.SO_SNDBUF, 4096)
+                loop = asyncio.get_running_loop()
+                delays, seqs = [], []
+                for i in range(40):
+                    seq = await db(announce)(i)
+                    committed = loop.time()
+                    message = json.loads(await asyncio.wait_for(reader.recv(), TIMEOUT))
+                    delays.append(loop.time() - committed)
+                    seqs.append((seq, message["seq"]))
+                # the hung console did fill its buffers (Uvicorn paused writing to it) …
+                assert not hung._direct.writable.is_set() and (hung._inflight is not None or hung._pending)
+                # … and the reading console got every event, in order, each well under a second after its commit
+                assert all(sent == got for sent, got in seqs)
+                assert max(delays) < 0.5, delays
+            stuck.close()
+
+    run(body())
