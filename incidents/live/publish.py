@@ -117,7 +117,24 @@ def _redis():
 
 
 def publish_event(event) -> None:
+    publish_events([event])
+
+
+def publish_events(events) -> None:
+    """PUBLISH the events in the order given (a transaction's, in seq order) in one round trip: a pipeline without
+    MULTI, so Redis still runs them one by one, in order (issue 27: one round trip and one pool check per event were
+    ≈ 10 % of an intake's CPU). Best effort as before: a failure is logged, never raised."""
+    if not events:
+        return
     try:
-        _redis().publish(live_channel(), wire_message(event.seq, event_groups(event), encode_event(event)))
+        channel = live_channel()
+        if len(events) == 1:
+            event = events[0]
+            _redis().publish(channel, wire_message(event.seq, event_groups(event), encode_event(event)))
+            return
+        pipe = _redis().pipeline(transaction=False)
+        for event in events:
+            pipe.publish(channel, wire_message(event.seq, event_groups(event), encode_event(event)))
+        pipe.execute()
     except Exception:  # noqa: BLE001 — best effort: the hubs fill gaps from the database, consoles resume by seq
-        logger.exception("live push failed for event %s", event.seq)
+        logger.exception("live push failed for events %s", [event.seq for event in events])
