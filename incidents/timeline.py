@@ -242,13 +242,16 @@ def _written(event: TimelineEvent, row):
 # drops it), and only the last flush registered sends: the one that runs after every surviving event's hook. A flush
 # that is not the last does nothing, so the events go out together, still before any hook registered after them.
 class _PublishBatch:
-    __slots__ = ("ready", "latest")
+    __slots__ = ("ready", "latest", "started")
 
     def __init__(self):
-        self.ready, self.latest = [], 0
+        self.ready, self.latest, self.started = [], 0, False
 
     def hook(self, event):
-        return lambda: self.ready.append(event)
+        def ready():
+            self.started = True
+            self.ready.append(event)
+        return ready
 
     def flush(self, generation):
         def run():
@@ -265,9 +268,10 @@ def _publish_after_commit(event):
         publish_events([event])  # autocommit: committed already (never the case for record_event)
         return
     batch = getattr(conn, "timeline_publish", None)
-    if batch is None:
-        # per connection, so per thread; a rolled-back transaction's flushes never run and its events never became
-        # ready, so the same batch serves the next transaction
+    if batch is None or batch.started:
+        # per connection, so per thread. A new one once the last one's hooks have begun to run: a transaction opened by
+        # a commit hook (between two events of the one committing) has a batch of its own and does not hold back the
+        # outer one's flush. A rolled-back transaction's hooks never run: its batch serves the next transaction.
         batch = conn.timeline_publish = _PublishBatch()
     transaction.on_commit(batch.hook(event))
     batch.latest += 1

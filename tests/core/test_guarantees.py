@@ -104,6 +104,24 @@ def test_a_transactions_events_are_published_together_in_seq_order_without_those
     assert batches[1:] == [[third.seq]]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_commit_hook_writing_its_own_event_between_two_events_holds_none_back(centre, monkeypatch):
+    # given a real commit whose hooks, between its two events, commit a transaction with an event of its own
+    published, nested = [], []
+    monkeypatch.setattr(timeline, "publish_events", lambda events: published.extend(e.seq for e in events))
+
+    def hook_with_its_own_event():
+        with transaction.atomic():
+            nested.append(_event(centre.pk))
+
+    with transaction.atomic():
+        first = _event(centre.pk)
+        transaction.on_commit(hook_with_its_own_event)
+        second = _event(centre.pk)
+    # then every event was published, the outer ones together
+    assert sorted(published) == sorted([first.seq, second.seq, nested[0].seq])
+
+
 @pytest.mark.django_db
 def test_aml_matches_the_callers_number_not_just_the_latest_call(centre, call_taker):
     # given a call from 0812…7890 a minute ago and a newer call from another number
