@@ -21,11 +21,14 @@ as they are), and by the database alias. `select_for_update()` keeps its check t
 """
 import itertools
 import threading
+from datetime import datetime
 
 from django.contrib.gis.db.backends.postgis.adapter import PostGISAdapter
 from django.contrib.gis.geos import GEOSGeometry, Point
-from django.db import DatabaseError, connections
-from django.db.models import Model
+from django.conf import settings
+from django.db import DatabaseError, connections, transaction
+from django.db.models import DateTimeField, Model
+from django.db.models.sql import InsertQuery
 from django.db.models.signals import post_save, pre_save
 from django.db.models.query import get_related_populators
 from django.db.transaction import TransactionManagementError
@@ -226,7 +229,17 @@ class Row:
         if self._plan is None:
             return getattr(self._obj, attname)
         pos = self._plan.positions[attname]
+        if pos not in self._plan.converters:
+            return self._row[pos]  # no converter: the connection (a thread-local lookup) is not needed
         return _convert(self._plan, pos, self._row[pos], connections[self._using])
+
+    def raw(self, attname: str):
+        """The column as the database driver gave it, without the field's converter (a Distance annotation's plain
+        number, in the unit `get_distance_att_for_field` names): for a hot loop that needs no converted object. On the
+        QuerySet fallback, the converted value (the caller handles both)."""
+        if self._plan is None:
+            return getattr(self._obj, attname)
+        return self._row[self._plan.positions[attname]]
 
     def instance(self):
         if self._obj is None:
@@ -299,3 +312,115 @@ def _update_sql(model, fields, using):
         return False
     assignments = ", ".join(f"{qn(f.column)} = %s" for f in model_fields)
     return f"UPDATE {qn(meta.db_table)} SET {assignments} WHERE {qn(meta.pk.column)} = %s", model_fields
+
+
+# -- one row's INSERT ----------------------------------------------------------------------------------------------
+
+_INSERTS: dict = {}
+
+
+def create(model, using: str = "default", **kwargs):
+    """`model.objects.create(**kwargs)` with the INSERT's SQL compiled once (see `insert`)."""
+    obj = model(**kwargs)
+    insert(obj, using)
+    return obj
+
+
+def insert(obj, using: str = "default"):
+    """`obj.save(force_insert=True)` for a new row, with the INSERT's SQL compiled by the ORM once per (model,
+    placeholders of the fields that have their own: a geometry's SRID) and each call only preparing the values
+    (`pre_save` + `get_db_prep_save`, as the ORM does): the incident's and the assignment's INSERTs were ≈ 20 % of an
+    intake's CPU, most of it SQLInsertCompiler.as_sql over their columns (issue 27). The statement goes through
+    Django's cursor (counted, logged); the returned columns (the pk, generated and database-default columns) are set
+    on the object as save() sets them. Falls back to save() itself whenever that would do more than one INSERT or
+    differ: a model with its own save(), save signals listening, a multi-table or ordered model, a primary key given
+    or not an auto field, an expression as a value."""
+    model = type(obj)
+    meta = model._meta
+    if (
+        model.save is not Model.save or meta.parents or meta.proxy or meta.order_with_respect_to
+        or meta.pk is not meta.auto_field or obj.pk is not None
+        or pre_save.has_listeners(model) or post_save.has_listeners(model)
+    ):
+        obj.save(force_insert=True, using=using)
+        return
+    obj._prepare_related_fields_for_save(operation_name="save")
+    connection = connections[using]
+    fields = _insert_fields(meta)
+    values, placeholders = [], []
+    for field, kind in fields:
+        value = field.pre_save(obj, True)
+        if kind is _AWARE_DATETIME and type(value) is datetime and value.tzinfo is not None:
+            values.append(value)  # what DateTimeField.get_db_prep_save gives back for an aware datetime, without to_python
+            continue
+        if hasattr(value, "resolve_expression"):
+            obj.save(force_insert=True, using=using)
+            return
+        value = field.get_db_prep_save(value, connection)
+        if kind is _PLACEHOLDER:
+            # the field's own SQL for this value (a geometry in another SRID: ST_Transform(%s, 4326)): part of the shape
+            placeholders.append(field.get_placeholder(value, None, connection))
+        values.append(value)
+    key = (model, using, tuple(placeholders))
+    plan = _INSERTS.get(key)
+    if plan is None:
+        _INSERTS[key] = _insert_plan(obj, [f for f, _kind in fields], len(values), using)
+        return insert(obj, using)  # compiling ran pre_save again (auto_now): take the values again, as the object has them
+    if plan is False:
+        obj.save(force_insert=True, using=using)
+        return
+    sql, returning, converters = plan
+    with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    for pos, (field, value) in enumerate(zip(returning, row)):
+        for converter in converters.get(pos, ((), None))[0]:
+            value = converter(value, converters[pos][1], connection)
+        setattr(obj, field.attname, value)
+    obj._state.adding = False
+    obj._state.db = using
+
+
+_PLACEHOLDER, _AWARE_DATETIME, _PLAIN = "placeholder", "datetime", "plain"
+_INSERT_FIELDS: dict = {}
+
+
+def _insert_fields(meta):
+    fields = _INSERT_FIELDS.get(meta)
+    if fields is None:
+        fields = []
+        for f in meta.local_concrete_fields:
+            if f.generated or f is meta.auto_field:
+                continue
+            if hasattr(f, "get_placeholder"):
+                kind = _PLACEHOLDER
+            elif (
+                settings.USE_TZ and isinstance(f, DateTimeField)
+                and type(f).get_db_prep_save is DateTimeField.get_db_prep_save
+                and type(f).get_db_prep_value is DateTimeField.get_db_prep_value
+                and type(f).get_prep_value is DateTimeField.get_prep_value
+            ):
+                kind = _AWARE_DATETIME
+            else:
+                kind = _PLAIN
+            fields.append((f, kind))
+        _INSERT_FIELDS[meta] = fields
+    return fields
+
+
+def _insert_plan(obj, fields, n_values, using):
+    """The ORM's own INSERT … RETURNING for this object, or False when its parameters are not exactly one per field
+    value (then the shape is left to save())."""
+    meta = type(obj)._meta
+    connection = connections[using]
+    if not connection.features.can_return_columns_from_insert:
+        return False
+    query = InsertQuery(type(obj))
+    query.insert_values(fields, [obj], raw=False)
+    compiler = query.get_compiler(using=using)
+    compiler.returning_fields = returning = list(meta.db_returning_fields)
+    statements = compiler.as_sql()
+    if len(statements) != 1 or len(statements[0][1]) != n_values or getattr(compiler, "returning_params", ()):
+        return False
+    converters = compiler.get_converters([f.get_col(meta.db_table) for f in returning])
+    return statements[0][0], returning, converters

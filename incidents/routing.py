@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from django.conf import settings
 from django.contrib.gis.db.models.functions import Distance, GeometryDistance
 from django.contrib.gis.geos import Point
+from django.contrib.gis.measure import D
 
 from agencies.models import Agency, Unit
 from dispatch import osrm
@@ -114,7 +115,7 @@ def nearest_available_units(*, point: Point, agency_ids=None, capabilities=(), l
     )
     # Ranked on three columns of each row; only the `limit` units answered become model instances (with their agency
     # and station): 5 of the 20 shortlisted (issue 27).
-    straight = [_straight_line(_Candidate(row), row.value("distance").m) for row in shortlist]
+    straight = [_straight_line(_Candidate(row), _metres_of(row.raw("distance"))) for row in shortlist]
     if not straight:
         return []
     ranked = rank_by_road(point=point, proposals=straight)
@@ -122,13 +123,39 @@ def nearest_available_units(*, point: Point, agency_ids=None, capabilities=(), l
 
 
 class _Candidate:
-    """A shortlisted unit as the ranking reads it (pk, type, position) before it is made a Unit."""
+    """A shortlisted unit as the ranking reads it (pk, type, position) before it is made a Unit. The position (a GEOS
+    point per row) is made only when the routing engine is asked."""
 
-    __slots__ = ("row", "pk", "type", "position")
+    __slots__ = ("row", "pk", "type", "_position")
 
     def __init__(self, row):
         self.row = row
-        self.pk, self.type, self.position = row.value("id"), row.value("type"), row.value("position")
+        self.pk, self.type, self._position = row.value("id"), row.value("type"), None
+
+    @property
+    def position(self):
+        if self._position is None:
+            self._position = self.row.value("position")
+        return self._position
+
+
+_DISTANCE_UNIT = []
+
+
+def _metres_of(raw) -> float:
+    """The shortlist's `distance` in metres from the column as PostgreSQL sent it (issue 27): Django's converter made a
+    Distance per row, and asked per row which unit the field's SRID measures in (an import and a lookup each time).
+    The unit is asked once per process; geographic coordinates (SRID 4326) give metres."""
+    if raw is None:
+        return raw
+    if hasattr(raw, "m"):
+        return raw.m  # the QuerySet fallback already converted it
+    if not _DISTANCE_UNIT:
+        from django.db import connection
+
+        _DISTANCE_UNIT.append(connection.ops.get_distance_att_for_field(Unit._meta.get_field("position")))
+    unit = _DISTANCE_UNIT[0]
+    return float(raw) if unit in ("m", None) else D(**{unit: raw}).m
 
 
 def _shortlist(*, size, point, agency_ids, capabilities):
@@ -150,6 +177,8 @@ _SHORTLISTS: dict[int, PreparedQuery] = {}
 
 def rank_by_road(*, point: Point, proposals: list[UnitProposal]) -> list[UnitProposal] | None:
     """The proposals ranked by road ETA, or None when the engine gave no answer (the caller keeps straight line)."""
+    if not osrm.profiles():
+        return None  # no engine configured: what every table() below would end in, without reading the positions
     by_profile: dict[str, list[UnitProposal]] = {}
     for p in proposals:
         by_profile.setdefault(settings.ROUTING_UNIT_PROFILES.get(p.unit.type, osrm.DEFAULT_PROFILE), []).append(p)

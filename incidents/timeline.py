@@ -11,7 +11,7 @@ from django.db import connection, transaction
 
 from incidents.cardiac import block_for
 from incidents.events import EVENT_KINDS, carries_caller_data
-from incidents.live import publish_event
+from incidents.live import publish_events
 from incidents.models import Incident, IncidentCategory, TimelineEvent
 from volunteers.selectors import communities_following_incident_sql
 
@@ -232,4 +232,47 @@ def _written(event: TimelineEvent, row):
     event.centre_ids, event.agency_ids, event.community_ids = list(centres), list(agencies), list(communities)
     event._state.adding = False
     event._state.db = connection.alias
-    transaction.on_commit(lambda: publish_event(event))
+    _publish_after_commit(event)
+
+
+# The PUBLISH of a transaction's events: one pipeline after commit, in seq order (issue 27), where each event had a
+# round trip of its own. Each event still has its own on_commit hook, so Django drops the events of a rolled-back
+# savepoint (or of a rolled-back transaction) as it drops any hook; that hook only marks the event ready. The
+# pipeline is sent by a flush hook appended after each event's hook with no savepoint ids (a savepoint's rollback never
+# drops it), and only the last flush registered sends: the one that runs after every surviving event's hook. A flush
+# that is not the last does nothing, so the events go out together, still before any hook registered after them.
+class _PublishBatch:
+    __slots__ = ("ready", "latest", "started")
+
+    def __init__(self):
+        self.ready, self.latest, self.started = [], 0, False
+
+    def hook(self, event):
+        def ready():
+            self.started = True
+            self.ready.append(event)
+        return ready
+
+    def flush(self, generation):
+        def run():
+            if generation != self.latest:
+                return  # a later flush follows the events registered after this one
+            events, self.ready = self.ready, []
+            publish_events(events)
+        return run
+
+
+def _publish_after_commit(event):
+    conn = transaction.get_connection()
+    if not conn.in_atomic_block:
+        publish_events([event])  # autocommit: committed already (never the case for record_event)
+        return
+    batch = getattr(conn, "timeline_publish", None)
+    if batch is None or batch.started:
+        # per connection, so per thread. A new one once the last one's hooks have begun to run: a transaction opened by
+        # a commit hook (between two events of the one committing) has a batch of its own and does not hold back the
+        # outer one's flush. A rolled-back transaction's hooks never run: its batch serves the next transaction.
+        batch = conn.timeline_publish = _PublishBatch()
+    transaction.on_commit(batch.hook(event))
+    batch.latest += 1
+    conn.run_on_commit.append((set(), batch.flush(batch.latest), False))

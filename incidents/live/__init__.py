@@ -4,6 +4,6 @@ ASGI process (hub), the `/ws/events/` socket (consumers, auth, routing) and its 
 The public surface for the rest of the project is the publisher below; volunteer phones, the supervisor board
 and any new console consume the same events through the same socket.
 """
-from incidents.live.publish import encode_event, event_groups, event_message, publish_event
+from incidents.live.publish import encode_event, event_groups, event_message, publish_event, publish_events
 
-__all__ = ["encode_event", "event_groups", "event_message", "publish_event"]
+__all__ = ["encode_event", "event_groups", "event_message", "publish_event", "publish_events"]

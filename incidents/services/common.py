@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from agencies.models import User
 from agencies.scoping import scope_for
 from dispatch.errors import NotFound, PermissionDenied, field_error
+from dispatch import prepared
 from dispatch.prepared import PreparedQuery, save_fields
 from incidents import events, refdata, timers
 from incidents.models import Assignment, Incident
@@ -299,7 +300,8 @@ def offer_assignment(*, incident: Incident, agency, actor=None, previous=None, r
     now = timezone.now()
     ack, _second = ack_seconds_for(incident)
     flush_events()  # a queued event's audience is read before this assignment exists (events_in_one_statement)
-    assignment = Assignment.objects.create(
+    assignment = prepared.create(  # Assignment.objects.create, its INSERT compiled once per process (issue 27)
+        Assignment,
         incident=incident,
         agency=agency,
         status=Assignment.Status.OFFERED,

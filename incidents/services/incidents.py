@@ -10,6 +10,7 @@ from agencies.geo import contradictions, in_indonesia, place_for_point, place_fo
 from agencies.models import CommandCentre, Region, User
 from agencies.scoping import require_role, scope_for
 from dispatch.errors import Conflict, IllegalTransition, NotFound, ValidationFailed, field_error
+from dispatch import prepared
 from dispatch.prepared import PreparedQuery
 from incidents.models import Assignment, Call, IdempotencyRecord, Incident, IncidentCategory, IncidentCounter, Priority
 from incidents import cardiac, events, refdata
@@ -308,7 +309,9 @@ def incident_create(
                     raise Conflict(_("Panggilan ini sudah ditutup atau sudah tercatat sebagai kejadian."), code="call_already_closed")
             year = now.year
             number = _next_number(centre, year)
-            incident = Incident.objects.create(
+            # the INSERT compiled once per process (issue 27): the same row and object as Incident.objects.create
+            incident = prepared.create(
+                Incident,
                 command_centre=centre,
                 reference=f"{centre.reference_prefix}-{year}-{number:06d}",
                 year=year,
@@ -338,7 +341,7 @@ def incident_create(
                 unrouted_alert_due_at=now + timedelta(seconds=centre.unrouted_alert_seconds(priority)),
             )
             if key:
-                IdempotencyRecord.objects.create(key=key, user=actor, incident=incident)
+                prepared.create(IdempotencyRecord, key=key, user=actor, incident=incident)
             if call is not None:
                 call.incident = incident
                 call.disposition = Call.Disposition.GENUINE

@@ -94,7 +94,7 @@ def test_profile_intake(call_taker, damkar, incident_body):
         print(f"  {100 * n / total:5.1f} %  {label}")
     print("inclusive:")
     for needle in ("IncidentListCreateApi.post", "IncidentRouteApi.post", "authenticate (", "incident_create (", "incident_route (",
-                   "nearest_available_units", "execute (django/db/backends/utils.py", "represent", "publish_event", "APIClient",
+                   "nearest_available_units", "execute (django/db/backends/utils.py", "represent", "publish_events", "APIClient",
                    "render (", "initial (rest_framework", "is_valid"):
         print(f"  {100 * flame.inclusive(counts, needle) / total:5.1f} %  {needle}")
     if os.environ.get("PROFILE_FLAME"):

@@ -58,7 +58,7 @@ def test_seq_follows_commit_order_between_writers_that_share_no_row():
 @pytest.mark.django_db
 def test_a_rolled_back_transaction_publishes_nothing_and_a_committed_one_publishes_after_commit(centre, monkeypatch, django_capture_on_commit_callbacks):
     published = []
-    monkeypatch.setattr(timeline, "publish_event", lambda event: published.append(event.seq))
+    monkeypatch.setattr(timeline, "publish_events", lambda events: published.extend(e.seq for e in events))
     # a transaction that writes an event and then fails: nothing reaches any console
     with django_capture_on_commit_callbacks(execute=True):
         with pytest.raises(RuntimeError):
@@ -72,6 +72,54 @@ def test_a_rolled_back_transaction_publishes_nothing_and_a_committed_one_publish
             event = _event(centre.pk)
             assert published == []
     assert published == [event.seq]
+
+
+@pytest.mark.django_db
+def test_a_transactions_events_are_published_together_in_seq_order_without_those_of_a_rolled_back_savepoint(
+    centre, monkeypatch, django_capture_on_commit_callbacks
+):
+    batches, later_hook = [], []
+    monkeypatch.setattr(timeline, "publish_events", lambda events: batches.append([e.seq for e in events]))
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            first = _event(centre.pk)
+            with pytest.raises(RuntimeError):
+                with transaction.atomic():  # a savepoint: its event is rolled back with it
+                    _event(centre.pk)
+                    raise RuntimeError("savepoint rolled back")
+            second = _event(centre.pk)
+            with pytest.raises(RuntimeError):
+                with transaction.atomic():  # rolled back after the last kept event: the kept ones still go out
+                    _event(centre.pk)
+                    raise RuntimeError("savepoint rolled back")
+            transaction.on_commit(lambda: later_hook.append(list(batches)))
+            assert batches == []
+    # then one publish after commit, the kept events only, in seq order, before a hook registered after them
+    assert batches == [[first.seq, second.seq]]
+    assert later_hook == [[[first.seq, second.seq]]]
+    # and the next transaction publishes its own events only
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            third = _event(centre.pk)
+    assert batches[1:] == [[third.seq]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_commit_hook_writing_its_own_event_between_two_events_holds_none_back(centre, monkeypatch):
+    # given a real commit whose hooks, between its two events, commit a transaction with an event of its own
+    published, nested = [], []
+    monkeypatch.setattr(timeline, "publish_events", lambda events: published.extend(e.seq for e in events))
+
+    def hook_with_its_own_event():
+        with transaction.atomic():
+            nested.append(_event(centre.pk))
+
+    with transaction.atomic():
+        first = _event(centre.pk)
+        transaction.on_commit(hook_with_its_own_event)
+        second = _event(centre.pk)
+    # then every event was published, the outer ones together
+    assert sorted(published) == sorted([first.seq, second.seq, nested[0].seq])
 
 
 @pytest.mark.django_db

@@ -78,3 +78,45 @@ def test_save_fields_updates_what_it_names_and_refuses_a_lost_row(damkar):
     gone.call_sign = "S3"
     with pytest.raises(DatabaseError):
         save_fields(gone, ["call_sign"])
+
+
+def _row(model, pk, exclude=()):
+    fields = [f.attname for f in model._meta.concrete_fields if f.attname not in ("id", *exclude)]
+    return model.objects.filter(pk=pk).values(*fields).get()
+
+
+def test_insert_writes_the_row_and_object_save_would(damkar):
+    from django.db.models.functions import Now
+
+    from dispatch import prepared
+
+    here = Point(113.9213, -2.2096, srid=4326)
+    mercator = here.transform(3857, clone=True)
+    for position in (here, mercator, None):  # the placeholder differs with the SRID (ST_Transform) or its absence
+        kw = dict(agency=damkar, type="pumper", capabilities=["fire"], status=Unit.Status.AVAILABLE, position=position)
+        with CaptureQueriesContext(connection) as q:
+            mine = prepared.create(Unit, call_sign=f"P{position and position.srid}", **kw)
+        assert len(q.captured_queries) == 1 and mine.pk and not mine._state.adding and mine._state.db == "default"
+        theirs = Unit.objects.create(call_sign=f"O{position and position.srid}", **kw)
+        got, expected = _row(Unit, mine.pk, ["call_sign"]), _row(Unit, theirs.pk, ["call_sign"])
+        if position is not None:
+            assert got.pop("position").equals_exact(expected.pop("position"), tolerance=1e-9)
+        assert got == expected
+    assert len({key[2] for key in prepared._INSERTS if key[0] is Unit}) == 2  # "%s", and ST_Transform(%s, 4326)
+    # an expression as a value: save() itself, the same row
+    unit = prepared.create(Unit, call_sign="E", agency=damkar, type="pumper", status_changed_at=Now())
+    assert Unit.objects.get(pk=unit.pk).status_changed_at is not None
+
+
+def test_insert_returns_generated_and_default_columns_and_keeps_auto_now(make_incident):
+    from incidents.models import IdempotencyRecord, Incident
+
+    incident = make_incident(idempotency_key="k-prepared")
+    stored = Incident.objects.get(pk=incident.pk)
+    # the generated column came back with the INSERT, and auto_now's value is the one written
+    assert incident.caller_key and incident.caller_key == stored.caller_key
+    for field in Incident._meta.concrete_fields:
+        if field.attname not in ("location",):
+            assert getattr(incident, field.attname) == getattr(stored, field.attname), field.attname
+    assert incident.location.equals_exact(stored.location, tolerance=1e-9)
+    assert IdempotencyRecord.objects.get(key="k-prepared").incident_id == incident.pk

@@ -112,7 +112,7 @@ def test_events_behind_a_waiting_send_queue_up_and_arrive_in_order_once(call_tak
 def test_an_event_replayed_from_the_database_is_not_sent_again_when_its_live_copy_arrives_late(call_taker, make_incident, monkeypatch):
     # given an event committed but not yet published (its publisher is slow), and a console resuming before it
     import incidents.timeline as timeline
-    from incidents.live import publish_event
+    from incidents.live import publish_event, publish_events
     from incidents.models import TimelineEvent
     from tests.live.conftest import open_socket
 
@@ -121,9 +121,9 @@ def test_an_event_replayed_from_the_database_is_not_sent_again_when_its_live_cop
 
     async def body():
         watching = await open_socket(token=key)  # the process hub is live before the event commits
-        monkeypatch.setattr(timeline, "publish_event", held.append)
+        monkeypatch.setattr(timeline, "publish_events", held.extend)
         late = await db(make_incident)(description="terlambat")
-        monkeypatch.setattr(timeline, "publish_event", publish_event)
+        monkeypatch.setattr(timeline, "publish_events", publish_events)
         [event] = held
         comm = await open_socket(token=key, after=event.seq - 1)
         # the replay sends it from the database

@@ -110,10 +110,10 @@ def test_a_lost_publish_is_filled_from_the_database_in_order(call_taker, make_in
 
     async def body():
         comm = await open_socket(token=key)
-        real = timeline.publish_event
-        monkeypatch.setattr(timeline, "publish_event", lambda event: None)
+        real = timeline.publish_events
+        monkeypatch.setattr(timeline, "publish_events", lambda events: None)
         lost = await db(make_incident)(description="tidak terkirim")
-        monkeypatch.setattr(timeline, "publish_event", real)
+        monkeypatch.setattr(timeline, "publish_events", real)
         after = await db(make_incident)(description="terkirim")
         got = await events(comm, 2)
         assert [e["incident"] for e in got] == [lost.pk, after.pk]
