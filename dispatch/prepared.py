@@ -55,7 +55,25 @@ class _Arg:
 
 class _Plan:
     __slots__ = ("sql", "slots", "model", "init_list", "start", "end", "related", "annotations", "converters", "fields",
-                 "for_update", "positions")
+                 "for_update", "positions", "compiler", "thread_converters")
+
+
+def _converters(plan) -> dict:
+    """The plan's converters made for the calling thread. PostGIS's geometry converter reads WKB through a GEOS reader
+    that belongs to the thread that made it (django.contrib.gis.geos.prototypes.io keeps one per thread; it is not
+    safe to share, and ctypes lets two threads into it at once). A plan is made once per process and used by every
+    request thread — gunicorn's threads, uvicorn's thread per request — so two requests reading a geometry through
+    the first thread's reader garbled it ("Unexpected EOF parsing WKB", a 500 on routing under bench/surge.py
+    `--server gunicorn --http-threads 4`). The converters are made again, once, per thread; the idents of finished
+    threads are forgotten now and then (a recycled ident belongs to a thread whose reader nobody else uses)."""
+    ident = threading.get_ident()
+    convs = plan.thread_converters.get(ident)
+    if convs is None:
+        convs = plan.compiler.get_converters(plan.fields)
+        if len(plan.thread_converters) >= 256:
+            plan.thread_converters.clear()
+        plan.thread_converters[ident] = convs
+    return convs
 
 
 def _shape(kwargs) -> tuple:
@@ -175,7 +193,8 @@ class PreparedQuery:
         plan.related = get_related_populators(klass_info, select, using)
         plan.annotations = dict(compiler.annotation_col_map or {})
         plan.fields = [s[0] for s in select[0:compiler.col_count]]
-        plan.converters = compiler.get_converters(plan.fields)
+        plan.converters = compiler.get_converters(plan.fields)  # which positions convert (the functions: _converters)
+        plan.compiler, plan.thread_converters = compiler, {threading.get_ident(): plan.converters}
         plan.for_update = queryset.query.select_for_update
         plan.positions = {name: plan.start + i for i, name in enumerate(plan.init_list)} | plan.annotations
         return plan
@@ -195,8 +214,8 @@ class PreparedQuery:
         return [_instance(plan, row, using) for row in self._execute(plan, using, kwargs)]
 
 
-def _convert(plan, pos, value, connection):
-    entry = plan.converters.get(pos)
+def _convert(plan, pos, value, connection, convs=None):
+    entry = (convs if convs is not None else _converters(plan)).get(pos)
     if entry is not None:
         convs, expression = entry
         for converter in convs:
@@ -207,9 +226,10 @@ def _convert(plan, pos, value, connection):
 def _instance(plan, row, using):
     if plan.converters:
         connection = connections[using]
+        convs = _converters(plan)
         row = list(row)
         for pos in plan.converters:
-            row[pos] = _convert(plan, pos, row[pos], connection)
+            row[pos] = _convert(plan, pos, row[pos], connection, convs)
     obj = plan.model.from_db(using, plan.init_list, row[plan.start:plan.end])
     for populator in plan.related:
         populator.populate(row, obj)
@@ -422,5 +442,7 @@ def _insert_plan(obj, fields, n_values, using):
     statements = compiler.as_sql()
     if len(statements) != 1 or len(statements[0][1]) != n_values or getattr(compiler, "returning_params", ()):
         return False
+    if any(hasattr(f, "geom_type") for f in returning):
+        return False  # its converter would be bound to this thread's GEOS reader (see _converters): save() instead
     converters = compiler.get_converters([f.get_col(meta.db_table) for f in returning])
     return statements[0][0], returning, converters

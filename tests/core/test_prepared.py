@@ -120,3 +120,43 @@ def test_insert_returns_generated_and_default_columns_and_keeps_auto_now(make_in
             assert getattr(incident, field.attname) == getattr(stored, field.attname), field.attname
     assert incident.location.equals_exact(stored.location, tolerance=1e-9)
     assert IdempotencyRecord.objects.get(key="k-prepared").incident_id == incident.pk
+
+
+def test_a_plan_shared_by_request_threads_reads_each_geometry_whole(damkar):
+    """A plan is made once per process; its PostGIS converter reads WKB through a GEOS reader that is one per thread.
+    Used by many request threads at once (gunicorn's threads, uvicorn's thread per request) through the first thread's
+    reader, geometries came out garbled ("Unexpected EOF parsing WKB": a 500 on routing under bench/surge.py)."""
+    import threading
+
+    from dispatch.prepared import _instance
+
+    units = [f.UnitFactory(agency=damkar, call_sign=f"G{i}", position=Point(113.9 + i / 1000, -2.2 - i / 997, srid=4326))
+             for i in range(8)]
+    query = PreparedQuery(lambda pk: Unit.objects.select_related("agency").filter(pk=pk))
+    # the plan made here, in the test's thread (as the first request of a process makes it)
+    assert query.first(pk=units[0].pk).position == units[0].position
+    plan = next(iter(query._plans.values()))
+    rows = {}
+    for unit in units:
+        with connection.cursor() as cursor:
+            cursor.execute(plan.sql, [unit.pk])
+            rows[unit.pk] = cursor.fetchone()
+    errors, wrong = [], []
+    start = threading.Barrier(8)
+
+    def read_many(unit):
+        start.wait()
+        try:
+            for _ in range(400):
+                got = _instance(plan, rows[unit.pk], "default")
+                if got.position.coords != unit.position.coords:
+                    wrong.append((unit.pk, got.position.coords))
+        except Exception as exc:  # noqa: BLE001 — collected: the assertion below names it
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=read_many, args=(u,)) for u in units]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == [] and wrong == []
