@@ -13,7 +13,6 @@ synchronous redis-py connection per thread (made afresh after a fork), a transac
 """
 import json
 import logging
-import os
 import threading
 
 # Imported here, not at first use: importing redis takes ≈ 0.15 s, which the first event of every
@@ -117,37 +116,18 @@ def _redis():
     return _client
 
 
-_own = threading.local()
-
-
 def _send(commands) -> None:
-    """The commands on this thread's own connection, written at once, then every reply read. The connection is kept
-    out of the client's pool: the pool checks a connection for unread data (a socket poll) at every checkout, the
-    costliest part of a PUBLISH here, and only this function uses this one, reading every reply it asked for. It is
-    made as the pool makes its own (same address, timeouts, health check after 30 s idle, Sentinel when configured);
-    any failure drops it, and the next call connects again. Per process: a forked child makes its own."""
-    for attempt in (1, 2):
-        conn = getattr(_own, "conn", None)
-        if conn is None or _own.pid != os.getpid():
-            pool = _redis().connection_pool
-            conn, _own.pid = pool.connection_class(**pool.connection_kwargs), os.getpid()
-            _own.conn = conn
-        try:
-            conn.send_packed_command(conn.pack_commands(commands))
-            for _command in commands:
-                conn.read_response()
-            return
-        except (redis.ConnectionError, redis.TimeoutError):
-            conn.disconnect()
-            _own.conn = None
-            if attempt == 2:
-                raise
-            # a connection the server closed meanwhile (a restart): once more on a new one, as redis-py's own retry
-            # does; an event Redis did take twice is sent once by the hubs, which skip a seq already sent
-        except BaseException:
-            conn.disconnect()
-            _own.conn = None
-            raise
+    """The commands in one round trip on the client's pipeline (no MULTI: Redis runs them one by one, in order).
+
+    Through the client and its pool, not a connection of our own: under Sentinel only the pool's checkout connects a
+    `SentinelManagedConnection` to the current primary — a connection made by hand and written to connected to the
+    default `localhost:6379` instead (redis-py 8: `send_packed_command` reconnects with the base `connect`), so in
+    the scale-out topology every PUBLISH went to another Redis and no console got an event (the soak of issue 27 found
+    it; tests/live/test_publish_batch.py). redis-py's own retry reconnects a connection the server dropped."""
+    pipe = _redis().pipeline(transaction=False)
+    for command in commands:
+        pipe.execute_command(*command)
+    pipe.execute()
 
 
 def publish_event(event) -> None:

@@ -1,5 +1,6 @@
-"""The publisher's own connection (incidents/live/publish.py, issue 27): a transaction's events go out pipelined, in
-order, and a connection the server dropped costs no event — the next publish connects again and sends it."""
+"""The publisher (incidents/live/publish.py, issue 27): a transaction's events go out pipelined, in order, on the
+client's pool — a connection the server dropped costs no event, and under Sentinel they reach the primary the
+Sentinels name, never a default address."""
 import datetime
 from types import SimpleNamespace
 
@@ -34,12 +35,38 @@ def test_events_are_published_in_order_and_a_dropped_connection_loses_none():
     try:
         publish.publish_events([_event(1), _event(2), _event(3)])
         publish.publish_events([_event(4)])
-        # the server drops the publisher's connection (a restart, an idle timeout)
-        mine = publish._own.conn
-        mine.send_command("CLIENT", "ID")
+        # the server drops every publisher connection (a restart, an idle timeout)
         killer = redis.Redis.from_url(settings.REDIS_URL)
-        assert killer.client_kill_filter(_id=mine.read_response()) == 1
+        me = killer.client_id()
+        for client in killer.client_list():
+            if int(client["id"]) != me and client.get("cmd") in ("publish", "exec", "multi"):
+                killer.client_kill_filter(_id=int(client["id"]))
         publish.publish_events([_event(5), _event(6)])
         assert _received(sub) == [1, 2, 3, 4, 5, 6]
+    finally:
+        sub.close()
+
+
+def test_under_sentinel_the_events_reach_the_primary_the_sentinels_name(monkeypatch):
+    """The scale-out topology's soak found every PUBLISH going to localhost:6379 while the hubs listened on the
+    Sentinels' primary: a SentinelManagedConnection written to without the pool's checkout connects to the default
+    address. Here a fake Sentinel names the test's Redis on another spelling of its address (127.0.0.1 vs localhost is
+    not enough: a port only the primary has), so an event that reaches the subscriber went where the Sentinel said."""
+    from redis.sentinel import Sentinel, SentinelConnectionPool, SentinelConnectionPoolProxy
+
+    url = redis.connection.parse_url(settings.REDIS_URL)
+    primary = (url.get("host", "127.0.0.1"), int(url.get("port", 6379)))
+    monkeypatch.setattr(SentinelConnectionPool, "get_master_address", lambda self: primary)
+    monkeypatch.setattr(SentinelConnectionPoolProxy, "get_master_address", lambda self: primary)
+    client = Sentinel([("127.0.0.1", 1)]).master_for("dispatch112", db=url.get("db", 0), socket_timeout=2)
+    # the default address must not be the primary for the test to mean anything: move the client's default away
+    client.connection_pool.connection_kwargs.setdefault("port", 1)
+    monkeypatch.setattr(publish, "_client", client)
+    sub = redis.Redis.from_url(settings.REDIS_URL).pubsub()
+    sub.subscribe(publish.live_channel())
+    sub.get_message(timeout=1)
+    try:
+        publish.publish_events([_event(7), _event(8)])
+        assert _received(sub) == [7, 8]
     finally:
         sub.close()
