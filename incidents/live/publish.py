@@ -9,7 +9,8 @@ event and `async_to_sync(group_send)` from sync code builds a new event loop and
 (docs/perf-live.md). Instead each event is encoded to JSON once and PUBLISHed once, with a small header
 naming its audience groups, on one Redis channel; each ASGI process holds one subscription and fans the
 same text out to its own local sockets by group (incidents.live.hub). The publisher is a plain
-synchronous redis-py connection per thread (made afresh after a fork), a transaction's events pipelined on it.
+synchronous redis-py client with a per-process connection pool (fork-safe: redis-py reconnects after fork); a
+transaction's events go out in one pipeline on it.
 """
 import json
 import logging
