@@ -217,8 +217,8 @@ class PreparedQuery:
 def _convert(plan, pos, value, connection, convs=None):
     entry = (convs if convs is not None else _converters(plan)).get(pos)
     if entry is not None:
-        convs, expression = entry
-        for converter in convs:
+        functions, expression = entry
+        for converter in functions:
             value = converter(value, expression, connection)
     return value
 

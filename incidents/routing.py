@@ -1,5 +1,6 @@
 """Who should respond: agencies by category and jurisdiction, and the units that arrive first — a PostGIS KNN
 shortlist ranked by drive time from the routing engine (dispatch.osrm), straight line when it cannot answer."""
+import functools
 import math
 from dataclasses import dataclass, replace
 
@@ -139,7 +140,11 @@ class _Candidate:
         return self._position
 
 
-_DISTANCE_UNIT = []
+@functools.cache
+def _distance_unit():
+    from django.db import connection
+
+    return connection.ops.get_distance_att_for_field(Unit._meta.get_field("position"))
 
 
 def _metres_of(raw) -> float:
@@ -150,11 +155,7 @@ def _metres_of(raw) -> float:
         return raw
     if hasattr(raw, "m"):
         return raw.m  # the QuerySet fallback already converted it
-    if not _DISTANCE_UNIT:
-        from django.db import connection
-
-        _DISTANCE_UNIT.append(connection.ops.get_distance_att_for_field(Unit._meta.get_field("position")))
-    unit = _DISTANCE_UNIT[0]
+    unit = _distance_unit()
     return float(raw) if unit in ("m", None) else D(**{unit: raw}).m
 
 

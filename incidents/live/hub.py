@@ -70,14 +70,13 @@ async def fetch_range(after: int, upto: int, limit: int, reader: "RangeReader | 
     process waits, and under an HTTP burst the pool can be empty for seconds (bench/push_latency at 1,000
     consoles: PoolTimeout after 10 s). With `reader` (the hub's) the connection stays open between fills;
     without, a short-lived one."""
-    if reader is not None:
+    temporary = reader is None
+    reader = reader or RangeReader()
+    try:
         rows = await reader.fetch(after, upto, limit)
-    else:
-        conn = await _connect()
-        try:
-            rows = await (await conn.execute(_RANGE_SQL.format(table=TimelineEvent._meta.db_table), [after, upto, limit])).fetchall()
-        finally:
-            await conn.close()
+    finally:
+        if temporary:
+            await reader.close()
     events = [
         TimelineEvent(seq=seq, kind=kind, at=at, incident_id=incident_id, actor_id=actor_id, centre_ids=centre_ids,
                       agency_ids=agency_ids, community_ids=community_ids, payload=payload)
