@@ -29,10 +29,6 @@ _started = set()
 _gc_start = {}
 
 
-def enabled() -> bool:
-    return LOG_PATH is not None
-
-
 def note(kind: str, **fields) -> None:
     if LOG_PATH is None:
         return
