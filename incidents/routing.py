@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.gis.db.models.functions import Distance, GeometryDistance
 from django.contrib.gis.geos import Point
 from django.contrib.gis.measure import D
+from django.db import connection
 
 from agencies.models import Agency, Unit
 from dispatch import osrm
@@ -142,8 +143,6 @@ class _Candidate:
 
 @functools.cache
 def _distance_unit():
-    from django.db import connection
-
     return connection.ops.get_distance_att_for_field(Unit._meta.get_field("position"))
 
 
