@@ -4,7 +4,7 @@
 
 For each N: a fresh database `bench_reports` (dropped at the end), migrate, load_demo, `generate_history
 --incidents N --centre pky` into October 2026 (31 local days, with its calls at the published mix and its
-timeline events; the rollups are refreshed from the timeline), then the report through the API view in
+timeline events; the rollups are rebuilt from the rows, timed in its output), then the report through the API view in
 process (JSON rendered): the month (1–31 Oct), the year (1 Jan–31 Dec 2026, the same history), each filtered
 by category and by district, a custom 30 days across two months and a rolling 365 days — each 5 times, first
 (cold) and median/max of the rest. Then the refresh after one more event (its day rebuilt, the day's difference
@@ -183,7 +183,7 @@ def main():
                                  f"{v['median'] * 1000:.0f}", f"{v['max'] * 1000:.0f}", f"{v['load']:.2f}"])
             refresh = data["refresh one day"]
             rows.append([f"{n:,}", "refresh after one event", "", "", f"{refresh['seconds'] * 1000:.0f}", "", "", f"{refresh['load']:.2f}"])
-            what = "migrate (+ the refresh in the first measure)" if args.reuse else "generate_history + first refresh"
+            what = "migrate (+ the refresh in the first measure)" if args.reuse else "generate_history + rollup rebuild"
             rows.append([f"{n:,}", f"{what}: {generated:.0f} s", "", "", "", "", "", ""])
             print("\n".join(common.md_table(["N", "report", "incidents", "calls", "cold ms", "median ms", "max ms", "load (1 min)"], rows)), flush=True)
     finally:

@@ -555,14 +555,18 @@ TOUCHED_CALL_DAYS_SQL = f"""
     WHERE c.incident_id = ANY(%(new)s)
 """
 
-STORE_KEYS_SQL = f"""
+def _store_keys_sql(where: str) -> str:
+    return f"""
     INSERT INTO reporting_incidentkey (incident_id, centre_id, day, category_id, district)
     SELECT i.id, i.command_centre_id, {_local_day("i.created_at")}, i.category_id, coalesce(i.district_id, '')
     FROM incidents_incident i JOIN agencies_commandcentre cc ON cc.id = i.command_centre_id
-    WHERE i.id = ANY(%(ids)s)
+    {where}
     ON CONFLICT (incident_id) DO UPDATE
     SET centre_id = excluded.centre_id, day = excluded.day, category_id = excluded.category_id, district = excluded.district
 """
+
+
+STORE_KEYS_SQL = _store_keys_sql("WHERE i.id = ANY(%(ids)s)")
 
 # A centre's rows that belong to no day the rollups hold (or to none at all): counted, never placed.
 UNDATED_SQL = f"""
@@ -698,14 +702,57 @@ def rollup_catch_up() -> dict:
 
 
 def rollup_rebuild_all() -> dict:
-    """Throw every rollup away and build them again from the whole timeline (a migration that changes their shape does
-    the same by hand; the tests compare it with the incremental refresh cell by cell)."""
-    with transaction.atomic(), connection.cursor() as cur:
-        RollupState.objects.select_for_update().get_or_create(pk=1)
-        for table in ROLLUP_TABLES:
-            cur.execute(f"DELETE FROM {table}")
-        RollupState.objects.filter(pk=1).update(last_seq=0, retry_days=[])
-        return rollup_catch_up()
+    """Throw every rollup away and build them again from the rows — every day of every centre that has incidents or
+    calls, whole — not by replaying the timeline: a replay in MAX_EVENTS_PER_REFRESH chunks rebuilds every day a chunk
+    touches, and a bulk-loaded history (events in no time order) has each chunk touch every day, so a million
+    incidents took hours; from the rows each day is built once (issue 27). A migration that changes the rollups'
+    shape does the same; the tests compare it with the incremental refresh cell by cell.
+
+    The mark is the newest event seen before the rows are read, under the RollupState lock: an event committed later
+    is after it, so the next refresh rebuilds what that event touched (a rebuild is idempotent). A run that fails is
+    kept for the next refresh to retry, as in rollup_refresh."""
+    with transaction.atomic():
+        state, _ = RollupState.objects.select_for_update().get_or_create(pk=1)
+        with connection.cursor() as cur:
+            cur.execute("SELECT coalesce(max(seq), 0) FROM incidents_timelineevent")
+            newest = cur.fetchone()[0]
+            for table in ROLLUP_TABLES:
+                cur.execute(f"DELETE FROM {table}")
+            # where the rollups put each incident: every incident, as the rows say now
+            cur.execute(_store_keys_sql(""))
+            incidents = cur.rowcount
+            cur.execute(ROW_DAYS_SQL)
+            days = defaultdict(set)
+            for centre_id, day in cur.fetchall():
+                days[centre_id].add(day)
+        centres = CommandCentre.objects.in_bulk(list(days))
+        count, failed = 0, []
+        for centre_id in sorted(centres):
+            centre = centres[centre_id]
+            _guarded(failed, centre, None, None, lambda c=centre: recount_undated(centre=c))
+            for first, last in _runs(sorted(d for d in days[centre_id] if _day_ok(d))):
+                if _guarded(failed, centre, first, last, lambda c=centre, a=first, b=last: rebuild_days(centre=c, first=a, last=b)):
+                    count += (last - first).days + 1
+        now = timezone.now()
+        state.last_seq = newest
+        state.retry_days = [[c, first.isoformat(), last.isoformat()] if first else [c, UNDATED, ""] for c, first, last, _error in failed]
+        if failed:
+            state.last_error = "; ".join(error for *_rest, error in failed)[:2000]
+            state.last_error_at = now
+        else:
+            state.refreshed_at = now
+        state.save(update_fields=["last_seq", "retry_days", "last_error", "last_error_at", "refreshed_at"])
+    return {"days": count, "incidents": incidents, "last_seq": newest, "failed": len(failed), "centres": len(centres), "more": False}
+
+
+# Every (centre, local day) that has an incident or a call, each day once (NULL: a time nowhere near the rollups' days).
+ROW_DAYS_SQL = f"""
+    SELECT i.command_centre_id, {_local_day("i.created_at")} FROM incidents_incident i
+    JOIN agencies_commandcentre cc ON cc.id = i.command_centre_id GROUP BY 1, 2
+    UNION
+    SELECT c.command_centre_id, {_local_day(CALL_TIME)} FROM incidents_call c
+    JOIN agencies_commandcentre cc ON cc.id = c.command_centre_id GROUP BY 1, 2
+"""
 
 
 ROLLUP_TABLES = ("reporting_callstat", "reporting_incidentstat", "reporting_escalationstat", "reporting_callerstat",

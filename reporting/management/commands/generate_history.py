@@ -12,7 +12,8 @@ What it writes, per centre and period (local days in the centre's zone):
   ≈ 70 s, travel ≈ 8 min, on scene ≈ 30 min), with fewer incidents reaching each later stage; 4 % of the
   assignments expire and go to the backup agency;
 - their timeline events (incident.created, assignment.offered/accepted/expired, incident.status_changed on
-  close, call.closed for calls without an incident), then the rollups are refreshed from the timeline.
+  close, call.closed for calls without an incident), then the rollups are rebuilt from the rows (a bulk load is
+  what rollup_rebuild_all is for: replaying its events in chunks would rebuild every day once per chunk).
 It needs the centre's categories, agencies and units (`load_demo`). Never run it against a live centre's
 database: the rows are indistinguishable from real ones except for the `-H` in their reference.
 """
@@ -26,7 +27,7 @@ from django.db import connection, transaction
 from agencies.models import Agency, CommandCentre, Region, Unit
 from incidents.models import IncidentCategory
 
-from reporting.rollup import rollup_catch_up
+from reporting.rollup import rollup_rebuild_all
 
 # Share of incidents per category code (others: 1).
 CATEGORY_WEIGHTS = {
@@ -78,8 +79,8 @@ class Command(BaseCommand):
         self.stdout.write(f"wrote {incidents} incidents and their calls/events in {time.monotonic() - t0:.1f} s")
         if not no_refresh:
             t1 = time.monotonic()
-            result = rollup_catch_up()
-            self.stdout.write(f"rollups refreshed ({result['days']} days) in {time.monotonic() - t1:.1f} s")
+            result = rollup_rebuild_all()
+            self.stdout.write(f"rollups rebuilt from the rows ({result['days']} days) in {time.monotonic() - t1:.1f} s")
 
     def _plan(self, centre):
         agencies = {}
