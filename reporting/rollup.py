@@ -742,6 +742,10 @@ def rollup_rebuild_all() -> dict:
         else:
             state.refreshed_at = now
         state.save(update_fields=["last_seq", "retry_days", "last_error", "last_error_at", "refreshed_at"])
+    # Fresh statistics for the planner now, not when autovacuum comes by: on tables just emptied and refilled it
+    # planned the report's reads from the old row counts — at 1 M incidents the month took 1.2 s instead of 0.09 s.
+    with connection.cursor() as cur:
+        cur.execute(f"ANALYZE {', '.join(ROLLUP_TABLES)}")
     return {"days": count, "incidents": incidents, "last_seq": newest, "failed": len(failed), "centres": len(centres), "more": False}
 
 
