@@ -219,4 +219,7 @@ class CallerStat(models.Model):
                          condition=models.Q(grain="m", disposition="")),
             # … and their prank/ghost split, looked up by number
             models.Index(fields=["centre_id", "start", "caller_key"], name="rep_caller_month_key", condition=models.Q(grain="m")),
+            # a custom range's days (issue 27): each day's biggest prank and ghost rows, and the candidates' rows by number
+            models.Index(fields=["centre_id", "start", "disposition", "-n"], name="rep_caller_day_top", condition=models.Q(grain="d")),
+            models.Index(fields=["centre_id", "start", "caller_key"], name="rep_caller_day_key", condition=models.Q(grain="d")),
         ]

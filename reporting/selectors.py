@@ -489,56 +489,72 @@ def _escalations(where_sql, params) -> dict:
 def _repeat_numbers(base) -> list:
     """The numbers that rang most often as prank or ghost calls (at least twice), masked."""
     months, days, minus = _period_blocks(base["first"], base["last"])
-    params = {**base, "months": months, "days": days, "minus": minus, "limit": TOP_NUMBERS}
-    if months and not days and not minus and len(base["centres"]) == 1:
-        rows = _top_callers_of_months(base["centres"][0], months)
+    if len(base["centres"]) == 1:
+        rows = _top_callers(base["centres"][0], months, days, minus)
     else:
-        rows = _fetch(
-            f"""SELECT caller_key, sum({SIGN} * n) FILTER (WHERE disposition = 'prank'), sum({SIGN} * n) FILTER (WHERE disposition = 'ghost'),
-                       sum({SIGN} * n)
-               FROM reporting_callerstat WHERE {BLOCKS_WHERE} AND disposition <> ''
-               GROUP BY 1 HAVING sum({SIGN} * n) >= 2 ORDER BY 4 DESC, 1 LIMIT %(limit)s""",
-            params,
-        )
+        rows = _fetch(REPEAT_NUMBERS_SQL, {**base, "months": months, "days": days, "minus": minus, "limit": TOP_NUMBERS})
     return [
         {"number": mask_number(key), "prank": int(prank or 0), "ghost": int(ghost or 0), "count": int(total)}
         for key, prank, ghost, total in rows
     ]
 
 
-def _top_callers_of_months(centre_id: int, months: list) -> list:
-    """Exact top ten over whole months without summing every caller (Fagin's threshold rule): take each month's
-    `depth` biggest month totals (an index scan), sum the candidates exactly over all months; a number outside
-    every month's top `depth` has at most the sum of the months' `depth`-th values, so once that bound is below
-    the tenth candidate, no other number can enter. Otherwise look deeper."""
+# Every caller of the period summed (the province's several centres; the single centre's cross-check in the tests).
+REPEAT_NUMBERS_SQL = f"""
+    SELECT caller_key, sum({SIGN} * n) FILTER (WHERE disposition = 'prank'), sum({SIGN} * n) FILTER (WHERE disposition = 'ghost'),
+           sum({SIGN} * n)
+    FROM reporting_callerstat WHERE {BLOCKS_WHERE} AND disposition <> ''
+    GROUP BY 1 HAVING sum({SIGN} * n) >= 2 ORDER BY 4 DESC, 1 LIMIT %(limit)s"""
+
+
+def _top_callers(centre_id: int, months: list, days: list, minus: list) -> list:
+    """Exact top ten of a period's signed blocks without summing every caller (Fagin's threshold rule).
+
+    The period is month rows plus day rows minus day rows (_period_blocks). Take the `depth` biggest rows of each
+    positive block — a month's totals (disposition ''), a day's prank rows and its ghost rows — by index, and sum
+    those candidates exactly over every block, the minus days subtracted. A number outside a block's top `depth` has
+    at most that block's `depth`-th value there (a block with fewer rows lists all its numbers: an unseen one has 0),
+    and a minus day only lowers it; so once the sum of those floors is below the tenth candidate's count (or below 2,
+    the least a repeat number has, when fewer than ten qualify), no unseen number can enter. Otherwise look deeper.
+    At a million incidents a month a custom range summed a month's ≈ 1 M caller rows (2–3 s); this reads a few
+    hundred."""
     depth = TOP_NUMBERS * 4
     while True:
         cand = _fetch(
-            """SELECT m.start, t.caller_key, t.n FROM unnest(%(months)s::date[]) AS m(start)
+            """SELECT 'm', m.start, '', t.caller_key, t.n FROM unnest(%(months)s::date[]) AS m(start)
                CROSS JOIN LATERAL (
                    SELECT caller_key, n FROM reporting_callerstat
                    WHERE centre_id = %(centre)s AND grain = 'm' AND start = m.start AND disposition = ''
+                   ORDER BY n DESC, caller_key LIMIT %(depth)s) t
+               UNION ALL
+               SELECT 'd', d.start, x.disposition, t.caller_key, t.n
+               FROM unnest(%(days)s::date[]) AS d(start) CROSS JOIN (VALUES ('prank'), ('ghost')) AS x(disposition)
+               CROSS JOIN LATERAL (
+                   SELECT caller_key, n FROM reporting_callerstat
+                   WHERE centre_id = %(centre)s AND grain = 'd' AND start = d.start AND disposition = x.disposition
                    ORDER BY n DESC, caller_key LIMIT %(depth)s) t""",
-            {"centre": centre_id, "months": months, "depth": depth},
+            {"centre": centre_id, "months": months, "days": days, "depth": depth},
         )
-        floor_by_month, keys = {}, set()
-        for start, key, n in cand:
+        by_block, keys = defaultdict(list), set()
+        for grain, start, disposition, key, n in cand:
             keys.add(key)
-            floor_by_month[start] = min(floor_by_month.get(start, n), n)
-        full = {start for start in floor_by_month if sum(1 for s, _k, _n in cand if s == start) == depth}
+            by_block[(grain, start, disposition)].append(n)
         rows = _fetch(
-            """SELECT caller_key, sum(n) FILTER (WHERE disposition = 'prank'), sum(n) FILTER (WHERE disposition = 'ghost'),
-                      sum(n) FILTER (WHERE disposition = '')
-               FROM reporting_callerstat
-               WHERE centre_id = %(centre)s AND grain = 'm' AND start = ANY(%(months)s) AND caller_key = ANY(%(keys)s)
-               GROUP BY 1 HAVING sum(n) FILTER (WHERE disposition = '') >= 2 ORDER BY 4 DESC, 1 LIMIT %(limit)s""",
-            {"centre": centre_id, "months": months, "keys": list(keys), "limit": TOP_NUMBERS},
+            """SELECT caller_key, sum(s * n) FILTER (WHERE disposition = 'prank'), sum(s * n) FILTER (WHERE disposition = 'ghost'),
+                      sum(s * n)
+               FROM (SELECT caller_key, disposition, n, 1 AS s FROM reporting_callerstat
+                     WHERE centre_id = %(centre)s AND grain = 'm' AND start = ANY(%(months)s) AND caller_key = ANY(%(keys)s)
+                       AND disposition <> ''
+                     UNION ALL
+                     SELECT caller_key, disposition, n, CASE WHEN start = ANY(%(minus)s) THEN -1 ELSE 1 END
+                     FROM reporting_callerstat
+                     WHERE centre_id = %(centre)s AND grain = 'd' AND (start = ANY(%(days)s) OR start = ANY(%(minus)s))
+                       AND caller_key = ANY(%(keys)s)) v
+               GROUP BY 1 HAVING sum(s * n) >= 2 ORDER BY 4 DESC, 1 LIMIT %(limit)s""",
+            {"centre": centre_id, "months": months, "days": days, "minus": minus, "keys": sorted(keys), "limit": TOP_NUMBERS},
         )
-        # an unseen number: at most each exhausted-not month's floor (months listed in full contribute their floor)
-        bound = sum(floor_by_month[m] for m in full)
-        if not full or (len(rows) == TOP_NUMBERS and bound < rows[-1][3]):
-            return rows
-        if len(rows) < TOP_NUMBERS and not full:
+        bound = sum(min(ns) for ns in by_block.values() if len(ns) == depth)  # the most an unseen number can have
+        if bound < (rows[-1][3] if len(rows) == TOP_NUMBERS else 2):
             return rows
         depth *= 4
 

@@ -172,3 +172,40 @@ def test_top_numbers_over_whole_months_find_a_number_below_every_months_top(repo
     assert top[0] == {"number": mask_number("8999912345"), "prank": 0, "ghost": 18, "count": 18}
     assert [t["count"] for t in top[1:]] == [10] * 9
     assert [t["number"] for t in top[1:]] == [mask_number(f"81111{k:05d}") for k in range(9)]
+
+
+@pytest.mark.parametrize("seed", [3, 27, 112])
+def test_top_numbers_of_any_period_equal_every_caller_summed(report_world, seed):
+    """The threshold rule over signed blocks — months, plus days, minus the days a month leaves out — gives exactly
+    the top ten that summing every caller of the period gives (the province's path), for random ranges over a
+    history whose heavy callers sit below some blocks' tops."""
+    import random
+
+    from reporting.models import CallerStat
+    from reporting.selectors import REPEAT_NUMBERS_SQL, TOP_NUMBERS, _fetch, _period_blocks, _top_callers
+
+    rnd = random.Random(seed)
+    centre = report_world.pky.pk
+    CallerStat.objects.filter(centre_id=centre).delete()
+    callers = [f"8{rnd.randrange(10**9):09d}" for _ in range(400)]
+    weight = {key: rnd.paretovariate(1.2) for key in callers}  # a few numbers ring very often, most once or twice
+    months = {}
+    rows = []
+    for day in (dt.date(2025, 5, 1) + dt.timedelta(days=k) for k in range(61)):
+        for key in rnd.sample(callers, 60):
+            for disposition in ("prank", "ghost"):
+                n = int(weight[key] * rnd.random() * 3)
+                if n:
+                    rows.append(CallerStat(centre_id=centre, grain="d", start=day, caller_key=key, disposition=disposition, n=n))
+                    for d in (disposition, ""):
+                        months[(day.replace(day=1), key, d)] = months.get((day.replace(day=1), key, d), 0) + n
+    rows += [CallerStat(centre_id=centre, grain="m", start=m, caller_key=k, disposition=d, n=n) for (m, k, d), n in months.items()]
+    CallerStat.objects.bulk_create(rows)
+    for _ in range(12):
+        first = dt.date(2025, 5, 1) + dt.timedelta(days=rnd.randrange(61))
+        last = min(first + dt.timedelta(days=rnd.randrange(1, 61)), dt.date(2025, 6, 30))
+        m, d, minus = _period_blocks(first, last)
+        fast = _top_callers(centre, m, d, minus)
+        every = _fetch(REPEAT_NUMBERS_SQL, {"centres": [centre], "months": m, "days": d, "minus": minus, "limit": TOP_NUMBERS})
+        assert [tuple(r) for r in fast] == [tuple(r) for r in every], (first, last)
+        assert every  # the period has repeat numbers: the comparison says something
