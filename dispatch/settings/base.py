@@ -284,6 +284,8 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
+    # DRF's renderer and parser choice remembered per Accept / Content-Type header (dispatch/negotiation.py; issue 27).
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "dispatch.negotiation.RememberingContentNegotiation",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "dispatch.api.exception_handler",
 }

@@ -10,6 +10,7 @@ from dispatch.api import RejectUnknownFieldsMixin
 from dispatch.errors import field_error
 from incidents import refdata, selectors
 from incidents.events import carries_caller_data
+from incidents.api.intake_input import create_input, route_input
 from incidents.api.serializers import (
     AssignmentSerializer,
     GeoJSONPointField,
@@ -150,9 +151,11 @@ class IncidentListCreateApi(generics.ListAPIView):
         "`outside_service_area` (repeat with `allow_outside_service_area: true`), `required`, `too_long`.",
     )
     def post(self, request, *args, **kwargs):
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        v = dict(data.validated_data)
+        v = create_input(request.data)
+        if v is None:  # not plainly valid: DRF decides, with its own messages (intake_input)
+            data = self.InputSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            v = dict(data.validated_data)
         centre_code = v.pop("command_centre", None)
         centre_id = None
         if centre_code:
@@ -235,16 +238,19 @@ class IncidentRouteApi(APIView):
 
     @extend_schema(operation_id="incidents_route", request=InputSerializer, responses={200: AssignmentSerializer(many=True)})
     def post(self, request, incident_id):
-        data = self.InputSerializer(data=request.data)
-        if not data.is_valid():
-            selectors.incident_get_for(request.user, incident_id)  # out of scope is "not found" before any 400
-            raise serializers.ValidationError(data.errors)
+        validated = route_input(request.data)
+        if validated is None:  # not plainly valid: DRF decides, with its own messages (intake_input)
+            data = self.InputSerializer(data=request.data)
+            if not data.is_valid():
+                selectors.incident_get_for(request.user, incident_id)  # out of scope is "not found" before any 400
+                raise serializers.ValidationError(data.errors)
+            validated = data.validated_data
         if not is_centre_staff(request.user):
             # The service refuses these roles with a 403; an incident they cannot see stays a 404.
             selectors.incident_get_for(request.user, incident_id)
         # Centre staff: the service locks the incident and answers "not found" outside the actor's scope
         # (ensure_centre_staff), so a read of the incident before the lock would only repeat it (issue 15).
-        assignments = incident_route(incident_id=incident_id, actor=request.user, agency_ids=data.validated_data.get("agencies"))
+        assignments = incident_route(incident_id=incident_id, actor=request.user, agency_ids=validated.get("agencies"))
         return Response(represent_many(AssignmentSerializer, assignments))
 
 

@@ -163,7 +163,9 @@ def test_the_ack_timer_is_queued_off_the_request_path(monkeypatch):
 
 
 def test_the_shared_output_serializers_render_as_drf_does(token_api, incident_body, damkar, fire_unit):
-    from incidents.api.serializers import AssignmentSerializer, IncidentSerializer, represent, represent_many
+    from incidents.api.serializers import (
+        AssignmentSerializer, IncidentSerializer, NearestUnitSerializer, ProposedAgencySerializer, represent, represent_many,
+    )
     from incidents.routing import nearest_available_units, propose_agencies
 
     body, assignments, _c, _r = _intake(token_api, incident_body, "k")
@@ -179,8 +181,11 @@ def test_the_shared_output_serializers_render_as_drf_does(token_api, incident_bo
     for _ in range(2):
         assert represent(IncidentSerializer, incident) == IncidentSerializer(incident).data
         assert represent_many(AssignmentSerializer, offered) == AssignmentSerializer(offered, many=True).data
-    assert propose_agencies(category=incident.category, point=incident.location, command_centre=incident.command_centre, regency_code=incident.regency_id)
-    assert nearest_available_units(point=incident.location, capabilities=[], limit=5)
+    proposals = propose_agencies(category=incident.category, point=incident.location, command_centre=incident.command_centre, regency_code=incident.regency_id)
+    units = nearest_available_units(point=incident.location, capabilities=[], limit=5)
+    assert proposals and units
+    assert represent_many(ProposedAgencySerializer, proposals) == ProposedAgencySerializer(proposals, many=True).data
+    assert represent_many(NearestUnitSerializer, units) == NearestUnitSerializer(units, many=True).data
 
 
 def test_events_written_together_keep_their_order_and_audiences(token_api, incident_body, damkar, centre):
