@@ -5,7 +5,7 @@ import pytest
 from django.contrib.gis.geos import Point
 
 from incidents.api.incidents import IncidentListCreateApi, IncidentRouteApi
-from incidents.api.intake_input import create_input, route_input
+from incidents.api.intake_input import CREATE_FIELDS, ROUTE_FIELDS, create_input, route_input
 
 BASE = {
     "category": "kebakaran",
@@ -110,3 +110,9 @@ def test_route_input_matches_the_serializer(body, fast_path):
         return
     assert fast_path and valid, serializer.errors
     assert fast == dict(serializer.validated_data)
+
+
+def test_the_hand_check_knows_every_field_of_the_serializers():
+    """A field added to a serializer must be added to the hand check too, or a plainly valid body would lose it."""
+    assert set(IncidentListCreateApi.InputSerializer().fields) == CREATE_FIELDS
+    assert set(IncidentRouteApi.InputSerializer().fields) == ROUTE_FIELDS
