@@ -304,3 +304,19 @@ def test_a_full_rebuild_counts_rows_written_without_events(report_world):
     assert "0 runs failed" in out.getvalue()
     assert sum(IncidentStat.objects.filter(agency_id=0).values_list("n", flat=True)) == before + 3
     assert set(Incident.objects.values_list("pk", flat=True)) == set(IncidentKey.objects.values_list("incident_id", flat=True))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_full_rebuild_outside_a_transaction_vacuums_the_rollups(report_world):
+    """After a bulk load the rollups are vacuumed and analysed at once (not when autovacuum comes by): hint bits and
+    statistics are set before the first report reads the new rows."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_stat_clear_snapshot()")
+        cur.execute("SELECT coalesce(vacuum_count, 0), coalesce(analyze_count, 0) FROM pg_stat_user_tables WHERE relname = 'reporting_intervalcell'")
+        vacuums, analyses = cur.fetchone()
+    rollup_rebuild_all()
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_stat_clear_snapshot()")
+        cur.execute("SELECT vacuum_count, analyze_count FROM pg_stat_user_tables WHERE relname = 'reporting_intervalcell'")
+        assert cur.fetchone() == (vacuums + 1, analyses + 1)
+    connection.close()
