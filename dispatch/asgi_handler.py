@@ -32,6 +32,7 @@ Django's order (closed after the body was sent) and Django's disconnect handling
 goes away). WebSockets do not pass here (Channels, dispatch/asgi.py).
 """
 import asyncio
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -78,8 +79,12 @@ class RequestThreads:
     def __init__(self, keep: int = IDLE_THREADS):
         self.keep = keep
         self.idle: list[RequestThread] = []
+        self.pid = os.getpid()
 
     def take(self) -> RequestThread:
+        if self.pid != os.getpid():
+            # A forked child (a server that loads the app before forking) has the executors but not their threads.
+            self.idle, self.pid = [], os.getpid()
         try:
             return self.idle.pop()
         except IndexError:

@@ -203,3 +203,11 @@ def test_no_more_idle_threads_are_kept_than_the_limit():
     for thread in taken:
         threads.give_back(thread)
     assert threads.idle == taken[:2]
+
+
+def test_a_forked_child_does_not_take_its_parents_idle_threads(monkeypatch):
+    threads = RequestThreads(keep=2)
+    parents = threads.take()
+    threads.give_back(parents)
+    monkeypatch.setattr("dispatch.asgi_handler.os.getpid", lambda: threads.pid + 1)  # as in a child after fork
+    assert threads.take() is not parents
