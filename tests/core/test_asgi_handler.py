@@ -146,13 +146,16 @@ def seen():
 
 @pytest.mark.urls(__name__)
 def test_one_request_runs_all_its_sync_code_in_one_thread_which_the_next_request_reuses(seen):
+    # given a handler, and a view that leaves context-local state behind
     handler = OneHopASGIHandler()
 
+    # when two requests come one after the other
     async def two():
         assert (await _get(handler, "/where/"))[0] == 200
         assert (await _get(handler, "/where/"))[0] == 200
 
     asyncio.run(two())
+    # then each ran request_started, the view and request_finished
     assert [what for what, _t, _m in seen] == ["started", "view", "finished"] * 2
     threads = [t for _w, t, _m in seen]
     # request_started, the view and request_finished of a request in one thread, not the event loop's
@@ -165,13 +168,16 @@ def test_one_request_runs_all_its_sync_code_in_one_thread_which_the_next_request
 
 @pytest.mark.urls(__name__)
 def test_requests_at_the_same_time_each_have_a_thread_of_their_own(seen):
+    # given three views that wait for each other: each must be in its own thread, or they never return
     global BARRIER
-    BARRIER = threading.Barrier(3)  # three views that wait for each other: each must be in its own thread
+    BARRIER = threading.Barrier(3)
     handler = OneHopASGIHandler()
 
+    # when three requests come at once
     async def three():
         return await asyncio.gather(*(_get(handler, "/where/?wait=1") for _ in range(3)))
 
+    # then all three are served, each in a thread of its own, and the three threads are kept
     assert [status for status, _ in asyncio.run(three())] == [200] * 3
     views = [t for w, t, _m in seen if w == "view"]
     assert len(set(views)) == 3
