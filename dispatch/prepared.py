@@ -62,7 +62,7 @@ def _converters(plan) -> dict:
     """The plan's converters made for the calling thread. PostGIS's geometry converter reads WKB through a GEOS reader
     that belongs to the thread that made it (django.contrib.gis.geos.prototypes.io keeps one per thread; it is not
     safe to share, and ctypes lets two threads into it at once). A plan is made once per process and used by every
-    request thread — gunicorn's threads, uvicorn's thread per request — so two requests reading a geometry through
+    request thread — gunicorn's threads, uvicorn's request threads (dispatch/asgi_handler.py) — so two requests reading a geometry through
     the first thread's reader garbled it ("Unexpected EOF parsing WKB", a 500 on routing under bench/surge.py
     `--server gunicorn --http-threads 4`). The converters are made again, once, per thread; the idents of finished
     threads are forgotten now and then (a recycled ident belongs to a thread whose reader nobody else uses)."""

@@ -88,9 +88,10 @@ DATABASES = {
 }
 DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
 DATABASES["default"].setdefault("CONN_MAX_AGE", 0)
-# Under ASGI every request runs its sync code in a fresh thread, so persistent connections never get
-# reused and each request paid a new PostgreSQL connection (~15 ms here). A per-process psycopg pool
-# keeps them (docs/perf-calltaker.md). DATABASE_POOL=false turns it off; test.py turns it off.
+# Under ASGI a request's sync code runs in a thread of its own and its connection is closed when the view returns
+# (dispatch/db_release.py), so persistent connections never got reused and each request paid a new PostgreSQL
+# connection (~15 ms here). A per-process psycopg pool keeps them (docs/perf-calltaker.md). DATABASE_POOL=false
+# turns it off; test.py turns it off.
 DATABASE_POOL_OPTIONS = {
     "min_size": env.int("DATABASE_POOL_MIN", default=2),
     "max_size": env.int("DATABASE_POOL_MAX", default=10),
