@@ -540,13 +540,13 @@ def _top_callers(centre_id: int, months: list, days: list, minus: list) -> list:
             keys.add(key)
             by_block[(grain, start, disposition)].append(n)
         rows = _fetch(
-            """SELECT caller_key, sum(s * n) FILTER (WHERE disposition = 'prank'), sum(s * n) FILTER (WHERE disposition = 'ghost'),
+            f"""SELECT caller_key, sum(s * n) FILTER (WHERE disposition = 'prank'), sum(s * n) FILTER (WHERE disposition = 'ghost'),
                       sum(s * n)
                FROM (SELECT caller_key, disposition, n, 1 AS s FROM reporting_callerstat
                      WHERE centre_id = %(centre)s AND grain = 'm' AND start = ANY(%(months)s) AND caller_key = ANY(%(keys)s)
                        AND disposition <> ''
                      UNION ALL
-                     SELECT caller_key, disposition, n, CASE WHEN start = ANY(%(minus)s) THEN -1 ELSE 1 END
+                     SELECT caller_key, disposition, n, {SIGN}
                      FROM reporting_callerstat
                      WHERE centre_id = %(centre)s AND grain = 'd' AND (start = ANY(%(days)s) OR start = ANY(%(minus)s))
                        AND caller_key = ANY(%(keys)s)) v
